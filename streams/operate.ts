@@ -1,0 +1,74 @@
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
+
+/** What an operator built with `operate` does with each notification. */
+export interface OperatorHandlers<A> {
+  /** Handle one value; may call `subscriber.next` zero or more times. */
+  next(value: A): void;
+  /** Called before the output completes (flush buffered values here). */
+  complete?(): void;
+  /** Frees what the operator holds; runs exactly once on complete, error or unsubscribe. */
+  teardown?(): void;
+  /** Frees a value whose `next` threw (the value dies with the error). */
+  release?(value: A): void;
+}
+
+/**
+ * The helper every rxgrad operator is built on.
+ *
+ * 1. `setup(subscriber)` runs once per subscription and returns the handlers (so per-run state,
+ *    e.g. optimizer moments, lives in that closure).
+ * 2. A throw in `next` or `complete` — the operator's own code or a user callback — becomes
+ *    `subscriber.error`, after `release(value)` freed the value that was being handled.
+ * 3. Upstream errors pass through.
+ * 4. A value that arrives after the output closed is released, never leaked.
+ * 5. `teardown` runs once, whichever way the subscription ends (complete, error, unsubscribe).
+ *
+ * @example
+ * const double = () => operate<number, number>((out) => ({ next: (x) => out.next(2 * x) }));
+ */
+export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHandlers<A>): OperatorFunction<A, B> {
+  return (source) =>
+    new Observable<B>((subscriber) => {
+      let handlers: OperatorHandlers<A>;
+      try {
+        handlers = setup(subscriber);
+      } catch (err) {
+        subscriber.error(err);
+        return;
+      }
+      let tornDown = false;
+      const teardown = () => {
+        if (tornDown) return;
+        tornDown = true;
+        handlers.teardown?.();
+      };
+      const subscription = source.subscribe({
+        next: (value) => {
+          if (subscriber.closed) {
+            handlers.release?.(value);
+            return;
+          }
+          try {
+            handlers.next(value);
+          } catch (err) {
+            handlers.release?.(value);
+            subscriber.error(err);
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => {
+          try {
+            handlers.complete?.();
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        teardown();
+      };
+    });
+}

@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import type { OperatorFunction } from 'rxjs';
+import { RxgradError, shown } from '../../src/RxgradError';
+import type { Params, Tensors } from '../../src/types';
+import { operate } from '../operate';
+import { disposeStep, type Step } from '../Step';
+
+/** A loss: a scalar tensor computed from the parameters and one batch. */
+export type LossFn<B> = (params: Params, batch: B) => tf.Scalar;
+
+/**
+ * Compute the minibatch loss and its gradient with respect to every named parameter.
+ *
+ *   loss_t = L(x_{t-1}; batch_t),   g_t[name] = ∂loss_t / ∂x[name]
+ *
+ * 1. Sets `step.loss`, `step.grads` (keyed by the names in `params`) and `step.params`.
+ * 2. A loss that is not a scalar tensor fails the step, naming its shape.
+ * 3. The step's tensors are freed when the loss function throws.
+ *
+ * @example
+ * minibatches(data, { batchSize: 10 }).pipe(
+ *   gradients((p, { xs, ys }) => tf.losses.meanSquaredError(ys, xs.matMul(p.w)), params),
+ * );
+ */
+export function gradients<B>(loss: LossFn<B>, params: Params): OperatorFunction<Step<B>, Step<B>> {
+  if (typeof loss !== 'function') throw new RxgradError('loss', 'a function (params, batch) => scalar tensor', loss);
+  if (params === null || typeof params !== 'object' || Object.keys(params).length === 0) {
+    throw new RxgradError('params', 'a non-empty record of tf.Variable', params);
+  }
+  const names = Object.keys(params);
+  for (const name of names) {
+    if (!(params[name] instanceof tf.Variable)) throw new RxgradError(`params.${name}`, 'a tf.Variable', params[name]);
+  }
+  const vars = names.map((n) => params[n]);
+  return operate<Step<B>, Step<B>>((out) => ({
+    next: (step) => {
+      const { value, grads } = tf.variableGrads(() => {
+        const l = loss(params, step.batch);
+        if (!(l instanceof tf.Tensor)) throw new RxgradError('loss', 'a scalar tensor', l);
+        if (l.rank !== 0) throw new RxgradError('loss', 'a scalar tensor (rank 0)', shown(`shape [${l.shape.join(', ')}]`));
+        return l as tf.Scalar;
+      }, vars);
+      const byName: Tensors = {};
+      names.forEach((name, i) => (byName[name] = grads[vars[i].name]));
+      out.next({ ...step, params, loss: value, grads: byName });
+    },
+    release: disposeStep,
+  }));
+}

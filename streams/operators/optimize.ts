@@ -1,0 +1,52 @@
+import type { OperatorFunction } from 'rxjs';
+import { RxgradError } from '../../src/RxgradError';
+import type { Transform } from '../../src/types';
+import { disposeReplaced, disposeTree } from '../../src/tree';
+import { operate } from '../operate';
+import { disposeStep, type Step } from '../Step';
+
+/** Options of `optimize`. */
+export interface OptimizeOptions<S> {
+  /** Start from this state (e.g. restored from a checkpoint) instead of `transform.init`. The operator takes ownership. */
+  readonly state?: S;
+  /** Called with the state after every update (it stays owned by the operator: copy what you keep). */
+  readonly onState?: (state: S, step: number) => void;
+}
+
+/**
+ * Thread a transform's state through the stream and turn each step's gradients into updates.
+ *
+ *   (updates_t, state_t) = T.update(g_t, state_{t-1}, x_{t-1}, { step, epoch, hyper })
+ *
+ * 1. The state is created from the step's parameters on the first step (or taken from
+ *    `options.state`), and lives per subscription.
+ * 2. `step.hyper` is passed to the transform and completed with the values it used, so the
+ *    metrics show exactly what was applied.
+ * 3. After each update the superseded state tensors are freed; the last state is freed on
+ *    complete, error and unsubscribe.
+ * 4. A failing update leaves the state as it was and frees the step.
+ *
+ * @example
+ * steps.pipe(gradients(loss, params), optimize(adam({ lr: 0.01 })), applyUpdates(params));
+ */
+export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S> = {}): OperatorFunction<Step<any>, Step<any>> {
+  if (!transform || typeof transform.init !== 'function' || typeof transform.update !== 'function') {
+    throw new RxgradError('transform', 'a Transform { init, update }', transform);
+  }
+  return operate<Step<any>, Step<any>>((out) => {
+    let state: S | undefined = options.state;
+    return {
+      next: (step) => {
+        if (!step.grads || !step.params) throw new RxgradError('step.grads', 'gradients (put gradients() before optimize())', step.grads);
+        if (state === undefined) state = transform.init(step.params);
+        const r = transform.update(step.grads, state, step.params, { step: step.step, epoch: step.epoch, hyper: step.hyper });
+        disposeReplaced(state, r.state);
+        state = r.state;
+        options.onState?.(state, step.step);
+        out.next({ ...step, updates: r.updates, hyper: { ...step.hyper, ...r.used }, info: { ...step.info, ...r.info } });
+      },
+      release: disposeStep,
+      teardown: () => disposeTree(state),
+    };
+  });
+}
