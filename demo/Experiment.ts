@@ -36,8 +36,9 @@ export interface Experiment {
   readonly book?: Readonly<Record<string, number>>;
   /**
    * A fresh run each call: its own parameters, freed when the stream ends. For `trace`
-   * experiments each StepResult carries `values.x`; `airfoil` runs end with a StepResult-like
-   * summary available through `evaluate`.
+   * experiments each StepResult carries `values.x` (the point after the step). `airfoil` runs
+   * report the loss on all 1500 rows in `info.fullLoss` every 200 examples, as the book's
+   * plots do, the last step included.
    */
   run(controls?: RunControls): Observable<StepResult>;
 }
