@@ -7,3 +7,5 @@ export * from './perParam';
 export * from './chain';
 export * from './transforms/scaleByLearningRate';
 export * from './optimizers/sgd';
+export * from './models/linearRegression';
+export * from './useBackend';

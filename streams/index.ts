@@ -10,3 +10,4 @@ export * from './operators/optimize';
 export * from './operators/hyper';
 export * from './operators/learningRate';
 export * from './operators/applyUpdates';
+export * from './operators/evaluate';

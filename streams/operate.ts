@@ -20,8 +20,7 @@ export interface OperatorHandlers<A> {
  * 2. A throw in `next` or `complete` — the operator's own code or a user callback — becomes
  *    `subscriber.error`, after `release(value)` freed the value that was being handled.
  * 3. Upstream errors pass through.
- * 4. A value that arrives after the output closed is released, never leaked.
- * 5. `teardown` runs once, whichever way the subscription ends (complete, error, unsubscribe).
+ * 4. `teardown` runs once, whichever way the subscription ends (complete, error, unsubscribe).
  *
  * @example
  * const double = () => operate<number, number>((out) => ({ next: (x) => out.next(2 * x) }));
@@ -44,10 +43,6 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
       };
       const subscription = source.subscribe({
         next: (value) => {
-          if (subscriber.closed) {
-            handlers.release?.(value);
-            return;
-          }
           try {
             handlers.next(value);
           } catch (err) {

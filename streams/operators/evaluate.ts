@@ -1,0 +1,37 @@
+import type { OperatorFunction } from 'rxjs';
+import { RxgradError } from '../../src/RxgradError';
+import { positiveInt } from '../../src/validate';
+import { operate } from '../operate';
+import type { StepResult } from '../Step';
+
+/** Options of `evaluate`. */
+export interface EvaluateOptions {
+  /** Evaluate at the first step whose example count reaches each multiple of this (the book uses 200). */
+  readonly everyExamples: number;
+}
+
+/**
+ * Add a periodic evaluation to the metrics: `result.info[name] = fn()`, computed after the
+ * step's update, at the first step whose `examples` reaches each multiple of `everyExamples`.
+ *
+ * 1. Other steps pass through unchanged.
+ * 2. `fn` must return a finite number; a throw or a non-number fails the stream.
+ *
+ * @example
+ * steps.pipe(..., applyUpdates(params), evaluate('fullLoss', () => lossOnAllRows(), { everyExamples: 200 }));
+ */
+export function evaluate(name: string, fn: () => number, options: EvaluateOptions): OperatorFunction<StepResult, StepResult> {
+  if (typeof fn !== 'function') throw new RxgradError('fn', 'a function returning a number', fn);
+  const every = positiveInt('everyExamples', options?.everyExamples);
+  return operate<StepResult, StepResult>((out) => ({
+    next: (r) => {
+      if (Math.floor(r.examples / every) === Math.floor((r.examples - r.size) / every)) {
+        out.next(r);
+        return;
+      }
+      const value = fn();
+      if (typeof value !== 'number' || Number.isNaN(value)) throw new RxgradError(name, 'a number from the evaluation', value);
+      out.next({ ...r, info: { ...r.info, [name]: value } });
+    },
+  }));
+}
