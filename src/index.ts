@@ -9,3 +9,4 @@ export * from './transforms/scaleByLearningRate';
 export * from './optimizers/sgd';
 export * from './models/linearRegression';
 export * from './useBackend';
+export * from './valueAndGrads';

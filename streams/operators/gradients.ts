@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OperatorFunction } from 'rxjs';
-import { RxgradError, shown } from '../../src/RxgradError';
-import type { Params, Tensors } from '../../src/types';
+import { RxgradError } from '../../src/RxgradError';
+import type { Params } from '../../src/types';
+import { valueAndGrads } from '../../src/valueAndGrads';
 import { operate } from '../operate';
 import { disposeStep, type Step } from '../Step';
 
@@ -15,7 +16,8 @@ export type LossFn<B> = (params: Params, batch: B) => tf.Scalar;
  *
  * 1. Sets `step.loss`, `step.grads` (keyed by the names in `params`) and `step.params`.
  * 2. A loss that is not a scalar tensor fails the step, naming its shape.
- * 3. The step's tensors are freed when the loss function throws.
+ * 3. The step's tensors are freed when the loss function throws, and so is the gradient tape
+ *    (see `valueAndGrads`).
  *
  * @example
  * minibatches(data, { batchSize: 10 }).pipe(
@@ -31,18 +33,10 @@ export function gradients<B>(loss: LossFn<B>, params: Params): OperatorFunction<
   for (const name of names) {
     if (!(params[name] instanceof tf.Variable)) throw new RxgradError(`params.${name}`, 'a tf.Variable', params[name]);
   }
-  const vars = names.map((n) => params[n]);
   return operate<Step<B>, Step<B>>((out) => ({
     next: (step) => {
-      const { value, grads } = tf.variableGrads(() => {
-        const l = loss(params, step.batch);
-        if (!(l instanceof tf.Tensor)) throw new RxgradError('loss', 'a scalar tensor', l);
-        if (l.rank !== 0) throw new RxgradError('loss', 'a scalar tensor (rank 0)', shown(`shape [${l.shape.join(', ')}]`));
-        return l as tf.Scalar;
-      }, vars);
-      const byName: Tensors = {};
-      names.forEach((name, i) => (byName[name] = grads[vars[i].name]));
-      out.next({ ...step, params, loss: value, grads: byName });
+      const { value, grads } = valueAndGrads(() => loss(params, step.batch), params);
+      out.next({ ...step, params, loss: value, grads });
     },
     release: disposeStep,
   }));

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { valueAndGrads } from '../../src/valueAndGrads';
+import { expectNoLeak } from '../helpers';
+
+describe('valueAndGrads', () => {
+  it('returns the loss and name-keyed gradients: L = Σ w² + 3b, ∂w = 2w = [2, −4], ∂b = 3', () => {
+    const params = { w: tf.variable(tf.tensor1d([1, -2])), b: tf.variable(tf.scalar(5)) };
+    const { value, grads } = valueAndGrads(() => tf.add(tf.sum(tf.square(params.w)), tf.mul(3, params.b)) as tf.Scalar, params);
+    expect(value.dataSync()[0]).toBe(20);
+    expect(Array.from(grads.w.dataSync())).toEqual([2, -4]);
+    expect(grads.b.dataSync()[0]).toBe(3);
+    tf.dispose([value, grads.w, grads.b, params.w, params.b]);
+  });
+
+  it('leaves no tensor behind when the loss throws after recording ops (tfjs alone leaks its tape)', async () => {
+    const params = { w: tf.variable(tf.tensor2d([[1], [2]])) };
+    const xs = tf.tensor2d([[1, 2]]);
+    await expectNoLeak(() => {
+      for (let i = 0; i < 3; i++) {
+        expect(() =>
+          valueAndGrads(() => {
+            tf.matMul(xs, params.w as tf.Tensor2D);
+            throw new Error('user bug');
+          }, params),
+        ).toThrow('user bug');
+      }
+      expect(() => valueAndGrads(() => tf.matMul(xs, params.w as tf.Tensor2D) as unknown as tf.Scalar, params)).toThrow(
+        'Expected `loss` a scalar tensor (rank 0), got shape [1, 1]',
+      );
+    });
+    // and gradients still work afterwards
+    const { value, grads } = valueAndGrads(() => tf.sum(tf.matMul(xs, params.w as tf.Tensor2D)) as tf.Scalar, params);
+    expect(Array.from(grads.w.dataSync())).toEqual([1, 2]);
+    tf.dispose([value, grads.w, xs, params.w]);
+  });
+});
