@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
+import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
 
 /** What an operator built with `operate` does with each notification. */
 export interface OperatorHandlers<A> {
@@ -35,13 +35,10 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
         subscriber.error(err);
         return;
       }
-      let tornDown = false;
-      const teardown = () => {
-        if (tornDown) return;
-        tornDown = true;
-        handlers.teardown?.();
-      };
-      const subscription = source.subscribe({
+      // A Subscriber (not a plain observer) linked to the output, so that a downstream
+      // unsubscribe during a synchronous emission reaches the source at once (`take(n)` after a
+      // synchronous source creates exactly n values).
+      const inner = new Subscriber<A>({
         next: (value) => {
           try {
             handlers.next(value);
@@ -61,9 +58,8 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
           subscriber.complete();
         },
       });
-      return () => {
-        subscription.unsubscribe();
-        teardown();
-      };
+      subscriber.add(inner);
+      subscriber.add(() => handlers.teardown?.());
+      source.subscribe(inner);
     });
 }
