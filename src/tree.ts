@@ -90,7 +90,7 @@ export function checkMatches(grads: Tensors, params: Tensors, what = 'gradient')
   for (const name of Object.keys(grads)) {
     const p = params[name];
     if (p === undefined) {
-      throw new RxgradError(`${what}s.${name}`, `to name a parameter (one of ${Object.keys(params).join(', ') || 'none'})`, shown(`a ${what} for unknown parameter \`${name}\``));
+      throw new RxgradError(`${what}s.${name}`, `to name a parameter (one of ${Object.keys(params).join(', ') || 'none'})`, shown(`unknown parameter \`${name}\``));
     }
     const g = grads[name];
     if (!(g instanceof tf.Tensor)) throw new RxgradError(`${what}s.${name}`, 'a tensor', g);
