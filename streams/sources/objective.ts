@@ -41,7 +41,7 @@ export function objective(f: (x: tf.Tensor1D) => tf.Scalar, x0: readonly number[
     throw new RxgradError('x0', 'a non-empty array of finite numbers', x0);
   }
   const count = positiveInt('steps', options.steps ?? 20);
-  const x = tf.variable(tf.tensor1d(x0 as number[]), true);
+  const x = tf.tidy(() => tf.variable(tf.tensor1d(x0 as number[]), true));
   return {
     params: { x },
     loss: (params) => f(params.x as tf.Tensor1D),
