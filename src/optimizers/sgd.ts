@@ -1,18 +1,50 @@
 import type { HyperValue, Transform } from '../types';
 import { chain } from '../chain';
+import { addDecayedWeights } from '../transforms/addDecayedWeights';
+import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
+import { withDefaults } from './withDefaults';
 
-/** Options of `sgd` (PyTorch's `SGD`, camelCase). */
+/** Options of `sgd` (PyTorch's `SGD`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface SgdOptions {
+  /** η, the learning rate (≥ 0). */
   readonly lr?: HyperValue;
+  /** μ, the momentum (≥ 0; 0 = plain SGD). */
+  readonly momentum?: HyperValue;
+  /** τ, the dampening of the gradient in the momentum buffer (in [0, 1]). */
+  readonly dampening?: HyperValue;
+  /** Nesterov momentum (needs μ > 0 and τ = 0). */
+  readonly nesterov?: boolean;
+  /** λ, L2 weight decay added to the gradient (≥ 0). */
+  readonly weightDecay?: HyperValue;
 }
 
+/** Defaults of `sgd` (PyTorch 2.x's `SGD`). */
+export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
+
 /**
- * Stochastic gradient descent: x_t = x_{t-1} − η g_t.
+ * Stochastic gradient descent with momentum, exactly PyTorch's `SGD`:
+ *
+ *   g'_t = g_t + λ·x_{t-1}
+ *   v_1  = g'_1,   v_t = μ·v_{t-1} + (1 − τ)·g'_t      (only when μ ≠ 0)
+ *   d_t  = g'_t + μ·v_t (nesterov) | v_t (μ ≠ 0) | g'_t (μ = 0)
+ *   x_t  = x_{t-1} − η·d_t
+ *
+ * The buffer holds gradients; η is applied after it (the book's v ← γv + ηg is the same
+ * trajectory for a constant η). Built as
+ * `chain(addDecayedWeights(λ), trace({ momentum, dampening, nesterov }), scaleByLearningRate(η))`.
+ * Every option is checked when built; nesterov without momentum, or with dampening, is rejected.
  *
  * @example
- * const opt = sgd({ lr: 0.1 });
+ * const opt = sgd({ lr: 0.1, momentum: 0.9 });
+ * const s0 = opt.init(params);
+ * const { updates, state } = opt.update(grads, s0, params);
  */
 export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
-  return chain(scaleByLearningRate(options.lr ?? 1e-3));
+  const o = withDefaults('sgd', options, sgdDefaults);
+  return chain(
+    addDecayedWeights(o.weightDecay),
+    trace({ momentum: o.momentum, dampening: o.dampening, nesterov: o.nesterov }),
+    scaleByLearningRate(o.lr),
+  );
 }

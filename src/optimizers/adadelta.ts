@@ -1,0 +1,41 @@
+import type { HyperValue, Transform } from '../types';
+import { chain } from '../chain';
+import { addDecayedWeights } from '../transforms/addDecayedWeights';
+import { scaleByAdadelta } from '../transforms/scaleByAdadelta';
+import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
+import { withDefaults } from './withDefaults';
+
+/** Options of `adadelta` (PyTorch's `Adadelta`, camelCase). Hyperparameters accept a number or a schedule. */
+export interface AdadeltaOptions {
+  /** η, a coefficient scaling the step (≥ 0; 1 in the original AdaDelta). */
+  readonly lr?: HyperValue;
+  /** ρ, the decay of both running averages (in [0, 1]). */
+  readonly rho?: HyperValue;
+  /** ε (≥ 0), inside both roots. */
+  readonly eps?: HyperValue;
+  /** λ, L2 weight decay added to the gradient (≥ 0). */
+  readonly weightDecay?: HyperValue;
+}
+
+/** Defaults of `adadelta` (PyTorch's `Adadelta`). */
+export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 };
+
+/**
+ * AdaDelta, exactly PyTorch's `Adadelta`:
+ *
+ *   g'_t = g_t + λ·x_{t-1}
+ *   s_t  = ρ·s_{t-1} + (1 − ρ)·g'_t²
+ *   d_t  = √(Δx_{t-1} + ε)/√(s_t + ε) · g'_t
+ *   Δx_t = ρ·Δx_{t-1} + (1 − ρ)·d_t²
+ *   x_t  = x_{t-1} − η·d_t
+ *
+ * Built as `chain(addDecayedWeights(λ), scaleByAdadelta({ rho, eps }), scaleByLearningRate(η))`.
+ *
+ * @example
+ * const opt = adadelta({ rho: 0.9 });
+ * const { updates, state } = opt.update(grads, opt.init(params), params);
+ */
+export function adadelta(options: AdadeltaOptions = {}): Transform<unknown[]> {
+  const o = withDefaults('adadelta', options, adadeltaDefaults);
+  return chain(addDecayedWeights(o.weightDecay), scaleByAdadelta({ rho: o.rho, eps: o.eps }), scaleByLearningRate(o.lr));
+}

@@ -1,0 +1,56 @@
+import type { HyperValue, Transform } from '../types';
+import { chain } from '../chain';
+import { addDecayedWeights } from '../transforms/addDecayedWeights';
+import { scaleByRss } from '../transforms/scaleByRss';
+import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
+import { withDefaults } from './withDefaults';
+
+/** Options of `adagrad` (PyTorch's `Adagrad`, camelCase). Hyperparameters accept a number or a schedule. */
+export interface AdagradOptions {
+  /** η, the learning rate (≥ 0). */
+  readonly lr?: HyperValue;
+  /** δ, the learning-rate decay: η_t = η/(1 + (t − 1)·δ) (≥ 0). */
+  readonly lrDecay?: HyperValue;
+  /** λ, L2 weight decay added to the gradient (≥ 0). */
+  readonly weightDecay?: HyperValue;
+  /** s_0, the accumulator's starting value (≥ 0). */
+  readonly initialAccumulatorValue?: number;
+  /** ε (≥ 0). */
+  readonly eps?: HyperValue;
+  /** `true`: η/√(s + ε), the book's form (use with eps 1e-6); `false`: η/(√s + ε), PyTorch's. */
+  readonly epsInSqrt?: boolean;
+}
+
+/** Defaults of `adagrad` (PyTorch's `Adagrad`). */
+export const adagradDefaults: Readonly<Required<AdagradOptions>> = {
+  lr: 1e-2,
+  lrDecay: 0,
+  weightDecay: 0,
+  initialAccumulatorValue: 0,
+  eps: 1e-10,
+  epsInSqrt: false,
+};
+
+/**
+ * AdaGrad, exactly PyTorch's `Adagrad`:
+ *
+ *   g'_t = g_t + λ·x_{t-1}
+ *   s_t  = s_{t-1} + g'_t²                          (s_0 = initialAccumulatorValue)
+ *   x_t  = x_{t-1} − η/(1 + (t − 1)·δ) · g'_t/(√s_t + ε)
+ *
+ * `epsInSqrt: true` uses g'_t/√(s_t + ε) instead: the book's AdaGrad is
+ * `adagrad({ lr, eps: 1e-6, epsInSqrt: true })`. Built as
+ * `chain(addDecayedWeights(λ), scaleByRss({ lrDecay, initialAccumulatorValue, eps, epsInSqrt }), scaleByLearningRate(η))`.
+ *
+ * @example
+ * const opt = adagrad({ lr: 0.1 });
+ * const { updates, state } = opt.update(grads, opt.init(params), params);
+ */
+export function adagrad(options: AdagradOptions = {}): Transform<unknown[]> {
+  const o = withDefaults('adagrad', options, adagradDefaults);
+  return chain(
+    addDecayedWeights(o.weightDecay),
+    scaleByRss({ lrDecay: o.lrDecay, initialAccumulatorValue: o.initialAccumulatorValue, eps: o.eps, epsInSqrt: o.epsInSqrt }),
+    scaleByLearningRate(o.lr),
+  );
+}

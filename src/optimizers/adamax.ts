@@ -1,0 +1,42 @@
+import type { HyperValue, Transform } from '../types';
+import { chain } from '../chain';
+import { addDecayedWeights } from '../transforms/addDecayedWeights';
+import { scaleByAdamax } from '../transforms/scaleByAdamax';
+import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
+import { withDefaults } from './withDefaults';
+
+/** Options of `adamax` (PyTorch's `Adamax`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
+export interface AdamaxOptions {
+  /** η, the learning rate (≥ 0). */
+  readonly lr?: HyperValue;
+  /** β1, the decay of the first moment (in [0, 1)). */
+  readonly beta1?: HyperValue;
+  /** β2, the decay of the infinity norm (in [0, 1)). */
+  readonly beta2?: HyperValue;
+  /** ε (≥ 0), added to |g| inside the maximum. */
+  readonly eps?: HyperValue;
+  /** λ, L2 weight decay added to the gradient (≥ 0). */
+  readonly weightDecay?: HyperValue;
+}
+
+/** Defaults of `adamax` (PyTorch's `Adamax`). */
+export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+
+/**
+ * Adamax, exactly PyTorch's `Adamax`:
+ *
+ *   g'_t = g_t + λ·x_{t-1}
+ *   m_t  = β1·m_{t-1} + (1 − β1)·g'_t
+ *   n_t  = max(β2·n_{t-1}, |g'_t| + ε)
+ *   x_t  = x_{t-1} − η/(1 − β1^t) · m_t/n_t
+ *
+ * Built as `chain(addDecayedWeights(λ), scaleByAdamax({ beta1, beta2, eps }), scaleByLearningRate(η))`.
+ *
+ * @example
+ * const opt = adamax({ lr: 0.01 });
+ * const { updates, state } = opt.update(grads, opt.init(params), params);
+ */
+export function adamax(options: AdamaxOptions = {}): Transform<unknown[]> {
+  const o = withDefaults('adamax', options, adamaxDefaults);
+  return chain(addDecayedWeights(o.weightDecay), scaleByAdamax({ beta1: o.beta1, beta2: o.beta2, eps: o.eps }), scaleByLearningRate(o.lr));
+}

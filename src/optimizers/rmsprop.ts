@@ -1,0 +1,63 @@
+import type { HyperValue, Transform } from '../types';
+import { chain } from '../chain';
+import { addDecayedWeights } from '../transforms/addDecayedWeights';
+import { scaleByRms } from '../transforms/scaleByRms';
+import { trace } from '../transforms/trace';
+import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
+import { withDefaults } from './withDefaults';
+
+/** Options of `rmsprop` (PyTorch's `RMSprop`, camelCase). Hyperparameters accept a number or a schedule. */
+export interface RmspropOptions {
+  /** η, the learning rate (≥ 0). */
+  readonly lr?: HyperValue;
+  /** α, the decay of the running averages (in [0, 1]; the book's γ). */
+  readonly alpha?: HyperValue;
+  /** ε (≥ 0). */
+  readonly eps?: HyperValue;
+  /** `true`: g/√(s + ε), the book's form (use with eps 1e-6); `false`: g/(√s + ε), PyTorch's. */
+  readonly epsInSqrt?: boolean;
+  /** Divide by the centred second moment s − m². */
+  readonly centered?: boolean;
+  /** μ, momentum on the scaled gradient (≥ 0). */
+  readonly momentum?: HyperValue;
+  /** λ, L2 weight decay added to the gradient (≥ 0). */
+  readonly weightDecay?: HyperValue;
+}
+
+/** Defaults of `rmsprop` (PyTorch's `RMSprop`). */
+export const rmspropDefaults: Readonly<Required<RmspropOptions>> = {
+  lr: 1e-2,
+  alpha: 0.99,
+  eps: 1e-8,
+  epsInSqrt: false,
+  centered: false,
+  momentum: 0,
+  weightDecay: 0,
+};
+
+/**
+ * RMSProp, exactly PyTorch's `RMSprop`:
+ *
+ *   g'_t = g_t + λ·x_{t-1}
+ *   s_t  = α·s_{t-1} + (1 − α)·g'_t²
+ *   m_t  = α·m_{t-1} + (1 − α)·g'_t                (centered only; then s_t − m_t² below)
+ *   d_t  = g'_t/(√s_t + ε)                          (epsInSqrt: g'_t/√(s_t + ε))
+ *   b_t  = μ·b_{t-1} + d_t                          (b_0 = 0; with μ = 0, b_t = d_t)
+ *   x_t  = x_{t-1} − η·b_t
+ *
+ * The book's RMSProp is `rmsprop({ lr, alpha: γ, eps: 1e-6, epsInSqrt: true })`. Built as
+ * `chain(addDecayedWeights(λ), scaleByRms({ alpha, eps, epsInSqrt, centered }), trace({ momentum }), scaleByLearningRate(η))`.
+ *
+ * @example
+ * const opt = rmsprop({ lr: 0.01, alpha: 0.9 });
+ * const { updates, state } = opt.update(grads, opt.init(params), params);
+ */
+export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
+  const o = withDefaults('rmsprop', options, rmspropDefaults);
+  return chain(
+    addDecayedWeights(o.weightDecay),
+    scaleByRms({ alpha: o.alpha, eps: o.eps, epsInSqrt: o.epsInSqrt, centered: o.centered }),
+    trace({ momentum: o.momentum, dampening: 0 }),
+    scaleByLearningRate(o.lr),
+  );
+}

@@ -1,0 +1,47 @@
+import type { HyperValue, UpdateContext } from '../types';
+import { hyperOption, resolveHyper } from '../resolveHyper';
+import type { Interval } from '../validate';
+
+/** One hyperparameter of a transform: the option as given (number or schedule) and its valid range. */
+export type HyperSpec = readonly [value: unknown, interval: Interval];
+
+/** A transform's validated hyperparameters, resolved once per update. */
+export interface Hyperparameters<H extends string> {
+  /** Their names, in the order given (a transform's `hyper` list). */
+  readonly names: readonly H[];
+  /** The values in force for an update (see `resolveHyper`), checked against each range. */
+  resolve(ctx: UpdateContext | undefined, count: number): Record<H, number>;
+  /** The values when every option is a plain number, else `undefined` (for checks at construction). */
+  readonly constants: Record<H, number> | undefined;
+}
+
+/**
+ * Validate a transform's hyperparameter options at construction and resolve them per update.
+ *
+ * 1. Each `[value, interval]` goes through `hyperOption(name, value, interval)`: a number outside
+ *    `interval` (or anything that is neither a number nor a schedule) throws an `RxgradError`
+ *    naming the option.
+ * 2. `resolve(ctx, count)` gives, for every name, `ctx.hyper[name]` if the pipeline supplies it,
+ *    else the option (a schedule evaluated at `ctx.step`, or at the transform's own `count`),
+ *    checked against the same interval. The result is what the update reports as `used`.
+ *
+ * @example
+ * const hp = hyperparameters({ beta1: [0.9, { min: 0, max: 1, maxOpen: true }] });
+ * hp.resolve({ hyper: { beta1: 0.8 } }, 1); // { beta1: 0.8 }
+ * hp.resolve(undefined, 1);                  // { beta1: 0.9 }
+ */
+export function hyperparameters<H extends string>(specs: Readonly<Record<H, HyperSpec>>): Hyperparameters<H> {
+  const names = Object.keys(specs) as H[];
+  const options = {} as Record<H, HyperValue>;
+  for (const name of names) options[name] = hyperOption(name, specs[name][0], specs[name][1]);
+  const constant = names.every((n) => typeof options[n] === 'number');
+  return {
+    names,
+    constants: constant ? ({ ...options } as Record<H, number>) : undefined,
+    resolve: (ctx, count) => {
+      const values = {} as Record<H, number>;
+      for (const name of names) values[name] = resolveHyper(name, options[name], ctx, count, specs[name][1]);
+      return values;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import type { HyperValue, Transform } from '../types';
+import { bool } from '../validate';
+import { paramwise, type ParamwiseState } from './paramwise';
+
+/** Options of `scaleByAdam` (PyTorch Adam's options; `betas` split into `beta1`, `beta2`). */
+export interface ScaleByAdamOptions {
+  /** β1, the decay of the first moment (in [0, 1)). */
+  readonly beta1?: HyperValue;
+  /** β2, the decay of the second moment (in [0, 1)). */
+  readonly beta2?: HyperValue;
+  /** ε (≥ 0), added outside the root. */
+  readonly eps?: HyperValue;
+  /** AMSGrad: divide by the running maximum of v_t. */
+  readonly amsgrad?: boolean;
+}
+
+/** One parameter's moments m, v and, with AMSGrad, the running maximum of v. */
+export interface ScaleByAdamParamState {
+  readonly m: tf.Tensor;
+  readonly v: tf.Tensor;
+  readonly vMax: tf.Tensor | null;
+}
+
+/** Defaults of `scaleByAdam` (PyTorch's Adam). */
+export const scaleByAdamDefaults: Readonly<Required<ScaleByAdamOptions>> = { beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false };
+
+/**
+ * Adam's scaling by bias-corrected moments (PyTorch's Adam without the learning rate):
+ *
+ *   m_t = β1·m_{t-1} + (1 − β1)·g_t
+ *   v_t = β2·v_{t-1} + (1 − β2)·g_t²
+ *   v̂_t = max(v̂_{t-1}, v_t)   (amsgrad; else v̂_t = v_t)
+ *   u_t = (m_t / (1 − β1^t)) / (√v̂_t / √(1 − β2^t) + ε)
+ *
+ * m_0 = v_0 = 0; t counts this parameter's updates. `beta1`, `beta2` and `eps` accept a number or
+ * a schedule and are overridden by `ctx.hyper`.
+ *
+ * @example
+ * const t = scaleByAdam();
+ * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // ≈ [1] (sign of g at t = 1)
+ */
+export function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<ParamwiseState<ScaleByAdamParamState>> {
+  const amsgrad = bool('amsgrad', options.amsgrad ?? scaleByAdamDefaults.amsgrad);
+  return paramwise({
+    name: 'scaleByAdam',
+    hyper: {
+      beta1: [options.beta1 ?? scaleByAdamDefaults.beta1, { min: 0, max: 1, maxOpen: true }],
+      beta2: [options.beta2 ?? scaleByAdamDefaults.beta2, { min: 0, max: 1, maxOpen: true }],
+      eps: [options.eps ?? scaleByAdamDefaults.eps, { min: 0 }],
+    },
+    init: (p): ScaleByAdamParamState => ({ m: tf.zerosLike(p), v: tf.zerosLike(p), vMax: amsgrad ? tf.zerosLike(p) : null }),
+    update: (g, s, h, t) => {
+      const m = s.m.mul(h.beta1).add(g.mul(1 - h.beta1));
+      const v = s.v.mul(h.beta2).add(g.square().mul(1 - h.beta2));
+      const vMax = s.vMax && tf.maximum(s.vMax, v);
+      const denom = (vMax ?? v).sqrt().div(Math.sqrt(1 - h.beta2 ** t)).add(h.eps);
+      return [m.div(1 - h.beta1 ** t).div(denom), { m, v, vMax }];
+    },
+  });
+}
