@@ -34,3 +34,4 @@ export * from './state';
 export * from './models/linearRegression';
 export * from './useBackend';
 export * from './valueAndGrads';
+export * from './schedules/index';
