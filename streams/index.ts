@@ -11,3 +11,6 @@ export * from './operators/hyper';
 export * from './operators/learningRate';
 export * from './operators/applyUpdates';
 export * from './operators/evaluate';
+export * from './listen';
+export * from './operators/override';
+export * from './operators/reduceOnPlateau';

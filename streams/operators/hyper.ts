@@ -1,28 +1,57 @@
-import type { OperatorFunction } from 'rxjs';
-import { RxgradError } from '../../src/RxgradError';
+import { isObservable, type Observable, type OperatorFunction } from 'rxjs';
+import { RxgradError, shown } from '../../src/RxgradError';
+import { hyperOption, resolveHyper } from '../../src/resolveHyper';
 import type { HyperValue } from '../../src/types';
+import { listen } from '../listen';
 import { operate } from '../operate';
 import { disposeStep, type Step } from '../Step';
 
+/** What a hyperparameter operator accepts: a number, a schedule, or a stream of either. */
+export type HyperSource = HyperValue | Observable<HyperValue>;
+
+/** Options of `hyper` / `learningRate`. */
+export interface HyperOptions {
+  /**
+   * In force until a stream `value` first emits (a number or a schedule). Without it, a step
+   * that arrives before the stream's first value fails the run (never dropped, never held).
+   */
+  readonly initial?: HyperValue;
+}
+
 /**
- * Put hyperparameter `name` in force on every step: `step.hyper[name] = value` (a number) or
- * `value(step.step, step.epoch)` (a schedule). Transforms read it from the step, overriding
- * their own option.
+ * Put hyperparameter `name` in force on every step: `step.hyper[name] = v`. Transforms read it
+ * from the step, overriding their own option (see `resolveHyper`).
+ *
+ * 1. A number is used as is; a schedule is evaluated as `v(step.step, step.epoch)`.
+ * 2. An `Observable` of numbers or schedules (a slider, a schedule picked live) is followed:
+ *    its latest value applies to every step that reaches the operator after it arrived — with a
+ *    synchronous pipeline, from the next step on. Before its first value, `options.initial`
+ *    applies, or the step fails with an `RxgradError` naming `name`.
+ * 3. The stream's error fails the run; its completion keeps the last value. It is subscribed
+ *    before the steps and unsubscribed when the run ends (complete, error or unsubscribe).
+ * 4. A value that is not a finite number (or a schedule giving one) fails the run, naming `name`.
  *
  * @example
- * steps.pipe(gradients(loss, params), hyper('momentum', 0.9), optimize(sgd({ lr: 0.1, momentum: 0.5 })));
+ * steps.pipe(gradients(loss, params), hyper('momentum', cyclic({ base: 0.95, peak: 0.85, stepSizeUp: 100 })), optimize(sgd({ lr: 0.1, momentum: 0.9 })));
  */
-export function hyper<B>(name: string, value: HyperValue): OperatorFunction<Step<B>, Step<B>> {
+export function hyper<B>(name: string, value: HyperSource, options: HyperOptions = {}): OperatorFunction<Step<B>, Step<B>> {
   if (typeof name !== 'string' || name.length === 0) throw new RxgradError('name', 'a hyperparameter name', name);
-  if (typeof value !== 'function' && (typeof value !== 'number' || !Number.isFinite(value))) {
-    throw new RxgradError(name, 'a finite number or a schedule (step, epoch) => value', value);
-  }
-  return operate<Step<B>, Step<B>>((out) => ({
-    next: (step) => {
-      const v = typeof value === 'function' ? value(step.step, step.epoch) : value;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new RxgradError(name, `a finite number at step ${step.step}`, v);
-      out.next({ ...step, hyper: { ...step.hyper, [name]: v } });
-    },
-    release: disposeStep,
-  }));
+  const initial = options.initial === undefined ? undefined : hyperOption(`${name} (initial)`, options.initial, {});
+  const stream = isObservable(value) ? value : undefined;
+  const fixed = stream ? undefined : hyperOption(name, value, {});
+  return operate<Step<B>, Step<B>>((out) => {
+    let current = fixed ?? initial;
+    const subscription = stream && listen(stream, out, (v) => (current = hyperOption(name, v, {})));
+    return {
+      next: (step) => {
+        if (current === undefined) {
+          throw new RxgradError(name, 'a value before the step (the stream has not emitted; give `initial`)', shown(`none at step ${step.step}`));
+        }
+        const v = resolveHyper(name, current, { step: step.step, epoch: step.epoch }, step.step, {});
+        out.next({ ...step, hyper: { ...step.hyper, [name]: v } });
+      },
+      release: disposeStep,
+      teardown: () => subscription?.unsubscribe(),
+    };
+  });
 }
