@@ -1,0 +1,366 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Observable, Subscription } from 'rxjs';
+import { WebSocket, WebSocketServer } from 'ws';
+import { RxgradError } from '../../src/RxgradError';
+import { positiveInt } from '../../src/validate';
+import type { StepResult } from '../Step';
+import { CoalescingQueue } from './CoalescingQueue';
+import { parseControlMessage } from './parseControlMessage';
+import { publishRun } from './publishRun';
+import { CLOSE_UNAUTHORIZED, PROTOCOL_VERSION, type AckMessage, type HelloMessage, type RejectMessage, type RunInfo, type RunSpec } from './protocol';
+import { RunChannel, type RunHub } from './RunChannel';
+import { serveStatic } from './serveStatic';
+import { toCsv } from './toCsv';
+
+/** Options of `MetricsServer`. */
+export interface MetricsServerOptions {
+  /** TCP port; 0 (default) picks a free one (see `port` / `url` once `listening` resolves). */
+  readonly port?: number;
+  /** Interface to bind (default `127.0.0.1`: this machine only). */
+  readonly host?: string;
+  /** Token clients must present (`/ws?token=…`); default 24 random bytes, base64url. */
+  readonly token?: string;
+  /** Directory of the dashboard page, served read-only at `/` (default: none). */
+  readonly staticDir?: string;
+  /** Points per run kept for late joiners before the history is thinned (default 10,000). */
+  readonly historyCap?: number;
+  /** Points per run queued per client before coalescing (default 2,000). */
+  readonly queueCap?: number;
+  /** A client with more than this many bytes unsent gets no more until it catches up (default 1 MiB). */
+  readonly highWaterBytes?: number;
+  /** Queued points are sent in batches every `flushMs` (default 50). */
+  readonly flushMs?: number;
+  /** Ping interval; a client that has not answered the previous ping is dropped (default 10,000). */
+  readonly heartbeatMs?: number;
+  /** Largest control message accepted, in bytes (default 4,096; frames over 64 KiB close the socket). */
+  readonly maxMessageBytes?: number;
+}
+
+/** What a launched run gets: the streams its pipeline wires in (compatible with `demo/Experiment`'s `RunControls`). */
+export interface LiveControls {
+  /** `true` while paused from the dashboard: pass it as the source's `paused` option. */
+  readonly paused: Observable<boolean>;
+  /** Each live hyperparameter of the spec, as the values set from the dashboard. */
+  readonly live: Readonly<Record<string, Observable<number>>>;
+  /** `live.lr`, when the spec makes `lr` live. */
+  readonly lr?: Observable<number>;
+  /** Hyperparameters edited for a restart (undefined for a first start). */
+  readonly hyper?: Readonly<Record<string, number>>;
+}
+
+/** A run to `launch`: its description and the hyperparameters a restart may edit. */
+export interface LaunchSpec extends RunSpec {
+  /** Hyperparameters a `restart` may edit, with their current values. */
+  readonly editable?: Readonly<Record<string, number>>;
+}
+
+/** Per-client numbers, for tests and monitoring. */
+export interface ClientStats {
+  /** Points waiting in this client's queues. */
+  readonly queued: number;
+  /** Bytes handed to the socket but not yet sent. */
+  readonly bufferedAmount: number;
+  /** Control messages rejected so far. */
+  readonly rejected: number;
+}
+
+interface Client {
+  readonly ws: WebSocket;
+  alive: boolean;
+  rejected: number;
+  readonly queues: Map<string, CoalescingQueue<string>>;
+}
+
+const HARD_MAX_PAYLOAD = 64 * 1024;
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/**
+ * The dashboard server: HTTP for the page, WebSocket `/ws` for metrics and control.
+ *
+ * 1. Binds `host` (127.0.0.1 by default). A socket must present `?token=` equal to `token`
+ *    (compared in constant time), else it is closed with code 4401 and a reason.
+ * 2. On connect a client gets `hello` (every run), then each run's history, then live point
+ *    batches every `flushMs`. Each client has one `CoalescingQueue` per run (≤ `queueCap`
+ *    points); a client whose socket holds more than `highWaterBytes` unsent gets nothing more
+ *    until it drains, its queue coalescing meanwhile and the batch telling it how many points
+ *    it `missed`. Publishing never waits for any client.
+ * 3. Every `heartbeatMs` each client is pinged; one that did not answer the previous ping is
+ *    terminated.
+ * 4. Control messages are size-limited and schema-checked (`parseControlMessage`), then handed
+ *    to the run (`RunChannel.control`); each is answered `ack` or `reject` with a reason. A bad
+ *    message never reaches a run.
+ * 5. `run(spec)` registers a run fed by `wsMetrics(run)`; `launch(spec, start)` also subscribes
+ *    `start(controls)` and can restart it with edited hyperparameters as a new run.
+ * 6. With `staticDir`, GET serves its files (`serveStatic`: no path traversal).
+ *
+ * @example
+ * const server = await metricsServer({ port: 8080, staticDir: 'demo/web/dist' });
+ * console.log(server.url); // http://127.0.0.1:8080/?token=…
+ * server.launch({ id: 'adam', name: 'Adam', live: { lr: { min: 0, minOpen: true } } }, (c) => experiment.run(c));
+ */
+export class MetricsServer {
+  /** The token clients must present. */
+  readonly token: string;
+  /** Resolves once the server listens (rejects if it cannot). */
+  readonly listening: Promise<void>;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly runs = new Map<string, RunChannel>();
+  private readonly launched = new Map<string, Subscription>();
+  private readonly clients = new Set<Client>();
+  private readonly restarts = new Map<string, number>();
+  private readonly hub: RunHub;
+  private readonly historyCap: number;
+  private readonly queueCap: number;
+  private readonly highWaterBytes: number;
+  private readonly flushMs: number;
+  private readonly maxMessageBytes: number;
+  private readonly heartbeat: NodeJS.Timeout;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: MetricsServerOptions = {}) {
+    const port = positiveInt('port', options.port ?? 0, 0);
+    this.token = options.token ?? randomBytes(24).toString('base64url');
+    if (typeof this.token !== 'string' || this.token.length < 8) throw new RxgradError('token', 'a string of at least 8 characters', options.token);
+    this.historyCap = positiveInt('historyCap', options.historyCap ?? 10_000, 2);
+    this.queueCap = positiveInt('queueCap', options.queueCap ?? 2_000, 2);
+    this.highWaterBytes = positiveInt('highWaterBytes', options.highWaterBytes ?? 1 << 20);
+    this.flushMs = positiveInt('flushMs', options.flushMs ?? 50, 0);
+    this.maxMessageBytes = positiveInt('maxMessageBytes', options.maxMessageBytes ?? 4096);
+    const heartbeatMs = positiveInt('heartbeatMs', options.heartbeatMs ?? 10_000);
+    this.hub = {
+      point: (run, json) => this.queuePoint(run, json),
+      changed: (info) => this.broadcastInfo(info),
+    };
+    const files = options.staticDir === undefined ? undefined : serveStatic(options.staticDir);
+    this.http = createServer((req, res) => {
+      if (files) return void files(req, res);
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('rxgrad metrics server: connect a WebSocket to /ws?token=…');
+    });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
+    this.http.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, req));
+    });
+    this.heartbeat = setInterval(() => this.beat(), heartbeatMs).unref();
+    this.listening = new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, options.host ?? '127.0.0.1', () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** The bound port (after `listening`). */
+  get port(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  /** The page address with the token, e.g. `http://127.0.0.1:8080/?token=…` (after `listening`). */
+  get url(): string {
+    const { address, family } = this.http.address() as AddressInfo;
+    const host = family === 'IPv6' ? `[${address}]` : address;
+    return `http://${host}:${this.port}/?token=${encodeURIComponent(this.token)}`;
+  }
+
+  /** Every run's description. */
+  get infos(): RunInfo[] {
+    return [...this.runs.values()].map((r) => r.info);
+  }
+
+  /** Register a run; feed it with `wsMetrics(run)`. Its id must be new on this server. */
+  run(spec: RunSpec): RunChannel {
+    return this.add(spec, {});
+  }
+
+  /**
+   * Register a run and subscribe `start(controls)` to feed it. A `restart` from a client stops
+   * it (if still going) and launches `start` again, with the edited hyperparameters in
+   * `controls.hyper`, as a new run `<id>~<n>`. Errors end the run with status `error`.
+   */
+  launch(spec: LaunchSpec, start: (controls: LiveControls) => Observable<StepResult>): RunChannel {
+    return this.launchRun(spec, start, spec, undefined);
+  }
+
+  /** All runs' kept points as one CSV table (see `toCsv`). */
+  toCsv(): string {
+    return toCsv([...this.runs.values()].map((r) => ({ id: r.id, name: r.spec.name, points: r.points() })));
+  }
+  /** Per-client queue and socket numbers. */
+  stats(): ClientStats[] {
+    return [...this.clients].map((c) => ({
+      queued: [...c.queues.values()].reduce((s, q) => s + q.length, 0),
+      bufferedAmount: c.ws.bufferedAmount,
+      rejected: c.rejected,
+    }));
+  }
+
+  /** Stop launched runs, drop every client (code 1001) and stop listening. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    for (const sub of this.launched.values()) sub.unsubscribe();
+    for (const c of this.clients) c.ws.close(1001, 'server closing');
+    const forced = setTimeout(() => {
+      for (const c of this.clients) c.ws.terminate();
+    }, 1000).unref();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    clearTimeout(forced);
+  }
+
+  private launchRun(
+    spec: LaunchSpec,
+    start: (controls: LiveControls) => Observable<StepResult>,
+    base: LaunchSpec,
+    hyper: Readonly<Record<string, number>> | undefined,
+    restartOf?: string,
+  ): RunChannel {
+    const restart = (edit: Readonly<Record<string, number>>): string => {
+      if (!channel.ended) channel.requestStop();
+      const n = (this.restarts.get(base.id) ?? 1) + 1;
+      this.restarts.set(base.id, n);
+      const all = { ...hyper, ...edit };
+      const label = Object.entries(all).map(([k, v]) => `${k}=${v}`).join(', ');
+      const next: LaunchSpec = {
+        ...base,
+        id: `${base.id}~${n}`,
+        name: `${base.name} ↻${n}${label ? ` (${label})` : ''}`,
+        config: { ...base.config, ...all },
+        editable: { ...base.editable, ...all },
+      };
+      return this.launchRun(next, start, base, all, channel.id).id;
+    };
+    const channel = this.add(spec, { restart, editable: spec.editable ?? {}, ...(restartOf && { restartOf }) });
+    const live = channel.live;
+    const controls: LiveControls = { paused: channel.paused, live, ...(live.lr && { lr: live.lr }), ...(hyper && { hyper }) };
+    try {
+      this.launched.set(channel.id, start(controls).pipe(publishRun(channel)).subscribe({ error: () => undefined }));
+    } catch (err) {
+      channel.end('error', err);
+    }
+    return channel;
+  }
+
+  private add(spec: RunSpec, options: ConstructorParameters<typeof RunChannel>[2]): RunChannel {
+    if (this.runs.has(spec?.id)) throw new RxgradError('id', 'a run id not yet used on this server', spec.id);
+    const channel = new RunChannel(spec, this.hub, { historyCap: this.historyCap, ...options });
+    this.runs.set(channel.id, channel);
+    this.broadcastInfo(channel.info);
+    return channel;
+  }
+
+  private connect(ws: WebSocket, req: IncomingMessage): void {
+    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? '';
+    if (this.closed || !timingSafeEqual(digest(token), digest(this.token))) {
+      ws.close(CLOSE_UNAUTHORIZED, token ? 'invalid token' : 'token required: open the URL printed at start (…/?token=…)');
+      return;
+    }
+    const client: Client = { ws, alive: true, rejected: 0, queues: new Map() };
+    const hello: HelloMessage = {
+      type: 'hello',
+      protocol: PROTOCOL_VERSION,
+      runs: this.infos,
+      limits: { maxMessageBytes: this.maxMessageBytes, historyCap: this.historyCap },
+    };
+    ws.send(JSON.stringify(hello));
+    for (const run of this.runs.values()) ws.send(run.historyMessage());
+    this.clients.add(client);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('message', (data, isBinary) => this.receive(client, data as Buffer, isBinary));
+    ws.on('close', () => this.clients.delete(client));
+    ws.on('error', () => ws.terminate());
+  }
+
+  private receive(client: Client, data: Buffer, isBinary: boolean): void {
+    const parsed = parseControlMessage(data, isBinary, this.maxMessageBytes);
+    const id = parsed.ok ? parsed.message.id : parsed.id;
+    let answer: AckMessage | RejectMessage;
+    try {
+      if (!parsed.ok) throw new Error(parsed.reason);
+      const channel = this.runs.get(parsed.message.run);
+      if (!channel) throw new RxgradError('run', `a run on this server (${[...this.runs.keys()].slice(0, 5).join(', ')}${this.runs.size > 5 ? ' …' : ''})`, parsed.message.run);
+      answer = { type: 'ack', ...(id !== undefined && { id }), detail: channel.control(parsed.message) };
+    } catch (err) {
+      client.rejected += 1;
+      answer = { type: 'reject', ...(id !== undefined && { id }), reason: (err as Error).message };
+    }
+    // A client that floods messages without reading the answers gets no more answers.
+    if (client.ws.bufferedAmount <= this.highWaterBytes) client.ws.send(JSON.stringify(answer));
+  }
+
+  private queuePoint(run: string, json: string): void {
+    for (const client of this.clients) {
+      let queue = client.queues.get(run);
+      if (!queue) client.queues.set(run, (queue = new CoalescingQueue<string>(this.queueCap)));
+      queue.push(json);
+    }
+    if (!this.flushTimer && this.clients.size > 0) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    let behind = false;
+    for (const client of this.clients) {
+      if (client.ws.readyState !== WebSocket.OPEN) continue;
+      if (client.ws.bufferedAmount > this.highWaterBytes) {
+        behind ||= [...client.queues.values()].some((q) => q.length > 0);
+        continue;
+      }
+      for (const [run, queue] of client.queues) {
+        if (queue.length === 0) continue;
+        const { items, missed } = queue.drain();
+        client.ws.send(`{"type":"points","run":${JSON.stringify(run)},"missed":${missed},"points":[${items.join(',')}]}`);
+      }
+    }
+    if (behind && !this.closed) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private broadcastInfo(info: RunInfo): void {
+    // Points published before the change go out first (to clients keeping up).
+    this.flush();
+    const json = JSON.stringify({ type: 'run', run: info });
+    for (const client of this.clients) if (client.ws.readyState === WebSocket.OPEN) client.ws.send(json);
+  }
+
+  private beat(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.ws.terminate();
+        this.clients.delete(client);
+        continue;
+      }
+      client.alive = false;
+      client.ws.ping();
+    }
+  }
+}
+
+/**
+ * Start a `MetricsServer` and wait until it listens.
+ *
+ * @example
+ * const server = await metricsServer({ port: 0 });
+ * console.log(server.url);
+ */
+export async function metricsServer(options: MetricsServerOptions = {}): Promise<MetricsServer> {
+  const server = new MetricsServer(options);
+  await server.listening;
+  return server;
+}

@@ -1,0 +1,187 @@
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { RxgradError, shown } from '../../src/RxgradError';
+import { inRange } from '../../src/validate';
+import type { StepResult } from '../Step';
+import { Decimator } from './Decimator';
+import type { ControlMessage, HistoryMessage, RunInfo, RunSpec, RunStatus } from './protocol';
+
+/** What a `RunChannel` tells its server. */
+export interface RunHub {
+  /** A point was published (`json` is the serialized `StepResult`). */
+  point(run: string, json: string): void;
+  /** The run's description changed (status, overrides). */
+  changed(info: RunInfo): void;
+}
+
+/** Options of a `RunChannel` (set by its server). */
+export interface RunChannelOptions {
+  /** Points kept for late joiners before thinning (default 10,000). */
+  readonly historyCap?: number;
+  /** Accept `restart`: stop this run if still going, start it anew with `hyper` edited; returns the new run's id. */
+  readonly restart?: (hyper: Readonly<Record<string, number>>) => string;
+  /** Hyperparameters a restart may edit, with their current values. */
+  readonly editable?: Readonly<Record<string, number>>;
+  /** The run this one restarts. */
+  readonly restartOf?: string;
+}
+
+const ENDED: readonly RunStatus[] = ['done', 'stopped', 'error'];
+
+/**
+ * One run on a metrics server: its description, bounded history and control streams.
+ *
+ * 1. `publish(result)` serializes the point once, keeps it in a `Decimator` history (late
+ *    joiners get it) and hands it to the hub, which queues it for every client.
+ * 2. Control (`control(message)`), answered with a short text or an `RxgradError` saying why not:
+ *    `pause` / `resume` emit on `paused` (wire it into the source's `paused` option); `stop`
+ *    emits on `stopRequested` (`wsMetrics` completes the run on it); `set` checks the name is
+ *    one of `spec.live` and the value in its interval, then emits on `live[name]`; `restart`
+ *    checks every name is in `editable` (and in its live interval, if it has one), also after
+ *    the run ended. Other controls of an ended run are rejected.
+ * 3. `end(status)` records how the run ended (first call wins).
+ *
+ * @example
+ * const run = server.run({ id: 'adam', name: 'Adam', live: { lr: { min: 0, minOpen: true } } });
+ * minibatches(data, { batchSize: 10, paused: run.paused })
+ *   .pipe(gradients(loss, params), learningRate(0.01), optimize(adam()), applyUpdates(params), wsMetrics(run))
+ *   .subscribe();
+ */
+export class RunChannel {
+  readonly id: string;
+  private status: RunStatus = 'running';
+  private error: string | undefined;
+  private count = 0;
+  private attached = false;
+  private readonly overrides: Record<string, number> = {};
+  private readonly history: Decimator<string>;
+  private readonly pausedSubject = new BehaviorSubject<boolean>(false);
+  private readonly stopSubject = new Subject<void>();
+  private readonly liveSubjects: Record<string, Subject<number>> = {};
+  private editable: Record<string, number>;
+  /** `true` while paused from a client; starts `false`. */
+  readonly paused: Observable<boolean> = this.pausedSubject.asObservable();
+  /** Emits once when a client asks to stop the run. */
+  readonly stopRequested: Observable<void> = this.stopSubject.asObservable();
+  /** A stream per live hyperparameter of `spec.live`, emitting each value set from a client. */
+  readonly live: Readonly<Record<string, Observable<number>>>;
+
+  constructor(
+    readonly spec: RunSpec,
+    private readonly hub: RunHub,
+    private readonly options: RunChannelOptions = {},
+  ) {
+    if (typeof spec?.id !== 'string' || spec.id.length === 0 || spec.id.length > 200) throw new RxgradError('id', 'a string of 1–200 characters', spec?.id);
+    if (typeof spec.name !== 'string') throw new RxgradError('name', 'a string', spec.name);
+    this.id = spec.id;
+    this.history = new Decimator(options.historyCap ?? 10_000);
+    this.editable = { ...options.editable };
+    const live: Record<string, Observable<number>> = {};
+    for (const name of Object.keys(spec.live ?? {})) {
+      this.liveSubjects[name] = new Subject<number>();
+      live[name] = this.liveSubjects[name].asObservable();
+    }
+    this.live = live;
+  }
+
+  /** Whether the run has ended (done, stopped or error). */
+  get ended(): boolean {
+    return ENDED.includes(this.status);
+  }
+
+  /** The run as clients see it. */
+  get info(): RunInfo {
+    return {
+      ...this.spec,
+      group: this.spec.group ?? 'default',
+      config: this.spec.config ?? {},
+      live: this.spec.live ?? {},
+      status: this.status,
+      ...(this.error !== undefined && { error: this.error }),
+      restartable: this.options.restart !== undefined,
+      ...(this.options.restartOf !== undefined && { restartOf: this.options.restartOf }),
+      editable: this.editable,
+      overrides: { ...this.overrides },
+      points: this.count,
+    };
+  }
+
+  /** The history message a joining client receives. */
+  historyMessage(): string {
+    const msg: Omit<HistoryMessage, 'points'> = { type: 'history', run: this.id, total: this.history.total, stride: this.history.stride };
+    return `${JSON.stringify(msg).slice(0, -1)},"points":[${this.history.snapshot().join(',')}]}`;
+  }
+
+  /** The kept points (the history a late joiner gets), parsed. */
+  points(): StepResult[] {
+    return this.history.snapshot().map((json) => JSON.parse(json) as StepResult);
+  }
+
+  /** Claim the channel for one pipeline (`wsMetrics` does); a second claim throws. */
+  attach(): void {
+    if (this.attached) throw new RxgradError('run', 'a run channel not yet used by a pipeline (register a new run)', shown(`run \`${this.id}\``));
+    this.attached = true;
+  }
+
+  publish(result: StepResult): void {
+    const json = JSON.stringify(result);
+    this.count += 1;
+    this.history.push(json);
+    this.hub.point(this.id, json);
+  }
+
+  end(status: 'done' | 'stopped' | 'error', error?: unknown): void {
+    if (this.ended) return;
+    this.status = status;
+    if (status === 'error') this.error = error instanceof Error ? error.message : String(error);
+    this.hub.changed(this.info);
+  }
+
+  /** Ask the run to stop (as a client's `stop` does). */
+  requestStop(): void {
+    this.stopSubject.next();
+  }
+
+  control(message: ControlMessage): string {
+    if (this.ended && message.type !== 'restart') throw new RxgradError('run', 'a running or paused run', shown(`run \`${this.id}\` (${this.status})`));
+    switch (message.type) {
+      case 'pause':
+        if (this.status === 'paused') throw new RxgradError('run', 'a running run', shown(`run \`${this.id}\` already paused`));
+        this.setStatus('paused');
+        this.pausedSubject.next(true);
+        return `paused ${this.id}`;
+      case 'resume':
+        if (this.status !== 'paused') throw new RxgradError('run', 'a paused run', shown(`run \`${this.id}\` (${this.status})`));
+        this.setStatus('running');
+        this.pausedSubject.next(false);
+        return `resumed ${this.id}`;
+      case 'stop':
+        this.requestStop();
+        return `stopped ${this.id}`;
+      case 'set': {
+        const subject = this.liveSubjects[message.name];
+        const names = Object.keys(this.liveSubjects);
+        if (!subject) throw new RxgradError('name', names.length ? `one of the live hyperparameters (${names.join(', ')})` : 'a live hyperparameter (this run has none)', message.name);
+        inRange(message.name, message.value, this.spec.live![message.name]);
+        this.overrides[message.name] = message.value;
+        this.hub.changed(this.info);
+        subject.next(message.value);
+        return `${message.name} = ${message.value} for ${this.id}`;
+      }
+      case 'restart': {
+        if (!this.options.restart) throw new RxgradError('run', 'a run started with launch (restartable)', shown(`run \`${this.id}\``));
+        const names = Object.keys(this.editable);
+        for (const [name, value] of Object.entries(message.hyper)) {
+          if (!names.includes(name)) throw new RxgradError(`hyper.${name}`, `absent (editable: ${names.join(', ') || 'none'})`, value);
+          const interval = this.spec.live?.[name];
+          if (interval) inRange(`hyper.${name}`, value, interval);
+        }
+        return `restarted as ${this.options.restart(message.hyper)}`;
+      }
+    }
+  }
+
+  private setStatus(status: RunStatus): void {
+    this.status = status;
+    this.hub.changed(this.info);
+  }
+}

@@ -1,0 +1,144 @@
+import type { StepResult } from '../Step';
+import type { Interval } from '../../src/validate';
+
+/**
+ * The dashboard protocol spoken by `MetricsServer` (JSON text frames over one WebSocket at
+ * `/ws?token=…`). Types only: the page imports them too.
+ *
+ * Server → client, in order on connect:
+ * 1. `hello` with every run's `RunInfo`;
+ * 2. one `history` per run (its points so far, thinned beyond the history cap);
+ * 3. then live `points` batches (with `missed` > 0 when a slow client's queue was coalesced),
+ *    `run` whenever a run starts or changes status, and `ack` / `reject` answering each
+ *    control message.
+ *
+ * Client → server: the `ControlMessage`s below, at most `maxMessageBytes` each. A point is a
+ * `StepResult` as JSON (non-finite numbers arrive as `null`).
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** The close code sent to a socket that presented no valid token. */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+/** A 2-D objective f(x) = a1·x1² + a2·x2² whose contour the dashboard draws. */
+export interface ContourSpec {
+  readonly kind: 'quadratic';
+  readonly a: readonly [number, number];
+  readonly x0: readonly [number, number];
+}
+
+/** What a run is, as given when it is registered. */
+export interface RunSpec {
+  /** Unique on the server, e.g. `airfoil-adam`. */
+  readonly id: string;
+  /** Shown in the run table. */
+  readonly name: string;
+  /** Runs of one group share charts (e.g. `trace`, `airfoil`); default `default`. */
+  readonly group?: string;
+  /** Optimizer, hyperparameters and data, shown in the run table. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** For 2-D objectives: drawn as a contour with the run's `values.x` trajectory. */
+  readonly objective?: ContourSpec;
+  /** Reference values (e.g. the book's printed numbers), shown beside the run. */
+  readonly book?: Readonly<Record<string, number>>;
+  /**
+   * Hyperparameters the run takes as live streams, with their allowed interval: a `set`
+   * message for any other name, or a value outside the interval, is rejected.
+   */
+  readonly live?: Readonly<Record<string, Interval>>;
+}
+
+/** Lifecycle of a run. */
+export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error';
+
+/** A run as the server describes it to clients. */
+export interface RunInfo extends RunSpec {
+  readonly group: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly live: Readonly<Record<string, Interval>>;
+  readonly status: RunStatus;
+  /** The error message when `status` is `error`. */
+  readonly error?: string;
+  /** Whether `restart` is accepted (runs started with `MetricsServer.launch`). */
+  readonly restartable: boolean;
+  /** Hyperparameters a `restart` may edit, with the values this run started with. */
+  readonly editable: Readonly<Record<string, number>>;
+  /** The run this one restarts, if any. */
+  readonly restartOf?: string;
+  /** Latest value of each live override set from a client. */
+  readonly overrides: Readonly<Record<string, number>>;
+  /** Points published so far. */
+  readonly points: number;
+}
+
+export interface HelloMessage {
+  readonly type: 'hello';
+  readonly protocol: number;
+  readonly runs: readonly RunInfo[];
+  /** Limits the server enforces, so a client can respect them. */
+  readonly limits: { readonly maxMessageBytes: number; readonly historyCap: number };
+}
+
+export interface HistoryMessage {
+  readonly type: 'history';
+  readonly run: string;
+  /** Oldest first; every `stride`-th point, plus the latest. */
+  readonly points: readonly StepResult[];
+  /** Points published so far (≥ `points.length`). */
+  readonly total: number;
+  readonly stride: number;
+}
+
+export interface PointsMessage {
+  readonly type: 'points';
+  readonly run: string;
+  readonly points: readonly StepResult[];
+  /** Points of this run dropped for this client since its previous batch (slow client). */
+  readonly missed: number;
+}
+
+export interface RunMessage {
+  readonly type: 'run';
+  readonly run: RunInfo;
+}
+
+export interface AckMessage {
+  readonly type: 'ack';
+  readonly id?: number | string;
+  readonly detail: string;
+}
+
+export interface RejectMessage {
+  readonly type: 'reject';
+  readonly id?: number | string;
+  readonly reason: string;
+}
+
+export type ServerMessage = HelloMessage | HistoryMessage | PointsMessage | RunMessage | AckMessage | RejectMessage;
+
+interface Addressed {
+  /** Echoed in the `ack` / `reject` answer. */
+  readonly id?: number | string;
+  /** The run id. */
+  readonly run: string;
+}
+
+/** Pause, resume or stop a run. */
+export interface LifecycleMessage extends Addressed {
+  readonly type: 'pause' | 'resume' | 'stop';
+}
+
+/** Set a live hyperparameter (applies from the run's next step on). */
+export interface SetMessage extends Addressed {
+  readonly type: 'set';
+  readonly name: string;
+  readonly value: number;
+}
+
+/** Stop the run (if still going) and start it again as a new run with edited hyperparameters. */
+export interface RestartMessage extends Addressed {
+  readonly type: 'restart';
+  readonly hyper: Readonly<Record<string, number>>;
+}
+
+export type ControlMessage = LifecycleMessage | SetMessage | RestartMessage;

@@ -1,0 +1,418 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finalize, Observable } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sgd } from '../../src/index';
+import { applyUpdates } from '../../streams/operators/applyUpdates';
+import { gradients } from '../../streams/operators/gradients';
+import { learningRate } from '../../streams/operators/learningRate';
+import { optimize } from '../../streams/operators/optimize';
+import { drive } from '../../streams/sources/drive';
+import { objective } from '../../streams/sources/objective';
+import { metricsServer, type LiveControls, type MetricsServer } from '../../streams/sinks/MetricsServer';
+import type { AckMessage, HelloMessage, HistoryMessage, PointsMessage, RejectMessage, RunMessage, ServerMessage } from '../../streams/sinks/protocol';
+import { wsMetrics } from '../../streams/sinks/wsMetrics';
+import type { StepResult } from '../../streams/Step';
+import { fakeResult } from './fakeResult';
+import { connect, type TestClient } from './wsClient';
+
+const servers: MetricsServer[] = [];
+const clients: TestClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.ws.terminate();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function start(options: Parameters<typeof metricsServer>[0] = {}): Promise<MetricsServer> {
+  const server = await metricsServer({ token: 'test-token-123', ...options });
+  servers.push(server);
+  return server;
+}
+
+/** A client presenting `token` (`null`: none). */
+function client(server: MetricsServer, token: string | null = server.token, options = {}): TestClient {
+  const c = connect(server.port, token ?? undefined, options);
+  clients.push(c);
+  return c;
+}
+
+const is =
+  <T extends ServerMessage['type']>(type: T, run?: string) =>
+  (m: ServerMessage): m is Extract<ServerMessage, { type: T }> =>
+    m.type === type && (run === undefined || ('run' in m && (typeof m.run === 'string' ? m.run : m.run.id) === run));
+const pointsOf = (c: TestClient, run: string) =>
+  c.messages.filter((m): m is PointsMessage => m.type === 'points' && m.run === run).flatMap((m) => m.points);
+const until = async (cond: () => boolean, timeoutMs = 5000) => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+/** A run of fake results, one per event-loop turn, whose lr follows `controls.live.lr` and which pauses on `controls.paused`. */
+function fakeRun(steps: number) {
+  return (controls: LiveControls): Observable<StepResult> =>
+    new Observable<StepResult>((subscriber) => {
+      let lr = controls.hyper?.lr ?? 0.1;
+      const lrSub = controls.lr?.subscribe((v) => (lr = v));
+      let i = 0;
+      const sub = drive(() => () => (i < steps ? fakeResult(++i, { lr, hyper: { lr } }) : undefined), { yieldEveryMs: 0, paused: controls.paused }).subscribe(subscriber);
+      return () => {
+        sub.unsubscribe();
+        lrSub?.unsubscribe();
+      };
+    });
+}
+
+describe('MetricsServer: connection and token', () => {
+  it('binds 127.0.0.1 and prints a URL carrying the token', async () => {
+    const server = await start();
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=test-token-123`);
+    const random = await start({ token: undefined });
+    expect(random.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  it('closes sockets without the token or with a wrong one (4401, with a reason), sending nothing', async () => {
+    const server = await start();
+    server.run({ id: 'secret-run', name: 'secret' });
+    const none = client(server, null);
+    const wrong = client(server, 'test-token-12X');
+    expect(await none.closed).toEqual({ code: 4401, reason: 'token required: open the URL printed at start (…/?token=…)' });
+    expect(await wrong.closed).toEqual({ code: 4401, reason: 'invalid token' });
+    expect(none.messages).toEqual([]);
+    expect(wrong.messages).toEqual([]);
+  });
+
+  it('accepts WebSockets only at /ws', async () => {
+    const server = await start();
+    const bad = new (await import('ws')).WebSocket(`ws://127.0.0.1:${server.port}/other?token=${server.token}`);
+    const err = await new Promise<Error>((r) => bad.on('error', r));
+    expect(err.message).toMatch(/404/);
+  });
+});
+
+describe('MetricsServer: messages', () => {
+  it('sends hello, then history, then live point batches tagged with the run', async () => {
+    const server = await start({ flushMs: 5 });
+    const run = server.run({ id: 'gd', name: 'GD η=0.1', group: 'trace', config: { optimizer: 'sgd', lr: 0.1 }, live: { lr: { min: 0, minOpen: true } } });
+    run.publish(fakeResult(1));
+    const c = client(server);
+    const hello = (await c.next(is('hello'))) as HelloMessage;
+    expect(hello).toEqual({
+      type: 'hello',
+      protocol: 1,
+      runs: [
+        {
+          id: 'gd',
+          name: 'GD η=0.1',
+          group: 'trace',
+          config: { optimizer: 'sgd', lr: 0.1 },
+          live: { lr: { min: 0, minOpen: true } },
+          status: 'running',
+          restartable: false,
+          editable: {},
+          overrides: {},
+          points: 1,
+        },
+      ],
+      limits: { maxMessageBytes: 4096, historyCap: 10_000 },
+    });
+    expect(c.messages[1]).toEqual({ type: 'history', run: 'gd', total: 1, stride: 1, points: [fakeResult(1)] });
+    run.publish(fakeResult(2, { lr: NaN }));
+    run.publish(fakeResult(3));
+    const batch = (await c.next(is('points', 'gd'))) as PointsMessage;
+    expect(batch).toEqual({ type: 'points', run: 'gd', missed: 0, points: [{ ...fakeResult(2), lr: null }, fakeResult(3)] });
+    run.end('done');
+    expect(((await c.next(is('run', 'gd'))) as RunMessage).run).toMatchObject({ status: 'done', points: 3 });
+    expect(c.messages.map((m) => m.type)).toEqual(['hello', 'history', 'points', 'run']);
+  });
+
+  it('replays a late joiner a history thinned to the cap, ending with the latest point, then live points', async () => {
+    const server = await start({ historyCap: 100, flushMs: 5 });
+    const run = server.run({ id: 'long', name: 'long' });
+    for (let i = 1; i <= 1000; i++) run.publish(fakeResult(i));
+    const c = client(server);
+    const history = (await c.next(is('history', 'long'))) as HistoryMessage;
+    // 1000 points, cap 100: the stride doubles to 16 (1000/16 = 62.5 kept ≤ 100 < 1000/8 = 125).
+    expect(history.total).toBe(1000);
+    expect(history.stride).toBe(16);
+    expect(history.points.map((p) => p.step)).toEqual([...Array.from({ length: 63 }, (_, k) => 1 + 16 * k), 1000]);
+    run.publish(fakeResult(1001));
+    expect(((await c.next(is('points', 'long'))) as PointsMessage).points.map((p) => p.step)).toEqual([1001]);
+  });
+
+  it('serves several runs on one server, each client getting every run', async () => {
+    const server = await start({ flushMs: 5 });
+    const a = server.run({ id: 'a', name: 'A' });
+    const c = client(server);
+    await c.next(is('hello'));
+    const b = server.run({ id: 'b', name: 'B', group: 'airfoil' });
+    expect(((await c.next(is('run', 'b'))) as RunMessage).run).toMatchObject({ id: 'b', group: 'airfoil', status: 'running' });
+    a.publish(fakeResult(1));
+    b.publish(fakeResult(7));
+    await c.next(is('points', 'b'));
+    await c.next(is('points', 'a'));
+    expect(pointsOf(c, 'a').map((p) => p.step)).toEqual([1]);
+    expect(pointsOf(c, 'b').map((p) => p.step)).toEqual([7]);
+    expect(() => server.run({ id: 'a', name: 'again' })).toThrow('Expected `id` a run id not yet used on this server, got "a"');
+  });
+
+  it('exports every run as CSV', async () => {
+    const server = await start();
+    server.run({ id: 'a', name: 'A' }).publish(fakeResult(1));
+    server.run({ id: 'b', name: 'B' }).publish(fakeResult(2, { info: { fullLoss: 0.25 } }));
+    const rows = server.toCsv().trim().split('\n');
+    expect(rows[0]).toBe('run,name,step,epoch,wallTime,loss,lr,gradNorm,updateNorm,size,examples,time,info.fullLoss');
+    expect(rows.slice(1)).toEqual(['a,A,1,1,1700000000001,1,0.1,1,0.1,1,1,0.1,', 'b,B,2,1,1700000000002,0.5,0.1,1,0.1,1,2,0.1,0.25']);
+  });
+});
+
+describe('MetricsServer: slow and dead clients', () => {
+  it('coalesces a client that stops reading, within bounded memory, telling it what it missed; others get everything', async () => {
+    const server = await start({ queueCap: 500, highWaterBytes: 64 * 1024, flushMs: 2 });
+    const run = server.run({ id: 'flood', name: 'flood' });
+    const slow = client(server);
+    const fast = client(server);
+    await slow.next(is('history'));
+    await fast.next(is('history'));
+    const socket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const total = 60_000;
+    let maxQueued = 0;
+    let maxBuffered = 0;
+    for (let i = 1; i <= total; i++) {
+      run.publish(fakeResult(i, { info: { pad: i } }));
+      if (i % 500 === 0) {
+        await new Promise((r) => setTimeout(r, 3));
+        const [s] = server.stats();
+        maxQueued = Math.max(maxQueued, s.queued);
+        maxBuffered = Math.max(maxBuffered, s.bufferedAmount);
+      }
+    }
+    // The slow client's queue never exceeds its cap, and the socket buffer stays near the
+    // high-water mark (plus at most one batch of ≤ 500 points of ~250 bytes).
+    expect(maxQueued).toBeLessThanOrEqual(500);
+    expect(maxBuffered).toBeLessThan(64 * 1024 + 500 * 300);
+    expect(server.stats()[0].bufferedAmount).toBeGreaterThan(0);
+    socket.resume();
+    const received = () => pointsOf(slow, 'flood');
+    await until(() => received().at(-1)?.step === total, 10_000);
+    const batches = slow.messages.filter((m): m is PointsMessage => m.type === 'points');
+    const missed = batches.reduce((s, b) => s + b.missed, 0);
+    expect(missed).toBeGreaterThan(0);
+    expect(received().length + missed).toBe(total);
+    const steps = received().map((p) => p.step);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    await until(() => pointsOf(fast, 'flood').length === total, 10_000);
+    expect(fast.messages.filter((m): m is PointsMessage => m.type === 'points').every((b) => b.missed === 0)).toBe(true);
+  });
+
+  it('drops a client that stops answering pings', async () => {
+    const server = await start({ heartbeatMs: 50 });
+    const dead = client(server, server.token, { autoPong: false });
+    const alive = client(server);
+    await dead.next(is('hello'));
+    await alive.next(is('hello'));
+    expect((await dead.closed).code).toBe(1006);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(server.stats()).toHaveLength(1);
+    expect(alive.ws.readyState).toBe(alive.ws.OPEN);
+  });
+
+  it('closes every client (1001) on close', async () => {
+    const server = await start();
+    const c = client(server);
+    await c.next(is('hello'));
+    await server.close();
+    expect((await c.closed).code).toBe(1001);
+  });
+});
+
+describe('MetricsServer: control', () => {
+  it('pauses, resumes, sets a live hyperparameter and stops a launched run, answering each', async () => {
+    const server = await start({ flushMs: 5 });
+    const run = server.launch({ id: 'live', name: 'live', live: { lr: { min: 0, max: 10, minOpen: true } }, editable: { lr: 0.1 } }, fakeRun(1_000_000));
+    const c = client(server);
+    await c.next(is('points', 'live'));
+    c.send({ type: 'pause', run: 'live', id: 1 });
+    expect(await c.next((m) => m.type === 'ack' && m.id === 1)).toEqual({ type: 'ack', id: 1, detail: 'paused live' });
+    await new Promise((r) => setTimeout(r, 60));
+    const at = run.info.points;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(run.info).toMatchObject({ status: 'paused', points: at });
+    c.send({ type: 'set', run: 'live', name: 'lr', value: 0.02, id: 2 });
+    expect(await c.next((m) => m.type === 'ack' && m.id === 2)).toEqual({ type: 'ack', id: 2, detail: 'lr = 0.02 for live' });
+    c.send({ type: 'resume', run: 'live', id: 3 });
+    await c.next((m) => m.type === 'ack' && m.id === 3);
+    await until(() => pointsOf(c, 'live').some((p) => p.lr === 0.02));
+    const lrs = pointsOf(c, 'live').map((p) => p.lr);
+    // Every point before the override used 0.1, every one after 0.02 (applies from the next step on).
+    const first = lrs.indexOf(0.02);
+    expect(lrs.slice(0, first).every((v) => v === 0.1)).toBe(true);
+    expect(lrs.slice(first).every((v) => v === 0.02)).toBe(true);
+    expect(run.info.overrides).toEqual({ lr: 0.02 });
+    c.send({ type: 'stop', run: 'live', id: 4 });
+    expect(await c.next((m) => m.type === 'ack' && m.id === 4)).toEqual({ type: 'ack', id: 4, detail: 'stopped live' });
+    expect(((await c.next((m) => m.type === 'run' && m.run.id === 'live' && m.run.status === 'stopped')) as RunMessage).run.status).toBe('stopped');
+    c.send({ type: 'resume', run: 'live', id: 5 });
+    expect(((await c.next((m) => m.type === 'reject' && m.id === 5)) as RejectMessage).reason).toBe('Expected `run` a running or paused run, got run `live` (stopped)');
+  });
+
+  it('restarts a run with edited hyperparameters as a new run, and keeps the old one', async () => {
+    const server = await start({ flushMs: 5 });
+    server.launch({ id: 'r', name: 'R', config: { optimizer: 'sgd', lr: 0.1 }, live: { lr: { min: 0, minOpen: true } }, editable: { lr: 0.1 } }, fakeRun(5));
+    const c = client(server);
+    await c.next((m) => m.type === 'run' && m.run.id === 'r' && m.run.status === 'done');
+    c.send({ type: 'restart', run: 'r', hyper: { lr: 0.5 }, id: 'x' });
+    expect(await c.next(is('ack'))).toEqual({ type: 'ack', id: 'x', detail: 'restarted as r~2' });
+    const info = ((await c.next(is('run', 'r~2'))) as RunMessage).run;
+    expect(info).toMatchObject({ id: 'r~2', name: 'R ↻2 (lr=0.5)', restartOf: 'r', config: { optimizer: 'sgd', lr: 0.5 }, editable: { lr: 0.5 }, restartable: true });
+    await c.next((m) => m.type === 'run' && m.run.id === 'r~2' && m.run.status === 'done');
+    expect(pointsOf(c, 'r~2').map((p) => p.lr)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
+    c.send({ type: 'restart', run: 'r~2', hyper: { lr: 0.7 }, id: 'y' });
+    expect(await c.next((m) => m.type === 'ack' && m.id === 'y')).toEqual({ type: 'ack', id: 'y', detail: 'restarted as r~3' });
+    expect(((await c.next(is('run', 'r~3'))) as RunMessage).run.name).toBe('R ↻3 (lr=0.7)');
+    expect(server.infos.map((i) => i.id)).toEqual(['r', 'r~2', 'r~3']);
+  });
+
+  it('rejects controls a run does not expose, values out of range, unknown runs, and restarting a plain run', async () => {
+    const server = await start();
+    server.launch({ id: 'r', name: 'R', live: { lr: { min: 0, max: 1, minOpen: true } }, editable: { lr: 0.1, momentum: 0.9 } }, fakeRun(1_000_000));
+    server.run({ id: 'plain', name: 'plain' });
+    const c = client(server);
+    await c.next(is('hello'));
+    const cases: [object, string][] = [
+      [{ type: 'set', run: 'r', name: 'momentum', value: 0.5 }, 'Expected `name` one of the live hyperparameters (lr), got "momentum"'],
+      [{ type: 'set', run: 'r', name: 'lr', value: 5 }, 'Expected `lr` in (0, 1], got 5'],
+      [{ type: 'set', run: 'r', name: 'lr', value: 0 }, 'Expected `lr` in (0, 1], got 0'],
+      [{ type: 'set', run: 'plain', name: 'lr', value: 0.1 }, 'Expected `name` a live hyperparameter (this run has none), got "lr"'],
+      [{ type: 'restart', run: 'r', hyper: { beta: 0.5 } }, 'Expected `hyper.beta` absent (editable: lr, momentum), got 0.5'],
+      [{ type: 'restart', run: 'r', hyper: { lr: -1 } }, 'Expected `hyper.lr` in (0, 1], got -1'],
+      [{ type: 'restart', run: 'plain', hyper: {} }, 'Expected `run` a run started with launch (restartable), got run `plain`'],
+      [{ type: 'resume', run: 'r' }, 'Expected `run` a paused run, got run `r` (running)'],
+      [{ type: 'pause', run: 'nope' }, 'Expected `run` a run on this server (r, plain), got "nope"'],
+    ];
+    for (const [i, [msg, reason]] of cases.entries()) {
+      c.send({ ...msg, id: i });
+      expect(await c.next((m) => m.type === 'reject' && m.id === i)).toEqual({ type: 'reject', id: i, reason });
+    }
+  });
+
+  it('ends a launched run whose start throws, or whose stream errors, with status error; the server goes on', async () => {
+    const server = await start();
+    server.launch({ id: 'throws', name: 'throws' }, () => {
+      throw new Error('bad config');
+    });
+    server.launch({ id: 'errors', name: 'errors' }, () => new Observable<StepResult>((s) => s.error(new Error('diverged'))));
+    expect(server.infos.map((i) => [i.id, i.status, i.error])).toEqual([
+      ['throws', 'error', 'bad config'],
+      ['errors', 'error', 'diverged'],
+    ]);
+    const c = client(server);
+    expect(((await c.next(is('hello'))) as HelloMessage).runs).toHaveLength(2);
+  });
+
+  it('rejects 1,000 malformed messages with reasons while a real run trains on unharmed', async () => {
+    const server = await start({ flushMs: 5 });
+    // GD on f = x1² + 2·x2² from (−5, −2), η = 0.0005, 2000 steps: x1 ← (1 − 2η)·x1, x2 ← (1 − 4η)·x2,
+    // so x1 = −5·0.999²⁰⁰⁰ = −0.6759996, x2 = −2·0.998²⁰⁰⁰ = −0.0364849.
+    const steps = 2000;
+    const gd = (paused?: Observable<boolean>) => {
+      const p = objective((x) => x.square().mul(tf.tensor1d([1, 2])).sum() as tf.Scalar, [-5, -2], { steps, yieldEveryMs: 0, paused });
+      return p.steps.pipe(gradients(p.loss, p.params), learningRate(0.0005), optimize(sgd()), applyUpdates(p.params, { track: ['x'] }), finalize(() => p.dispose()));
+    };
+    const undisturbed: number[][] = [];
+    await new Promise<void>((done) => gd().subscribe({ next: (r) => undisturbed.push([...r.values!.x]), complete: done }));
+    server.launch({ id: 'gd', name: 'GD', live: { lr: { min: 0, minOpen: true } } }, (controls) => gd(controls.paused));
+    const watcher = client(server);
+    const attacker = client(server);
+    await attacker.next(is('hello'));
+    const bad: (string | Buffer)[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const k = i % 10;
+      bad.push(
+        k === 0 ? `garbage ${i} {` :
+        k === 1 ? JSON.stringify({ type: 'set', run: 'gd', name: 'lr', value: String(i) }) :
+        k === 2 ? JSON.stringify({ type: 'set', run: 'gd', name: 'momentum', value: 0.9 }) :
+        k === 3 ? JSON.stringify({ type: 'set', run: 'gd', name: 'lr', value: -i }) :
+        k === 4 ? JSON.stringify({ type: 'pause', run: 'gd', extra: { nested: [i] } }) :
+        k === 5 ? JSON.stringify({ type: 'pause', run: 'x'.repeat(5000) }) :
+        k === 6 ? Buffer.from([0xde, 0xad, i & 0xff]) :
+        k === 7 ? JSON.stringify({ type: 'restart', run: 'gd', hyper: { lr: 0.1 } }) :
+        k === 8 ? JSON.stringify([{ type: 'stop', run: 'gd' }]) :
+        JSON.stringify({ type: 'resume', run: 'gd', id: { evil: true } }),
+      );
+    }
+    for (const m of bad) attacker.ws.send(m, { binary: typeof m !== 'string' });
+    await until(() => attacker.messages.filter((m) => m.type === 'reject').length === 1000, 10_000);
+    await watcher.next((m) => m.type === 'run' && m.run.id === 'gd' && m.run.status !== 'running', 20_000);
+    expect(attacker.messages.filter((m) => m.type === 'ack')).toEqual([]);
+    expect(attacker.messages.filter((m): m is RejectMessage => m.type === 'reject').every((m) => m.reason.startsWith('Expected'))).toBe(true);
+    expect(server.stats().map((s) => s.rejected).sort()).toEqual([0, 1000]);
+    expect(server.infos[0]).toMatchObject({ status: 'done', points: steps, overrides: {} });
+    const received = [...((watcher.messages[1] as HistoryMessage).points), ...pointsOf(watcher, 'gd')];
+    expect(received.map((p) => p.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    // Float32 rounding accumulates over 2000 steps: 1e-4 relative to the exact values.
+    const [x1, x2] = received[steps - 1].values!.x;
+    expect(Math.abs(x1 / -0.6759996 - 1)).toBeLessThan(1e-4);
+    expect(Math.abs(x2 / -0.0364849 - 1)).toBeLessThan(1e-4);
+    // And the trajectory is exactly the one of the same run with nobody attacking it.
+    expect(received.map((p) => p.values!.x)).toEqual(undisturbed);
+    expect(received.every((p) => p.lr === 0.0005)).toBe(true);
+    expect(attacker.ws.readyState).toBe(attacker.ws.OPEN);
+  });
+
+  it('closes a socket that sends a frame over 64 KiB (1009)', async () => {
+    const server = await start();
+    const c = client(server);
+    await c.next(is('hello'));
+    c.send('x'.repeat(70 * 1024));
+    expect((await c.closed).code).toBe(1009);
+  });
+});
+
+describe('MetricsServer: page and wsMetrics(options)', () => {
+  it('serves the static page directory and nothing outside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rxgrad-page-'));
+    writeFileSync(join(dir, 'index.html'), '<title>dash</title>');
+    const server = await start({ staticDir: dir });
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve) =>
+        request({ host: '127.0.0.1', port: server.port, path }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        }).end(),
+      );
+    expect(await get(`/?token=${server.token}`)).toEqual({ status: 200, body: '<title>dash</title>' });
+    expect((await get('/..%2fpackage.json')).status).toBe(403);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('wsMetrics(options) runs its own server for the stream and closes it at the end', async () => {
+    let server: MetricsServer | undefined;
+    let c: TestClient | undefined;
+    const results: number[] = [];
+    await new Promise<void>((done) => {
+      new Observable<StepResult>((s) => {
+        let i = 0;
+        const timer = setInterval(() => {
+          if (c && c.messages.length > 0) {
+            s.next(fakeResult(++i));
+            if (i === 3) s.complete();
+          }
+        }, 5);
+        return () => clearInterval(timer);
+      })
+        .pipe(wsMetrics({ flushMs: 1, run: { id: 'solo', name: 'Solo' }, onListening: (srv) => ((server = srv), (c = client(srv))) }))
+        .subscribe({ next: (r) => results.push(r.step), complete: done });
+    });
+    expect(results).toEqual([1, 2, 3]);
+    expect(server!.infos).toMatchObject([{ id: 'solo', name: 'Solo', status: 'done' }]);
+    expect((await c!.closed).code).toBe(1001);
+  });
+});
