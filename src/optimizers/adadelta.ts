@@ -3,7 +3,7 @@ import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByAdadelta } from '../transforms/scaleByAdadelta';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `adadelta` (PyTorch's `Adadelta`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface AdadeltaOptions {

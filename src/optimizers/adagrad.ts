@@ -3,7 +3,7 @@ import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByRss } from '../transforms/scaleByRss';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `adagrad` (PyTorch's `Adagrad`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface AdagradOptions {

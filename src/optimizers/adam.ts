@@ -3,7 +3,7 @@ import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByAdam } from '../transforms/scaleByAdam';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `adam` (PyTorch's `Adam`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface AdamOptions {

@@ -3,7 +3,7 @@ import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByAdamax } from '../transforms/scaleByAdamax';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `adamax` (PyTorch's `Adamax`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface AdamaxOptions {

@@ -4,7 +4,7 @@ import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByAdam } from '../transforms/scaleByAdam';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import type { AdamOptions } from './adam';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `adamw` (PyTorch's `AdamW`): those of `adam`, `weightDecay` being the decoupled decay. */
 export type AdamwOptions = AdamOptions;

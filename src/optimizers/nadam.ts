@@ -4,7 +4,7 @@ import { bool } from '../validate';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByNadam } from '../transforms/scaleByNadam';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `nadam` (PyTorch's `NAdam`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface NadamOptions {

@@ -4,7 +4,7 @@ import { bool } from '../validate';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByRadam } from '../transforms/scaleByRadam';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `radam` (PyTorch's `RAdam`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface RadamOptions {

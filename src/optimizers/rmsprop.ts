@@ -4,7 +4,7 @@ import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByRms } from '../transforms/scaleByRms';
 import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `rmsprop` (PyTorch's `RMSprop`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface RmspropOptions {

@@ -3,7 +3,7 @@ import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
-import { withDefaults } from './withDefaults';
+import { withDefaults } from '../transforms/withDefaults';
 
 /** Options of `sgd` (PyTorch's `SGD`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface SgdOptions {

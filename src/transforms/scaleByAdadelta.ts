@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByAdadelta` (PyTorch Adadelta's options). */
@@ -35,11 +36,12 @@ export const scaleByAdadeltaDefaults: Readonly<Required<ScaleByAdadeltaOptions>>
  * const { updates } = t.update({ w: tf.tensor([1]) }, t.init({ w: tf.tensor([0]) })); // √1e-6/√(0.1 + 1e-6)
  */
 export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): Transform<ParamwiseState<ScaleByAdadeltaParamState>> {
+  const o = withDefaults('scaleByAdadelta', options, scaleByAdadeltaDefaults);
   return paramwise({
     name: 'scaleByAdadelta',
     hyper: {
-      rho: [options.rho ?? scaleByAdadeltaDefaults.rho, { min: 0, max: 1 }],
-      eps: [options.eps ?? scaleByAdadeltaDefaults.eps, { min: 0 }],
+      rho: [o.rho, { min: 0, max: 1 }],
+      eps: [o.eps, { min: 0 }],
     },
     init: (p) => ({ square: tf.zerosLike(p), delta: tf.zerosLike(p) }),
     update: (g, s, h) => {

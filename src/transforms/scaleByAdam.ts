@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { bool } from '../validate';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByAdam` (PyTorch Adam's options; `betas` split into `beta1`, `beta2`). */
@@ -41,13 +42,14 @@ export const scaleByAdamDefaults: Readonly<Required<ScaleByAdamOptions>> = { bet
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // ≈ [1] (sign of g at t = 1)
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<ParamwiseState<ScaleByAdamParamState>> {
-  const amsgrad = bool('amsgrad', options.amsgrad ?? scaleByAdamDefaults.amsgrad);
+  const o = withDefaults('scaleByAdam', options, scaleByAdamDefaults);
+  const amsgrad = bool('amsgrad', o.amsgrad);
   return paramwise({
     name: 'scaleByAdam',
     hyper: {
-      beta1: [options.beta1 ?? scaleByAdamDefaults.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [options.beta2 ?? scaleByAdamDefaults.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [options.eps ?? scaleByAdamDefaults.eps, { min: 0 }],
+      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
+      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
+      eps: [o.eps, { min: 0 }],
     },
     init: (p): ScaleByAdamParamState => ({ m: tf.zerosLike(p), v: tf.zerosLike(p), vMax: amsgrad ? tf.zerosLike(p) : null }),
     update: (g, s, h, t) => {

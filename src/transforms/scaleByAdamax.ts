@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByAdamax` (PyTorch Adamax's options; `betas` split into `beta1`, `beta2`). */
@@ -36,12 +37,13 @@ export const scaleByAdamaxDefaults: Readonly<Required<ScaleByAdamaxOptions>> = {
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // 0.2/(0.1·2) ≈ [1]
  */
 export function scaleByAdamax(options: ScaleByAdamaxOptions = {}): Transform<ParamwiseState<ScaleByAdamaxParamState>> {
+  const o = withDefaults('scaleByAdamax', options, scaleByAdamaxDefaults);
   return paramwise({
     name: 'scaleByAdamax',
     hyper: {
-      beta1: [options.beta1 ?? scaleByAdamaxDefaults.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [options.beta2 ?? scaleByAdamaxDefaults.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [options.eps ?? scaleByAdamaxDefaults.eps, { min: 0 }],
+      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
+      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
+      eps: [o.eps, { min: 0 }],
     },
     init: (p) => ({ m: tf.zerosLike(p), norm: tf.zerosLike(p) }),
     update: (g, s, h, t) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByNadam` (PyTorch NAdam's options; `betas` split into `beta1`, `beta2`). */
@@ -42,13 +43,14 @@ export const scaleByNadamDefaults: Readonly<Required<ScaleByNadamOptions>> = { b
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) }));
  */
 export function scaleByNadam(options: ScaleByNadamOptions = {}): Transform<ParamwiseState<ScaleByNadamParamState>> {
+  const o = withDefaults('scaleByNadam', options, scaleByNadamDefaults);
   return paramwise({
     name: 'scaleByNadam',
     hyper: {
-      beta1: [options.beta1 ?? scaleByNadamDefaults.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [options.beta2 ?? scaleByNadamDefaults.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [options.eps ?? scaleByNadamDefaults.eps, { min: 0 }],
-      momentumDecay: [options.momentumDecay ?? scaleByNadamDefaults.momentumDecay, { min: 0 }],
+      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
+      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
+      eps: [o.eps, { min: 0 }],
+      momentumDecay: [o.momentumDecay, { min: 0 }],
     },
     init: (p) => ({ m: tf.zerosLike(p), v: tf.zerosLike(p), muProduct: 1 }),
     update: (g, s, h, t) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByRadam` (PyTorch RAdam's options; `betas` split into `beta1`, `beta2`). */
@@ -38,12 +39,13 @@ export const scaleByRadamDefaults: Readonly<Required<ScaleByRadamOptions>> = { b
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // ρ_1 ≤ 5: m̂ = [2]
  */
 export function scaleByRadam(options: ScaleByRadamOptions = {}): Transform<ParamwiseState<ScaleByRadamParamState>> {
+  const o = withDefaults('scaleByRadam', options, scaleByRadamDefaults);
   return paramwise({
     name: 'scaleByRadam',
     hyper: {
-      beta1: [options.beta1 ?? scaleByRadamDefaults.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [options.beta2 ?? scaleByRadamDefaults.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [options.eps ?? scaleByRadamDefaults.eps, { min: 0 }],
+      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
+      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
+      eps: [o.eps, { min: 0 }],
     },
     init: (p) => ({ m: tf.zerosLike(p), v: tf.zerosLike(p) }),
     update: (g, s, h, t) => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { bool } from '../validate';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByRms` (PyTorch RMSprop's options, camelCase). */
@@ -40,13 +41,14 @@ export const scaleByRmsDefaults: Readonly<Required<ScaleByRmsOptions>> = { alpha
  * const { updates } = t.update({ w: tf.tensor([1]) }, t.init({ w: tf.tensor([0]) })); // 1/(√0.1 + 1e-8)
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<ParamwiseState<ScaleByRmsParamState>> {
-  const epsInSqrt = bool('epsInSqrt', options.epsInSqrt ?? scaleByRmsDefaults.epsInSqrt);
-  const centered = bool('centered', options.centered ?? scaleByRmsDefaults.centered);
+  const o = withDefaults('scaleByRms', options, scaleByRmsDefaults);
+  const epsInSqrt = bool('epsInSqrt', o.epsInSqrt);
+  const centered = bool('centered', o.centered);
   return paramwise({
     name: 'scaleByRms',
     hyper: {
-      alpha: [options.alpha ?? scaleByRmsDefaults.alpha, { min: 0, max: 1 }],
-      eps: [options.eps ?? scaleByRmsDefaults.eps, { min: 0 }],
+      alpha: [o.alpha, { min: 0, max: 1 }],
+      eps: [o.eps, { min: 0 }],
     },
     init: (p): ScaleByRmsParamState => ({ square: tf.zerosLike(p), mean: centered ? tf.zerosLike(p) : null }),
     update: (g, s, h) => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { bool, inRange } from '../validate';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByRss` (PyTorch Adagrad's options, camelCase). */
@@ -38,13 +39,14 @@ export const scaleByRssDefaults: Readonly<Required<ScaleByRssOptions>> = { lrDec
  * const { updates } = t.update({ w: tf.tensor([3]) }, t.init({ w: tf.tensor([0]) })); // 3/√9 = [1]
  */
 export function scaleByRss(options: ScaleByRssOptions = {}): Transform<ParamwiseState<ScaleByRssParamState>> {
-  const s0 = inRange('initialAccumulatorValue', options.initialAccumulatorValue ?? scaleByRssDefaults.initialAccumulatorValue, { min: 0 });
-  const epsInSqrt = bool('epsInSqrt', options.epsInSqrt ?? scaleByRssDefaults.epsInSqrt);
+  const o = withDefaults('scaleByRss', options, scaleByRssDefaults);
+  const s0 = inRange('initialAccumulatorValue', o.initialAccumulatorValue, { min: 0 });
+  const epsInSqrt = bool('epsInSqrt', o.epsInSqrt);
   return paramwise({
     name: 'scaleByRss',
     hyper: {
-      lrDecay: [options.lrDecay ?? scaleByRssDefaults.lrDecay, { min: 0 }],
-      eps: [options.eps ?? scaleByRssDefaults.eps, { min: 0 }],
+      lrDecay: [o.lrDecay, { min: 0 }],
+      eps: [o.eps, { min: 0 }],
     },
     init: (p) => ({ sum: tf.fill(p.shape, s0) }),
     update: (g, s, h, t) => {

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { RxgradError, shown } from '../RxgradError';
 import { bool } from '../validate';
+import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `trace` (PyTorch SGD's momentum options). */
@@ -41,12 +42,13 @@ export const traceDefaults: Readonly<Required<TraceOptions>> = { momentum: 0.9, 
  * const r2 = t.update({ w: tf.tensor([1]) }, r1.state); // u = 0.9·1 + 1 = [1.9]
  */
 export function trace(options: TraceOptions = {}): Transform<ParamwiseState<TraceParamState>> {
-  const nesterov = bool('nesterov', options.nesterov ?? traceDefaults.nesterov);
+  const o = withDefaults('trace', options, traceDefaults);
+  const nesterov = bool('nesterov', o.nesterov);
   return paramwise({
     name: 'trace',
     hyper: {
-      momentum: [options.momentum ?? traceDefaults.momentum, { min: 0 }],
-      dampening: [options.dampening ?? traceDefaults.dampening, { min: 0, max: 1 }],
+      momentum: [o.momentum, { min: 0 }],
+      dampening: [o.dampening, { min: 0, max: 1 }],
     },
     check: (h) => {
       if (nesterov && (h.momentum <= 0 || h.dampening !== 0)) {

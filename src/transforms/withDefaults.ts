@@ -1,7 +1,7 @@
 import { RxgradError, shown } from '../RxgradError';
 
 /**
- * An optimizer's options completed with its defaults.
+ * An optimizer's or a transform's options completed with its defaults.
  *
  * 1. `options` must be `undefined` or a plain object; an option the optimizer does not have
  *    (a typo, PyTorch's snake_case) throws an `RxgradError` listing the valid names.
