@@ -26,6 +26,11 @@ export interface MinibatchOptions extends DriveOptions {
   readonly seed?: number;
   /** Drop the last, smaller batch of each epoch (default false, as PyTorch's DataLoader). */
   readonly dropLast?: boolean;
+  /**
+   * Resume a run: the first step produced is `start.step` (default 1), with the epoch, batch,
+   * shuffle order and example count it has in an uninterrupted run.
+   */
+  readonly start?: { readonly step: number };
 }
 
 interface Table {
@@ -110,13 +115,15 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
   if (batchSize > xs.n) throw new RxgradError('batchSize', `≤ the number of examples (${xs.n})`, batchSize);
   const n = xs.n;
   const perEpoch = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+  const skipped = positiveInt('start.step', options.start?.step ?? 1) - 1;
 
   return drive<Step<Batch>>(
     () => {
       const rand = mulberry32(seed);
       const order = Uint32Array.from({ length: n }, (_, i) => i);
-      let step = 0;
-      let examples = 0;
+      let step = skipped;
+      let examples = Math.floor(step / perEpoch) * (dropLast ? perEpoch * batchSize : n) + (step % perEpoch) * batchSize;
+      if (shuffle) for (let e = Math.ceil(step / perEpoch); e > 0; e--) shuffleInPlace(order, rand);
       return () => {
         const epoch = Math.floor(step / perEpoch) + 1;
         const k = step % perEpoch;
