@@ -9,6 +9,8 @@ export * from './transforms/scaleByLearningRate';
 export * from './transforms/hyperparameters';
 export * from './transforms/paramwise';
 export * from './transforms/withDefaults';
+export * from './transforms/ema';
+export * from './transforms/adamHyper';
 export * from './transforms/trace';
 export * from './transforms/scaleByRss';
 export * from './transforms/scaleByRms';

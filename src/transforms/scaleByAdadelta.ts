@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { withDefaults } from './withDefaults';
+import { ema } from './ema';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByAdadelta` (PyTorch Adadelta's options). */
@@ -45,9 +46,9 @@ export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): Transform
     },
     init: (p) => ({ square: tf.zerosLike(p), delta: tf.zerosLike(p) }),
     update: (g, s, h) => {
-      const square = s.square.mul(h.rho).add(g.square().mul(1 - h.rho));
+      const square = ema(s.square, g.square(), h.rho);
       const step = s.delta.add(h.eps).sqrt().div(square.add(h.eps).sqrt()).mul(g);
-      const delta = s.delta.mul(h.rho).add(step.square().mul(1 - h.rho));
+      const delta = ema(s.delta, step.square(), h.rho);
       return [step, { square, delta }];
     },
   });

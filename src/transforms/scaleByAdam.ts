@@ -1,17 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { Transform } from '../types';
 import { bool } from '../validate';
 import { withDefaults } from './withDefaults';
+import { adamHyper, type AdamHyperOptions } from './adamHyper';
+import { ema } from './ema';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByAdam` (PyTorch Adam's options; `betas` split into `beta1`, `beta2`). */
-export interface ScaleByAdamOptions {
-  /** β1, the decay of the first moment (in [0, 1)). */
-  readonly beta1?: HyperValue;
-  /** β2, the decay of the second moment (in [0, 1)). */
-  readonly beta2?: HyperValue;
-  /** ε (≥ 0), added outside the root. */
-  readonly eps?: HyperValue;
+export interface ScaleByAdamOptions extends AdamHyperOptions {
   /** AMSGrad: divide by the running maximum of v_t. */
   readonly amsgrad?: boolean;
 }
@@ -46,15 +42,11 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<Paramwi
   const amsgrad = bool('amsgrad', o.amsgrad);
   return paramwise({
     name: 'scaleByAdam',
-    hyper: {
-      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [o.eps, { min: 0 }],
-    },
+    hyper: adamHyper(o),
     init: (p): ScaleByAdamParamState => ({ m: tf.zerosLike(p), v: tf.zerosLike(p), vMax: amsgrad ? tf.zerosLike(p) : null }),
     update: (g, s, h, t) => {
-      const m = s.m.mul(h.beta1).add(g.mul(1 - h.beta1));
-      const v = s.v.mul(h.beta2).add(g.square().mul(1 - h.beta2));
+      const m = ema(s.m, g, h.beta1);
+      const v = ema(s.v, g.square(), h.beta2);
       const vMax = s.vMax && tf.maximum(s.vMax, v);
       const denom = (vMax ?? v).sqrt().div(Math.sqrt(1 - h.beta2 ** t)).add(h.eps);
       return [m.div(1 - h.beta1 ** t).div(denom), { m, v, vMax }];

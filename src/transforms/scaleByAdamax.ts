@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { Transform } from '../types';
 import { withDefaults } from './withDefaults';
+import { adamHyper, type AdamHyperOptions } from './adamHyper';
+import { ema } from './ema';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByAdamax` (PyTorch Adamax's options; `betas` split into `beta1`, `beta2`). */
-export interface ScaleByAdamaxOptions {
-  /** β1, the decay of the first moment (in [0, 1)). */
-  readonly beta1?: HyperValue;
-  /** β2, the decay of the infinity norm (in [0, 1)). */
-  readonly beta2?: HyperValue;
-  /** ε (≥ 0), added to |g| inside the maximum. */
-  readonly eps?: HyperValue;
-}
+export type ScaleByAdamaxOptions = AdamHyperOptions;
 
 /** One parameter's first moment m and exponentially weighted infinity norm `norm`. */
 export interface ScaleByAdamaxParamState {
@@ -40,14 +35,10 @@ export function scaleByAdamax(options: ScaleByAdamaxOptions = {}): Transform<Par
   const o = withDefaults('scaleByAdamax', options, scaleByAdamaxDefaults);
   return paramwise({
     name: 'scaleByAdamax',
-    hyper: {
-      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [o.eps, { min: 0 }],
-    },
+    hyper: adamHyper(o),
     init: (p) => ({ m: tf.zerosLike(p), norm: tf.zerosLike(p) }),
     update: (g, s, h, t) => {
-      const m = s.m.mul(h.beta1).add(g.mul(1 - h.beta1));
+      const m = ema(s.m, g, h.beta1);
       const norm = tf.maximum(s.norm.mul(h.beta2), g.abs().add(h.eps));
       return [m.div(norm).div(1 - h.beta1 ** t), { m, norm }];
     },

@@ -1,16 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { withDefaults } from './withDefaults';
+import { adamHyper, type AdamHyperOptions } from './adamHyper';
+import { ema } from './ema';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByNadam` (PyTorch NAdam's options; `betas` split into `beta1`, `beta2`). */
-export interface ScaleByNadamOptions {
-  /** β1, the decay of the first moment (in [0, 1)). */
-  readonly beta1?: HyperValue;
-  /** β2, the decay of the second moment (in [0, 1)). */
-  readonly beta2?: HyperValue;
-  /** ε (≥ 0), added outside the root. */
-  readonly eps?: HyperValue;
+export interface ScaleByNadamOptions extends AdamHyperOptions {
   /** ψ, the momentum decay of the μ_t schedule (≥ 0). */
   readonly momentumDecay?: HyperValue;
 }
@@ -47,9 +43,7 @@ export function scaleByNadam(options: ScaleByNadamOptions = {}): Transform<Param
   return paramwise({
     name: 'scaleByNadam',
     hyper: {
-      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [o.eps, { min: 0 }],
+      ...adamHyper(o),
       momentumDecay: [o.momentumDecay, { min: 0 }],
     },
     init: (p) => ({ m: tf.zerosLike(p), v: tf.zerosLike(p), muProduct: 1 }),
@@ -57,8 +51,8 @@ export function scaleByNadam(options: ScaleByNadamOptions = {}): Transform<Param
       const mu = h.beta1 * (1 - 0.5 * 0.96 ** (t * h.momentumDecay));
       const muNext = h.beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * h.momentumDecay));
       const muProduct = s.muProduct * mu;
-      const m = s.m.mul(h.beta1).add(g.mul(1 - h.beta1));
-      const v = s.v.mul(h.beta2).add(g.square().mul(1 - h.beta2));
+      const m = ema(s.m, g, h.beta1);
+      const v = ema(s.v, g.square(), h.beta2);
       const denom = v.div(1 - h.beta2 ** t).sqrt().add(h.eps);
       const u = g.mul((1 - mu) / (1 - muProduct)).add(m.mul(muNext / (1 - muProduct * muNext))).div(denom);
       return [u, { m, v, muProduct }];

@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { Transform } from '../types';
 import { withDefaults } from './withDefaults';
+import { adamHyper, type AdamHyperOptions } from './adamHyper';
+import { ema } from './ema';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByRadam` (PyTorch RAdam's options; `betas` split into `beta1`, `beta2`). */
-export interface ScaleByRadamOptions {
-  /** β1, the decay of the first moment (in [0, 1)). */
-  readonly beta1?: HyperValue;
-  /** β2, the decay of the second moment (in [0, 1)). */
-  readonly beta2?: HyperValue;
-  /** ε (≥ 0), added outside the root. */
-  readonly eps?: HyperValue;
-}
+export type ScaleByRadamOptions = AdamHyperOptions;
 
 /** One parameter's moments m and v. */
 export interface ScaleByRadamParamState {
@@ -42,15 +37,11 @@ export function scaleByRadam(options: ScaleByRadamOptions = {}): Transform<Param
   const o = withDefaults('scaleByRadam', options, scaleByRadamDefaults);
   return paramwise({
     name: 'scaleByRadam',
-    hyper: {
-      beta1: [o.beta1, { min: 0, max: 1, maxOpen: true }],
-      beta2: [o.beta2, { min: 0, max: 1, maxOpen: true }],
-      eps: [o.eps, { min: 0 }],
-    },
+    hyper: adamHyper(o),
     init: (p) => ({ m: tf.zerosLike(p), v: tf.zerosLike(p) }),
     update: (g, s, h, t) => {
-      const m = s.m.mul(h.beta1).add(g.mul(1 - h.beta1));
-      const v = s.v.mul(h.beta2).add(g.square().mul(1 - h.beta2));
+      const m = ema(s.m, g, h.beta1);
+      const v = ema(s.v, g.square(), h.beta2);
       const mHat = m.div(1 - h.beta1 ** t);
       const bc2 = 1 - h.beta2 ** t;
       const rhoInf = 2 / (1 - h.beta2) - 1;

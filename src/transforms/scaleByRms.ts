@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { bool } from '../validate';
 import { withDefaults } from './withDefaults';
+import { ema } from './ema';
 import { paramwise, type ParamwiseState } from './paramwise';
 
 /** Options of `scaleByRms` (PyTorch RMSprop's options, camelCase). */
@@ -52,8 +53,8 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<Paramwise
     },
     init: (p): ScaleByRmsParamState => ({ square: tf.zerosLike(p), mean: centered ? tf.zerosLike(p) : null }),
     update: (g, s, h) => {
-      const square = s.square.mul(h.alpha).add(g.square().mul(1 - h.alpha));
-      const mean = s.mean && s.mean.mul(h.alpha).add(g.mul(1 - h.alpha));
+      const square = ema(s.square, g.square(), h.alpha);
+      const mean = s.mean && ema(s.mean, g, h.alpha);
       const variance = mean ? square.sub(mean.square()) : square;
       const denom = epsInSqrt ? variance.add(h.eps).sqrt() : variance.sqrt().add(h.eps);
       return [g.div(denom), { square, mean }];

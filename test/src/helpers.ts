@@ -90,4 +90,17 @@ export function problem(): { params: Tensors; grads: (t: number) => Tensors } {
   return { params, grads };
 }
 
+/** Run `steps` updates from init on the shared problem, the caller disposing superseded state. */
+export function advance(opt: Transform<any>, params: Tensors, grads: (t: number) => Tensors, steps: number): any {
+  let state = opt.init(params);
+  for (let t = 1; t <= steps; t++) {
+    const g = grads(t);
+    const r = opt.update(g, state, params);
+    disposeReplaced(state, r.state);
+    disposeTree([g, r.updates]);
+    state = r.state;
+  }
+  return state;
+}
+
 export type { Tensors };

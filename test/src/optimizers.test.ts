@@ -17,20 +17,7 @@ import {
   tensorsIn,
   type Transform,
 } from '../../src/index';
-import { OPTIMIZERS, problem } from './helpers';
-
-/** Run `steps` updates from init on the shared problem, the caller disposing superseded state. */
-function advance(opt: Transform<any>, params: Record<string, tf.Tensor>, grads: (t: number) => Record<string, tf.Tensor>, steps: number) {
-  let state = opt.init(params);
-  for (let t = 1; t <= steps; t++) {
-    const g = grads(t);
-    const r = opt.update(g, state, params);
-    disposeReplaced(state, r.state);
-    disposeTree([g, r.updates]);
-    state = r.state;
-  }
-  return state;
-}
+import { advance, OPTIMIZERS, problem } from './helpers';
 
 /** Per-parameter state objects of `name` anywhere in a state tree (`….params[name]`). */
 function statesOf(state: unknown, name: string, out: unknown[] = []): unknown[] {

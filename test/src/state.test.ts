@@ -1,21 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { disposeReplaced, disposeTree, restoreState, RxgradError, serializeState, tensorsIn } from '../../src/index';
-import { bits, OPTIMIZERS, problem } from './helpers';
+import { advance, bits, OPTIMIZERS, problem } from './helpers';
 
 describe('serializeState / restoreState', () => {
   for (const [name, make] of Object.entries(OPTIMIZERS)) {
     it(`${name}: a JSON round trip gives the bit-identical next update and state`, () => {
       const { params, grads } = problem();
       const opt = make();
-      let state = opt.init(params);
-      for (let t = 1; t <= 5; t++) {
-        const g = grads(t);
-        const r = opt.update(g, state, params);
-        disposeReplaced(state, r.state);
-        disposeTree([g, r.updates]);
-        state = r.state;
-      }
+      const state = advance(opt, params, grads, 5);
       const start = tf.memory().numTensors;
       const text = JSON.stringify(serializeState(state));
       const restored = restoreState(JSON.parse(text));
