@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { defer, finalize, map, type Observable } from 'rxjs';
+import { defer, finalize, identity, map, type Observable } from 'rxjs';
 import { adadelta, adagrad, adam, rmsprop, sgd } from '../src/index';
 import { linearRegression } from '../src/models/linearRegression';
 import type { Hyper, Params, Schedule, Transform } from '../src/types';
@@ -9,6 +9,7 @@ import { objective } from '../streams/sources/objective';
 import { mulberry32 } from '../streams/sources/mulberry32';
 import { gradients } from '../streams/operators/gradients';
 import { learningRate } from '../streams/operators/learningRate';
+import { override } from '../streams/operators/override';
 import { optimize } from '../streams/operators/optimize';
 import { applyUpdates } from '../streams/operators/applyUpdates';
 import { evaluate } from '../streams/operators/evaluate';
@@ -82,6 +83,7 @@ function trace(spec: TraceSpec): Experiment {
         return source.pipe(
           gradients(loss, p.params),
           learningRate(h.lr),
+          controls.lr ? override('lr', controls.lr) : identity,
           optimize(OPTIMIZERS[spec.optimizer](h)),
           applyUpdates(p.params, { track: ['x'] }),
           finalize(() => p.dispose()),
@@ -145,6 +147,7 @@ function airfoilRun(spec: AirfoilSpec): Experiment {
         }).pipe(
           gradients(model.loss, model.params),
           learningRate(spec.schedule && controls.hyper?.lr === undefined ? spec.schedule : h.lr),
+          controls.lr ? override('lr', controls.lr) : identity,
           optimize(OPTIMIZERS[spec.optimizer](h)),
           applyUpdates(model.params),
           evaluate('fullLoss', fullLoss, { everyExamples: 200 }),
