@@ -17,7 +17,12 @@ export interface AdadeltaOptions {
   readonly weightDecay?: HyperValue;
 }
 
-/** Defaults of `adadelta` (PyTorch's `Adadelta`). */
+/**
+ * Defaults of `adadelta` (PyTorch's `Adadelta`).
+ *
+ * @example
+ * adadeltaDefaults.lr; // 1
+ */
 export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 };
 
 /**

@@ -21,7 +21,12 @@ export interface AdagradOptions {
   readonly epsInSqrt?: boolean;
 }
 
-/** Defaults of `adagrad` (PyTorch's `Adagrad`). */
+/**
+ * Defaults of `adagrad` (PyTorch's `Adagrad`).
+ *
+ * @example
+ * adagradDefaults.lr; // 1e-2
+ */
 export const adagradDefaults: Readonly<Required<AdagradOptions>> = {
   lr: 1e-2,
   lrDecay: 0,

@@ -21,7 +21,12 @@ export interface AdamOptions {
   readonly amsgrad?: boolean;
 }
 
-/** Defaults of `adam` (PyTorch's `Adam`). */
+/**
+ * Defaults of `adam` (PyTorch's `Adam`).
+ *
+ * @example
+ * adamDefaults.lr; // 1e-3
+ */
 export const adamDefaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false };
 
 /**

@@ -19,7 +19,12 @@ export interface AdamaxOptions {
   readonly weightDecay?: HyperValue;
 }
 
-/** Defaults of `adamax` (PyTorch's `Adamax`). */
+/**
+ * Defaults of `adamax` (PyTorch's `Adamax`).
+ *
+ * @example
+ * adamaxDefaults.lr; // 2e-3
+ */
 export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
 
 /**

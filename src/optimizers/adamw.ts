@@ -9,7 +9,12 @@ import { withDefaults } from '../transforms/withDefaults';
 /** Options of `adamw` (PyTorch's `AdamW`): those of `adam`, `weightDecay` being the decoupled decay. */
 export type AdamwOptions = AdamOptions;
 
-/** Defaults of `adamw` (PyTorch's `AdamW`: as Adam's, with weightDecay 0.01). */
+/**
+ * Defaults of `adamw` (PyTorch's `AdamW`: as Adam's, with weightDecay 0.01).
+ *
+ * @example
+ * adamwDefaults.lr; // 1e-3
+ */
 export const adamwDefaults: Readonly<Required<AdamwOptions>> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, amsgrad: false };
 
 /**

@@ -24,7 +24,12 @@ export interface NadamOptions {
   readonly decoupledWeightDecay?: boolean;
 }
 
-/** Defaults of `nadam` (PyTorch's `NAdam`). */
+/**
+ * Defaults of `nadam` (PyTorch's `NAdam`).
+ *
+ * @example
+ * nadamDefaults.lr; // 2e-3
+ */
 export const nadamDefaults: Readonly<Required<NadamOptions>> = {
   lr: 2e-3,
   beta1: 0.9,

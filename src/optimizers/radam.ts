@@ -22,7 +22,12 @@ export interface RadamOptions {
   readonly decoupledWeightDecay?: boolean;
 }
 
-/** Defaults of `radam` (PyTorch's `RAdam`). */
+/**
+ * Defaults of `radam` (PyTorch's `RAdam`).
+ *
+ * @example
+ * radamDefaults.lr; // 1e-3
+ */
 export const radamDefaults: Readonly<Required<RadamOptions>> = {
   lr: 1e-3,
   beta1: 0.9,

@@ -24,7 +24,12 @@ export interface RmspropOptions {
   readonly weightDecay?: HyperValue;
 }
 
-/** Defaults of `rmsprop` (PyTorch's `RMSprop`). */
+/**
+ * Defaults of `rmsprop` (PyTorch's `RMSprop`).
+ *
+ * @example
+ * rmspropDefaults.lr; // 1e-2
+ */
 export const rmspropDefaults: Readonly<Required<RmspropOptions>> = {
   lr: 1e-2,
   alpha: 0.99,

@@ -19,7 +19,12 @@ export interface SgdOptions {
   readonly weightDecay?: HyperValue;
 }
 
-/** Defaults of `sgd` (PyTorch 2.x's `SGD`). */
+/**
+ * Defaults of `sgd` (PyTorch 2.x's `SGD`).
+ *
+ * @example
+ * sgdDefaults.lr; // 1e-3
+ */
 export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
 
 /**

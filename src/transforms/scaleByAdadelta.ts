@@ -18,7 +18,12 @@ export interface ScaleByAdadeltaParamState {
   readonly delta: tf.Tensor;
 }
 
-/** Defaults of `scaleByAdadelta` (PyTorch's Adadelta). */
+/**
+ * Defaults of `scaleByAdadelta` (PyTorch's Adadelta).
+ *
+ * @example
+ * scaleByAdadeltaDefaults.rho; // 0.9
+ */
 export const scaleByAdadeltaDefaults: Readonly<Required<ScaleByAdadeltaOptions>> = { rho: 0.9, eps: 1e-6 };
 
 /**

@@ -19,7 +19,12 @@ export interface ScaleByAdamParamState {
   readonly vMax: tf.Tensor | null;
 }
 
-/** Defaults of `scaleByAdam` (PyTorch's Adam). */
+/**
+ * Defaults of `scaleByAdam` (PyTorch's Adam).
+ *
+ * @example
+ * scaleByAdamDefaults.beta1; // 0.9
+ */
 export const scaleByAdamDefaults: Readonly<Required<ScaleByAdamOptions>> = { beta1: 0.9, beta2: 0.999, eps: 1e-8, amsgrad: false };
 
 /**

@@ -14,7 +14,12 @@ export interface ScaleByAdamaxParamState {
   readonly norm: tf.Tensor;
 }
 
-/** Defaults of `scaleByAdamax` (PyTorch's Adamax). */
+/**
+ * Defaults of `scaleByAdamax` (PyTorch's Adamax).
+ *
+ * @example
+ * scaleByAdamaxDefaults.beta1; // 0.9
+ */
 export const scaleByAdamaxDefaults: Readonly<Required<ScaleByAdamaxOptions>> = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /**

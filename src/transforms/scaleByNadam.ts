@@ -18,7 +18,12 @@ export interface ScaleByNadamParamState {
   readonly muProduct: number;
 }
 
-/** Defaults of `scaleByNadam` (PyTorch's NAdam). */
+/**
+ * Defaults of `scaleByNadam` (PyTorch's NAdam).
+ *
+ * @example
+ * scaleByNadamDefaults.beta1; // 0.9
+ */
 export const scaleByNadamDefaults: Readonly<Required<ScaleByNadamOptions>> = { beta1: 0.9, beta2: 0.999, eps: 1e-8, momentumDecay: 4e-3 };
 
 /**

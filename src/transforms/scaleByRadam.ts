@@ -14,7 +14,12 @@ export interface ScaleByRadamParamState {
   readonly v: tf.Tensor;
 }
 
-/** Defaults of `scaleByRadam` (PyTorch's RAdam). */
+/**
+ * Defaults of `scaleByRadam` (PyTorch's RAdam).
+ *
+ * @example
+ * scaleByRadamDefaults.beta1; // 0.9
+ */
 export const scaleByRadamDefaults: Readonly<Required<ScaleByRadamOptions>> = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /**

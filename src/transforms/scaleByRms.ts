@@ -23,7 +23,12 @@ export interface ScaleByRmsParamState {
   readonly mean: tf.Tensor | null;
 }
 
-/** Defaults of `scaleByRms` (PyTorch's RMSprop). */
+/**
+ * Defaults of `scaleByRms` (PyTorch's RMSprop).
+ *
+ * @example
+ * scaleByRmsDefaults.alpha; // 0.99
+ */
 export const scaleByRmsDefaults: Readonly<Required<ScaleByRmsOptions>> = { alpha: 0.99, eps: 1e-8, epsInSqrt: false, centered: false };
 
 /**

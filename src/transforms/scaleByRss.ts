@@ -21,7 +21,12 @@ export interface ScaleByRssParamState {
   readonly sum: tf.Tensor;
 }
 
-/** Defaults of `scaleByRss` (PyTorch's Adagrad). */
+/**
+ * Defaults of `scaleByRss` (PyTorch's Adagrad).
+ *
+ * @example
+ * scaleByRssDefaults.lrDecay; // 0
+ */
 export const scaleByRssDefaults: Readonly<Required<ScaleByRssOptions>> = { lrDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, epsInSqrt: false };
 
 /**

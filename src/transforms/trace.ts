@@ -20,7 +20,12 @@ export interface TraceParamState {
   readonly trace: tf.Tensor | null;
 }
 
-/** Defaults of `trace`. */
+/**
+ * Defaults of `trace`.
+ *
+ * @example
+ * traceDefaults.momentum; // 0.9
+ */
 export const traceDefaults: Readonly<Required<TraceOptions>> = { momentum: 0.9, dampening: 0, nesterov: false };
 
 /**
