@@ -1,91 +1,22 @@
 /**
  * `npm run schedules`: learning-rate schedules on the airfoil regression of *Dive into Deep
  * Learning* §12.5, side by side — the book's constant rate, the book's exercise (divide the
- * rate by 10 after each epoch), a warmup + cosine run, and cosine × plateau on the training loss.
- *
- * Every run: y = Xw + b, loss (ŷ − y)²/2 averaged, w ~ N(0, 0.01²) (seed 1), b = 0, minibatch
- * SGD with batch 10 for 2 epochs (300 steps, shuffled with seed 1). The loss on all 1500 rows
- * is printed every 300 examples and at the end (the book's runs end at 0.243–0.245; the
- * least-squares optimum is 0.2417).
+ * rate by 10 after each epoch), a warmup + cosine run, and cosine × plateau on the training loss
+ * (the runs are in `demo/scheduleRuns.ts`). Prints the loss on all 1500 rows every 300 examples
+ * and at the end (the book's runs end at 0.243–0.245; the least-squares optimum is 0.2417).
  */
-import * as tf from '@tensorflow/tfjs';
-import { Subject, filter, lastValueFrom, scan, tap, toArray, type OperatorFunction } from 'rxjs';
-import { cosine, exponential, perEpoch, sgd, warmup } from '../src/index';
-import { linearRegression } from '../src/models/linearRegression';
 import { useBackend } from '../src/useBackend';
 import { airfoil } from '../streams/sources/airfoil';
-import { minibatches } from '../streams/sources/minibatches';
-import { applyUpdates } from '../streams/operators/applyUpdates';
-import { evaluate } from '../streams/operators/evaluate';
-import { gradients } from '../streams/operators/gradients';
-import { learningRate } from '../streams/operators/learningRate';
-import { optimize } from '../streams/operators/optimize';
-import { reduceOnPlateau, type Metric } from '../streams/operators/reduceOnPlateau';
-import type { Batch, Step, StepResult } from '../streams/Step';
-
-const BATCH = 10;
-const EPOCHS = 2;
-const STEPS = (1500 / BATCH) * EPOCHS;
-const EVERY = 300; // examples between full-data evaluations
-
-/** One column of the comparison: how the learning rate is put on each step. */
-interface Run {
-  readonly name: string;
-  /** The hyperparameter operators, given a subject that receives every StepResult (for feedback). */
-  readonly schedule: (results: Subject<StepResult>) => OperatorFunction<Step<Batch>, Step<Batch>>;
-}
-
-const runs: readonly Run[] = [
-  { name: 'constant 0.05 (book)', schedule: () => learningRate(0.05) },
-  // The book's exercise: lr 0.05 in epoch 1, 0.005 in epoch 2 — one expression.
-  { name: '0.05, ÷10 per epoch', schedule: () => learningRate(perEpoch(exponential({ base: 0.05, gamma: 0.1 }))) },
-  // 30 steps of linear warmup from 0, then a cosine from 0.1 to 0 over the remaining 270.
-  { name: 'warmup 30 + cosine 0.1', schedule: () => learningRate(warmup(30, cosine({ base: 0.1, tMax: STEPS - 30 }))) },
-  // A cosine multiplied by a plateau detector fed back a moving average of the training loss
-  // (the metric of step t reaches the detector before step t + 1 starts: deterministic).
-  {
-    name: 'cosine 0.1 × plateau',
-    schedule: (results) => (steps) => {
-      const smoothed = results.pipe(
-        scan((avg: Metric | undefined, r) => ({ step: r.step, epoch: r.epoch, value: avg ? 0.9 * avg.value + 0.1 * r.loss : r.loss }), undefined),
-        filter((m): m is Metric => m !== undefined),
-      );
-      return steps.pipe(learningRate(cosine({ base: 0.1, tMax: STEPS })), reduceOnPlateau(smoothed, { factor: 0.5, patience: 30 }));
-    },
-  },
-];
-
-async function train(run: Run, data: ReturnType<typeof airfoil>): Promise<StepResult[]> {
-  const model = linearRegression(5, { seed: 1 });
-  const all = { xs: tf.tensor2d(data.xs), ys: tf.tensor2d(data.ys, [data.ys.length, 1]) };
-  const fullLoss = () => tf.tidy(() => model.loss(model.params, all).dataSync()[0]);
-  const results = new Subject<StepResult>();
-  try {
-    return await lastValueFrom(
-      minibatches(data, { batchSize: BATCH, epochs: EPOCHS, shuffle: true, seed: 1 }).pipe(
-        gradients(model.loss, model.params),
-        run.schedule(results),
-        optimize(sgd()),
-        applyUpdates(model.params),
-        tap(results),
-        evaluate('fullLoss', fullLoss, { everyExamples: EVERY }),
-        filter((r) => r.info.fullLoss !== undefined),
-        toArray(),
-      ),
-    );
-  } finally {
-    model.dispose();
-    tf.dispose(all);
-  }
-}
+import type { StepResult } from '../streams/Step';
+import { BATCH, EPOCHS, scheduleRuns, trainAirfoil } from './scheduleRuns';
 
 console.log(`backend: ${await useBackend('cpu')}`);
 const data = airfoil();
 const table: StepResult[][] = [];
-for (const run of runs) table.push(await train(run, data));
+for (const run of scheduleRuns) table.push(await trainAirfoil(run, data));
 const cell = (r: StepResult) => `${r.info.fullLoss.toFixed(4)} @ lr ${r.lr.toPrecision(2)}`.padEnd(24);
 console.log(`Airfoil, minibatch SGD, batch ${BATCH}, ${EPOCHS} epochs: loss on all 1500 rows (and the lr in force at that step)`);
-console.log(`${'examples'.padEnd(10)}${runs.map((r) => r.name.padEnd(24)).join('')}`);
+console.log(`${'examples'.padEnd(10)}${scheduleRuns.map((r) => r.name.padEnd(24)).join('')}`);
 table[0].forEach((r, i) => console.log(`${String(r.examples).padEnd(10)}${table.map((col) => cell(col[i])).join('')}`));
 console.log(`${'final'.padEnd(10)}${table.map((col) => col[col.length - 1].info.fullLoss.toFixed(4).padEnd(24)).join('')}`);
 console.log("book's final losses: 0.243–0.245; least-squares optimum: 0.2417");
