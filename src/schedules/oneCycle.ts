@@ -10,7 +10,9 @@ export interface OneCycleOptions {
   readonly peak: number;
   /** Length of the cycle in steps (`total_steps`); or give `epochs` and `stepsPerEpoch`. */
   readonly totalSteps?: number;
+  /** With `stepsPerEpoch`, the cycle length epochs · stepsPerEpoch (when `totalSteps` is not given). */
   readonly epochs?: number;
+  /** Steps in an epoch (`steps_per_epoch`). */
   readonly stepsPerEpoch?: number;
   /** Fraction of the cycle spent rising, in [0, 1] (`pct_start`, default 0.3). */
   readonly pctStart?: number;
