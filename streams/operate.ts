@@ -47,7 +47,7 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
             subscriber.error(err);
           }
         },
-        error: (err) => subscriber.error(err),
+        error: (err: unknown) => subscriber.error(err),
         complete: () => {
           try {
             handlers.complete?.();

@@ -47,7 +47,7 @@ describe('minibatches', () => {
     expect(epoch1).not.toEqual(epoch2);
     // features travel with their targets
     const first = summarize(await firstValueFrom(minibatches(rows(20), { batchSize: 5, shuffle: true, seed: 3 }).pipe(toArray())));
-    for (const batch of first) batch.xs.forEach((row, i) => expect(row).toEqual([batch.ids[i], 10 * batch.ids[i]]));
+    for (const batch of first) (batch.xs as number[][]).forEach((row, i) => expect(row).toEqual([batch.ids[i], 10 * batch.ids[i]]));
   });
 
   it('restarts from step 1 for every subscriber', async () => {
