@@ -1,0 +1,93 @@
+/**
+ * `npm start`: the dashboard server with the optimization chapter's experiments as live runs.
+ *
+ * Prints the page address (with its token), runs every experiment of demo/experiments.ts
+ * (2-D traces and airfoil runs) paced so they can be watched and steered, and keeps serving
+ * until Ctrl-C, which stops the runs and the server cleanly.
+ *
+ * Options: --port <n> (default 8080; 0 = any free port), --host <addr> (default 127.0.0.1),
+ * --only <text> (repeatable: experiments whose id or name contains it), --pace <ms> (minimum
+ * time between two steps of a run; default 150 for traces, 10 for airfoil; 0 = full speed),
+ * --out <dir> (write <dir>/<run>.jsonl live and <dir>/runs.csv on exit), --backend <name>.
+ */
+import { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { identity } from 'rxjs';
+import { useBackend, type BackendName } from '../src/useBackend';
+import { jsonl } from '../streams/sinks/jsonl';
+import { metricsServer } from '../streams/sinks/MetricsServer';
+import { buildWeb } from './buildWeb';
+import type { Experiment } from './Experiment';
+import { experiments } from './experiments';
+import { paced } from './paced';
+
+/** Config entries that describe the data or the length of a run, not a hyperparameter a restart may edit. */
+const NOT_HYPER = new Set(['steps', 'batchSize', 'epochs', 'noise']);
+
+const program = new Command()
+  .name('npm start --')
+  .description("Serve the live dashboard and run the optimization chapter's experiments on it")
+  .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+  .option('--host <addr>', 'interface to bind (anything but 127.0.0.1 exposes the dashboard)', '127.0.0.1')
+  .option('--only <text>', 'only experiments whose id or name contains this text (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--pace <ms>', 'minimum ms between two steps of a run (default: 150 for 2-D traces, 10 for airfoil; 0: full speed)')
+  .option('--out <dir>', 'write <dir>/<run>.jsonl as runs go and <dir>/runs.csv on exit')
+  .option('--backend <name>', 'tfjs backend: cpu, wasm, tensorflow or auto', 'cpu')
+  .parse();
+
+const opts = program.opts<{ port: string; host: string; only: string[]; pace?: string; out?: string; backend: BackendName }>();
+const port = Number(opts.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) program.error(`--port: expected an integer in [0, 65535], got ${opts.port}`);
+const pace = opts.pace === undefined ? undefined : Number(opts.pace);
+if (pace !== undefined && !(pace >= 0)) program.error(`--pace: expected a number of ms ≥ 0, got ${opts.pace}`);
+const chosen = experiments.filter((e) => opts.only.length === 0 || opts.only.some((t) => e.id.includes(t) || e.name.includes(t)));
+if (chosen.length === 0) program.error(`--only ${opts.only.join(' ')}: no experiment matches (ids: ${experiments.map((e) => e.id).join(', ')})`);
+
+const [staticDir] = await Promise.all([buildWeb(), useBackend(opts.backend)]);
+const server = await metricsServer({ port, host: opts.host, staticDir });
+if (opts.out) mkdirSync(opts.out, { recursive: true });
+
+function editable(e: Experiment): Record<string, number> {
+  return Object.fromEntries(Object.entries(e.config).filter((kv): kv is [string, number] => typeof kv[1] === 'number' && !NOT_HYPER.has(kv[0])));
+}
+
+for (const e of chosen) {
+  const ms = pace ?? (e.group === 'trace' ? 150 : 10);
+  server.launch(
+    {
+      id: e.id,
+      name: e.name,
+      group: e.group,
+      config: e.config,
+      ...(e.objective && { objective: e.objective }),
+      ...(e.book && { book: e.book }),
+      live: { lr: { min: 0, max: 100, minOpen: true } },
+      editable: editable(e),
+    },
+    (controls) =>
+      paced((paused) => e.run({ yieldEveryMs: 5, paused, lr: controls.lr, hyper: controls.hyper }), controls.paused, ms).pipe(
+        opts.out ? jsonl(join(opts.out, `${e.id}${controls.hyper ? `-${Date.now()}` : ''}.jsonl`), { run: e.id }) : identity,
+      ),
+  );
+}
+
+console.log(`rxgrad dashboard: ${server.url}`);
+console.log(`${chosen.length} runs live (open the address above; it carries the access token). Ctrl-C stops.`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log('\nstopping runs and server…');
+  await server.close();
+  if (opts.out) {
+    const file = join(opts.out, 'runs.csv');
+    writeFileSync(file, server.toCsv());
+    console.log(`wrote ${file}`);
+  }
+  console.log('stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

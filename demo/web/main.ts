@@ -1,0 +1,298 @@
+/**
+ * The dashboard page: connects to the metrics server, keeps every run in a `RunStore`, and
+ * draws per group of runs the 2-D contours with trajectories, one chart per metric (loss,
+ * the metrics runs report in `info`, lr and every other hyperparameter) and the run table.
+ * Bundled by demo/buildWeb.ts (esbuild) into demo/web/dist/.
+ */
+import './style.css';
+import { toCsv } from '../../streams/sinks/toCsv';
+import type { StepResult } from '../../streams/Step';
+import { Connection, type ConnectionState } from './Connection';
+import { ContourView } from './ContourView';
+import { epochAxis } from './epochAxis';
+import { MetricChart, type ChartSettings, type Series } from './MetricChart';
+import { RunTable } from './RunTable';
+import { RunStore, type PageRun } from './RunStore';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const GROUP_TITLES: Record<string, [string, string]> = {
+  trace: ['2-D traces', 'f(x) = a1·x1² + a2·x2² from (−5, −2), as in §12.3–12.10'],
+  airfoil: ['Airfoil linear regression', 'NASA airfoil self-noise, 1500 rows, loss ½(ŷ − y)²'],
+};
+const METRIC_TITLES: Record<string, string> = {
+  loss: 'loss',
+  lr: 'learning rate',
+  'info.fullLoss': 'loss on all rows',
+};
+
+interface GroupView {
+  readonly section: HTMLElement;
+  readonly grid: HTMLElement;
+  readonly table: RunTable;
+  readonly charts: Map<string, MetricChart>;
+  readonly contours: Map<string, ContourView>;
+}
+
+const store = new RunStore();
+const groups = new Map<string, GroupView>();
+const dirty = new Set<string>();
+let everything = true;
+
+function settings(): ChartSettings & { axis: string } {
+  const axis = $<HTMLSelectElement>('x-axis').value;
+  return {
+    axis,
+    log: $<HTMLInputElement>('log-scale').checked,
+    smoothing: Number($<HTMLInputElement>('smoothing').value),
+    xLabel: axis === 'wall' ? 'wall time (s)' : axis,
+  };
+}
+
+function notify(text: string, ok: boolean): void {
+  const toast = document.createElement('div');
+  toast.className = ok ? 'toast' : 'toast bad';
+  toast.textContent = ok ? `✓ ${text}` : `✗ ${text}`;
+  $('toasts').append(toast);
+  setTimeout(() => toast.remove(), ok ? 2500 : 6000);
+}
+
+function showConnection(state: ConnectionState): void {
+  const pill = $('connection');
+  pill.className = `pill ${state.kind}`;
+  pill.textContent =
+    state.kind === 'live' ? 'live' :
+    state.kind === 'connecting' ? 'connecting…' :
+    state.kind === 'retrying' ? `disconnected — retrying in ${(state.inMs / 1000).toFixed(1)} s` :
+    `not allowed: ${state.reason}`;
+}
+
+const connection = new Connection(
+  window.location,
+  (msg) => {
+    const changed = store.apply(msg);
+    if (msg.type === 'hello') everything = true;
+    for (const id of changed) {
+      const run = store.runs.get(id);
+      if (run) dirty.add(run.info.group);
+    }
+    schedule();
+  },
+  showConnection,
+);
+
+function card(parent: HTMLElement, title: string, note?: string): HTMLElement {
+  const c = document.createElement('div');
+  c.className = 'card';
+  const h = document.createElement('h3');
+  h.textContent = title;
+  if (note) {
+    const s = document.createElement('small');
+    s.textContent = note;
+    h.append(s);
+  }
+  const body = document.createElement('div');
+  c.append(h, body);
+  parent.append(c);
+  return body;
+}
+
+function groupView(name: string): GroupView {
+  let view = groups.get(name);
+  if (view) return view;
+  $('no-runs')?.remove();
+  const section = document.createElement('section');
+  section.className = 'group';
+  section.dataset.group = name;
+  const [title, note] = GROUP_TITLES[name] ?? [name, ''];
+  const h2 = document.createElement('h2');
+  h2.textContent = title;
+  const small = document.createElement('small');
+  small.textContent = note;
+  h2.append(small);
+  const grid = document.createElement('div');
+  grid.className = 'grid';
+  const tableCard = document.createElement('div');
+  tableCard.className = 'card table-card';
+  section.append(h2, grid, tableCard);
+  $('groups').append(section);
+  const table = new RunTable(tableCard, connection, notify, (id, visible) => {
+    store.setHidden(id, !visible);
+    dirty.add(name);
+    schedule();
+  });
+  view = { section, grid, table, charts: new Map(), contours: new Map() };
+  groups.set(name, view);
+  return view;
+}
+
+/** Charts added from the toolbar's "add chart" menu, e.g. `gradNorm`, `hyper.momentum`. */
+const extraMetrics = new Set<string>();
+
+/**
+ * A group's charts, in display order: loss, what runs report in `info`, lr, the
+ * hyperparameters that changed during some run, then the charts added from the toolbar.
+ */
+function metricsOf(runs: readonly PageRun[]): string[] {
+  const info = new Set<string>();
+  const varying = new Set<string>();
+  const present = new Set<string>(['gradNorm', 'updateNorm', 'time']);
+  for (const r of runs) {
+    for (const n of r.names) {
+      present.add(n);
+      if (n.startsWith('info.') && !n.startsWith('info.override.')) info.add(n);
+    }
+    for (const k of r.varying) if (k !== 'lr') varying.add(`hyper.${k}`);
+  }
+  const base = ['loss', ...[...info].sort(), 'lr', ...[...varying].sort()];
+  return [...base, ...[...extraMetrics].filter((m) => present.has(m) && !base.includes(m))];
+}
+
+/** Keep the "add chart" menu listing every metric some run reports. */
+function refreshMetricMenu(): void {
+  const menu = $<HTMLSelectElement>('add-metric');
+  const names = new Set<string>(['gradNorm', 'updateNorm', 'time']);
+  for (const r of store.runs.values()) for (const n of r.names) if (n !== 'hyper.lr') names.add(n);
+  const wanted = [...names].sort();
+  const have = Array.from(menu.options).slice(1).map((o) => o.value);
+  if (wanted.join() === have.join()) return;
+  menu.replaceChildren(new Option('add a chart…', ''), ...wanted.map((n) => new Option(n, n)));
+}
+
+function valueOf(p: StepResult, metric: string): number | null {
+  const v = metric.startsWith('info.') ? p.info?.[metric.slice(5)] : metric.startsWith('hyper.') ? p.hyper?.[metric.slice(6)] : (p as unknown as Record<string, number>)[metric];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function xsOf(run: PageRun, axis: string, t0: number): number[] {
+  if (axis === 'epoch') return epochAxis(run.points);
+  if (axis === 'wall') return run.points.map((p) => (p.wallTime - t0) / 1000);
+  return run.points.map((p) => p.step);
+}
+
+function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): void {
+  const view = groupView(name);
+  const runs = store.group(name);
+  view.table.update(runs);
+  const shown = runs.filter((r) => !r.hidden);
+
+  for (const run of runs) {
+    const o = run.info.objective;
+    if (!o) continue;
+    const key = o.a.join(',');
+    if (!view.contours.has(key)) {
+      const label = `f(x) = ${o.a[0] === 1 ? '' : o.a[0]}x1² + ${o.a[1]}x2²`;
+      view.contours.set(key, new ContourView(card(view.grid, label, 'trajectories from x0'), o));
+    }
+  }
+  for (const [key, contour] of view.contours) {
+    contour.draw(
+      shown
+        .filter((r) => r.info.objective?.a.join(',') === key)
+        .map((r) => ({
+          name: r.info.name.replace(/ on .*$/, ''),
+          color: r.color,
+          points: [r.info.objective!.x0, ...r.points.filter((p) => p.values?.x).map((p) => p.values!.x)],
+        })),
+    );
+  }
+
+  const metrics = metricsOf(runs);
+  for (const [metric, chart] of view.charts) {
+    if (metrics.includes(metric)) continue;
+    chart.card.remove();
+    view.charts.delete(metric);
+  }
+  for (const metric of metrics) {
+    let chart = view.charts.get(metric);
+    if (!chart) {
+      const title = METRIC_TITLES[metric] ?? metric.replace(/^(hyper|info)\./, '');
+      const body = card(view.grid, title, metric.startsWith('hyper.') ? 'hyperparameter' : undefined);
+      if (extraMetrics.has(metric)) {
+        const close = document.createElement('button');
+        close.className = 'close';
+        close.textContent = '×';
+        close.title = 'remove this chart';
+        close.addEventListener('click', () => {
+          extraMetrics.delete(metric);
+          redrawAll();
+        });
+        body.previousElementSibling!.append(close);
+      }
+      body.className = 'chart';
+      body.dataset.metric = metric;
+      chart = new MetricChart(body, title);
+      view.charts.set(metric, chart);
+    }
+    const series: Series[] = [];
+    for (const r of shown) {
+      const xs = xsOf(r, s.axis, t0);
+      const ys = r.points.map((p) => valueOf(p, metric));
+      const keep = ys.map((y, i) => (y === null ? -1 : i)).filter((i) => i >= 0);
+      series.push({ id: r.info.id, color: r.color, xs: keep.map((i) => xs[i]), ys: keep.map((i) => ys[i]) });
+    }
+    chart.update(series, s);
+  }
+}
+
+function summary(): void {
+  const runs = [...store.runs.values()];
+  const running = runs.filter((r) => r.info.status === 'running').length;
+  const points = runs.reduce((n, r) => n + r.info.points, 0);
+  $('summary').textContent = `${runs.length} runs · ${running} running · ${points.toLocaleString()} points`;
+}
+
+let frame = 0;
+let lastDraw = 0;
+function schedule(): void {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    const wait = 100 - (performance.now() - lastDraw);
+    if (wait > 0) {
+      frame = 0;
+      setTimeout(schedule, wait);
+      return;
+    }
+    frame = 0;
+    lastDraw = performance.now();
+    const s = settings();
+    const t0 = Math.min(...[...store.runs.values()].map((r) => r.points[0]?.wallTime ?? Infinity));
+    const todo = everything ? store.groups() : [...dirty];
+    everything = false;
+    dirty.clear();
+    for (const g of todo) drawGroup(g, s, t0);
+    summary();
+    refreshMetricMenu();
+  });
+}
+
+function redrawAll(): void {
+  everything = true;
+  schedule();
+}
+
+$('x-axis').addEventListener('change', redrawAll);
+$('log-scale').addEventListener('change', redrawAll);
+$('smoothing').addEventListener('input', () => {
+  $('smoothing-value').textContent = Number($<HTMLInputElement>('smoothing').value).toFixed(2);
+  redrawAll();
+});
+$('add-metric').addEventListener('change', (e) => {
+  const menu = e.target as HTMLSelectElement;
+  if (menu.value) extraMetrics.add(menu.value);
+  menu.value = '';
+  redrawAll();
+});
+$('show-all').addEventListener('click', () => {
+  for (const id of store.runs.keys()) store.setHidden(id, false);
+  document.querySelectorAll<HTMLInputElement>('td.vis input').forEach((box) => (box.checked = true));
+  redrawAll();
+});
+$('download-csv').addEventListener('click', () => {
+  const csv = toCsv([...store.runs.values()].map((r) => ({ id: r.info.id, name: r.info.name, points: r.points })));
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  a.download = `rxgrad-runs-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+});
