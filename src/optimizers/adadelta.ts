@@ -1,9 +1,11 @@
 import type { HyperValue, Transform } from '../types';
-import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByAdadelta } from '../transforms/scaleByAdadelta';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
+import { fusedMode, type FusedMode } from '../kernels/useFused';
+import { adadeltaKernel } from '../kernels/adadeltaKernel';
+import { fusedChain, values } from './fusedChain';
 
 /** Options of `adadelta` (PyTorch's `Adadelta`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface AdadeltaOptions {
@@ -15,6 +17,8 @@ export interface AdadeltaOptions {
   readonly eps?: HyperValue;
   /** λ, L2 weight decay added to the gradient (≥ 0). */
   readonly weightDecay?: HyperValue;
+  /** Run the fused kernel: `'auto'` where the backend allows (cpu), `true` always, `false` never (the chain). */
+  readonly fused?: FusedMode;
 }
 
 /**
@@ -23,7 +27,7 @@ export interface AdadeltaOptions {
  * @example
  * adadeltaDefaults.lr; // 1
  */
-export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 };
+export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0, fused: 'auto' };
 
 /**
  * AdaDelta, exactly PyTorch's `Adadelta`:
@@ -34,7 +38,8 @@ export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rh
  *   Δx_t = ρ·Δx_{t-1} + (1 − ρ)·d_t²
  *   x_t  = x_{t-1} − η·d_t
  *
- * Built as `chain(addDecayedWeights(λ), scaleByAdadelta({ rho, eps }), scaleByLearningRate(η))`.
+ * Built as `chain(addDecayedWeights(λ), scaleByAdadelta({ rho, eps }), scaleByLearningRate(η))`, run by
+ * `adadeltaKernel` in one pass per parameter where the backend allows (see `fusedChain`).
  *
  * @example
  * const opt = adadelta({ rho: 0.9 });
@@ -42,5 +47,16 @@ export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rh
  */
 export function adadelta(options: AdadeltaOptions = {}): Transform<unknown[]> {
   const o = withDefaults('adadelta', options, adadeltaDefaults);
-  return chain(addDecayedWeights(o.weightDecay), scaleByAdadelta({ rho: o.rho, eps: o.eps }), scaleByLearningRate(o.lr));
+  const parts = [addDecayedWeights(o.weightDecay), scaleByAdadelta({ rho: o.rho, eps: o.eps }), scaleByLearningRate(o.lr)] as const;
+  return fusedChain(parts, fusedMode(o.fused), ([decay, adadeltaPart, lr], name, g, p) => {
+    const s = adadeltaPart.params[name];
+    const { weightDecay } = decay.hyper;
+    const r = adadeltaKernel(
+      g,
+      weightDecay === 0 ? undefined : values(p!),
+      { square: values(s.square), delta: values(s.delta) },
+      { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay },
+    );
+    return { update: r.update, fields: [{}, { square: r.square, delta: r.delta }, undefined] };
+  });
 }

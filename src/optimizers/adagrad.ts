@@ -1,9 +1,11 @@
 import type { HyperValue, Transform } from '../types';
-import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByRss } from '../transforms/scaleByRss';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
+import { fusedMode, type FusedMode } from '../kernels/useFused';
+import { adagradKernel } from '../kernels/adagradKernel';
+import { fusedChain, values } from './fusedChain';
 
 /** Options of `adagrad` (PyTorch's `Adagrad`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface AdagradOptions {
@@ -19,6 +21,8 @@ export interface AdagradOptions {
   readonly eps?: HyperValue;
   /** `true`: η/√(s + ε), the book's form (use with eps 1e-6); `false`: η/(√s + ε), PyTorch's. */
   readonly epsInSqrt?: boolean;
+  /** Run the fused kernel: `'auto'` where the backend allows (cpu), `true` always, `false` never (the chain). */
+  readonly fused?: FusedMode;
 }
 
 /**
@@ -34,6 +38,7 @@ export const adagradDefaults: Readonly<Required<AdagradOptions>> = {
   initialAccumulatorValue: 0,
   eps: 1e-10,
   epsInSqrt: false,
+  fused: 'auto',
 };
 
 /**
@@ -45,7 +50,8 @@ export const adagradDefaults: Readonly<Required<AdagradOptions>> = {
  *
  * `epsInSqrt: true` uses g'_t/√(s_t + ε) instead: the book's AdaGrad is
  * `adagrad({ lr, eps: 1e-6, epsInSqrt: true })`. Built as
- * `chain(addDecayedWeights(λ), scaleByRss({ lrDecay, initialAccumulatorValue, eps, epsInSqrt }), scaleByLearningRate(η))`.
+ * `chain(addDecayedWeights(λ), scaleByRss({ lrDecay, initialAccumulatorValue, eps, epsInSqrt }), scaleByLearningRate(η))`,
+ * run by `adagradKernel` in one pass per parameter where the backend allows (see `fusedChain`).
  *
  * @example
  * const opt = adagrad({ lr: 0.1 });
@@ -53,9 +59,23 @@ export const adagradDefaults: Readonly<Required<AdagradOptions>> = {
  */
 export function adagrad(options: AdagradOptions = {}): Transform<unknown[]> {
   const o = withDefaults('adagrad', options, adagradDefaults);
-  return chain(
+  const parts = [
     addDecayedWeights(o.weightDecay),
     scaleByRss({ lrDecay: o.lrDecay, initialAccumulatorValue: o.initialAccumulatorValue, eps: o.eps, epsInSqrt: o.epsInSqrt }),
     scaleByLearningRate(o.lr),
-  );
+  ] as const;
+  const epsInSqrt = o.epsInSqrt;
+  return fusedChain(parts, fusedMode(o.fused), ([decay, rss, lr], name, g, p) => {
+    const s = rss.params[name];
+    const { weightDecay } = decay.hyper;
+    const r = adagradKernel(g, weightDecay === 0 ? undefined : values(p!), values(s.sum), {
+      lr: lr.hyper.lr,
+      lrDecay: rss.hyper.lrDecay,
+      eps: rss.hyper.eps,
+      epsInSqrt,
+      weightDecay,
+      t: s.count + 1,
+    });
+    return { update: r.update, fields: [{}, { sum: r.sum }, undefined] };
+  });
 }

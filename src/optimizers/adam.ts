@@ -1,9 +1,7 @@
 import type { HyperValue, Transform } from '../types';
-import { chain } from '../chain';
-import { addDecayedWeights } from '../transforms/addDecayedWeights';
-import { scaleByAdam } from '../transforms/scaleByAdam';
-import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
+import type { FusedMode } from '../kernels/useFused';
+import { adamChain } from './adamChain';
 
 /** Options of `adam` (PyTorch's `Adam`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface AdamOptions {
@@ -19,6 +17,8 @@ export interface AdamOptions {
   readonly weightDecay?: HyperValue;
   /** AMSGrad: divide by the running maximum of v_t. */
   readonly amsgrad?: boolean;
+  /** Run the fused kernel: `'auto'` where the backend allows (cpu), `true` always, `false` never (the chain). */
+  readonly fused?: FusedMode;
 }
 
 /**
@@ -27,7 +27,7 @@ export interface AdamOptions {
  * @example
  * adamDefaults.lr; // 1e-3
  */
-export const adamDefaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false };
+export const adamDefaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, amsgrad: false, fused: 'auto' };
 
 /**
  * Adam, exactly PyTorch's `Adam`:
@@ -38,17 +38,13 @@ export const adamDefaults: Readonly<Required<AdamOptions>> = { lr: 1e-3, beta1: 
  *   x_t  = x_{t-1} − η · (m_t/(1 − β1^t)) / (√v̂_t/√(1 − β2^t) + ε)
  *
  * Matches `tf.train.adam(η, β1, β2, ε)` when ε is given (tfjs's default ε is the backend's, 1e-7).
- * Built as `chain(addDecayedWeights(λ), scaleByAdam({ beta1, beta2, eps, amsgrad }), scaleByLearningRate(η))`.
+ * Built as `chain(addDecayedWeights(λ), scaleByAdam({ beta1, beta2, eps, amsgrad }), scaleByLearningRate(η))`,
+ * run by `adamKernel` in one pass per parameter where the backend allows (see `adamChain`).
  *
  * @example
  * const opt = adam({ lr: 0.01 });
  * const { updates, state } = opt.update(grads, opt.init(params), params);
  */
 export function adam(options: AdamOptions = {}): Transform<unknown[]> {
-  const o = withDefaults('adam', options, adamDefaults);
-  return chain(
-    addDecayedWeights(o.weightDecay),
-    scaleByAdam({ beta1: o.beta1, beta2: o.beta2, eps: o.eps, amsgrad: o.amsgrad }),
-    scaleByLearningRate(o.lr),
-  );
+  return adamChain(withDefaults('adam', options, adamDefaults), false);
 }

@@ -1,9 +1,11 @@
 import type { HyperValue, Transform } from '../types';
-import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByAdamax } from '../transforms/scaleByAdamax';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
+import { fusedMode, type FusedMode } from '../kernels/useFused';
+import { adamaxKernel } from '../kernels/adamaxKernel';
+import { fusedChain, values } from './fusedChain';
 
 /** Options of `adamax` (PyTorch's `Adamax`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface AdamaxOptions {
@@ -17,6 +19,8 @@ export interface AdamaxOptions {
   readonly eps?: HyperValue;
   /** λ, L2 weight decay added to the gradient (≥ 0). */
   readonly weightDecay?: HyperValue;
+  /** Run the fused kernel: `'auto'` where the backend allows (cpu), `true` always, `false` never (the chain). */
+  readonly fused?: FusedMode;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface AdamaxOptions {
  * @example
  * adamaxDefaults.lr; // 2e-3
  */
-export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, fused: 'auto' };
 
 /**
  * Adamax, exactly PyTorch's `Adamax`:
@@ -35,7 +39,8 @@ export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, bet
  *   n_t  = max(β2·n_{t-1}, |g'_t| + ε)
  *   x_t  = x_{t-1} − η/(1 − β1^t) · m_t/n_t
  *
- * Built as `chain(addDecayedWeights(λ), scaleByAdamax({ beta1, beta2, eps }), scaleByLearningRate(η))`.
+ * Built as `chain(addDecayedWeights(λ), scaleByAdamax({ beta1, beta2, eps }), scaleByLearningRate(η))`, run by
+ * `adamaxKernel` in one pass per parameter where the backend allows (see `fusedChain`).
  *
  * @example
  * const opt = adamax({ lr: 0.01 });
@@ -43,5 +48,16 @@ export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, bet
  */
 export function adamax(options: AdamaxOptions = {}): Transform<unknown[]> {
   const o = withDefaults('adamax', options, adamaxDefaults);
-  return chain(addDecayedWeights(o.weightDecay), scaleByAdamax({ beta1: o.beta1, beta2: o.beta2, eps: o.eps }), scaleByLearningRate(o.lr));
+  const parts = [addDecayedWeights(o.weightDecay), scaleByAdamax({ beta1: o.beta1, beta2: o.beta2, eps: o.eps }), scaleByLearningRate(o.lr)] as const;
+  return fusedChain(parts, fusedMode(o.fused), ([decay, adamaxPart, lr], name, g, p) => {
+    const s = adamaxPart.params[name];
+    const { weightDecay } = decay.hyper;
+    const r = adamaxKernel(
+      g,
+      weightDecay === 0 ? undefined : values(p!),
+      { m: values(s.m), norm: values(s.norm) },
+      { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay, t: s.count + 1 },
+    );
+    return { update: r.update, fields: [{}, { m: r.m, norm: r.norm }, undefined] };
+  });
 }

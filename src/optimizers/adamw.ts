@@ -1,10 +1,7 @@
 import type { Transform } from '../types';
-import { chain } from '../chain';
-import { addDecayedWeights } from '../transforms/addDecayedWeights';
-import { scaleByAdam } from '../transforms/scaleByAdam';
-import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import type { AdamOptions } from './adam';
 import { withDefaults } from '../transforms/withDefaults';
+import { adamChain } from './adamChain';
 
 /** Options of `adamw` (PyTorch's `AdamW`): those of `adam`, `weightDecay` being the decoupled decay. */
 export type AdamwOptions = AdamOptions;
@@ -15,7 +12,7 @@ export type AdamwOptions = AdamOptions;
  * @example
  * adamwDefaults.lr; // 1e-3
  */
-export const adamwDefaults: Readonly<Required<AdamwOptions>> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, amsgrad: false };
+export const adamwDefaults: Readonly<Required<AdamwOptions>> = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, amsgrad: false, fused: 'auto' };
 
 /**
  * AdamW (decoupled weight decay), exactly PyTorch's `AdamW`:
@@ -24,17 +21,13 @@ export const adamwDefaults: Readonly<Required<AdamwOptions>> = { lr: 1e-3, beta1
  *   v̂_t = max(v̂_{t-1}, v_t) (amsgrad) | v_t
  *   x_t = x_{t-1} − η·λ·x_{t-1} − η · (m_t/(1 − β1^t)) / (√v̂_t/√(1 − β2^t) + ε)
  *
- * Built as `chain(scaleByAdam({ beta1, beta2, eps, amsgrad }), addDecayedWeights(λ), scaleByLearningRate(η))`.
+ * Built as `chain(scaleByAdam({ beta1, beta2, eps, amsgrad }), addDecayedWeights(λ), scaleByLearningRate(η))`,
+ * run by `adamKernel` in one pass per parameter where the backend allows (see `adamChain`).
  *
  * @example
  * const opt = adamw({ lr: 0.01, weightDecay: 0.1 });
  * const { updates, state } = opt.update(grads, opt.init(params), params);
  */
 export function adamw(options: AdamwOptions = {}): Transform<unknown[]> {
-  const o = withDefaults('adamw', options, adamwDefaults);
-  return chain(
-    scaleByAdam({ beta1: o.beta1, beta2: o.beta2, eps: o.eps, amsgrad: o.amsgrad }),
-    addDecayedWeights(o.weightDecay),
-    scaleByLearningRate(o.lr),
-  );
+  return adamChain(withDefaults('adamw', options, adamwDefaults), true);
 }

@@ -1,10 +1,12 @@
 import type { HyperValue, Transform } from '../types';
-import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByRms } from '../transforms/scaleByRms';
 import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
+import { fusedMode, type FusedMode } from '../kernels/useFused';
+import { rmspropKernel } from '../kernels/rmspropKernel';
+import { fusedChain, values } from './fusedChain';
 
 /** Options of `rmsprop` (PyTorch's `RMSprop`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface RmspropOptions {
@@ -22,6 +24,8 @@ export interface RmspropOptions {
   readonly momentum?: HyperValue;
   /** λ, L2 weight decay added to the gradient (≥ 0). */
   readonly weightDecay?: HyperValue;
+  /** Run the fused kernel: `'auto'` where the backend allows (cpu), `true` always, `false` never (the chain). */
+  readonly fused?: FusedMode;
 }
 
 /**
@@ -38,6 +42,7 @@ export const rmspropDefaults: Readonly<Required<RmspropOptions>> = {
   centered: false,
   momentum: 0,
   weightDecay: 0,
+  fused: 'auto',
 };
 
 /**
@@ -51,7 +56,8 @@ export const rmspropDefaults: Readonly<Required<RmspropOptions>> = {
  *   x_t  = x_{t-1} − η·b_t
  *
  * The book's RMSProp is `rmsprop({ lr, alpha: γ, eps: 1e-6, epsInSqrt: true })`. Built as
- * `chain(addDecayedWeights(λ), scaleByRms({ alpha, eps, epsInSqrt, centered }), trace({ momentum }), scaleByLearningRate(η))`.
+ * `chain(addDecayedWeights(λ), scaleByRms({ alpha, eps, epsInSqrt, centered }), trace({ momentum }), scaleByLearningRate(η))`,
+ * run by `rmspropKernel` in one pass per parameter where the backend allows (see `fusedChain`).
  *
  * @example
  * const opt = rmsprop({ lr: 0.01, alpha: 0.9 });
@@ -59,10 +65,23 @@ export const rmspropDefaults: Readonly<Required<RmspropOptions>> = {
  */
 export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
   const o = withDefaults('rmsprop', options, rmspropDefaults);
-  return chain(
+  const parts = [
     addDecayedWeights(o.weightDecay),
     scaleByRms({ alpha: o.alpha, eps: o.eps, epsInSqrt: o.epsInSqrt, centered: o.centered }),
     trace({ momentum: o.momentum, dampening: 0 }),
     scaleByLearningRate(o.lr),
-  );
+  ] as const;
+  const epsInSqrt = o.epsInSqrt;
+  return fusedChain(parts, fusedMode(o.fused), ([decay, rms, momentum, lr], name, g, p) => {
+    const s = rms.params[name];
+    const b = momentum.params[name];
+    const { weightDecay } = decay.hyper;
+    const r = rmspropKernel(
+      g,
+      weightDecay === 0 ? undefined : values(p!),
+      { square: values(s.square), mean: s.mean && values(s.mean), trace: b.trace && values(b.trace) },
+      { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, weightDecay },
+    );
+    return { update: r.update, fields: [{}, { square: r.square, mean: r.mean }, { trace: r.trace ?? b.trace }, undefined] };
+  });
 }

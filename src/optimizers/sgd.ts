@@ -1,9 +1,11 @@
 import type { HyperValue, Transform } from '../types';
-import { chain } from '../chain';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
+import { fusedMode, type FusedMode } from '../kernels/useFused';
+import { sgdKernel } from '../kernels/sgdKernel';
+import { fusedChain, values } from './fusedChain';
 
 /** Options of `sgd` (PyTorch's `SGD`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface SgdOptions {
@@ -17,6 +19,8 @@ export interface SgdOptions {
   readonly nesterov?: boolean;
   /** λ, L2 weight decay added to the gradient (≥ 0). */
   readonly weightDecay?: HyperValue;
+  /** Run the fused kernel: `'auto'` where the backend allows (cpu), `true` always, `false` never (the chain). */
+  readonly fused?: FusedMode;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface SgdOptions {
  * @example
  * sgdDefaults.lr; // 1e-3
  */
-export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
+export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, fused: 'auto' };
 
 /**
  * Stochastic gradient descent with momentum, exactly PyTorch's `SGD`:
@@ -37,7 +41,8 @@ export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum:
  *
  * The buffer holds gradients; η is applied after it (the book's v ← γv + ηg is the same
  * trajectory for a constant η). Built as
- * `chain(addDecayedWeights(λ), trace({ momentum, dampening, nesterov }), scaleByLearningRate(η))`.
+ * `chain(addDecayedWeights(λ), trace({ momentum, dampening, nesterov }), scaleByLearningRate(η))`,
+ * run by `sgdKernel` in one pass per parameter where the backend allows (see `fusedChain`).
  * Every option is checked when built; nesterov without momentum, or with dampening, is rejected.
  *
  * @example
@@ -47,9 +52,22 @@ export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum:
  */
 export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
   const o = withDefaults('sgd', options, sgdDefaults);
-  return chain(
+  const parts = [
     addDecayedWeights(o.weightDecay),
     trace({ momentum: o.momentum, dampening: o.dampening, nesterov: o.nesterov }),
     scaleByLearningRate(o.lr),
-  );
+  ] as const;
+  const nesterov = o.nesterov;
+  return fusedChain(parts, fusedMode(o.fused), ([decay, momentum, lr], name, g, p) => {
+    const s = momentum.params[name];
+    const { weightDecay } = decay.hyper;
+    const r = sgdKernel(g, weightDecay === 0 ? undefined : values(p!), s.trace && values(s.trace), {
+      lr: lr.hyper.lr,
+      momentum: momentum.hyper.momentum,
+      dampening: momentum.hyper.dampening,
+      nesterov,
+      weightDecay,
+    });
+    return { update: r.update, fields: [{}, { trace: r.trace ?? s.trace }, undefined] };
+  });
 }

@@ -1,6 +1,6 @@
-import type { HyperValue, Transform } from '../types';
+import type { HyperValue } from '../types';
 import { RxgradError, shown } from '../RxgradError';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /**
  * Add weight decay to the updates:
@@ -20,15 +20,14 @@ import { paramwise, type ParamwiseState } from './paramwise';
  * const p = { w: tf.tensor([2]) };
  * const { updates } = t.update({ w: tf.tensor([1]) }, t.init(p), p); // 1 + 0.1·2 = [1.2]
  */
-export function addDecayedWeights(weightDecay: HyperValue): Transform<ParamwiseState<object>> {
+export function addDecayedWeights(weightDecay: HyperValue): ParamwiseTransform<object> {
   return paramwise({
     name: 'addDecayedWeights',
     hyper: { weightDecay: [weightDecay, { min: 0 }] },
     init: () => ({}),
-    update: (g, _s, h, _t, p) => {
-      if (h.weightDecay === 0) return [g.clone(), {}];
-      if (p === undefined) throw new RxgradError('params', 'the parameters when weightDecay ≠ 0 (u = g + λ·x)', shown('none'));
-      return [g.add(p.mul(h.weightDecay)), {}];
+    checkParam: (p, h) => {
+      if (h.weightDecay !== 0 && p === undefined) throw new RxgradError('params', 'the parameters when weightDecay ≠ 0 (u = g + λ·x)', shown('none'));
     },
+    update: (g, _s, h, _t, p) => [h.weightDecay === 0 ? g.clone() : g.add(p!.mul(h.weightDecay)), {}],
   });
 }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Tensors, Transform, UpdateContext, UpdateResult } from '../types';
+import type { Tensors, UpdateContext } from '../types';
 import { RxgradError } from '../RxgradError';
-import { perParam } from '../perParam';
+import { stateOf } from '../perParam';
 import { checkMatches, tensorsIn } from '../tree';
 import { hyperparameters, type HyperSpec } from './hyperparameters';
+import type { PlannedTransform, UpdatePlan } from './PlannedTransform';
 
 /** One parameter's state in a paramwise transform: its own fields plus how many updates it received. */
 export type ParamState<PS> = PS & { readonly count: number };
@@ -25,6 +26,8 @@ export interface ParamwiseDefinition<PS, H extends string> {
   readonly hyper: Readonly<Record<H, HyperSpec>>;
   /** A rule between hyperparameters (e.g. nesterov needs momentum), checked at construction and per update. */
   readonly check?: (h: Readonly<Record<H, number>>) => void;
+  /** A precondition on one parameter's value (e.g. weight decay needs it), checked per update before any arithmetic. */
+  readonly checkParam?: (p: tf.Tensor | undefined, h: Readonly<Record<H, number>>) => void;
   /** One parameter's initial state. */
   init(p: tf.Tensor): PS;
   /**
@@ -34,6 +37,14 @@ export interface ParamwiseDefinition<PS, H extends string> {
    */
   update(g: tf.Tensor, s: ParamState<PS>, h: Readonly<Record<H, number>>, t: number, p: tf.Tensor | undefined): readonly [tf.Tensor, PS];
 }
+
+/** A paramwise transform's plan: the values in force and each parameter's state before the update. */
+export interface ParamwisePlan<PS> extends UpdatePlan {
+  readonly params: Readonly<Record<string, ParamState<PS>>>;
+}
+
+/** A transform built by `paramwise`. */
+export type ParamwiseTransform<PS> = PlannedTransform<ParamwiseState<PS>, ParamwisePlan<PS>>;
 
 /**
  * Build a name-keyed, per-parameter transform from its equations. Every stateful transform of
@@ -45,8 +56,11 @@ export interface ParamwiseDefinition<PS, H extends string> {
  *    gradient with that parameter's count t = count + 1, and reports the values as `used`.
  * 3. A gradient whose shape differs from its parameter's (or its state's) throws an
  *    `RxgradError` naming the parameter and both shapes; a gradient for a name `init` never saw
- *    throws; names absent from `grads` keep their state object unchanged.
+ *    throws; `def.checkParam` runs for each gradient; names absent from `grads` keep their state
+ *    object unchanged.
  * 4. The input state is never mutated.
+ * 5. `plan` does the checks and resolution of 2–3 without arithmetic, `advance` builds the new
+ *    state from each parameter's new fields (see `PlannedTransform`); `update` is made of both.
  *
  * @example
  * const decay = paramwise({
@@ -56,9 +70,28 @@ export interface ParamwiseDefinition<PS, H extends string> {
  * });
  * decay.update({ w: tf.tensor([2]) }, decay.init({ w: tf.tensor([0]) })).updates.w; // [1]
  */
-export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>): Transform<ParamwiseState<PS>> {
+export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>): ParamwiseTransform<PS> {
   const hp = hyperparameters(def.hyper);
   if (def.check && hp.constants) def.check(hp.constants);
+  const plan = (grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext): ParamwisePlan<PS> => {
+    const count = state.count + 1;
+    const hyper = hp.resolve(ctx, count);
+    def.check?.(hyper);
+    for (const name of Object.keys(grads)) {
+      const s = stateOf(def.name, state.params, name);
+      const g = grads[name];
+      const p = params?.[name];
+      if (!(g instanceof tf.Tensor)) throw new RxgradError(`grads.${name}`, 'a tensor', g);
+      for (const ref of p ? [p, ...tensorsIn(s)] : tensorsIn(s)) checkMatches({ [name]: g }, { [name]: ref }, 'grad');
+      def.checkParam?.(p, hyper);
+    }
+    return { count, hyper, params: state.params };
+  };
+  const advance = (state: ParamwiseState<PS>, p: ParamwisePlan<PS>, fields: Readonly<Record<string, object>>): ParamwiseState<PS> => {
+    const next: Record<string, ParamState<PS>> = { ...state.params };
+    for (const name of Object.keys(fields)) next[name] = { ...(fields[name] as PS), count: state.params[name].count + 1 };
+    return { count: p.count, params: next };
+  };
   return {
     hyper: hp.names,
     init: (params: Tensors) => {
@@ -70,20 +103,21 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
       }
       return { count: 0, params: states };
     },
+    plan,
+    advance,
     update: (grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext) => {
-      const count = state.count + 1;
-      const h = hp.resolve(ctx, count);
-      def.check?.(h);
-      const r = tf.tidy(() =>
-        perParam(def.name, grads, state.params, params, (g, s, name, p) => {
-          if (!(g instanceof tf.Tensor)) throw new RxgradError(`grads.${name}`, 'a tensor', g);
-          for (const ref of p ? [p, ...tensorsIn(s)] : tensorsIn(s)) checkMatches({ [name]: g }, { [name]: ref }, 'grad');
-          const t = s.count + 1;
-          const [u, next] = def.update(g, s, h, t, p);
-          return [u, { ...next, count: t }] as const;
-        }) as unknown as tf.TensorContainer,
-      ) as unknown as UpdateResult<Record<string, ParamState<PS>>>;
-      return { updates: r.updates, state: { count, params: r.state }, used: h };
+      const p = plan(grads, state, params, ctx);
+      const h = p.hyper as Readonly<Record<H, number>>;
+      const { updates, fields } = tf.tidy(() => {
+        const updates: Tensors = {};
+        const fields: Record<string, PS> = {};
+        for (const name of Object.keys(grads)) {
+          const s = state.params[name];
+          [updates[name], fields[name]] = def.update(grads[name], s, h, s.count + 1, params?.[name]);
+        }
+        return { updates, fields } as unknown as tf.TensorContainer;
+      }) as unknown as { updates: Tensors; fields: Record<string, PS> };
+      return { updates, state: advance(state, p, fields as Record<string, object>), used: p.hyper };
     },
   };
 }

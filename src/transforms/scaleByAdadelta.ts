@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { HyperValue } from '../types';
 import { withDefaults } from './withDefaults';
 import { ema } from './ema';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `scaleByAdadelta` (PyTorch Adadelta's options). */
 export interface ScaleByAdadeltaOptions {
@@ -41,7 +41,7 @@ export const scaleByAdadeltaDefaults: Readonly<Required<ScaleByAdadeltaOptions>>
  * const t = scaleByAdadelta({ rho: 0.9 });
  * const { updates } = t.update({ w: tf.tensor([1]) }, t.init({ w: tf.tensor([0]) })); // √1e-6/√(0.1 + 1e-6)
  */
-export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): Transform<ParamwiseState<ScaleByAdadeltaParamState>> {
+export function scaleByAdadelta(options: ScaleByAdadeltaOptions = {}): ParamwiseTransform<ScaleByAdadeltaParamState> {
   const o = withDefaults('scaleByAdadelta', options, scaleByAdadeltaDefaults);
   return paramwise({
     name: 'scaleByAdadelta',

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Transform } from '../types';
 import { bool } from '../validate';
 import { withDefaults } from './withDefaults';
 import { adamHyper, type AdamHyperOptions } from './adamHyper';
 import { ema } from './ema';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `scaleByAdam` (PyTorch Adam's options; `betas` split into `beta1`, `beta2`). */
 export interface ScaleByAdamOptions extends AdamHyperOptions {
@@ -42,7 +41,7 @@ export const scaleByAdamDefaults: Readonly<Required<ScaleByAdamOptions>> = { bet
  * const t = scaleByAdam();
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // ≈ [1] (sign of g at t = 1)
  */
-export function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<ParamwiseState<ScaleByAdamParamState>> {
+export function scaleByAdam(options: ScaleByAdamOptions = {}): ParamwiseTransform<ScaleByAdamParamState> {
   const o = withDefaults('scaleByAdam', options, scaleByAdamDefaults);
   const amsgrad = bool('amsgrad', o.amsgrad);
   return paramwise({

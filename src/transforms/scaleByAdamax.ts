@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Transform } from '../types';
 import { withDefaults } from './withDefaults';
 import { adamHyper, type AdamHyperOptions } from './adamHyper';
 import { ema } from './ema';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `scaleByAdamax` (PyTorch Adamax's options; `betas` split into `beta1`, `beta2`). */
 export type ScaleByAdamaxOptions = AdamHyperOptions;
@@ -36,7 +35,7 @@ export const scaleByAdamaxDefaults: Readonly<Required<ScaleByAdamaxOptions>> = {
  * const t = scaleByAdamax();
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // 0.2/(0.1·2) ≈ [1]
  */
-export function scaleByAdamax(options: ScaleByAdamaxOptions = {}): Transform<ParamwiseState<ScaleByAdamaxParamState>> {
+export function scaleByAdamax(options: ScaleByAdamaxOptions = {}): ParamwiseTransform<ScaleByAdamaxParamState> {
   const o = withDefaults('scaleByAdamax', options, scaleByAdamaxDefaults);
   return paramwise({
     name: 'scaleByAdamax',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Tensors, Transform, UpdateContext } from '../types';
+import type { HyperValue, Tensors, UpdateContext } from '../types';
+import type { PlannedTransform, UpdatePlan } from './PlannedTransform';
 import { hyperOption, resolveHyper } from '../resolveHyper';
 import { mapTree } from '../tree';
 
@@ -22,15 +23,20 @@ const LR = { min: 0 } as const;
  * const t = scaleByLearningRate(0.1);
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // w: [-0.2]
  */
-export function scaleByLearningRate(lr: HyperValue = 1e-3): Transform<ScaleByLearningRateState> {
+export function scaleByLearningRate(lr: HyperValue = 1e-3): PlannedTransform<ScaleByLearningRateState> {
   const option = hyperOption('lr', lr, LR);
+  const plan = (_grads: Tensors, state: ScaleByLearningRateState, _params?: Tensors, ctx?: UpdateContext): UpdatePlan => {
+    const count = state.count + 1;
+    return { count, hyper: { lr: resolveHyper('lr', option, ctx, count, LR) } };
+  };
   return {
     hyper: ['lr'],
     init: () => ({ count: 0 }),
-    update: (grads: Tensors, state: ScaleByLearningRateState, _params?: Tensors, ctx?: UpdateContext) => {
-      const count = state.count + 1;
-      const eta = resolveHyper('lr', option, ctx, count, LR);
-      return { updates: tf.tidy(() => mapTree(grads, (g) => g.mul(-eta))), state: { count }, used: { lr: eta } };
+    plan,
+    advance: (_state, p) => ({ count: p.count }),
+    update: (grads: Tensors, state: ScaleByLearningRateState, params?: Tensors, ctx?: UpdateContext) => {
+      const p = plan(grads, state, params, ctx);
+      return { updates: tf.tidy(() => mapTree(grads, (g) => g.mul(-p.hyper.lr))), state: { count: p.count }, used: p.hyper };
     },
   };
 }

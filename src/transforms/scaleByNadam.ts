@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { HyperValue } from '../types';
 import { withDefaults } from './withDefaults';
 import { adamHyper, type AdamHyperOptions } from './adamHyper';
 import { ema } from './ema';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `scaleByNadam` (PyTorch NAdam's options; `betas` split into `beta1`, `beta2`). */
 export interface ScaleByNadamOptions extends AdamHyperOptions {
@@ -43,7 +43,7 @@ export const scaleByNadamDefaults: Readonly<Required<ScaleByNadamOptions>> = { b
  * const t = scaleByNadam();
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) }));
  */
-export function scaleByNadam(options: ScaleByNadamOptions = {}): Transform<ParamwiseState<ScaleByNadamParamState>> {
+export function scaleByNadam(options: ScaleByNadamOptions = {}): ParamwiseTransform<ScaleByNadamParamState> {
   const o = withDefaults('scaleByNadam', options, scaleByNadamDefaults);
   return paramwise({
     name: 'scaleByNadam',

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Transform } from '../types';
 import { withDefaults } from './withDefaults';
 import { adamHyper, type AdamHyperOptions } from './adamHyper';
 import { ema } from './ema';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `scaleByRadam` (PyTorch RAdam's options; `betas` split into `beta1`, `beta2`). */
 export type ScaleByRadamOptions = AdamHyperOptions;
@@ -38,7 +37,7 @@ export const scaleByRadamDefaults: Readonly<Required<ScaleByRadamOptions>> = { b
  * const t = scaleByRadam();
  * const { updates } = t.update({ w: tf.tensor([2]) }, t.init({ w: tf.tensor([0]) })); // ρ_1 ≤ 5: m̂ = [2]
  */
-export function scaleByRadam(options: ScaleByRadamOptions = {}): Transform<ParamwiseState<ScaleByRadamParamState>> {
+export function scaleByRadam(options: ScaleByRadamOptions = {}): ParamwiseTransform<ScaleByRadamParamState> {
   const o = withDefaults('scaleByRadam', options, scaleByRadamDefaults);
   return paramwise({
     name: 'scaleByRadam',

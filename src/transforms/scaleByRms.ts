@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { HyperValue } from '../types';
 import { bool } from '../validate';
 import { withDefaults } from './withDefaults';
 import { ema } from './ema';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `scaleByRms` (PyTorch RMSprop's options, camelCase). */
 export interface ScaleByRmsOptions {
@@ -46,7 +46,7 @@ export const scaleByRmsDefaults: Readonly<Required<ScaleByRmsOptions>> = { alpha
  * const t = scaleByRms({ alpha: 0.9 });
  * const { updates } = t.update({ w: tf.tensor([1]) }, t.init({ w: tf.tensor([0]) })); // 1/(√0.1 + 1e-8)
  */
-export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<ParamwiseState<ScaleByRmsParamState>> {
+export function scaleByRms(options: ScaleByRmsOptions = {}): ParamwiseTransform<ScaleByRmsParamState> {
   const o = withDefaults('scaleByRms', options, scaleByRmsDefaults);
   const epsInSqrt = bool('epsInSqrt', o.epsInSqrt);
   const centered = bool('centered', o.centered);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { HyperValue } from '../types';
 import { bool, inRange } from '../validate';
 import { withDefaults } from './withDefaults';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `scaleByRss` (PyTorch Adagrad's options, camelCase). */
 export interface ScaleByRssOptions {
@@ -43,7 +43,7 @@ export const scaleByRssDefaults: Readonly<Required<ScaleByRssOptions>> = { lrDec
  * const t = scaleByRss();
  * const { updates } = t.update({ w: tf.tensor([3]) }, t.init({ w: tf.tensor([0]) })); // 3/√9 = [1]
  */
-export function scaleByRss(options: ScaleByRssOptions = {}): Transform<ParamwiseState<ScaleByRssParamState>> {
+export function scaleByRss(options: ScaleByRssOptions = {}): ParamwiseTransform<ScaleByRssParamState> {
   const o = withDefaults('scaleByRss', options, scaleByRssDefaults);
   const s0 = inRange('initialAccumulatorValue', o.initialAccumulatorValue, { min: 0 });
   const epsInSqrt = bool('epsInSqrt', o.epsInSqrt);

@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { HyperValue, Transform } from '../types';
+import type { HyperValue } from '../types';
 import { RxgradError, shown } from '../RxgradError';
 import { bool } from '../validate';
 import { withDefaults } from './withDefaults';
-import { paramwise, type ParamwiseState } from './paramwise';
+import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /** Options of `trace` (PyTorch SGD's momentum options). */
 export interface TraceOptions {
@@ -46,7 +46,7 @@ export const traceDefaults: Readonly<Required<TraceOptions>> = { momentum: 0.9, 
  * const r1 = t.update({ w: tf.tensor([1]) }, s0);       // u = [1]
  * const r2 = t.update({ w: tf.tensor([1]) }, r1.state); // u = 0.9·1 + 1 = [1.9]
  */
-export function trace(options: TraceOptions = {}): Transform<ParamwiseState<TraceParamState>> {
+export function trace(options: TraceOptions = {}): ParamwiseTransform<TraceParamState> {
   const o = withDefaults('trace', options, traceDefaults);
   const nesterov = bool('nesterov', o.nesterov);
   return paramwise({

@@ -164,7 +164,7 @@ describe('options are validated when an optimizer is built', () => {
     ['amsgrad not a boolean', () => adam({ amsgrad: 'true' as unknown as boolean }), 'Expected `amsgrad` a boolean, got "true"'],
     ['negative momentumDecay', () => nadam({ momentumDecay: -4e-3 }), 'Expected `momentumDecay` ≥ 0, got -0.004'],
     ['beta2 ≥ 1 in radam', () => radam({ beta2: 1.5 }), 'Expected `beta2` in [0, 1), got 1.5'],
-    ['PyTorch snake_case', () => adam({ weight_decay: 0.1 } as never), "Expected `options.weight_decay` one of adam's options (lr, beta1, beta2, eps, weightDecay, amsgrad), got an unknown option"],
+    ['PyTorch snake_case', () => adam({ weight_decay: 0.1 } as never), "Expected `options.weight_decay` one of adam's options (lr, beta1, beta2, eps, weightDecay, amsgrad, fused), got an unknown option"],
     ['betas as in PyTorch', () => radam({ betas: [0.9, 0.99] } as never), "Expected `options.betas` one of radam's options"],
     ['options not an object', () => sgd(0.1 as never), 'Expected `options` an object of sgd options, got 0.1'],
   ];

@@ -1,0 +1,60 @@
+/** Hyperparameters of one fused AdaDelta update: the values in force at this step. */
+export interface AdadeltaKernelHyper {
+  /** η */
+  readonly lr: number;
+  /** ρ */
+  readonly rho: number;
+  /** ε */
+  readonly eps: number;
+  /** λ (L2, added to the gradient) */
+  readonly weightDecay: number;
+}
+
+/** One parameter's AdaDelta state: running averages of g² and of the squared steps. */
+export interface AdadeltaKernelState {
+  readonly square: Float32Array;
+  readonly delta: Float32Array;
+}
+
+/** One parameter's update and new state. */
+export interface AdadeltaKernelResult extends AdadeltaKernelState {
+  readonly update: Float32Array;
+}
+
+/**
+ * PyTorch's Adadelta on one parameter in one pass — the arithmetic of
+ * `chain(addDecayedWeights(λ), scaleByAdadelta({ rho, eps }), scaleByLearningRate(η))`:
+ *
+ *   g'_i = g_i + λ·x_i
+ *   s_i  = ρ·s_i + (1 − ρ)·g'_i²
+ *   d_i  = √(Δ_i + ε)/√(s_i + ε) · g'_i
+ *   Δ_i  = ρ·Δ_i + (1 − ρ)·d_i²
+ *   u_i  = −η·d_i
+ *
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays.
+ *
+ * @example
+ * adadeltaKernel(Float32Array.of(1), undefined, { square: Float32Array.of(0), delta: Float32Array.of(0) },
+ *   { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0 });
+ * // u = −√1e-6/√(0.1 + 1e-6)
+ */
+export function adadeltaKernel(g: Float32Array, x: Float32Array | undefined, s: AdadeltaKernelState, h: AdadeltaKernelHyper): AdadeltaKernelResult {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const rho = h.rho;
+  const rest = 1 - rho;
+  const eps = h.eps;
+  const eta = -h.lr;
+  const update = new Float32Array(n);
+  const square = new Float32Array(n);
+  const delta = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
+    const si = rho * s.square[i] + rest * gi * gi;
+    const di = (Math.sqrt(s.delta[i] + eps) / Math.sqrt(si + eps)) * gi;
+    square[i] = si;
+    delta[i] = rho * s.delta[i] + rest * di * di;
+    update[i] = eta * di;
+  }
+  return { update, square, delta };
+}

@@ -1,0 +1,50 @@
+/** Hyperparameters of one fused AdaGrad update: the values in force, and t, the parameter's 1-based update count. */
+export interface AdagradKernelHyper {
+  /** η */
+  readonly lr: number;
+  /** δ */
+  readonly lrDecay: number;
+  /** ε */
+  readonly eps: number;
+  /** ε inside the root (the book's form) instead of PyTorch's √s + ε. */
+  readonly epsInSqrt: boolean;
+  /** λ (L2, added to the gradient) */
+  readonly weightDecay: number;
+  readonly t: number;
+}
+
+/** One parameter's update and new sum of squares. */
+export interface AdagradKernelResult {
+  readonly update: Float32Array;
+  readonly sum: Float32Array;
+}
+
+/**
+ * PyTorch's AdaGrad on one parameter in one pass — the arithmetic of
+ * `chain(addDecayedWeights(λ), scaleByRss({ lrDecay: δ, eps: ε, epsInSqrt }), scaleByLearningRate(η))`:
+ *
+ *   g'_i = g_i + λ·x_i
+ *   s_i  = s_i + g'_i²
+ *   u_i  = −η/(1 + (t − 1)·δ) · g'_i/(√s_i + ε)        (epsInSqrt: g'_i/√(s_i + ε))
+ *
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and `sum`, returns new arrays.
+ *
+ * @example
+ * adagradKernel(Float32Array.of(3), undefined, Float32Array.of(0), { lr: 1, lrDecay: 0, eps: 0, epsInSqrt: false, weightDecay: 0, t: 1 });
+ * // s = 9, u = −3/√9 = −1
+ */
+export function adagradKernel(g: Float32Array, x: Float32Array | undefined, sum: Float32Array, h: AdagradKernelHyper): AdagradKernelResult {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const eps = h.eps;
+  const scale = -h.lr / (1 + (h.t - 1) * h.lrDecay);
+  const update = new Float32Array(n);
+  const s = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
+    const si = sum[i] + gi * gi;
+    s[i] = si;
+    update[i] = (scale * gi) / (h.epsInSqrt ? Math.sqrt(si + eps) : Math.sqrt(si) + eps);
+  }
+  return { update, sum: s };
+}

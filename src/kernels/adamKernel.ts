@@ -1,0 +1,80 @@
+/** Hyperparameters of one fused Adam update: the values in force, and t, the parameter's 1-based update count. */
+export interface AdamKernelHyper {
+  /** η */
+  readonly lr: number;
+  /** β1 */
+  readonly beta1: number;
+  /** β2 */
+  readonly beta2: number;
+  /** ε */
+  readonly eps: number;
+  /** λ: L2 added to the gradient, or (decoupled) AdamW's decay added to the scaled step. */
+  readonly weightDecay: number;
+  /** AdamW: λ·x is added after the scaling instead of to the gradient. */
+  readonly decoupled: boolean;
+  readonly t: number;
+}
+
+/** One parameter's Adam state: the moments m, v and, with AMSGrad, the running maximum of v. */
+export interface AdamKernelState {
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  /** `null` unless AMSGrad. */
+  readonly vMax: Float32Array | null;
+}
+
+/** One parameter's update and new state. */
+export interface AdamKernelResult extends AdamKernelState {
+  readonly update: Float32Array;
+}
+
+/**
+ * PyTorch's Adam / AdamW on one parameter in one pass — the arithmetic of
+ * `chain(addDecayedWeights(λ), scaleByAdam({ beta1, beta2, eps, amsgrad }), scaleByLearningRate(η))`
+ * (decoupled: `chain(scaleByAdam(…), addDecayedWeights(λ), scaleByLearningRate(η))`):
+ *
+ *   g'_i = g_i + λ·x_i                                        (not decoupled)
+ *   m_i  = β1·m_i + (1 − β1)·g'_i,   v_i = β2·v_i + (1 − β2)·g'_i²
+ *   v̂_i  = max(v̂_i, v_i) (AMSGrad: `vMax` given)   |   v_i
+ *   d_i  = (m_i/(1 − β1^t)) / (√v̂_i/√(1 − β2^t) + ε)   (+ λ·x_i when decoupled)
+ *   u_i  = −η·d_i
+ *
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays.
+ *
+ * @example
+ * adamKernel(Float32Array.of(2), undefined, { m: Float32Array.of(0), v: Float32Array.of(0), vMax: null },
+ *   { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0, decoupled: false, t: 1 });
+ * // m̂ = 2, √v̂ = 2: u = −0.1
+ */
+export function adamKernel(g: Float32Array, x: Float32Array | undefined, s: AdamKernelState, h: AdamKernelHyper): AdamKernelResult {
+  const n = g.length;
+  const coupled = h.decoupled ? 0 : h.weightDecay;
+  const decoupled = h.decoupled ? h.weightDecay : 0;
+  const b1 = h.beta1;
+  const c1 = 1 - b1;
+  const b2 = h.beta2;
+  const c2 = 1 - b2;
+  const bc1 = 1 - b1 ** h.t;
+  const rootBc2 = Math.sqrt(1 - b2 ** h.t);
+  const eps = h.eps;
+  const eta = -h.lr;
+  const update = new Float32Array(n);
+  const m = new Float32Array(n);
+  const v = new Float32Array(n);
+  const vMax = s.vMax === null ? null : new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const gi = coupled === 0 ? g[i] : g[i] + coupled * x![i];
+    const mi = b1 * s.m[i] + c1 * gi;
+    const vi = b2 * s.v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let vHat = vi;
+    if (vMax !== null) {
+      vHat = Math.max(s.vMax![i], vi);
+      vMax[i] = vHat;
+    }
+    const di = mi / bc1 / (Math.sqrt(vHat) / rootBc2 + eps);
+    update[i] = eta * (decoupled === 0 ? di : di + decoupled * x![i]);
+  }
+  return { update, m, v, vMax };
+}

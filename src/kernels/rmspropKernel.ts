@@ -1,0 +1,84 @@
+/** Hyperparameters of one fused RMSProp update: the values in force at this step. */
+export interface RmspropKernelHyper {
+  /** η */
+  readonly lr: number;
+  /** α */
+  readonly alpha: number;
+  /** ε */
+  readonly eps: number;
+  /** ε inside the root (the book's form) instead of PyTorch's √s + ε. */
+  readonly epsInSqrt: boolean;
+  /** μ */
+  readonly momentum: number;
+  /** τ, the dampening of the momentum buffer (0 in `rmsprop`; a step may override it). */
+  readonly dampening: number;
+  /** λ (L2, added to the gradient) */
+  readonly weightDecay: number;
+}
+
+/** One parameter's RMSProp state: running averages of g² and (centred) of g, and the momentum buffer. */
+export interface RmspropKernelState {
+  readonly square: Float32Array;
+  /** `null` unless centred. */
+  readonly mean: Float32Array | null;
+  /** `null` before the first update with μ ≠ 0. */
+  readonly trace: Float32Array | null;
+}
+
+/** One parameter's update and new state (`trace` null: the buffer is left as it was, μ = 0). */
+export interface RmspropKernelResult extends RmspropKernelState {
+  readonly update: Float32Array;
+}
+
+/**
+ * PyTorch's RMSprop on one parameter in one pass — the arithmetic of
+ * `chain(addDecayedWeights(λ), scaleByRms({ alpha, eps, epsInSqrt, centered }), trace({ momentum: μ, dampening: τ }), scaleByLearningRate(η))`:
+ *
+ *   g'_i = g_i + λ·x_i
+ *   s_i  = α·s_i + (1 − α)·g'_i²
+ *   m_i  = α·m_i + (1 − α)·g'_i                        (centred: `mean` given)
+ *   d_i  = g'_i/(√(s_i − m_i²) + ε)                    (not centred: √s_i; epsInSqrt: √(… + ε))
+ *   b_i  = d_i (no buffer yet)   |   μ·b_i + (1 − τ)·d_i        (μ ≠ 0; μ = 0: b_i = d_i, buffer untouched)
+ *   u_i  = −η·b_i
+ *
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays.
+ *
+ * @example
+ * rmspropKernel(Float32Array.of(1), undefined, { square: Float32Array.of(0), mean: null, trace: null },
+ *   { lr: 1, alpha: 0.9, eps: 0, epsInSqrt: false, momentum: 0, dampening: 0, weightDecay: 0 });
+ * // s = 0.1, u = −1/√0.1
+ */
+export function rmspropKernel(g: Float32Array, x: Float32Array | undefined, s: RmspropKernelState, h: RmspropKernelHyper): RmspropKernelResult {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const alpha = h.alpha;
+  const rest = 1 - alpha;
+  const eps = h.eps;
+  const mu = h.momentum;
+  const keep = 1 - h.dampening;
+  const eta = -h.lr;
+  const centred = s.mean !== null;
+  const update = new Float32Array(n);
+  const square = new Float32Array(n);
+  const mean = centred ? new Float32Array(n) : null;
+  const trace = mu === 0 ? null : new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
+    const si = alpha * s.square[i] + rest * gi * gi;
+    square[i] = si;
+    let variance = si;
+    if (centred) {
+      const mi = alpha * s.mean![i] + rest * gi;
+      mean![i] = mi;
+      variance = si - mi * mi;
+    }
+    const di = gi / (h.epsInSqrt ? Math.sqrt(variance + eps) : Math.sqrt(variance) + eps);
+    if (trace === null) update[i] = eta * di;
+    else {
+      const bi = s.trace === null ? di : mu * s.trace[i] + keep * di;
+      trace[i] = bi;
+      update[i] = eta * bi;
+    }
+  }
+  return { update, square, mean, trace };
+}

@@ -1,0 +1,54 @@
+/** Hyperparameters of one fused SGD update: the values in force at this step. */
+export interface SgdKernelHyper {
+  /** η */
+  readonly lr: number;
+  /** μ */
+  readonly momentum: number;
+  /** τ */
+  readonly dampening: number;
+  readonly nesterov: boolean;
+  /** λ (L2, added to the gradient) */
+  readonly weightDecay: number;
+}
+
+/** One parameter's update and new momentum buffer (`null`: the buffer is left as it was, μ = 0). */
+export interface SgdKernelResult {
+  readonly update: Float32Array;
+  readonly trace: Float32Array | null;
+}
+
+/**
+ * PyTorch's SGD on one parameter in one pass — the arithmetic of
+ * `chain(addDecayedWeights(λ), trace({ momentum: μ, dampening: τ, nesterov }), scaleByLearningRate(η))`:
+ *
+ *   g'_i = g_i + λ·x_i
+ *   v_i  = g'_i (no buffer yet: `trace` null)   |   μ·v_i + (1 − τ)·g'_i        (μ ≠ 0)
+ *   d_i  = g'_i + μ·v_i (nesterov)   |   v_i (μ ≠ 0)   |   g'_i (μ = 0, buffer untouched)
+ *   u_i  = −η·d_i
+ *
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and `trace`, returns new arrays.
+ *
+ * @example
+ * sgdKernel(Float32Array.of(1), undefined, Float32Array.of(2), { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 });
+ * // v = 0.9·2 + 1 = 2.8, u = −0.28
+ */
+export function sgdKernel(g: Float32Array, x: Float32Array | undefined, trace: Float32Array | null, h: SgdKernelHyper): SgdKernelResult {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const mu = h.momentum;
+  const keep = 1 - h.dampening;
+  const eta = -h.lr;
+  const update = new Float32Array(n);
+  if (mu === 0) {
+    for (let i = 0; i < n; i++) update[i] = eta * (lambda === 0 ? g[i] : g[i] + lambda * x![i]);
+    return { update, trace: null };
+  }
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
+    const vi = trace === null ? gi : mu * trace[i] + keep * gi;
+    v[i] = vi;
+    update[i] = eta * (h.nesterov ? gi + mu * vi : vi);
+  }
+  return { update, trace: v };
+}

@@ -1,0 +1,50 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Transform } from '../types';
+import { addDecayedWeights } from '../transforms/addDecayedWeights';
+import { scaleByAdam, type ScaleByAdamParamState } from '../transforms/scaleByAdam';
+import type { ParamwisePlan } from '../transforms/paramwise';
+import type { UpdatePlan } from '../transforms/PlannedTransform';
+import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
+import { fusedMode } from '../kernels/useFused';
+import { adamKernel } from '../kernels/adamKernel';
+import type { AdamOptions } from './adam';
+import { fusedChain, values } from './fusedChain';
+
+/**
+ * Adam with L2 (`decoupled` false) or decoupled (AdamW) weight decay, from completed options:
+ *
+ *   decoupled false: `chain(addDecayedWeights(λ), scaleByAdam({ beta1, beta2, eps, amsgrad }), scaleByLearningRate(η))`
+ *   decoupled true:  `chain(scaleByAdam({ beta1, beta2, eps, amsgrad }), addDecayedWeights(λ), scaleByLearningRate(η))`
+ *
+ * run by `adamKernel` in one pass per parameter where the backend allows (see `fusedChain`).
+ * `adam` and `adamw` are this with their own defaults.
+ *
+ * @example
+ * const opt = adamChain({ ...adamDefaults, lr: 0.01 }, false); // = adam({ lr: 0.01 })
+ */
+export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transform<unknown[]> {
+  const decay = addDecayedWeights(o.weightDecay);
+  const adamPart = scaleByAdam({ beta1: o.beta1, beta2: o.beta2, eps: o.eps, amsgrad: o.amsgrad });
+  const lrPart = scaleByLearningRate(o.lr);
+  const mode = fusedMode(o.fused);
+  const step = (a: ParamwisePlan<ScaleByAdamParamState>, d: UpdatePlan, lr: UpdatePlan, name: string, g: Float32Array, p: tf.Tensor | undefined) => {
+    const s = a.params[name];
+    const { weightDecay } = d.hyper;
+    const r = adamKernel(
+      g,
+      weightDecay === 0 ? undefined : values(p!),
+      { m: values(s.m), v: values(s.v), vMax: s.vMax && values(s.vMax) },
+      { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay, decoupled, t: s.count + 1 },
+    );
+    return { update: r.update, moments: { m: r.m, v: r.v, vMax: r.vMax } };
+  };
+  return decoupled
+    ? fusedChain([adamPart, decay, lrPart] as const, mode, ([a, d, lr], name, g, p) => {
+        const { update, moments } = step(a, d, lr, name, g, p);
+        return { update, fields: [moments, {}, undefined] };
+      })
+    : fusedChain([decay, adamPart, lrPart] as const, mode, ([d, a, lr], name, g, p) => {
+        const { update, moments } = step(a, d, lr, name, g, p);
+        return { update, fields: [{}, moments, undefined] };
+      });
+}

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Tensors, Transform, UpdateContext, UpdateResult } from '../types';
+import { chain } from '../chain';
+import { tensorsIn } from '../tree';
+import type { PlannedTransform, UpdatePlan } from '../transforms/PlannedTransform';
+import { useFused, type FusedMode } from '../kernels/useFused';
+
+/** The plans of a tuple of planned transforms, position by position. */
+export type PlansOf<T extends readonly PlannedTransform<any, any>[]> = {
+  readonly [K in keyof T]: T[K] extends PlannedTransform<any, infer P> ? P : never;
+};
+
+/**
+ * One parameter's fused step: its update, and each part's new per-parameter fields in chain
+ * order (`undefined` for a part without per-parameter state). A `Float32Array` field becomes a
+ * new tensor of the parameter's shape; any other value (a carried-over tensor, `null`) is kept.
+ */
+export interface FusedStep {
+  readonly update: Float32Array;
+  readonly fields: readonly (Readonly<Record<string, unknown>> | undefined)[];
+}
+
+/**
+ * What a fused optimizer gives for one parameter: `plans` (the parts' plans, in chain order),
+ * the parameter's name, its gradient's values, and the parameter tensor if given (read it with
+ * `values` only when needed: elsewhere than on `cpu` reading copies).
+ */
+export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
+  plans: PlansOf<T>,
+  name: string,
+  g: Float32Array,
+  p: tf.Tensor | undefined,
+) => FusedStep;
+
+/**
+ * A tensor's values as a `Float32Array` (zero-copy on `cpu`).
+ *
+ * @example
+ * values(tf.tensor([1, 2])); // Float32Array [1, 2]
+ */
+export function values(t: tf.Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
+function allFloat32(grads: Tensors, params: Tensors | undefined, plans: readonly UpdatePlan[]): boolean {
+  for (const name of Object.keys(grads)) {
+    if (grads[name].dtype !== 'float32' || (params?.[name] && params[name].dtype !== 'float32')) return false;
+    for (const plan of plans) for (const t of tensorsIn(plan.params?.[name])) if (t.dtype !== 'float32') return false;
+  }
+  return true;
+}
+
+function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): object {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) {
+    const v = fields[key];
+    out[key] = v instanceof Float32Array ? tf.tensor(v, shape, 'float32') : v;
+  }
+  return out;
+}
+
+/**
+ * `chain(...parts)` with a fused kernel: the same transform (same state layout, hyperparameters,
+ * `used`, errors), whose arithmetic runs in one pass over each parameter when the backend
+ * allows (see `useFused`).
+ *
+ * On the fused path, an update:
+ * 1. runs every part's `plan` in chain order — the chain's validation and hyperparameter
+ *    resolution, so errors and schedules are exactly the chain's;
+ * 2. falls back to the chain when a gradient, parameter or state tensor is not float32;
+ * 3. calls `kernel(plans, name, g, p)` for each gradient and wraps the new arrays in tensors
+ *    (no other tensor is created, nothing is left to a `tf.tidy`);
+ * 4. builds the new state with each part's `advance` and reports the merged `used`, later parts
+ *    winning, as `chain` does. The input state is never mutated.
+ *
+ * Otherwise (`mode` false, or `'auto'` on a backend that is not in `FUSED_BACKENDS`) the update
+ * is the chain's.
+ *
+ * @example
+ * const parts = [scaleByAdam(), scaleByLearningRate(0.01)] as const;
+ * const opt = fusedChain(parts, 'auto', ([adam, lr], name, g) => {
+ *   const s = adam.params[name];
+ *   const r = adamKernel(g, undefined, { m: values(s.m), v: values(s.v), vMax: s.vMax && values(s.vMax) },
+ *     { ...adam.hyper, lr: lr.hyper.lr, weightDecay: 0, decoupled: false, t: s.count + 1 } as AdamKernelHyper);
+ *   return { update: r.update, fields: [{ m: r.m, v: r.v, vMax: r.vMax }, undefined] };
+ * });
+ */
+export function fusedChain<const T extends readonly PlannedTransform<any, any>[]>(
+  parts: T,
+  mode: FusedMode,
+  kernel: FusedKernelCall<T>,
+): Transform<unknown[]> {
+  const chained = chain(...parts);
+  return {
+    hyper: chained.hyper,
+    init: chained.init,
+    update: (grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
+      if (!useFused(mode)) return chained.update(grads, state, params, ctx);
+      const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
+      if (!allFloat32(grads, params, plans)) return chained.update(grads, state, params, ctx);
+      const updates: Tensors = {};
+      const fields = parts.map((): Record<string, object> => ({}));
+      for (const name of Object.keys(grads)) {
+        const g = grads[name];
+        const r = kernel(plans, name, values(g), params?.[name]);
+        updates[name] = tf.tensor(r.update, g.shape, 'float32');
+        r.fields.forEach((f, i) => {
+          if (f) fields[i][name] = tensorsOf(f, g.shape);
+        });
+      }
+      const used = Object.assign({}, ...plans.map((p: UpdatePlan) => p.hyper));
+      return { updates, state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), used };
+    },
+  };
+}

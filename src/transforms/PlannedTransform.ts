@@ -1,0 +1,34 @@
+import type { Hyper, Tensors, Transform, UpdateContext } from '../types';
+
+/**
+ * What a transform's next update will use, known before any arithmetic: its new update count,
+ * the hyperparameter values in force and, for a per-parameter transform, each parameter's state
+ * before the update.
+ */
+export interface UpdatePlan {
+  /** The transform's update count after this update (the step its schedules were evaluated at). */
+  readonly count: number;
+  /** Hyperparameter values in force: what the update reports as `used`. */
+  readonly hyper: Hyper;
+  /** Each parameter's state before the update, by name (per-parameter transforms only). */
+  readonly params?: Readonly<Record<string, object>>;
+}
+
+/**
+ * A transform whose update is split in two, so that a fused kernel can do the arithmetic while
+ * the transform keeps its errors, hyperparameters and state layout (see `fusedChain`).
+ *
+ * 1. `plan(grads, state, params, ctx)` validates and resolves exactly as `update` does — the same
+ *    errors in the same order — and creates no tensor.
+ * 2. `advance(state, plan, fields)` is the state after the update, given each updated parameter's
+ *    new per-parameter fields (ignored by a transform without per-parameter state).
+ * 3. `update` is `plan`, the arithmetic, then `advance`.
+ *
+ * @example
+ * const t = scaleByAdam();
+ * const plan = t.plan(grads, state, params, { hyper: { beta1: 0.8 } }); // plan.hyper.beta1 = 0.8
+ */
+export interface PlannedTransform<S, P extends UpdatePlan = UpdatePlan> extends Transform<S> {
+  plan(grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): P;
+  advance(state: S, plan: P, fields: Readonly<Record<string, object>>): S;
+}
