@@ -8,19 +8,22 @@
  * Options: --port <n> (default 8080; 0 = any free port), --host <addr> (default 127.0.0.1),
  * --only <text> (repeatable: experiments whose id or name contains it), --pace <ms> (minimum
  * time between two steps of a run; default 150 for traces, 10 for airfoil; 0 = full speed),
- * --out <dir> (write <dir>/<run>.jsonl live and <dir>/runs.csv on exit), --backend <name>.
+ * --out <dir> (write <dir>/<run>.jsonl live and <dir>/runs.csv on exit), --backend <name>,
+ * --token <text> (default random).
  */
 import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identity } from 'rxjs';
-import { useBackend, type BackendName } from '../src/useBackend';
+import type { BackendName } from '../src/useBackend';
 import { jsonl } from '../streams/sinks/jsonl';
 import { metricsServer } from '../streams/sinks/MetricsServer';
 import { buildWeb } from './buildWeb';
 import type { Experiment } from './Experiment';
-import { experiments } from './experiments';
 import { paced } from './paced';
+
+// tfjs and the experiments take most of the start-up: load them while the page is built and served.
+const loading = Promise.all([import('./experiments'), import('../src/useBackend')]);
 
 /** Config entries that describe the data or the length of a run, not a hyperparameter a restart may edit. */
 const NOT_HYPER = new Set(['steps', 'batchSize', 'epochs', 'noise']);
@@ -34,18 +37,42 @@ const program = new Command()
   .option('--pace <ms>', 'minimum ms between two steps of a run (default: 150 for 2-D traces, 10 for airfoil; 0: full speed)')
   .option('--out <dir>', 'write <dir>/<run>.jsonl as runs go and <dir>/runs.csv on exit')
   .option('--backend <name>', 'tfjs backend: cpu, wasm, tensorflow or auto', 'cpu')
+  .option('--token <text>', 'access token the page must present (default: random, printed in the address)')
   .parse();
 
-const opts = program.opts<{ port: string; host: string; only: string[]; pace?: string; out?: string; backend: BackendName }>();
+const opts = program.opts<{ port: string; host: string; only: string[]; pace?: string; out?: string; backend: BackendName; token?: string }>();
 const port = Number(opts.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) program.error(`--port: expected an integer in [0, 65535], got ${opts.port}`);
 const pace = opts.pace === undefined ? undefined : Number(opts.pace);
 if (pace !== undefined && !(pace >= 0)) program.error(`--pace: expected a number of ms ≥ 0, got ${opts.pace}`);
-const chosen = experiments.filter((e) => opts.only.length === 0 || opts.only.some((t) => e.id.includes(t) || e.name.includes(t)));
-if (chosen.length === 0) program.error(`--only ${opts.only.join(' ')}: no experiment matches (ids: ${experiments.map((e) => e.id).join(', ')})`);
 
-const [staticDir] = await Promise.all([buildWeb(), useBackend(opts.backend)]);
-const server = await metricsServer({ port, host: opts.host, staticDir });
+const server = await metricsServer({ port, host: opts.host, staticDir: await buildWeb(), token: opts.token });
+console.log(`rxgrad dashboard: ${server.url}`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log('\nstopping runs and server…');
+  await server.close();
+  if (opts.out) {
+    const file = join(opts.out, 'runs.csv');
+    writeFileSync(file, server.toCsv());
+    console.log(`wrote ${file}`);
+  }
+  console.log('stopped');
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+const [{ experiments }, { useBackend }] = await loading;
+await useBackend(opts.backend);
+const chosen = experiments.filter((e) => opts.only.length === 0 || opts.only.some((t) => e.id.includes(t) || e.name.includes(t)));
+if (chosen.length === 0) {
+  await server.close();
+  program.error(`--only ${opts.only.join(' ')}: no experiment matches (ids: ${experiments.map((e) => e.id).join(', ')})`);
+}
 if (opts.out) mkdirSync(opts.out, { recursive: true });
 
 function editable(e: Experiment): Record<string, number> {
@@ -72,22 +99,5 @@ for (const e of chosen) {
   );
 }
 
-console.log(`rxgrad dashboard: ${server.url}`);
 console.log(`${chosen.length} runs live (open the address above; it carries the access token). Ctrl-C stops.`);
 
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) process.exit(130);
-  stopping = true;
-  console.log('\nstopping runs and server…');
-  await server.close();
-  if (opts.out) {
-    const file = join(opts.out, 'runs.csv');
-    writeFileSync(file, server.toCsv());
-    console.log(`wrote ${file}`);
-  }
-  console.log('stopped');
-  process.exit(0);
-}
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());

@@ -22,6 +22,29 @@ function faint(hex: string, alpha: number): string {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
+/** A range for uPlot that is never empty (a single point or a flat line would give no ticks). */
+function xRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null) return [0, 1];
+  return min === max ? [min - 1, max + 1] : [min, max];
+}
+
+function yRange(log: boolean) {
+  return (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => {
+    if (min === null || max === null) return log ? [0.1, 1] : [0, 1];
+    if (log) {
+      const lo = 10 ** Math.floor(Math.log10(min));
+      const hi = 10 ** Math.ceil(Math.log10(max));
+      return lo === hi ? [lo / 10, hi * 10] : [lo, hi];
+    }
+    if (min === max) {
+      const pad = Math.abs(min) * 0.1 || 1;
+      return [min - pad, max + pad];
+    }
+    const pad = (max - min) * 0.05;
+    return [min - pad, max + pad];
+  };
+}
+
 function tick(v: number | null): string {
   if (v === null) return '';
   if (v === 0) return '0';
@@ -103,7 +126,7 @@ export class MetricChart {
       height: this.height(),
       legend: { show: false },
       cursor: { drag: { x: true, y: true, uni: 20 }, points: { show: false } },
-      scales: { x: { time: false, auto: true }, y: { distr: settings.log ? 3 : 1, log: 10, auto: true } },
+      scales: { x: { time: false, auto: true, range: xRange }, y: { distr: settings.log ? 3 : 1, log: 10, auto: true, range: yRange(settings.log) } },
       axes: [
         { ...axis, label: settings.xLabel, labelSize: 18, labelFont: '11px system-ui, sans-serif' },
         { ...axis, size: 56, values: (_u, vals) => vals.map(tick) },

@@ -160,7 +160,8 @@ export class RunTable {
     if (editable.length === 0) td.append(el('span', 'sub', 'no editable hyperparameters: restart as is'));
     const go = el('button', 'primary', 'Start new run');
     go.addEventListener('click', () => {
-      const hyper = Object.fromEntries(inputs.map((i) => [i.name, Number(i.value)]));
+      // Only the values edited: an unedited lr keeps, e.g., the run's schedule.
+      const hyper = Object.fromEntries(inputs.filter((i) => Number(i.value) !== run.info.editable[i.name]).map((i) => [i.name, Number(i.value)]));
       this.send({ type: 'restart', run: run.info.id, hyper });
       form.hidden = true;
     });
@@ -182,7 +183,7 @@ export class RunTable {
     const x = last?.values?.x;
     const full = lastFullLoss(run);
     row.extra.textContent = x ? `x = (${x.map((v) => fmt(v, 3)).join(', ')})` : full !== undefined ? `all rows ${fmt(full)}` : '–';
-    row.lr.textContent = fmt(last?.lr, 3);
+    row.lr.textContent = fmt(last?.lr);
     const conf = Object.entries(info.config).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : String(v)}`);
     const book = info.book ? [`book: ${Object.entries(info.book).map(([k, v]) => `${k} ${v}`).join(', ')}`] : [];
     row.config.textContent = [...conf, ...book].join(' · ');

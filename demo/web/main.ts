@@ -71,7 +71,12 @@ const connection = new Connection(
   window.location,
   (msg) => {
     const changed = store.apply(msg);
-    if (msg.type === 'hello') everything = true;
+    if (msg.type === 'hello') {
+      // A (re)connection starts afresh: the server may have other runs now.
+      for (const view of groups.values()) view.section.remove();
+      groups.clear();
+      everything = true;
+    }
     for (const id of changed) {
       const run = store.runs.get(id);
       if (run) dirty.add(run.info.group);
@@ -81,7 +86,7 @@ const connection = new Connection(
   showConnection,
 );
 
-function card(parent: HTMLElement, title: string, note?: string): HTMLElement {
+function card(parent: HTMLElement, title: string, note?: string, first = false): HTMLElement {
   const c = document.createElement('div');
   c.className = 'card';
   const h = document.createElement('h3');
@@ -93,7 +98,11 @@ function card(parent: HTMLElement, title: string, note?: string): HTMLElement {
   }
   const body = document.createElement('div');
   c.append(h, body);
-  parent.append(c);
+  // Contours go before the charts, whenever their runs arrive.
+  const next = first ? parent.querySelector(':scope > .card:not(.contour)') : null;
+  if (next) next.before(c);
+  else parent.append(c);
+  if (first) c.classList.add('contour');
   return body;
 }
 
@@ -112,8 +121,12 @@ function groupView(name: string): GroupView {
   h2.append(small);
   const grid = document.createElement('div');
   grid.className = 'grid';
-  const tableCard = document.createElement('div');
+  const tableCard = document.createElement('details');
   tableCard.className = 'card table-card';
+  tableCard.open = true;
+  const caption = document.createElement('summary');
+  caption.textContent = 'runs';
+  tableCard.append(caption);
   section.append(h2, grid, tableCard);
   $('groups').append(section);
   const table = new RunTable(tableCard, connection, notify, (id, visible) => {
@@ -174,6 +187,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
   const view = groupView(name);
   const runs = store.group(name);
   view.table.update(runs);
+  view.section.querySelector('summary')!.textContent = `${runs.length} runs · ${runs.filter((r) => r.info.status === 'running').length} running`;
   const shown = runs.filter((r) => !r.hidden);
 
   for (const run of runs) {
@@ -182,7 +196,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
     const key = o.a.join(',');
     if (!view.contours.has(key)) {
       const label = `f(x) = ${o.a[0] === 1 ? '' : o.a[0]}x1² + ${o.a[1]}x2²`;
-      view.contours.set(key, new ContourView(card(view.grid, label, 'trajectories from x0'), o));
+      view.contours.set(key, new ContourView(card(view.grid, label, 'trajectories from x0', true), o));
     }
   }
   for (const [key, contour] of view.contours) {
@@ -190,7 +204,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
       shown
         .filter((r) => r.info.objective?.a.join(',') === key)
         .map((r) => ({
-          name: r.info.name.replace(/ on .*$/, ''),
+          name: r.info.name.replace(/ on \S+/, ''),
           color: r.color,
           points: [r.info.objective!.x0, ...r.points.filter((p) => p.values?.x).map((p) => p.values!.x)],
         })),

@@ -1,0 +1,136 @@
+/**
+ * End to end, in a real browser: `npm start` (demo/main.ts), Debian's Chromium driven by
+ * playwright-core (never a downloaded browser). Without Chromium this file is skipped with a
+ * plain message — except under CI=true, where a missing browser fails the run.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../demo/startDemo';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const inCi = process.env.CI === 'true';
+const SCREENSHOT = process.env.SCREENSHOT ?? 'test-results/dashboard.png';
+const TOKEN = 'e2e-token-0123456789';
+/** The airfoil run that lasts longest (batch 1, 3000 steps): the one we steer. */
+const STEERED = 'tr[data-run^="airfoil-sgd-lr-0.005-batch-1"]';
+
+if (!haveChromium && !inCi) {
+  console.warn(`\n*** Chromium not found at ${CHROMIUM}: skipping the browser end-to-end test (test/e2e/dashboard.test.ts).\n*** Install it with: apt-get install -y chromium\n`);
+}
+
+describe.skipIf(!haveChromium && !inCi)('dashboard in Chromium (npm start)', () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  let t0 = 0;
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`CI=true and no Chromium at ${CHROMIUM}: the browser test must run in CI (apt-get install -y chromium)`);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    t0 = performance.now();
+    demo = await startDemo(['--port', '0', '--token', TOKEN]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  const row = () => page.locator(STEERED);
+  const stepOf = async () => Number(await row().locator('td.step').textContent());
+
+  it('shows the runs live, the first point soon after start', async () => {
+    await page.goto(demo.url);
+    await page.locator('#connection.live').waitFor();
+    await page.waitForFunction(() => /[1-9][\d,]* points/.test(document.getElementById('summary')?.textContent ?? ''));
+    const firstPointMs = performance.now() - t0;
+    console.log(`e2e: address printed after ${demo.startMs.toFixed(0)} ms, first point on the page ${firstPointMs.toFixed(0)} ms after start`);
+    await expect.poll(() => page.locator('section.group').count()).toBe(2);
+    await expect.poll(() => page.locator('table.runs tbody tr[data-run]').count()).toBe(29);
+    // The contours of both test functions and the loss charts are drawn.
+    expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(2);
+    await page.locator('[data-metric="loss"] .u-over').first().waitFor();
+    await expect.poll(stepOf).toBeGreaterThan(0);
+    await expect.poll(() => row().locator('.badge').textContent()).toBe('running');
+  });
+
+  it('moves the learning-rate slider and sees the run report the new lr', async () => {
+    expect(await row().locator('td.lr').textContent()).toBe('0.005');
+    // log10(0.02) = −1.699, the slider's 0.01 grid gives 10^−1.70 = 0.01995.
+    await row().locator('input.lr-slider').fill('-1.70');
+    await page.locator('.toast', { hasText: 'lr = 0.01995 for airfoil-sgd-lr-0.005-batch-1' }).waitFor();
+    await expect.poll(() => row().locator('td.lr').textContent()).toBe('0.01995');
+  });
+
+  it('pauses and resumes the run', async () => {
+    await row().locator('button.pause').click();
+    await expect.poll(() => row().locator('.badge').textContent()).toBe('paused');
+    await page.waitForTimeout(300);
+    const paused = await stepOf();
+    await page.waitForTimeout(700);
+    expect(await stepOf()).toBe(paused);
+    await row().locator('button.pause').click();
+    await expect.poll(() => row().locator('.badge').textContent()).toBe('running');
+    await expect.poll(stepOf).toBeGreaterThan(paused);
+  });
+
+  it('restarts a finished run with an edited hyperparameter as a new run', async () => {
+    const gd = page.locator('tr[data-run="trace-1-gd-0.1"]');
+    await expect.poll(() => gd.locator('.badge').textContent(), { timeout: 20_000 }).toBe('done');
+    await gd.locator('button.restart').click();
+    const form = page.locator('tr.restart-form:not([hidden])');
+    await form.locator('input[name="lr"]').fill('0.3');
+    await form.locator('button.primary').click();
+    const restarted = page.locator('tr[data-run="trace-1-gd-0.1~2"]');
+    await expect.poll(() => restarted.locator('td.name').textContent()).toContain('↻2 (lr=0.3)');
+    await expect.poll(() => restarted.locator('td.lr').textContent()).toBe('0.3');
+  });
+
+  it('downloads every run as CSV, and hides a run from the charts', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-csv').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    expect(csv[0].startsWith('run,name,step,epoch,wallTime,loss,lr,')).toBe(true);
+    const runs = new Set(csv.slice(1).map((line) => line.split(',')[0]));
+    expect(runs.size).toBe(30);
+    await row().locator('td.vis input').uncheck();
+    await expect.poll(() => row().getAttribute('class')).toContain('hidden-run');
+    await row().locator('td.vis input').check();
+  });
+
+  it('switches the x axis, smoothing and log scale without errors, and saves a screenshot', async () => {
+    await page.selectOption('#x-axis', 'epoch');
+    await page.locator('#smoothing').fill('0.8');
+    await page.locator('#log-scale').uncheck();
+    await page.waitForTimeout(300);
+    await page.locator('#log-scale').check();
+    await page.selectOption('#x-axis', 'step');
+    await page.locator('#smoothing').fill('0.6');
+    // The picture: both groups' charts, the airfoil table open, the 2-D one folded.
+    await page.locator('section[data-group="trace"] summary').click();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(1500);
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the lost connection, stops cleanly on Ctrl-C, and reconnects to a new server', async () => {
+    const port = new URL(demo.url).port;
+    expect(await demo.stop()).toBe(0);
+    expect(demo.output()).toContain('stopped');
+    await page.locator('#connection.retrying').waitFor();
+    demo = await startDemo(['--port', port, '--token', TOKEN, '--only', 'trace-1-adam']);
+    await page.locator('#connection.live').waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator('table.runs tbody tr[data-run]').count(), { timeout: 20_000 }).toBe(1);
+  });
+});
