@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tensors, Transform, UpdateContext, UpdateResult } from './types';
+import { extend } from './extend';
 
 /**
  * Compose transforms left to right: the updates of one are the gradients of the next.
@@ -31,8 +32,8 @@ export function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
           const r = t.update(updates, state[i], params, ctx);
           updates = r.updates;
           next.push(r.state);
-          if (r.info) info = { ...info, ...r.info };
-          if (r.used) used = { ...used, ...r.used };
+          if (r.info) info = extend(info ?? {}, r.info);
+          if (r.used) used = extend(used ?? {}, r.used);
         });
         return { updates, state: next, ...(info && { info }), ...(used && { used }) } as unknown as tf.TensorContainer;
       }) as unknown as UpdateResult<unknown[]>,

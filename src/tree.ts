@@ -50,9 +50,10 @@ export function globalNorm(tree: Tensors): tf.Scalar {
  * tensorsIn({ m: { w: t1 }, count: 3, list: [t2] }); // [t1, t2]
  */
 export function tensorsIn(value: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (value instanceof tf.Tensor) out.push(value);
-  else if (Array.isArray(value)) for (const v of value) tensorsIn(v, out);
-  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) tensorsIn(v, out);
+  if (value === null || typeof value !== 'object') return out;
+  if (Array.isArray(value)) for (const v of value) tensorsIn(v, out);
+  else if (Object.getPrototypeOf(value) !== Object.prototype && value instanceof tf.Tensor) out.push(value);
+  else for (const key in value) tensorsIn((value as Record<string, unknown>)[key], out);
   return out;
 }
 
@@ -92,10 +93,20 @@ export function checkMatches(grads: Tensors, params: Tensors, what = 'gradient')
     if (p === undefined) {
       throw new RxgradError(`${what}s.${name}`, `to name a parameter (one of ${Object.keys(params).join(', ') || 'none'})`, shown(`unknown parameter \`${name}\``));
     }
-    const g = grads[name];
-    if (!(g instanceof tf.Tensor)) throw new RxgradError(`${what}s.${name}`, 'a tensor', g);
-    if (!tf.util.arraysEqual(g.shape, p.shape)) {
-      throw new RxgradError(`${what}s.${name}`, `shape [${p.shape.join(', ')}] (the parameter's)`, shown(`shape [${g.shape.join(', ')}]`));
-    }
+    checkShape(grads[name], p, name, what);
+  }
+}
+
+/**
+ * Check that `t` (the `what` of parameter `name`) is a tensor shaped like `ref`. Throws an
+ * `RxgradError` on field `${what}s.${name}` naming both shapes.
+ *
+ * @example
+ * checkShape(g, p, 'w', 'grad'); // throws "Expected `grads.w` shape [2] (the parameter's), got shape [3]" if g is [3]
+ */
+export function checkShape(t: unknown, ref: tf.Tensor, name: string, what = 'gradient'): void {
+  if (!(t instanceof tf.Tensor)) throw new RxgradError(`${what}s.${name}`, 'a tensor', t);
+  if (!tf.util.arraysEqual(t.shape, ref.shape)) {
+    throw new RxgradError(`${what}s.${name}`, `shape [${ref.shape.join(', ')}] (the parameter's)`, shown(`shape [${t.shape.join(', ')}]`));
   }
 }

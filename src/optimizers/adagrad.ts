@@ -5,7 +5,8 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adagradKernel } from '../kernels/adagradKernel';
-import { fusedChain, values } from './fusedChain';
+import { fusedChain } from './fusedChain';
+import { values } from '../kernels/values';
 
 /** Options of `adagrad` (PyTorch's `Adagrad`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface AdagradOptions {

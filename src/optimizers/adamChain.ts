@@ -8,7 +8,8 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { fusedMode } from '../kernels/useFused';
 import { adamKernel } from '../kernels/adamKernel';
 import type { AdamOptions } from './adam';
-import { fusedChain, values } from './fusedChain';
+import { fusedChain } from './fusedChain';
+import { values } from '../kernels/values';
 
 /**
  * Adam with L2 (`decoupled` false) or decoupled (AdamW) weight decay, from completed options:

@@ -5,7 +5,8 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adamaxKernel } from '../kernels/adamaxKernel';
-import { fusedChain, values } from './fusedChain';
+import { fusedChain } from './fusedChain';
+import { values } from '../kernels/values';
 
 /** Options of `adamax` (PyTorch's `Adamax`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface AdamaxOptions {

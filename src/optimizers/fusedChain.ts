@@ -1,9 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { Tensors, Transform, UpdateContext, UpdateResult } from '../types';
 import { chain } from '../chain';
-import { tensorsIn } from '../tree';
 import type { PlannedTransform, UpdatePlan } from '../transforms/PlannedTransform';
 import { useFused, type FusedMode } from '../kernels/useFused';
+import { fromValues, values } from '../kernels/values';
 
 /** The plans of a tuple of planned transforms, position by position. */
 export type PlansOf<T extends readonly PlannedTransform<any, any>[]> = {
@@ -32,29 +32,11 @@ export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
   p: tf.Tensor | undefined,
 ) => FusedStep;
 
-/**
- * A tensor's values as a `Float32Array` (zero-copy on `cpu`).
- *
- * @example
- * values(tf.tensor([1, 2])); // Float32Array [1, 2]
- */
-export function values(t: tf.Tensor): Float32Array {
-  return t.dataSync() as Float32Array;
-}
-
-function allFloat32(grads: Tensors, params: Tensors | undefined, plans: readonly UpdatePlan[]): boolean {
-  for (const name of Object.keys(grads)) {
-    if (grads[name].dtype !== 'float32' || (params?.[name] && params[name].dtype !== 'float32')) return false;
-    for (const plan of plans) for (const t of tensorsIn(plan.params?.[name])) if (t.dtype !== 'float32') return false;
-  }
-  return true;
-}
-
 function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): object {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fields)) {
     const v = fields[key];
-    out[key] = v instanceof Float32Array ? tf.tensor(v, shape, 'float32') : v;
+    out[key] = v instanceof Float32Array ? fromValues(v, shape) : v;
   }
   return out;
 }
@@ -67,10 +49,9 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  * On the fused path, an update:
  * 1. runs every part's `plan` in chain order — the chain's validation and hyperparameter
  *    resolution, so errors and schedules are exactly the chain's;
- * 2. falls back to the chain when a gradient, parameter or state tensor is not float32;
- * 3. calls `kernel(plans, name, g, p)` for each gradient and wraps the new arrays in tensors
+ * 2. calls `kernel(plans, name, g, p)` for each gradient and wraps the new arrays in tensors
  *    (no other tensor is created, nothing is left to a `tf.tidy`);
- * 4. builds the new state with each part's `advance` and reports the merged `used`, later parts
+ * 3. builds the new state with each part's `advance` and reports the merged `used`, later parts
  *    winning, as `chain` does. The input state is never mutated.
  *
  * Otherwise (`mode` false, or `'auto'` on a backend that is not in `FUSED_BACKENDS`) the update
@@ -97,13 +78,12 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     update: (grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
       if (!useFused(mode)) return chained.update(grads, state, params, ctx);
       const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
-      if (!allFloat32(grads, params, plans)) return chained.update(grads, state, params, ctx);
       const updates: Tensors = {};
       const fields = parts.map((): Record<string, object> => ({}));
       for (const name of Object.keys(grads)) {
         const g = grads[name];
         const r = kernel(plans, name, values(g), params?.[name]);
-        updates[name] = tf.tensor(r.update, g.shape, 'float32');
+        updates[name] = fromValues(r.update, g.shape);
         r.fields.forEach((f, i) => {
           if (f) fields[i][name] = tensorsOf(f, g.shape);
         });

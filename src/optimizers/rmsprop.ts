@@ -6,7 +6,8 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { rmspropKernel } from '../kernels/rmspropKernel';
-import { fusedChain, values } from './fusedChain';
+import { fusedChain } from './fusedChain';
+import { values } from '../kernels/values';
 
 /** Options of `rmsprop` (PyTorch's `RMSprop`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface RmspropOptions {

@@ -5,7 +5,8 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { sgdKernel } from '../kernels/sgdKernel';
-import { fusedChain, values } from './fusedChain';
+import { fusedChain } from './fusedChain';
+import { values } from '../kernels/values';
 
 /** Options of `sgd` (PyTorch's `SGD`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface SgdOptions {

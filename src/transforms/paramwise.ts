@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Tensors, UpdateContext } from '../types';
 import { RxgradError } from '../RxgradError';
 import { stateOf } from '../perParam';
-import { checkMatches, tensorsIn } from '../tree';
+import { extend } from '../extend';
+import { checkShape, tensorsIn } from '../tree';
 import { hyperparameters, type HyperSpec } from './hyperparameters';
 import type { PlannedTransform, UpdatePlan } from './PlannedTransform';
 
@@ -82,14 +83,15 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
       const g = grads[name];
       const p = params?.[name];
       if (!(g instanceof tf.Tensor)) throw new RxgradError(`grads.${name}`, 'a tensor', g);
-      for (const ref of p ? [p, ...tensorsIn(s)] : tensorsIn(s)) checkMatches({ [name]: g }, { [name]: ref }, 'grad');
+      if (p) checkShape(g, p, name, 'grad');
+      for (const ref of tensorsIn(s)) checkShape(g, ref, name, 'grad');
       def.checkParam?.(p, hyper);
     }
     return { count, hyper, params: state.params };
   };
   const advance = (state: ParamwiseState<PS>, p: ParamwisePlan<PS>, fields: Readonly<Record<string, object>>): ParamwiseState<PS> => {
     const next: Record<string, ParamState<PS>> = { ...state.params };
-    for (const name of Object.keys(fields)) next[name] = { ...(fields[name] as PS), count: state.params[name].count + 1 };
+    for (const name of Object.keys(fields)) next[name] = extend(fields[name], { count: state.params[name].count + 1 }) as ParamState<PS>;
     return { count: p.count, params: next };
   };
   return {

@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
 import { checkMatches } from '../../src/tree';
+import { addUpdates } from '../../src/addUpdates';
+import { values } from '../../src/kernels/values';
+import { sumOfSquaresKernel } from '../../src/kernels/sumOfSquaresKernel';
 import type { Params, Tensors } from '../../src/types';
 import { operate } from '../operate';
 import { disposeStep, type Step, type StepResult } from '../Step';
@@ -14,7 +17,7 @@ export interface ApplyUpdatesOptions {
 
 function sumOfSquares(tree: Tensors | undefined): number {
   let s = 0;
-  if (tree) for (const t of Object.values(tree)) for (const v of t.dataSync()) s += v * v;
+  if (tree) for (const name of Object.keys(tree)) s += sumOfSquaresKernel(values(tree[name]));
   return s;
 }
 
@@ -46,10 +49,7 @@ export function applyUpdates(params: Params, options: ApplyUpdatesOptions = {}):
         const bad = Object.keys(updates).find((n) => !Number.isFinite(sumOfSquares({ [n]: updates[n] })));
         throw new RxgradError(`updates.${bad}`, 'finite values (use skipNonFinite() to skip such steps)', shown(`a non-finite update at step ${step.step}`));
       }
-      for (const name of Object.keys(updates)) {
-        const p = params[name];
-        tf.tidy(() => p.assign(p.add(updates[name])));
-      }
+      addUpdates(params, updates);
       const values: Record<string, number[]> = {};
       for (const name of track) values[name] = Array.from(params[name].dataSync());
       const result: StepResult = {

@@ -2,6 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { RxgradError } from '../../src/RxgradError';
 import type { Transform } from '../../src/types';
 import { disposeReplaced, disposeTree } from '../../src/tree';
+import { extend } from '../../src/extend';
 import { operate } from '../operate';
 import { disposeStep, type Step } from '../Step';
 
@@ -43,7 +44,7 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
         disposeReplaced(state, r.state);
         state = r.state;
         options.onState?.(state, step.step);
-        out.next({ ...step, updates: r.updates, hyper: { ...step.hyper, ...r.used }, info: { ...step.info, ...r.info } });
+        out.next(extend(step, { updates: r.updates, hyper: extend(step.hyper, r.used ?? {}), info: extend(step.info ?? {}, r.info ?? {}) }));
       },
       release: disposeStep,
       teardown: () => disposeTree(state),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Observable } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
 import { bool, positiveInt } from '../../src/validate';
+import { fromValues } from '../../src/kernels/values';
 import type { Batch, Step } from '../Step';
 import { drive, type DriveOptions } from './drive';
 import { mulberry32 } from './mulberry32';
@@ -75,8 +76,9 @@ function toTable(field: 'xs' | 'ys', data: Dataset['xs'] | Dataset['ys']): Table
 function gather(table: Table, order: Uint32Array, from: number, to: number): tf.Tensor {
   const { values, rowSize, rowShape } = table;
   const out = new Float32Array((to - from) * rowSize);
-  for (let i = from; i < to; i++) out.set(values.subarray(order[i] * rowSize, (order[i] + 1) * rowSize), (i - from) * rowSize);
-  return tf.tensor(out, [to - from, ...rowShape]);
+  // An element loop, not a `subarray` view per row: rows are short, views cost more than copying.
+  for (let i = from, k = 0; i < to; i++) for (let j = order[i] * rowSize, end = j + rowSize; j < end; j++) out[k++] = values[j];
+  return fromValues(out, [to - from, ...rowShape]);
 }
 
 function shuffleInPlace(order: Uint32Array, rand: () => number): void {
