@@ -8,7 +8,7 @@ import { positiveInt } from '../../src/validate';
  *    counting back from the newest (so the newest is always kept), and the drops are counted
  *    in `missed`. Memory stays ≤ `cap` items.
  * 3. `drain()` returns the queued items (oldest first) and the count missed since the last
- *    drain, and empties the queue.
+ *    drain, and empties the queue; `miss(n)` adds to that count.
  *
  * @example
  * const q = new CoalescingQueue<number>(4);
@@ -35,6 +35,11 @@ export class CoalescingQueue<T> {
       this.items = this.items.filter((_, i) => (n - 1 - i) % 2 === 0);
       this.missed += n - this.items.length;
     }
+  }
+
+  /** Count `n` items as missed without queueing them (they were coalesced upstream). */
+  miss(n: number): void {
+    this.missed += n;
   }
 
   drain(): { items: T[]; missed: number } {

@@ -58,7 +58,7 @@ export interface LaunchSpec extends RunSpec {
 
 /** Per-client numbers, for tests and monitoring. */
 export interface ClientStats {
-  /** Points waiting in this client's queues. */
+  /** Points waiting in this client's own queues (it fell behind). */
   readonly queued: number;
   /** Bytes handed to the socket but not yet sent. */
   readonly bufferedAmount: number;
@@ -75,6 +75,11 @@ interface Client {
 
 const HARD_MAX_PAYLOAD = 64 * 1024;
 
+/** A `points` message from already serialized points. */
+function pointsMessage(run: string, items: readonly string[], missed: number): string {
+  return `{"type":"points","run":${JSON.stringify(run)},"missed":${missed},"points":[${items.join(',')}]}`;
+}
+
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
@@ -85,10 +90,11 @@ function digest(s: string): Buffer {
  * 1. Binds `host` (127.0.0.1 by default). A socket must present `?token=` equal to `token`
  *    (compared in constant time), else it is closed with code 4401 and a reason.
  * 2. On connect a client gets `hello` (every run), then each run's history, then live point
- *    batches every `flushMs`. Each client has one `CoalescingQueue` per run (≤ `queueCap`
- *    points); a client whose socket holds more than `highWaterBytes` unsent gets nothing more
- *    until it drains, its queue coalescing meanwhile and the batch telling it how many points
- *    it `missed`. Publishing never waits for any client.
+ *    batches every `flushMs`: one message per run, encoded once for all clients keeping up.
+ *    Points wait in a `CoalescingQueue` per run (≤ `queueCap`). A client whose socket holds
+ *    more than `highWaterBytes` unsent gets nothing more until it drains: it gets its own
+ *    queues meanwhile, coalescing, and the batch it finally gets tells how many points it
+ *    `missed`. Publishing never waits for any client.
  * 3. Every `heartbeatMs` each client is pinged; one that did not answer the previous ping is
  *    terminated.
  * 4. Control messages are size-limited and schema-checked (`parseControlMessage`), then handed
@@ -113,6 +119,8 @@ export class MetricsServer {
   private readonly runs = new Map<string, RunChannel>();
   private readonly launched = new Map<string, Subscription>();
   private readonly clients = new Set<Client>();
+  /** Points not yet sent, per run (shared by every client keeping up). */
+  private readonly pending = new Map<string, CoalescingQueue<string>>();
   private readonly restarts = new Map<string, number>();
   private readonly hub: RunHub;
   private readonly historyCap: number;
@@ -305,28 +313,47 @@ export class MetricsServer {
   }
 
   private queuePoint(run: string, json: string): void {
-    for (const client of this.clients) {
-      let queue = client.queues.get(run);
-      if (!queue) client.queues.set(run, (queue = new CoalescingQueue<string>(this.queueCap)));
-      queue.push(json);
-    }
-    if (!this.flushTimer && this.clients.size > 0) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
+    if (this.clients.size === 0) return;
+    let queue = this.pending.get(run);
+    if (!queue) this.pending.set(run, (queue = new CoalescingQueue<string>(this.queueCap)));
+    queue.push(json);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
   }
 
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    // One message per run, encoded once and sent as is to every client keeping up.
+    const batches: { run: string; items: string[]; missed: number; frame: Buffer }[] = [];
+    for (const [run, queue] of this.pending) {
+      if (queue.length === 0) continue;
+      const { items, missed } = queue.drain();
+      batches.push({ run, items, missed, frame: Buffer.from(pointsMessage(run, items, missed)) });
+    }
     let behind = false;
     for (const client of this.clients) {
       if (client.ws.readyState !== WebSocket.OPEN) continue;
-      if (client.ws.bufferedAmount > this.highWaterBytes) {
-        behind ||= [...client.queues.values()].some((q) => q.length > 0);
+      const lagging = client.ws.bufferedAmount > this.highWaterBytes;
+      const queued = [...client.queues.values()].some((q) => q.length > 0);
+      if (!lagging && !queued) {
+        for (const b of batches) client.ws.send(b.frame, { binary: false });
+        continue;
+      }
+      // A client that fell behind gets its own coalescing queues, drained in order when it catches up.
+      for (const b of batches) {
+        let queue = client.queues.get(b.run);
+        if (!queue) client.queues.set(b.run, (queue = new CoalescingQueue<string>(this.queueCap)));
+        for (const item of b.items) queue.push(item);
+        queue.miss(b.missed);
+      }
+      if (lagging) {
+        behind = true;
         continue;
       }
       for (const [run, queue] of client.queues) {
         if (queue.length === 0) continue;
         const { items, missed } = queue.drain();
-        client.ws.send(`{"type":"points","run":${JSON.stringify(run)},"missed":${missed},"points":[${items.join(',')}]}`);
+        client.ws.send(pointsMessage(run, items, missed));
       }
     }
     if (behind && !this.closed) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);

@@ -33,6 +33,13 @@ describe('CoalescingQueue', () => {
     expect([...items].sort((a, b) => a - b)).toEqual(items);
   });
 
+  it('adds points coalesced upstream to the missed count', () => {
+    const q = new CoalescingQueue<number>(4);
+    q.push(1);
+    q.miss(3);
+    expect(q.drain()).toEqual({ items: [1], missed: 3 });
+  });
+
   it('rejects a cap below 2', () => {
     expect(() => new CoalescingQueue(0)).toThrow('Expected `cap` an integer ≥ 2, got 0');
   });

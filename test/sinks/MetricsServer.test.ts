@@ -211,6 +211,18 @@ describe('MetricsServer: slow and dead clients', () => {
     expect(fast.messages.filter((m): m is PointsMessage => m.type === 'points').every((b) => b.missed === 0)).toBe(true);
   });
 
+  it('bounds the points waiting while the training loop never yields, coalescing them for everyone', async () => {
+    const server = await start({ queueCap: 500, flushMs: 1 });
+    const run = server.run({ id: 'sync', name: 'sync' });
+    const c = client(server);
+    await c.next(is('history'));
+    for (let i = 1; i <= 10_000; i++) run.publish(fakeResult(i));
+    const batch = (await c.next(is('points', 'sync'))) as PointsMessage;
+    expect(batch.points.length).toBeLessThanOrEqual(500);
+    expect(batch.points.length + batch.missed).toBe(10_000);
+    expect(batch.points.at(-1)!.step).toBe(10_000);
+  });
+
   it('drops a client that stops answering pings', async () => {
     const server = await start({ heartbeatMs: 50 });
     const dead = client(server, server.token, { autoPong: false });
