@@ -11,15 +11,17 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * Time each variant `rounds` times, interleaved (A B A B …), after one warm-up call each, and
- * return the median milliseconds per call of each (a call may time itself and return a number).
+ * Time each variant `rounds` times, interleaved (A B A B …), after `warmup` calls each (default
+ * one, interleaved too), and return the median milliseconds per call of each (a call may time
+ * itself and return a number).
  */
 export async function interleaved(
   variants: Readonly<Record<string, () => number | void | Promise<number | void>>>,
   rounds: number,
+  warmup = 1,
 ): Promise<Record<string, number>> {
   const names = Object.keys(variants);
-  for (const n of names) await variants[n]();
+  for (let w = 0; w < warmup; w++) for (const n of names) await variants[n]();
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? names : [...names].reverse();

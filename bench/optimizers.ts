@@ -1,0 +1,150 @@
+/**
+ * Each optimizer's update against the matching `tf.train.*` on the same backend, for one
+ * parameter of 1e3, 1e5 and 1e6 values, with the same gradient and equivalent hyperparameters
+ * (the same arithmetic: ε placement and initial accumulators chosen to match tfjs).
+ *
+ * An update is, for rxgrad, `transform.update` + adding the updates to the tf.Variable
+ * (`addUpdates`) + freeing the superseded state and the updates; for tfjs,
+ * `optimizer.applyGradients(grads)` (which does all of that internally). Both start from a warm
+ * state (one update made before timing).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  adadelta,
+  adagrad,
+  adam,
+  adamax,
+  addUpdates,
+  disposeReplaced,
+  disposeTree,
+  rmsprop,
+  sgd,
+  type FusedMode,
+  type Transform,
+} from '../src/index';
+import { interleaved } from './measure';
+
+const LR = 1e-3;
+const EPS = 1e-7;
+
+/** One comparison: an rxgrad optimizer (given its `fused` mode) and the tf.train optimizer doing the same arithmetic. */
+interface Pair {
+  readonly name: string;
+  readonly rxgrad: (fused: FusedMode) => Transform<any>;
+  readonly tfjs: () => tf.Optimizer;
+}
+
+/** The comparisons: sgd, momentum, adagrad, adadelta, adam, adamax, rmsprop (plain and centred). */
+export const PAIRS: readonly Pair[] = [
+  { name: 'sgd', rxgrad: (fused) => sgd({ lr: LR, fused }), tfjs: () => tf.train.sgd(LR) },
+  { name: 'momentum 0.9', rxgrad: (fused) => sgd({ lr: LR, momentum: 0.9, fused }), tfjs: () => tf.train.momentum(LR, 0.9) },
+  {
+    name: 'adagrad',
+    rxgrad: (fused) => adagrad({ lr: LR, initialAccumulatorValue: 0.1, eps: EPS, epsInSqrt: true, fused }),
+    tfjs: () => tf.train.adagrad(LR, 0.1),
+  },
+  { name: 'adadelta', rxgrad: (fused) => adadelta({ lr: LR, rho: 0.95, eps: EPS, fused }), tfjs: () => tf.train.adadelta(LR, 0.95, EPS) },
+  { name: 'adam', rxgrad: (fused) => adam({ lr: LR, eps: EPS, fused }), tfjs: () => tf.train.adam(LR, 0.9, 0.999, EPS) },
+  { name: 'adamax', rxgrad: (fused) => adamax({ lr: LR, eps: EPS, fused }), tfjs: () => tf.train.adamax(LR, 0.9, 0.999, EPS) },
+  {
+    name: 'rmsprop',
+    rxgrad: (fused) => rmsprop({ lr: LR, alpha: 0.9, eps: EPS, epsInSqrt: true, fused }),
+    tfjs: () => tf.train.rmsprop(LR, 0.9, 0, EPS, false),
+  },
+  {
+    name: 'rmsprop centered',
+    rxgrad: (fused) => rmsprop({ lr: LR, alpha: 0.9, eps: EPS, epsInSqrt: true, centered: true, fused }),
+    tfjs: () => tf.train.rmsprop(LR, 0.9, 0, EPS, true),
+  },
+];
+
+/** Updates per timed call, so that a call lasts long enough to time (a few ms at least). */
+function repeats(size: number): number {
+  return Math.max(1, Math.round(2e5 / size));
+}
+
+/** A runner that makes `k` updates per call and returns ms per update; `dispose` frees everything. */
+interface Runner {
+  run(): number;
+  dispose(): void;
+}
+
+function rxgradRunner(pair: Pair, fused: FusedMode, size: number, g: tf.Tensor): Runner {
+  const params = { x: tf.variable(tf.randomNormal([size], 0, 1, 'float32', 1)) };
+  const grads = { x: g };
+  const opt = pair.rxgrad(fused);
+  let state = opt.init(params);
+  const k = repeats(size);
+  const update = () => {
+    const r = opt.update(grads, state, params);
+    addUpdates(params, r.updates, fused);
+    disposeReplaced(state, r.state);
+    disposeTree(r.updates);
+    state = r.state;
+  };
+  update();
+  return {
+    run: () => {
+      const t0 = performance.now();
+      for (let i = 0; i < k; i++) update();
+      return (performance.now() - t0) / k;
+    },
+    dispose: () => disposeTree([state, params]),
+  };
+}
+
+function tfjsRunner(make: () => tf.Optimizer, size: number, g: tf.Tensor): Runner {
+  const x = tf.variable(tf.randomNormal([size], 0, 1, 'float32', 1));
+  const optimizer = make();
+  const grads = { [x.name]: g };
+  const k = repeats(size);
+  optimizer.applyGradients(grads);
+  return {
+    run: () => {
+      const t0 = performance.now();
+      for (let i = 0; i < k; i++) optimizer.applyGradients(grads);
+      return (performance.now() - t0) / k;
+    },
+    dispose: () => {
+      optimizer.dispose();
+      x.dispose();
+    },
+  };
+}
+
+/** One row of the comparison: ms per update (medians) and their ratio. */
+export interface OptimizerRow {
+  readonly name: string;
+  readonly size: number;
+  /** rxgrad as it runs by default (`fused: 'auto'`). */
+  readonly rxgrad: number;
+  /** rxgrad forced onto the chain of tensor ops (`fused: false`), for reference. */
+  readonly chain: number;
+  readonly tfjs: number;
+  /** rxgrad / tfjs: ≤ 1 means rxgrad is not slower. */
+  readonly ratio: number;
+}
+
+/**
+ * Time every pair at every size (interleaved rounds, medians) and return the rows. With
+ * `fused` set, the rxgrad column runs in that mode instead of `'auto'` (e.g. to measure the
+ * fused kernels on wasm).
+ */
+export async function benchOptimizers(rounds = 15, sizes: readonly number[] = [1e3, 1e5, 1e6], fused: FusedMode = 'auto'): Promise<OptimizerRow[]> {
+  const rows: OptimizerRow[] = [];
+  for (const size of sizes) {
+    const g = tf.tidy(() => tf.randomNormal([size], 0, 1, 'float32', 2));
+    for (const pair of PAIRS) {
+      const runners = {
+        rxgrad: rxgradRunner(pair, fused, size, g),
+        chain: rxgradRunner(pair, false, size, g),
+        tfjs: tfjsRunner(pair.tfjs, size, g),
+      };
+      const m = await interleaved({ rxgrad: runners.rxgrad.run, chain: runners.chain.run, tfjs: runners.tfjs.run }, rounds);
+      for (const r of Object.values(runners)) r.dispose();
+      rows.push({ name: pair.name, size, rxgrad: m.rxgrad, chain: m.chain, tfjs: m.tfjs, ratio: m.rxgrad / m.tfjs });
+    }
+    g.dispose();
+  }
+  return rows;
+}
