@@ -35,16 +35,25 @@ function options(kwargs: Record<string, number | boolean | number[]>): Record<st
   return out;
 }
 
-describe('conformance with PyTorch (test/fixtures/torch_reference.json, float64 references)', () => {
-  it('covers the 17 configurations', () => {
-    if (Object.keys(ref.optimizers).length !== 17) throw new Error('expected 17 configurations');
-  });
-  for (const [name, cfg] of Object.entries(ref.optimizers)) {
-    it(`${name}: ${cfg.torch}(${JSON.stringify(cfg.kwargs)}) matches every one of 40 steps to 1e-5 rel + 1e-6 abs`, () => {
-      const factory = FACTORIES[cfg.torch];
-      if (!factory) throw new Error(`no rxgrad optimizer for ${cfg.torch}`);
-      const xs = trajectory(factory(options(cfg.kwargs)), ref.p0, ref.grads.length, (_x, t) => tf.tensor(ref.grads[t - 1]));
-      xs.forEach((x, i) => expectClose(x, cfg.params[i].flat(), `${name} step ${i + 1}`));
-    });
-  }
+/** PyTorch classes whose rxgrad optimizer has a fused kernel (its `fused` option picks the path). */
+const FUSED = new Set(['SGD', 'Adagrad', 'RMSprop', 'Adadelta', 'Adam', 'AdamW', 'Adamax']);
+
+it('covers the 17 configurations', () => {
+  if (Object.keys(ref.optimizers).length !== 17) throw new Error('expected 17 configurations');
 });
+
+// Both paths: the fused kernels (`fused: true`) and the chain of tensor ops (`fused: false`).
+for (const fused of [true, false]) {
+  describe(`conformance with PyTorch (test/fixtures/torch_reference.json, float64 references), ${fused ? 'fused kernels' : 'chain'}`, () => {
+    for (const [name, cfg] of Object.entries(ref.optimizers)) {
+      const path = FUSED.has(cfg.torch) ? `fused: ${fused}` : 'chain only';
+      it(`${name}: ${cfg.torch}(${JSON.stringify(cfg.kwargs)}) [${path}] matches every one of 40 steps to 1e-5 rel + 1e-6 abs`, () => {
+        const factory = FACTORIES[cfg.torch];
+        if (!factory) throw new Error(`no rxgrad optimizer for ${cfg.torch}`);
+        const opt = factory({ ...options(cfg.kwargs), ...(FUSED.has(cfg.torch) && { fused }) });
+        const xs = trajectory(opt, ref.p0, ref.grads.length, (_x, t) => tf.tensor(ref.grads[t - 1]));
+        xs.forEach((x, i) => expectClose(x, cfg.params[i].flat(), `${name} step ${i + 1}`));
+      });
+    }
+  });
+}
