@@ -8,7 +8,9 @@
  * 2. Training slowdown: the airfoil model (Adam, batch 10, 20 epochs = 3000 steps, yielding to
  *    the event loop every 5 ms as live runs do) with no sink, and with `wsMetrics` publishing to
  *    a server with 0, 1 and 20 connected clients (clients in another process, parsing every
- *    message, as browsers would). Interleaved rounds, medians, ratios against no sink.
+ *    message, as browsers would). Interleaved rounds, medians, ratios against no sink, of the
+ *    wall time and of the CPU time of the training process (which a loaded machine's other
+ *    processes do not inflate).
  *
  * Options: --rounds N (default 15), --starts N (default 5), --skip-start.
  */
@@ -30,7 +32,7 @@ import { wsMetrics } from '../streams/sinks/wsMetrics';
 import { airfoil } from '../streams/sources/airfoil';
 import { minibatches } from '../streams/sources/minibatches';
 import type { StepResult } from '../streams/Step';
-import { interleaved, median } from './measure';
+import { median } from './measure';
 
 const program = new Command()
   .name('bench:dashboard')
@@ -85,9 +87,14 @@ function clients(url: string, n: number): Promise<() => void> {
 }
 
 const data = airfoil();
-async function train(sink: MonoTypeOperatorFunction<StepResult>): Promise<number> {
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** One training run through `sink`: wall and CPU ms of this process (clients run elsewhere). */
+async function train(sink: MonoTypeOperatorFunction<StepResult>): Promise<{ wall: number; cpu: number }> {
+  gc?.();
   const model = linearRegression(5, { seed: 1 });
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await lastValueFrom(
     minibatches(data, { batchSize: 10, epochs: 20, shuffle: true, seed: 1, yieldEveryMs: 5 }).pipe(
       gradients(model.loss, model.params),
@@ -97,9 +104,10 @@ async function train(sink: MonoTypeOperatorFunction<StepResult>): Promise<number
       sink,
     ),
   );
-  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const wall = performance.now() - t0;
   model.dispose();
-  return ms;
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 if (!opts.skipStart) {
@@ -123,19 +131,33 @@ const [s0, s1, s20] = servers;
 const stops = [await clients(s1.url, 1), await clients(s20.url, 20)];
 let k = 0;
 const sinkTo = (s: MetricsServer) => wsMetrics(s.run({ id: `bench-${k++}`, name: 'airfoil Adam' }));
-const ms = await interleaved(
-  {
-    'no sink': () => train(identity),
-    'wsMetrics, 0 clients': () => train(sinkTo(s0)),
-    'wsMetrics, 1 client': () => train(sinkTo(s1)),
-    'wsMetrics, 20 clients': () => train(sinkTo(s20)),
-  },
-  Number(opts.rounds),
-);
-const base = ms['no sink'];
-console.log(`training, airfoil Adam, 3000 steps, medians of ${opts.rounds} interleaved rounds:`);
-for (const [name, t] of Object.entries(ms)) {
-  console.log(`  ${name.padEnd(22)} ${t.toFixed(1)} ms  (${(t / 3000).toFixed(3)} ms/step)  ×${(t / base).toFixed(3)}  ${name === 'no sink' ? '' : `slowdown ${(100 * (t / base - 1)).toFixed(1)}%`}`);
+const variants: Record<string, () => Promise<{ wall: number; cpu: number }>> = {
+  'no sink': () => train(identity),
+  'wsMetrics, 0 clients': () => train(sinkTo(s0)),
+  'wsMetrics, 1 client': () => train(sinkTo(s1)),
+  'wsMetrics, 20 clients': () => train(sinkTo(s20)),
+};
+const names = Object.keys(variants);
+for (const n of names) await variants[n]();
+const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+for (let r = 0; r < Number(opts.rounds); r++) {
+  for (const n of r % 2 === 0 ? names : [...names].reverse()) {
+    const t = await variants[n]();
+    wall[n].push(t.wall);
+    cpu[n].push(t.cpu);
+  }
+}
+const baseWall = median(wall['no sink']);
+const baseCpu = median(cpu['no sink']);
+console.log(`training, airfoil Adam, 3000 steps, medians of ${opts.rounds} interleaved rounds${gc ? ' (gc between runs)' : ''}:`);
+for (const n of names) {
+  const w = median(wall[n]);
+  const c = median(cpu[n]);
+  console.log(
+    `  ${n.padEnd(22)} wall ${w.toFixed(1)} ms (${((1000 * w) / 3000).toFixed(1)} µs/step) ×${(w / baseWall).toFixed(3)}   ` +
+      `CPU of the training process ${c.toFixed(1)} ms ×${(c / baseCpu).toFixed(3)}`,
+  );
 }
 for (const stop of stops) stop();
 await Promise.all(servers.map((s) => s.close()));

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Observable, Subscription } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RxgradError } from '../../src/RxgradError';
-import { positiveInt } from '../../src/validate';
+import { inRange, positiveInt } from '../../src/validate';
 import type { StepResult } from '../Step';
 import { CoalescingQueue } from './CoalescingQueue';
 import { parseControlMessage } from './parseControlMessage';
@@ -32,6 +32,12 @@ export interface MetricsServerOptions {
   readonly highWaterBytes?: number;
   /** Queued points are sent in batches every `flushMs` (default 50). */
   readonly flushMs?: number;
+  /**
+   * Live points sent per run and second, at most (default 500; `Infinity`: all). Beyond it a
+   * batch is thinned uniformly, keeping the latest point, and says how many were `missed`
+   * (a chart needs no more; `jsonl` keeps every point).
+   */
+  readonly maxPointsPerSecond?: number;
   /** Ping interval; a client that has not answered the previous ping is dropped (default 10,000). */
   readonly heartbeatMs?: number;
   /** Largest control message accepted, in bytes (default 4,096; frames over 64 KiB close the socket). */
@@ -75,7 +81,7 @@ interface Client {
 
 const HARD_MAX_PAYLOAD = 64 * 1024;
 
-/** A `points` message from already serialized points. */
+/** A `points` message from serialized points. */
 function pointsMessage(run: string, items: readonly string[], missed: number): string {
   return `{"type":"points","run":${JSON.stringify(run)},"missed":${missed},"points":[${items.join(',')}]}`;
 }
@@ -91,7 +97,8 @@ function digest(s: string): Buffer {
  *    (compared in constant time), else it is closed with code 4401 and a reason.
  * 2. On connect a client gets `hello` (every run), then each run's history, then live point
  *    batches every `flushMs`: one message per run, encoded once for all clients keeping up.
- *    Points wait in a `CoalescingQueue` per run (≤ `queueCap`). A client whose socket holds
+ *    Points wait in a `CoalescingQueue` per run holding at most `maxPointsPerSecond` ×
+ *    `flushMs` points (thinned beyond, keeping the latest; serialized only when sent). A client whose socket holds
  *    more than `highWaterBytes` unsent gets nothing more until it drains: it gets its own
  *    queues meanwhile, coalescing, and the batch it finally gets tells how many points it
  *    `missed`. Publishing never waits for any client.
@@ -120,7 +127,8 @@ export class MetricsServer {
   private readonly launched = new Map<string, Subscription>();
   private readonly clients = new Set<Client>();
   /** Points not yet sent, per run (shared by every client keeping up). */
-  private readonly pending = new Map<string, CoalescingQueue<string>>();
+  private readonly pending = new Map<string, CoalescingQueue<StepResult>>();
+  private readonly pendingCap: number;
   private readonly restarts = new Map<string, number>();
   private readonly hub: RunHub;
   private readonly historyCap: number;
@@ -142,8 +150,10 @@ export class MetricsServer {
     this.flushMs = positiveInt('flushMs', options.flushMs ?? 50, 0);
     this.maxMessageBytes = positiveInt('maxMessageBytes', options.maxMessageBytes ?? 4096);
     const heartbeatMs = positiveInt('heartbeatMs', options.heartbeatMs ?? 10_000);
+    const rate = options.maxPointsPerSecond === Infinity ? Infinity : inRange('maxPointsPerSecond', options.maxPointsPerSecond ?? 500, { min: 0, minOpen: true });
+    this.pendingCap = Math.min(this.queueCap, Math.max(2, Math.ceil((rate * Math.max(this.flushMs, 1)) / 1000)));
     this.hub = {
-      point: (run, json) => this.queuePoint(run, json),
+      point: (run, result) => this.queuePoint(run, result),
       changed: (info) => this.broadcastInfo(info),
     };
     const files = options.staticDir === undefined ? undefined : serveStatic(options.staticDir);
@@ -312,11 +322,11 @@ export class MetricsServer {
     if (client.ws.bufferedAmount <= this.highWaterBytes) client.ws.send(JSON.stringify(answer));
   }
 
-  private queuePoint(run: string, json: string): void {
+  private queuePoint(run: string, result: StepResult): void {
     if (this.clients.size === 0) return;
     let queue = this.pending.get(run);
-    if (!queue) this.pending.set(run, (queue = new CoalescingQueue<string>(this.queueCap)));
-    queue.push(json);
+    if (!queue) this.pending.set(run, (queue = new CoalescingQueue<StepResult>(this.pendingCap)));
+    queue.push(result);
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
   }
 
@@ -328,7 +338,8 @@ export class MetricsServer {
     for (const [run, queue] of this.pending) {
       if (queue.length === 0) continue;
       const { items, missed } = queue.drain();
-      batches.push({ run, items, missed, frame: Buffer.from(pointsMessage(run, items, missed)) });
+      const json = items.map((r) => JSON.stringify(r));
+      batches.push({ run, items: json, missed, frame: Buffer.from(pointsMessage(run, json, missed)) });
     }
     let behind = false;
     for (const client of this.clients) {

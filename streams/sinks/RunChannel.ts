@@ -7,8 +7,8 @@ import type { ControlMessage, HistoryMessage, RunInfo, RunSpec, RunStatus } from
 
 /** What a `RunChannel` tells its server. */
 export interface RunHub {
-  /** A point was published (`json` is the serialized `StepResult`). */
-  point(run: string, json: string): void;
+  /** A point was published. */
+  point(run: string, result: StepResult): void;
   /** The run's description changed (status, overrides). */
   changed(info: RunInfo): void;
 }
@@ -30,8 +30,9 @@ const ENDED: readonly RunStatus[] = ['done', 'stopped', 'error'];
 /**
  * One run on a metrics server: its description, bounded history and control streams.
  *
- * 1. `publish(result)` serializes the point once, keeps it in a `Decimator` history (late
- *    joiners get it) and hands it to the hub, which queues it for every client.
+ * 1. `publish(result)` keeps the point in a `Decimator` history (late joiners get it) and
+ *    hands it to the hub, which queues it for the clients; nothing is serialized on the
+ *    training path.
  * 2. Control (`control(message)`), answered with a short text or an `RxgradError` saying why not:
  *    `pause` / `resume` emit on `paused` (wire it into the source's `paused` option); `stop`
  *    emits on `stopRequested` (`wsMetrics` completes the run on it); `set` checks the name is
@@ -53,7 +54,7 @@ export class RunChannel {
   private count = 0;
   private attached = false;
   private readonly overrides: Record<string, number> = {};
-  private readonly history: Decimator<string>;
+  private readonly history: Decimator<StepResult>;
   private readonly pausedSubject = new BehaviorSubject<boolean>(false);
   private readonly stopSubject = new Subject<void>();
   private readonly liveSubjects: Record<string, Subject<number>> = {};
@@ -107,13 +108,13 @@ export class RunChannel {
 
   /** The history message a joining client receives. */
   historyMessage(): string {
-    const msg: Omit<HistoryMessage, 'points'> = { type: 'history', run: this.id, total: this.history.total, stride: this.history.stride };
-    return `${JSON.stringify(msg).slice(0, -1)},"points":[${this.history.snapshot().join(',')}]}`;
+    const msg: HistoryMessage = { type: 'history', run: this.id, total: this.history.total, stride: this.history.stride, points: this.history.snapshot() };
+    return JSON.stringify(msg);
   }
 
-  /** The kept points (the history a late joiner gets), parsed. */
+  /** The kept points (the history a late joiner gets). */
   points(): StepResult[] {
-    return this.history.snapshot().map((json) => JSON.parse(json) as StepResult);
+    return this.history.snapshot();
   }
 
   /** Claim the channel for one pipeline (`wsMetrics` does); a second claim throws. */
@@ -123,10 +124,9 @@ export class RunChannel {
   }
 
   publish(result: StepResult): void {
-    const json = JSON.stringify(result);
     this.count += 1;
-    this.history.push(json);
-    this.hub.point(this.id, json);
+    this.history.push(result);
+    this.hub.point(this.id, result);
   }
 
   end(status: 'done' | 'stopped' | 'error', error?: unknown): void {

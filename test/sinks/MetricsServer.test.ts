@@ -173,7 +173,7 @@ describe('MetricsServer: messages', () => {
 
 describe('MetricsServer: slow and dead clients', () => {
   it('coalesces a client that stops reading, within bounded memory, telling it what it missed; others get everything', async () => {
-    const server = await start({ queueCap: 500, highWaterBytes: 64 * 1024, flushMs: 2 });
+    const server = await start({ queueCap: 500, highWaterBytes: 64 * 1024, flushMs: 2, maxPointsPerSecond: Infinity });
     const run = server.run({ id: 'flood', name: 'flood' });
     const slow = client(server);
     const fast = client(server);
@@ -212,7 +212,7 @@ describe('MetricsServer: slow and dead clients', () => {
   });
 
   it('bounds the points waiting while the training loop never yields, coalescing them for everyone', async () => {
-    const server = await start({ queueCap: 500, flushMs: 1 });
+    const server = await start({ queueCap: 500, flushMs: 1, maxPointsPerSecond: Infinity });
     const run = server.run({ id: 'sync', name: 'sync' });
     const c = client(server);
     await c.next(is('history'));
@@ -221,6 +221,24 @@ describe('MetricsServer: slow and dead clients', () => {
     expect(batch.points.length).toBeLessThanOrEqual(500);
     expect(batch.points.length + batch.missed).toBe(10_000);
     expect(batch.points.at(-1)!.step).toBe(10_000);
+  });
+
+  it('sends at most maxPointsPerSecond live points per run, thinned uniformly, always the latest', async () => {
+    // 100 points/s at a 50 ms flush: at most 5 points per batch.
+    const server = await start({ flushMs: 50, maxPointsPerSecond: 100 });
+    const run = server.run({ id: 'fast', name: 'fast' });
+    const c = client(server);
+    await c.next(is('history'));
+    for (let i = 1; i <= 1000; i++) {
+      run.publish(fakeResult(i));
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 60));
+    }
+    await until(() => pointsOf(c, 'fast').at(-1)?.step === 1000);
+    const batches = c.messages.filter((m): m is PointsMessage => m.type === 'points');
+    expect(batches.every((b) => b.points.length <= 5)).toBe(true);
+    expect(batches.reduce((n, b) => n + b.points.length + b.missed, 0)).toBe(1000);
+    // The history keeps every point up to its cap regardless.
+    expect(run.points()).toHaveLength(1000);
   });
 
   it('drops a client that stops answering pings', async () => {
@@ -246,7 +264,7 @@ describe('MetricsServer: slow and dead clients', () => {
 
 describe('MetricsServer: control', () => {
   it('pauses, resumes, sets a live hyperparameter and stops a launched run, answering each', async () => {
-    const server = await start({ flushMs: 5 });
+    const server = await start({ flushMs: 5, maxPointsPerSecond: Infinity });
     const run = server.launch({ id: 'live', name: 'live', live: { lr: { min: 0, max: 10, minOpen: true } }, editable: { lr: 0.1 } }, fakeRun(1_000_000));
     const c = client(server);
     await c.next(is('points', 'live'));
@@ -275,7 +293,7 @@ describe('MetricsServer: control', () => {
   });
 
   it('restarts a run with edited hyperparameters as a new run, and keeps the old one', async () => {
-    const server = await start({ flushMs: 5 });
+    const server = await start({ flushMs: 5, maxPointsPerSecond: Infinity });
     server.launch({ id: 'r', name: 'R', config: { optimizer: 'sgd', lr: 0.1 }, live: { lr: { min: 0, minOpen: true } }, editable: { lr: 0.1 } }, fakeRun(5));
     const c = client(server);
     await c.next((m) => m.type === 'run' && m.run.id === 'r' && m.run.status === 'done');
@@ -329,7 +347,7 @@ describe('MetricsServer: control', () => {
   });
 
   it('rejects 1,000 malformed messages with reasons while a real run trains on unharmed', async () => {
-    const server = await start({ flushMs: 5 });
+    const server = await start({ flushMs: 5, maxPointsPerSecond: Infinity });
     // GD on f = x1² + 2·x2² from (−5, −2), η = 0.0005, 2000 steps: x1 ← (1 − 2η)·x1, x2 ← (1 − 4η)·x2,
     // so x1 = −5·0.999²⁰⁰⁰ = −0.6759996, x2 = −2·0.998²⁰⁰⁰ = −0.0364849.
     const steps = 2000;

@@ -12,7 +12,7 @@ function recordingChannel(id = 'r') {
   const points: number[] = [];
   const statuses: string[] = [];
   const hub: RunHub = {
-    point: (_run, json) => points.push(JSON.parse(json).step),
+    point: (_run, result) => points.push(result.step),
     changed: (info: RunInfo) => statuses.push(info.status),
   };
   return { channel: new RunChannel({ id, name: id }, hub), points, statuses };
