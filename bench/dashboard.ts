@@ -11,13 +11,15 @@
  *    message, as browsers would). Interleaved rounds, medians, ratios against no sink, of the
  *    wall time and of the CPU time of the training process (which a loaded machine's other
  *    processes do not inflate).
+ * 3. The sink's own cost, isolated: one run's results replayed through `wsMetrics` alone, CPU
+ *    per point with 0, 1 and 20 clients minus the replay without it, as a share of a step.
  *
  * Options: --rounds N (default 15), --starts N (default 5), --skip-start.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { identity, lastValueFrom, type MonoTypeOperatorFunction } from 'rxjs';
+import { identity, lastValueFrom, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { WebSocket } from 'ws';
 import { adam } from '../src/index';
 import { linearRegression } from '../src/models/linearRegression';
@@ -30,6 +32,7 @@ import { optimize } from '../streams/operators/optimize';
 import { metricsServer, type MetricsServer } from '../streams/sinks/MetricsServer';
 import { wsMetrics } from '../streams/sinks/wsMetrics';
 import { airfoil } from '../streams/sources/airfoil';
+import { drive } from '../streams/sources/drive';
 import { minibatches } from '../streams/sources/minibatches';
 import type { StepResult } from '../streams/Step';
 import { median } from './measure';
@@ -158,6 +161,46 @@ for (const n of names) {
     `  ${n.padEnd(22)} wall ${w.toFixed(1)} ms (${((1000 * w) / 3000).toFixed(1)} µs/step) ×${(w / baseWall).toFixed(3)}   ` +
       `CPU of the training process ${c.toFixed(1)} ms ×${(c / baseCpu).toFixed(3)}`,
   );
+}
+// The sink's own cost per point, isolated: the results of one training run replayed through the
+// sink alone (yielding every 5 ms like the training loop), CPU time minus the same replay without it.
+const sample: StepResult[] = [];
+{
+  const model = linearRegression(5, { seed: 1 });
+  await lastValueFrom(
+    minibatches(data, { batchSize: 10, epochs: 2, shuffle: true, seed: 1 }).pipe(
+      gradients(model.loss, model.params),
+      learningRate(0.01),
+      optimize(adam()),
+      applyUpdates(model.params),
+      tap((r) => sample.push(r)),
+    ),
+  );
+  model.dispose();
+}
+async function replay(sink: MonoTypeOperatorFunction<StepResult>, n = 30_000): Promise<number> {
+  gc?.();
+  const c0 = process.cpuUsage();
+  await lastValueFrom(drive(() => {
+    let i = 0;
+    return () => (i < n ? { ...sample[i % sample.length], step: ++i, wallTime: Date.now() } : undefined);
+  }, { yieldEveryMs: 5 }).pipe(sink));
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+const perStep = (1000 * median(cpu['no sink'])) / 3000;
+const costs: Record<string, number[]> = { none: [], '0 clients': [], '1 client': [], '20 clients': [] };
+for (let r = 0; r < 7; r++) {
+  costs.none.push(await replay(identity));
+  costs['0 clients'].push(await replay(sinkTo(s0)));
+  costs['1 client'].push(await replay(sinkTo(s1)));
+  costs['20 clients'].push(await replay(sinkTo(s20)));
+}
+const none = median(costs.none);
+console.log(`the sink alone, CPU per point (replayed results, medians of 7 × 30,000), against ${perStep.toFixed(1)} µs of CPU per training step:`);
+for (const n of ['0 clients', '1 client', '20 clients']) {
+  const extra = median(costs[n]) - none;
+  console.log(`  wsMetrics, ${n.padEnd(10)} +${extra.toFixed(2)} µs per point = ${((100 * extra) / perStep).toFixed(2)}% of a step`);
 }
 for (const stop of stops) stop();
 await Promise.all(servers.map((s) => s.close()));
