@@ -3,6 +3,17 @@
  * variant alike and a ratio is read from one run.
  */
 
+/**
+ * The CPU time this process has used, in milliseconds (user + system, every thread: garbage
+ * collection included). Unlike wall time it does not count the time the process waits while
+ * other processes hold the cores, so ratios stay put on a shared, loaded machine; on an idle
+ * machine a single-threaded computation takes as much of one as of the other.
+ */
+export function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 /** The median of a list of numbers. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -11,15 +22,16 @@ export function median(xs: readonly number[]): number {
 }
 
 /**
- * Time each variant `rounds` times, interleaved (A B A B …), after `warmup` calls each (default
- * one, interleaved too), and return the median milliseconds per call of each (a call may time
- * itself and return a number).
+ * Time each variant `rounds` times, interleaved (A B A B …, the order reversed every other
+ * round), after `warmup` calls each (default one, interleaved too), and return every round's
+ * milliseconds per call of each (a call may time itself and return a number; otherwise its wall
+ * time is taken).
  */
-export async function interleaved(
+export async function samples(
   variants: Readonly<Record<string, () => number | void | Promise<number | void>>>,
   rounds: number,
   warmup = 1,
-): Promise<Record<string, number>> {
+): Promise<Record<string, number[]>> {
   const names = Object.keys(variants);
   for (let w = 0; w < warmup; w++) for (const n of names) await variants[n]();
   const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
@@ -31,5 +43,29 @@ export async function interleaved(
       times[n].push(typeof own === 'number' ? own : performance.now() - t0);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, median(times[n])]));
+  return times;
+}
+
+/**
+ * The median milliseconds per call of each variant over `rounds` interleaved rounds (see
+ * `samples`).
+ */
+export async function interleaved(
+  variants: Readonly<Record<string, () => number | void | Promise<number | void>>>,
+  rounds: number,
+  warmup = 1,
+): Promise<Record<string, number>> {
+  const times = await samples(variants, rounds, warmup);
+  return Object.fromEntries(Object.keys(times).map((n) => [n, median(times[n])]));
+}
+
+/**
+ * The median over rounds of `a[i] / b[i]`: each round's two timings were taken moments apart,
+ * so a slow patch of the machine scales both and cancels out of their ratio.
+ *
+ * @example
+ * pairedRatio([2, 4, 3], [1, 2, 3]); // median(2, 2, 1) = 2
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((x, i) => x / b[i]));
 }

@@ -15,7 +15,7 @@ import { gradients } from '../streams/operators/gradients';
 import { optimize } from '../streams/operators/optimize';
 import { applyUpdates } from '../streams/operators/applyUpdates';
 import { mulberry32 } from '../streams/sources/mulberry32';
-import { interleaved } from './measure';
+import { cpuMs, median, pairedRatio, samples } from './measure';
 
 const BATCH = 10;
 const LR = 0.05;
@@ -23,7 +23,7 @@ const LR = 0.05;
 /** One epoch of the rxgrad pipeline; returns ms per step. */
 async function rxgradEpoch(data: ReturnType<typeof airfoil>): Promise<number> {
   const model = linearRegression(5, { seed: 1 });
-  const t0 = performance.now();
+  const t0 = cpuMs();
   const last = await lastValueFrom(
     minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(
       gradients(model.loss, model.params),
@@ -31,7 +31,7 @@ async function rxgradEpoch(data: ReturnType<typeof airfoil>): Promise<number> {
       applyUpdates(model.params),
     ),
   );
-  const ms = (performance.now() - t0) / last.step;
+  const ms = (cpuMs() - t0) / last.step;
   model.dispose();
   return ms;
 }
@@ -42,7 +42,7 @@ function handWrittenEpoch(data: ReturnType<typeof airfoil>): number {
   const optimizer = tf.train.sgd(LR);
   // Timed from the raw rows, as the pipeline is (minibatches validates, copies and shuffles them
   // when subscribed): the same work on both sides.
-  const t0 = performance.now();
+  const t0 = cpuMs();
   const n = data.xs.length;
   const xs = Float32Array.from(data.xs.flat());
   const ys = Float32Array.from(data.ys);
@@ -66,16 +66,19 @@ function handWrittenEpoch(data: ReturnType<typeof airfoil>): number {
     tf.dispose([cost!, batch.xs, batch.ys]);
     steps++;
   }
-  const ms = (performance.now() - t0) / steps;
+  const ms = (cpuMs() - t0) / steps;
   optimizer.dispose();
   model.dispose();
   return ms;
 }
 
-/** Run the comparison and return the medians and the ratio. */
+/**
+ * Run the comparison: the median ms/step of each, and the ratio rxgrad / tfjs as the median of
+ * the per-round ratios (each round times both moments apart; see `pairedRatio`).
+ */
 export async function benchPipeline(rounds = 15): Promise<{ rxgrad: number; tfjs: number; ratio: number }> {
   const data = airfoil();
   // A few epochs of each before timing, so that both are measured compiled (JIT-warm).
-  const m = await interleaved({ rxgrad: () => rxgradEpoch(data), tfjs: () => handWrittenEpoch(data) }, rounds, 5);
-  return { rxgrad: m.rxgrad, tfjs: m.tfjs, ratio: m.rxgrad / m.tfjs };
+  const t = await samples({ rxgrad: () => rxgradEpoch(data), tfjs: () => handWrittenEpoch(data) }, rounds, 5);
+  return { rxgrad: median(t.rxgrad), tfjs: median(t.tfjs), ratio: pairedRatio(t.rxgrad, t.tfjs) };
 }

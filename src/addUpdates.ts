@@ -9,8 +9,8 @@ import { fromValues, values } from './kernels/values';
  *
  *   x[name] ← x[name] + u[name]   for every name in `updates`
  *
- * 1. Where fused kernels run (`useFused(mode)`, by default on `cpu`) and the parameter is
- *    float32: one pass of `addKernel` and one `assign`; elsewhere `x.assign(x.add(u))` in a
+ * 1. Where fused kernels run (`useFused(mode, values in the updates)`: by default on `cpu`, and
+ *    for small updates on `wasm`) and the parameter is float32: one pass of `addKernel` and one `assign`; elsewhere `x.assign(x.add(u))` in a
  *    `tf.tidy`. Both round x + u to float32 once: the results are identical.
  * 2. Names and shapes are not checked here: check them first (`checkMatches(updates, params)`).
  * 3. No tensor is left behind; the updates stay owned by the caller.
@@ -20,8 +20,11 @@ import { fromValues, values } from './kernels/values';
  * addUpdates(params, { w: tf.tensor([0.5, -1]) }); // w = [1.5, 1]
  */
 export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = 'auto'): void {
-  const fused = useFused(mode);
-  for (const name of Object.keys(updates)) {
+  const names = Object.keys(updates);
+  let size = 0;
+  for (const name of names) size += updates[name].size;
+  const fused = useFused(mode, size);
+  for (const name of names) {
     const x = params[name];
     const u = updates[name];
     if (fused && x.dtype === 'float32') {

@@ -3,18 +3,23 @@ import { RxgradError } from '../RxgradError';
 
 /**
  * Where an optimizer runs its fused kernel (like PyTorch's `fused` option):
- * `'auto'` on the backends of `FUSED_BACKENDS`, `true` on every backend, `false` never (the
+ * `'auto'` where `FUSED_BACKENDS` says it is faster, `true` on every backend, `false` never (the
  * chain of tensor ops).
  */
 export type FusedMode = boolean | 'auto';
 
 /**
- * The backends on which `'auto'` takes the fused kernels. On `cpu` reading a tensor's values is
- * zero-copy, so one pass in JavaScript replaces a dozen kernel launches and their temporaries.
- * On `wasm` every read and every new tensor is a copy between the JS heap and wasm memory;
- * `bench/optimizers.ts --backend wasm` measures both paths there.
+ * Where `'auto'` takes the fused kernels: for each backend, the largest update (values summed
+ * over the parameters updated) it takes them for; other backends never. Measured with
+ * `npm run bench -- --backend <name> --fused true` against `--fused false`:
+ *
+ * - `cpu`: always. Reading a tensor's values is zero-copy there, so one pass in JavaScript
+ *   replaces a dozen kernel launches and their temporaries (5–25× faster at 1e3–1e6 values).
+ * - `wasm`: up to 2,048 values. Every read and every new tensor is a copy between the JS heap and
+ *   wasm memory; below that size the saved kernel launches win, above it the copies and the JS
+ *   loop lose to wasm's own kernels.
  */
-export const FUSED_BACKENDS: readonly string[] = ['cpu'];
+export const FUSED_BACKENDS: Readonly<Record<string, number>> = { cpu: Infinity, wasm: 2048 };
 
 /**
  * Check a `fused` option: `true`, `false` or `'auto'`.
@@ -29,16 +34,18 @@ export function fusedMode(value: unknown): FusedMode {
 }
 
 /**
- * Whether a fused kernel runs now, on the backend in force:
+ * Whether a fused kernel runs now, for an update of `size` values, on the backend in force:
  *
  * 1. `true` → yes; `false` → no;
- * 2. `'auto'` → when `tf.getBackend()` is one of `FUSED_BACKENDS` (checked at every call, so a
- *    backend switch mid-run switches the path; both paths share one state layout).
+ * 2. `'auto'` → when `size` is at most `FUSED_BACKENDS[tf.getBackend()]` (checked at every call,
+ *    so a backend switch mid-run switches the path; both paths share one state layout).
  *
  * @example
  * await tf.setBackend('cpu');
- * useFused('auto'); // true
+ * useFused('auto', 1e6); // true
  */
-export function useFused(mode: FusedMode): boolean {
-  return mode === 'auto' ? FUSED_BACKENDS.includes(tf.getBackend()) : mode;
+export function useFused(mode: FusedMode, size: number): boolean {
+  if (mode !== 'auto') return mode;
+  const limit = FUSED_BACKENDS[tf.getBackend()];
+  return limit !== undefined && size <= limit;
 }

@@ -32,6 +32,13 @@ export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
   p: tf.Tensor | undefined,
 ) => FusedStep;
 
+/** Values in all the gradients (NaN if one is not a tensor: the chain then reports it). */
+function sizeOf(grads: Tensors): number {
+  let n = 0;
+  for (const name of Object.keys(grads)) n += grads[name].size;
+  return n;
+}
+
 function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): object {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fields)) {
@@ -44,7 +51,7 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
 /**
  * `chain(...parts)` with a fused kernel: the same transform (same state layout, hyperparameters,
  * `used`, errors), whose arithmetic runs in one pass over each parameter when the backend
- * allows (see `useFused`).
+ * allows (see `useFused`; `mode` is the optimizer's `fused` option).
  *
  * On the fused path, an update:
  * 1. runs every part's `plan` in chain order — the chain's validation and hyperparameter
@@ -54,8 +61,8 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  * 3. builds the new state with each part's `advance` and reports the merged `used`, later parts
  *    winning, as `chain` does. The input state is never mutated.
  *
- * Otherwise (`mode` false, or `'auto'` on a backend that is not in `FUSED_BACKENDS`) the update
- * is the chain's.
+ * Otherwise (`mode` false, or `'auto'` where `FUSED_BACKENDS` does not take the kernels for this
+ * backend and this many values) the update is the chain's.
  *
  * @example
  * const parts = [scaleByAdam(), scaleByLearningRate(0.01)] as const;
@@ -76,7 +83,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     hyper: chained.hyper,
     init: chained.init,
     update: (grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
-      if (!useFused(mode)) return chained.update(grads, state, params, ctx);
+      if (!useFused(mode, sizeOf(grads))) return chained.update(grads, state, params, ctx);
       const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
       const updates: Tensors = {};
       const fields = parts.map((): Record<string, object> => ({}));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addUpdates, disposeTree, FUSED_BACKENDS, fusedMode, RxgradError, useFused, type Transform } from '../../src/index';
+import { addUpdates, disposeTree, FUSED_BACKENDS, fusedMode, RxgradError, useFused, type Tensors, type Transform } from '../../src/index';
 import { bits } from '../src/helpers';
 import { FUSED_CONFIGS, randomGrads, randomParams } from './configs';
 
@@ -9,8 +9,7 @@ import { FUSED_CONFIGS, randomGrads, randomParams } from './configs';
  * The tfjs kernels an update runs. The fused path runs none (it reads values and wraps new
  * arrays in tensors); the chain runs its tensor ops (Multiply, Add, …).
  */
-async function kernelsOf(opt: Transform<any>): Promise<string[]> {
-  const params = randomParams();
+async function kernelsOf(opt: Transform<any>, params: Tensors = randomParams()): Promise<string[]> {
   const g = randomGrads(params)(1);
   const state = opt.init(params);
   let result: unknown;
@@ -37,27 +36,36 @@ afterAll(async () => {
 });
 
 describe('which path an update takes', () => {
-  it("'auto' takes the fused kernels on cpu, the only backend in FUSED_BACKENDS", () => {
+  it("'auto' takes the fused kernels on cpu at any size, on wasm up to 2,048 values, elsewhere never", async () => {
     expect(tf.getBackend()).toBe('cpu');
-    expect(FUSED_BACKENDS).toEqual(['cpu']);
-    expect(useFused('auto')).toBe(true);
-    expect(useFused(false)).toBe(false);
-    expect(useFused(true)).toBe(true);
+    expect(FUSED_BACKENDS).toEqual({ cpu: Infinity, wasm: 2048 });
+    expect(useFused('auto', 1e9)).toBe(true);
+    expect(useFused(false, 1)).toBe(false);
+    expect(useFused(true, 1e9)).toBe(true);
+    await onBackend('wasm', async () => {
+      expect(useFused('auto', 2048)).toBe(true);
+      expect(useFused('auto', 2049)).toBe(false);
+      expect(useFused(true, 1e9)).toBe(true);
+    });
   });
 
+  /** 27 values (randomParams) and 3,000 values: either side of wasm's limit. */
+  const large = (): Tensors => ({ a: tf.ones([30, 50]), b: tf.ones([1500]) });
+
   for (const [name, make] of Object.entries(FUSED_CONFIGS)) {
-    it(`${name}: on cpu, 'auto' and true run no tfjs kernel; false runs the chain's`, async () => {
+    it(`${name}: on cpu, 'auto' and true run no tfjs kernel, at any size; false runs the chain's`, async () => {
       expect(await kernelsOf(make('auto'))).toEqual([]);
+      expect(await kernelsOf(make('auto'), large())).toEqual([]);
       expect(await kernelsOf(make(true))).toEqual([]);
-      const chain = await kernelsOf(make(false));
-      expect(chain).toContain('Multiply');
+      expect(await kernelsOf(make(false))).toContain('Multiply');
     });
 
-    it(`${name}: on wasm, 'auto' runs the chain, true the fused kernels`, async () => {
+    it(`${name}: on wasm, 'auto' runs the fused kernels for 27 values and the chain for 3,000; true always the kernels`, async () => {
       await onBackend('wasm', async () => {
-        expect(useFused('auto')).toBe(false);
-        expect(await kernelsOf(make('auto'))).toContain('Multiply');
-        expect(await kernelsOf(make(true))).toEqual([]);
+        expect(await kernelsOf(make('auto'))).toEqual([]);
+        expect(await kernelsOf(make('auto'), large())).toContain('Multiply');
+        expect(await kernelsOf(make(true), large())).toEqual([]);
+        expect(await kernelsOf(make(false))).toContain('Multiply');
       });
     });
   }
@@ -76,7 +84,10 @@ describe('which path an update takes', () => {
     expect(fused.kernels).not.toContain('Add');
     expect(chain.kernels).toContain('Add');
     expect(fused.bits).toEqual(chain.bits);
-    await onBackend('wasm', async () => expect((await run('auto')).kernels).toContain('Add'));
+    await onBackend('wasm', async () => {
+      expect((await run('auto')).kernels).not.toContain('Add'); // 4 values: fused on wasm too
+      expect((await run(false)).kernels).toContain('Add');
+    });
   });
 
   it('the fused option is checked when an optimizer is built', () => {
