@@ -252,7 +252,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
 function summary(): void {
   const runs = [...store.runs.values()];
   const running = runs.filter((r) => r.info.status === 'running').length;
-  const points = runs.reduce((n, r) => n + r.info.points, 0);
+  const points = runs.reduce((n, r) => n + Math.max(r.info.points, r.points.length + r.missed + r.thinned), 0);
   $('summary').textContent = `${runs.length} runs · ${running} running · ${points.toLocaleString()} points`;
 }
 
