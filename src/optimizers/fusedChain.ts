@@ -91,11 +91,13 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
         const g = grads[name];
         const r = kernel(plans, name, values(g), params?.[name]);
         updates[name] = fromValues(r.update, g.shape);
-        r.fields.forEach((f, i) => {
+        for (let i = 0; i < parts.length; i++) {
+          const f = r.fields[i];
           if (f) fields[i][name] = tensorsOf(f, g.shape);
-        });
+        }
       }
-      const used = Object.assign({}, ...plans.map((p: UpdatePlan) => p.hyper));
+      const used: Record<string, number> = {};
+      for (const p of plans as readonly UpdatePlan[]) Object.assign(used, p.hyper);
       return { updates, state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), used };
     },
   };
