@@ -58,7 +58,7 @@ export class RunChannel {
   private readonly pausedSubject = new BehaviorSubject<boolean>(false);
   private readonly stopSubject = new Subject<void>();
   private readonly liveSubjects: Record<string, Subject<number>> = {};
-  private editable: Record<string, number>;
+  private readonly editable: Record<string, number>;
   /** `true` while paused from a client; starts `false`. */
   readonly paused: Observable<boolean> = this.pausedSubject.asObservable();
   /** Emits once when a client asks to stop the run. */
