@@ -14,10 +14,15 @@ import type { Interval } from '../../src/validate';
  *
  * Client → server: the `ControlMessage`s below, at most `maxMessageBytes` each. A point is a
  * `StepResult` as JSON (non-finite numbers arrive as `null`).
+ *
+ * @example
+ * const ws = new WebSocket(`ws://127.0.0.1:8080/ws?token=${token}`);
+ * ws.onmessage = (e) => { const m: ServerMessage = JSON.parse(e.data); if (m.type === 'hello') console.log(m.protocol); }; // 1
+ * ws.send(JSON.stringify({ type: 'set', run: 'airfoil-adam', name: 'lr', value: 0.005, id: 1 }));
  */
 export const PROTOCOL_VERSION = 1;
 
-/** The close code sent to a socket that presented no valid token. */
+/** The close code sent to a socket that presented no valid token (its reason says what to do). */
 export const CLOSE_UNAUTHORIZED = 4401;
 
 /** A 2-D objective f(x) = a1·x1² + a2·x2² whose contour the dashboard draws. */
@@ -71,6 +76,7 @@ export interface RunInfo extends RunSpec {
   readonly points: number;
 }
 
+/** First message on a connection: every run, and the limits the server enforces. */
 export interface HelloMessage {
   readonly type: 'hello';
   readonly protocol: number;
@@ -79,6 +85,7 @@ export interface HelloMessage {
   readonly limits: { readonly maxMessageBytes: number; readonly historyCap: number };
 }
 
+/** A run's points so far, sent once per run on connect. */
 export interface HistoryMessage {
   readonly type: 'history';
   readonly run: string;
@@ -89,6 +96,7 @@ export interface HistoryMessage {
   readonly stride: number;
 }
 
+/** A batch of live points of one run. */
 export interface PointsMessage {
   readonly type: 'points';
   readonly run: string;
@@ -97,23 +105,27 @@ export interface PointsMessage {
   readonly missed: number;
 }
 
+/** A run started or changed (status, overrides). */
 export interface RunMessage {
   readonly type: 'run';
   readonly run: RunInfo;
 }
 
+/** A control message was carried out; `detail` says what was done. */
 export interface AckMessage {
   readonly type: 'ack';
   readonly id?: number | string;
   readonly detail: string;
 }
 
+/** A control message was refused; `reason` says why ("Expected `value` a finite number, got \"x\""). */
 export interface RejectMessage {
   readonly type: 'reject';
   readonly id?: number | string;
   readonly reason: string;
 }
 
+/** Anything the server sends. */
 export type ServerMessage = HelloMessage | HistoryMessage | PointsMessage | RunMessage | AckMessage | RejectMessage;
 
 interface Addressed {
@@ -141,4 +153,5 @@ export interface RestartMessage extends Addressed {
   readonly hyper: Readonly<Record<string, number>>;
 }
 
+/** Anything a client may send. */
 export type ControlMessage = LifecycleMessage | SetMessage | RestartMessage;
