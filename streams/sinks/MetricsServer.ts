@@ -214,6 +214,7 @@ export class MetricsServer {
   toCsv(): string {
     return toCsv([...this.runs.values()].map((r) => ({ id: r.id, name: r.spec.name, points: r.points() })));
   }
+
   /** Per-client queue and socket numbers. */
   stats(): ClientStats[] {
     return [...this.clients].map((c) => ({
