@@ -47,6 +47,7 @@ export * from './kernels/addKernel';
 export * from './kernels/sumOfSquaresKernel';
 export * from './addUpdates';
 export * from './extend';
+export * from './share';
 export * from './state';
 export * from './models/linearRegression';
 export * from './useBackend';

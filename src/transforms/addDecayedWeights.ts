@@ -1,5 +1,6 @@
 import type { HyperValue } from '../types';
 import { RxgradError, shown } from '../RxgradError';
+import { share } from '../share';
 import { paramwise, type ParamwiseTransform } from './paramwise';
 
 /**
@@ -28,6 +29,6 @@ export function addDecayedWeights(weightDecay: HyperValue): ParamwiseTransform<o
     checkParam: (p, h) => {
       if (h.weightDecay !== 0 && p === undefined) throw new RxgradError('params', 'the parameters when weightDecay ≠ 0 (u = g + λ·x)', shown('none'));
     },
-    update: (g, _s, h, _t, p) => [h.weightDecay === 0 ? g.clone() : g.add(p!.mul(h.weightDecay)), {}],
+    update: (g, _s, h, _t, p) => [h.weightDecay === 0 ? share(g) : g.add(p!.mul(h.weightDecay)), {}],
   });
 }

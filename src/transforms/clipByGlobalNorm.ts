@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Tensors, Transform, UpdateContext } from '../types';
 import { globalNorm, mapTree } from '../tree';
 import { hyperparameters } from './hyperparameters';
+import { share } from '../share';
 
 /** State of `clipByGlobalNorm`: how many updates it has made (for a schedule used without a pipeline). */
 export interface ClipByGlobalNormState {
@@ -36,7 +37,7 @@ export function clipByGlobalNorm(maxNorm: HyperValue): Transform<ClipByGlobalNor
         const c = used.maxNorm / (globalNorm(grads).dataSync()[0] + 1e-6);
         const clipped = c < 1;
         return {
-          updates: mapTree(grads, (g) => (clipped ? g.mul(c) : g.clone())),
+          updates: mapTree(grads, (g) => (clipped ? g.mul(c) : share(g))),
           state: { count },
           info: { clipped: clipped ? 1 : 0 },
           used,

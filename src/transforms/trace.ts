@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { HyperValue } from '../types';
 import { RxgradError, shown } from '../RxgradError';
 import { bool } from '../validate';
+import { share } from '../share';
 import { withDefaults } from './withDefaults';
 import { paramwise, type ParamwiseTransform } from './paramwise';
 
@@ -62,9 +63,9 @@ export function trace(options: TraceOptions = {}): ParamwiseTransform<TraceParam
     },
     init: (): TraceParamState => ({ trace: null }),
     update: (g, s, h) => {
-      if (h.momentum === 0) return [g.clone(), { trace: s.trace }];
-      const v = s.trace === null ? g.clone() : s.trace.mul(h.momentum).add(h.dampening === 0 ? g : g.mul(1 - h.dampening));
-      return [nesterov ? g.add(v.mul(h.momentum)) : v.clone(), { trace: v }];
+      if (h.momentum === 0) return [share(g), { trace: s.trace }];
+      const v = s.trace === null ? share(g) : s.trace.mul(h.momentum).add(h.dampening === 0 ? g : g.mul(1 - h.dampening));
+      return [nesterov ? g.add(v.mul(h.momentum)) : share(v), { trace: v }];
     },
   });
 }
