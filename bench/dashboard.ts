@@ -75,7 +75,7 @@ async function firstPointInPage(): Promise<number[]> {
     const t0 = performance.now();
     const demo = await startDemo(['--port', '0']);
     await page.goto(demo.url, { waitUntil: 'commit' });
-    await page.waitForFunction(() => /[1-9][\d,]* points/.test(document.getElementById('summary')?.textContent ?? ''), null, { polling: 10 });
+    await page.waitForFunction(() => /[1-9][\d,]* points?\b/.test(document.getElementById('summary')?.textContent ?? ''), null, { polling: 10 });
     times.push(performance.now() - t0);
     await demo.stop();
   }

@@ -99,5 +99,5 @@ for (const e of chosen) {
   );
 }
 
-console.log(`${chosen.length} runs live (open the address above; it carries the access token). Ctrl-C stops.`);
+console.log(`${chosen.length} run${chosen.length === 1 ? '' : 's'} live (open the address above; it carries the access token). Ctrl-C stops.`);
 

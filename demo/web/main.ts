@@ -187,7 +187,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
   const view = groupView(name);
   const runs = store.group(name);
   view.table.update(runs);
-  view.section.querySelector('summary')!.textContent = `${runs.length} runs · ${runs.filter((r) => r.info.status === 'running').length} running`;
+  view.section.querySelector('summary')!.textContent = `${plural(runs.length, 'run')} · ${runs.filter((r) => r.info.status === 'running').length} running`;
   const shown = runs.filter((r) => !r.hidden);
 
   for (const run of runs) {
@@ -249,11 +249,15 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
   }
 }
 
+function plural(n: number, noun: string): string {
+  return `${n.toLocaleString()} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function summary(): void {
   const runs = [...store.runs.values()];
   const running = runs.filter((r) => r.info.status === 'running').length;
   const points = runs.reduce((n, r) => n + Math.max(r.info.points, r.points.length + r.missed + r.thinned), 0);
-  $('summary').textContent = `${runs.length} runs · ${running} running · ${points.toLocaleString()} points`;
+  $('summary').textContent = `${plural(runs.length, 'run')} · ${running} running · ${plural(points, 'point')}`;
 }
 
 let frame = 0;

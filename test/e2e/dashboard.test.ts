@@ -59,7 +59,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
   it('shows the runs live, the first point soon after start', async () => {
     await page.goto(demo.url);
     await page.locator('#connection.live').waitFor();
-    await page.waitForFunction(() => /[1-9][\d,]* points/.test(document.getElementById('summary')?.textContent ?? ''));
+    await page.waitForFunction(() => /[1-9][\d,]* points?\b/.test(document.getElementById('summary')?.textContent ?? ''));
     const firstPointMs = performance.now() - t0;
     console.log(`e2e: address printed after ${demo.startMs.toFixed(0)} ms, first point on the page ${firstPointMs.toFixed(0)} ms after start`);
     await poll(() => page.locator('section.group').count()).toBe(2);
