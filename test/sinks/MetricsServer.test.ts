@@ -396,6 +396,27 @@ describe('MetricsServer: control', () => {
     expect(attacker.ws.readyState).toBe(attacker.ws.OPEN);
   });
 
+  it('frees every tensor of a real run stopped from a client, and of one still running when the server closes', async () => {
+    const before = tf.memory().numTensors;
+    const server = await start({ flushMs: 5 });
+    const gd = (controls: LiveControls) => {
+      const p = objective((x) => x.square().mul(tf.tensor1d([1, 2])).sum() as tf.Scalar, [-5, -2], { steps: 1_000_000, yieldEveryMs: 1, paused: controls.paused });
+      return p.steps.pipe(gradients(p.loss, p.params), learningRate(1e-6), optimize(sgd()), applyUpdates(p.params, { track: ['x'] }), finalize(() => p.dispose()));
+    };
+    const stopped = server.launch({ id: 'stopped', name: 'stopped' }, gd);
+    server.launch({ id: 'paused', name: 'paused' }, gd);
+    const c = client(server);
+    await c.next(is('points', 'stopped'));
+    c.send({ type: 'pause', run: 'paused', id: 1 });
+    await c.next((m) => m.type === 'ack' && m.id === 1);
+    c.send({ type: 'stop', run: 'stopped', id: 2 });
+    await c.next((m) => m.type === 'run' && m.run.id === 'stopped' && m.run.status === 'stopped');
+    expect(stopped.info.points).toBeGreaterThan(0);
+    await server.close();
+    expect(server.infos.map((i) => i.status)).toEqual(['stopped', 'stopped']);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('closes a socket that sends a frame over 64 KiB (1009)', async () => {
     const server = await start();
     const c = client(server);
