@@ -97,6 +97,8 @@ for (const e of chosen) {
         opts.out ? jsonl(join(opts.out, `${e.id}${controls.hyper ? `-${Date.now()}` : ''}.jsonl`), { run: e.id }) : identity,
       ),
   );
+  // Serve the page and the first points between two launches.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 console.log(`${chosen.length} run${chosen.length === 1 ? '' : 's'} live (open the address above; it carries the access token). Ctrl-C stops.`);
