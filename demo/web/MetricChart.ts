@@ -62,7 +62,7 @@ function tick(v: number | null): string {
  *    points only replace its data. Drag to zoom, double-click to reset.
  *
  * @example
- * const chart = new MetricChart(div, 'loss');
+ * const chart = new MetricChart(div);
  * chart.update([{ id: 'adam', color: '#4e79a7', xs: [1, 2], ys: [0.9, 0.5] }], { log: true, smoothing: 0.6, xLabel: 'step' });
  */
 export class MetricChart {
@@ -73,10 +73,7 @@ export class MetricChart {
   /** The card holding the chart (the container's parent). */
   readonly card: HTMLElement;
 
-  constructor(
-    private readonly container: HTMLElement,
-    readonly title: string,
-  ) {
+  constructor(private readonly container: HTMLElement) {
     this.card = container.parentElement ?? container;
     this.observer = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: this.height() }));
     this.observer.observe(container);

@@ -211,6 +211,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
     );
   }
 
+  const xsByRun = new Map(shown.map((r) => [r, xsOf(r, s.axis, t0)]));
   const metrics = metricsOf(runs);
   for (const [metric, chart] of view.charts) {
     if (metrics.includes(metric)) continue;
@@ -235,12 +236,12 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
       }
       body.className = 'chart';
       body.dataset.metric = metric;
-      chart = new MetricChart(body, title);
+      chart = new MetricChart(body);
       view.charts.set(metric, chart);
     }
     const series: Series[] = [];
     for (const r of shown) {
-      const xs = xsOf(r, s.axis, t0);
+      const xs = xsByRun.get(r)!;
       const ys = r.points.map((p) => valueOf(p, metric));
       const keep = ys.map((y, i) => (y === null ? -1 : i)).filter((i) => i >= 0);
       series.push({ id: r.info.id, color: r.color, xs: keep.map((i) => xs[i]), ys: keep.map((i) => ys[i]) });
