@@ -1,7 +1,7 @@
 /**
  * `npm run bench:dashboard`: what the live dashboard costs.
  *
- * 1. Time to first point: `npm start` (and `node --import tsx demo/main.ts`, i.e. without npm's
+ * 1. Time to first point: `npm start` (and `node demo/start.mjs`, i.e. without npm's
  *    own start-up) from spawn to the address printed and to the first point reaching a
  *    WebSocket client; and, when Debian's Chromium is installed, to the first point shown on the
  *    page (browser already open). Medians of --starts runs.
@@ -118,13 +118,13 @@ if (!opts.skipStart) {
     const runs = [];
     for (let i = 0; i < Number(opts.starts); i++) runs.push(await firstPoint(npm));
     console.log(
-      `${npm ? 'npm start' : 'node --import tsx demo/main.ts'}: address printed after ${median(runs.map((r) => r.address)).toFixed(0)} ms, ` +
+      `${npm ? 'npm start' : 'node demo/start.mjs'}: address printed after ${median(runs.map((r) => r.address)).toFixed(0)} ms, ` +
         `first point at a WebSocket client after ${median(runs.map((r) => r.point)).toFixed(0)} ms (median of ${runs.length}; target ≤ 2000 ms)`,
     );
   }
   if (existsSync(CHROMIUM)) {
     const times = await firstPointInPage();
-    console.log(`node --import tsx demo/main.ts: first point shown in Chromium after ${median(times).toFixed(0)} ms (median of ${times.length}; the page open and waiting)`);
+    console.log(`node demo/start.mjs: first point shown in Chromium after ${median(times).toFixed(0)} ms (median of ${times.length}; the page open and waiting)`);
   } else console.log(`(no Chromium at ${CHROMIUM}: page timing skipped)`);
 }
 

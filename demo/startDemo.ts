@@ -18,7 +18,7 @@ export interface RunningDemo {
 
 /** Options of `startDemo`. */
 export interface StartDemoOptions {
-  /** Run it through `npm start -- …` (as a user does) instead of `node --import tsx demo/main.ts …`. */
+  /** Run it through `npm start -- …` (as a user does) instead of `node demo/start.mjs …` (the same without npm's own start-up). */
   readonly npm?: boolean;
   /** Give up (and kill it) if no address is printed by then (default 60 s). */
   readonly timeoutMs?: number;
@@ -35,7 +35,7 @@ export interface StartDemoOptions {
  */
 export function startDemo(args: readonly string[], { npm = false, timeoutMs = 60_000 }: StartDemoOptions = {}): Promise<RunningDemo> {
   const t0 = performance.now();
-  const [command, ...pre] = npm ? ['npm', 'start', '--silent', '--'] : [process.execPath, '--import', 'tsx', `${root}demo/main.ts`];
+  const [command, ...pre] = npm ? ['npm', 'start', '--silent', '--'] : [process.execPath, `${root}demo/start.mjs`];
   const child = spawn(command, [...pre, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const signal = (sig: NodeJS.Signals) => {
     try {

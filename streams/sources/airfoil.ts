@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { RxgradError } from '../../src/RxgradError';
 
-/** The default location of the NASA airfoil self-noise data shipped with rxgrad. */
-export const AIRFOIL_PATH = fileURLToPath(new URL('../../data/airfoil_self_noise.dat', import.meta.url));
+/**
+ * The default location of the NASA airfoil self-noise data shipped with rxgrad, resolved through
+ * the package's own `exports` (so it holds from the sources, a bundle or node_modules).
+ */
+export const AIRFOIL_PATH = createRequire(import.meta.url).resolve('rxgrad/data/airfoil_self_noise.dat');
 
 /** The airfoil data as the book prepares it. */
 export interface Airfoil {
