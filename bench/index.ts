@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: every benchmark side by side with its baseline in one run, as ratios.
- * Options: --backend cpu|wasm|tensorflow|auto (default cpu), --rounds N, --fused auto|true|false
- * (the rxgrad optimizers' mode; default auto), --sizes 1e3,1e5,1e6, --skip-pipeline,
- * --skip-optimizers.
+ * Options: --backend cpu|wasm|tensorflow|auto (default cpu), --rounds N (optimizer comparison,
+ * default 15), --pipeline-rounds N (lockstep epochs, default 201), --fused auto|true|false (the
+ * rxgrad optimizers' mode; default auto), --sizes 1e3,1e5,1e6, --skip-pipeline, --skip-optimizers.
  */
 import { Command } from 'commander';
 import { useBackend, type BackendName } from '../src/useBackend';
@@ -13,27 +13,37 @@ import { benchOptimizers } from './optimizers';
 const program = new Command()
   .name('bench')
   .option('--backend <name>', 'tfjs backend: cpu, wasm, tensorflow or auto', 'cpu')
-  .option('--rounds <n>', 'interleaved rounds per comparison (medians are reported)', '15')
+  .option('--rounds <n>', 'interleaved rounds per optimizer comparison (medians are reported)', '15')
+  .option('--pipeline-rounds <n>', 'lockstep epochs of the pipeline comparison (medians are reported)', '201')
   .option('--fused <mode>', "rxgrad optimizers' fused mode: auto, true or false", 'auto')
   .option('--sizes <list>', 'parameter counts of the optimizer comparison', '1e3,1e5,1e6')
   .option('--skip-pipeline', 'skip the pipeline comparison')
   .option('--skip-optimizers', 'skip the optimizer comparison')
   .parse();
-const opts = program.opts<{ backend: BackendName; rounds: string; fused: string; sizes: string; skipPipeline?: boolean; skipOptimizers?: boolean }>();
+const opts = program.opts<{
+  backend: BackendName;
+  rounds: string;
+  pipelineRounds: string;
+  fused: string;
+  sizes: string;
+  skipPipeline?: boolean;
+  skipOptimizers?: boolean;
+}>();
 const rounds = Number(opts.rounds);
 const fused = fusedMode(({ true: true, false: false } as Record<string, boolean>)[opts.fused] ?? opts.fused);
-console.log(`backend: ${await useBackend(opts.backend)}, rounds: ${rounds} (medians), fused: ${fused}`);
+console.log(`backend: ${await useBackend(opts.backend)}, fused: ${fused}`);
 
 if (!opts.skipPipeline) {
-  const p = await benchPipeline(rounds);
+  const epochs = Number(opts.pipelineRounds);
+  const p = await benchPipeline(epochs);
   console.log(
-    `pipeline, airfoil minibatch SGD (batch 10): rxgrad ${p.rxgrad.toFixed(4)} ms/step, hand-written tfjs ${p.tfjs.toFixed(4)} ms/step, ratio ${p.ratio.toFixed(3)}× (target ≤ 1.02×)`,
+    `pipeline, airfoil minibatch SGD (batch 10), ${epochs} lockstep epochs (medians): rxgrad ${p.rxgrad.toFixed(4)} ms/step, hand-written tfjs ${p.tfjs.toFixed(4)} ms/step, ratio ${p.ratio.toFixed(3)}× (target ≤ 1.02×)`,
   );
 }
 
 if (!opts.skipOptimizers) {
   const sizes = opts.sizes.split(',').map(Number);
-  console.log('\none update (ms, medians): rxgrad (fused where the backend allows) vs tf.train.*; chain = rxgrad with fused: false (target: ratio ≤ 1)');
+  console.log(`\none update (ms, medians of ${rounds} interleaved rounds): rxgrad (fused where the backend allows) vs tf.train.*; chain = rxgrad with fused: false (target: ratio ≤ 1)`);
   console.log(`${'optimizer'.padEnd(18)}${'params'.padStart(9)}${'rxgrad'.padStart(11)}${'tf.train'.padStart(11)}${'ratio'.padStart(8)}${'chain'.padStart(11)}`);
   for (const r of await benchOptimizers(rounds, sizes, fused)) {
     const cells = [r.rxgrad, r.tfjs].map((v) => v.toFixed(4).padStart(11)).join('');

@@ -3,17 +3,6 @@
  * variant alike and a ratio is read from one run.
  */
 
-/**
- * The CPU time this process has used, in milliseconds (user + system, every thread: garbage
- * collection included). Unlike wall time it does not count the time the process waits while
- * other processes hold the cores, so ratios stay put on a shared, loaded machine; on an idle
- * machine a single-threaded computation takes as much of one as of the other.
- */
-export function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
 /** The median of a list of numbers. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -44,7 +44,8 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
         disposeReplaced(state, r.state);
         state = r.state;
         options.onState?.(state, step.step);
-        out.next(extend(step, { updates: r.updates, hyper: extend(step.hyper, r.used ?? {}), info: extend(step.info ?? {}, r.info ?? {}) }));
+        const info = r.info ? extend(step.info ?? {}, r.info) : (step.info ?? {});
+        out.next(extend(step, { updates: r.updates, hyper: r.used ? extend(step.hyper, r.used) : step.hyper, info }));
       },
       release: disposeStep,
       teardown: () => disposeTree(state),
