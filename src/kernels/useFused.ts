@@ -18,6 +18,9 @@ export type FusedMode = boolean | 'auto';
  * - `wasm`: up to 2,048 values. Every read and every new tensor is a copy between the JS heap and
  *   wasm memory; below that size the saved kernel launches win, above it the copies and the JS
  *   loop lose to wasm's own kernels.
+ *
+ * @example
+ * FUSED_BACKENDS.wasm; // 2048
  */
 export const FUSED_BACKENDS: Readonly<Record<string, number>> = { cpu: Infinity, wasm: 2048 };
 

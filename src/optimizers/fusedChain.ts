@@ -35,7 +35,7 @@ export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
 /** Values in all the gradients (NaN if one is not a tensor: the chain then reports it). */
 function sizeOf(grads: Tensors): number {
   let n = 0;
-  for (const name of Object.keys(grads)) n += grads[name].size;
+  for (const name of Object.keys(grads)) n += (grads[name] as tf.Tensor | null | undefined)?.size ?? NaN;
   return n;
 }
 

@@ -21,6 +21,7 @@ const BAD: Record<string, (opt: Transform<any>, s: unknown, p: Tensors, g: Tenso
   'a gradient for an unknown parameter': (opt, s, p, g) => opt.update({ ...g, z: g.a }, s, p),
   'a gradient of the wrong shape': (opt, s, p, g) => opt.update({ ...g, b: g.a }, s, p),
   'a gradient that is not a tensor': (opt, s, p, g) => opt.update({ ...g, b: [1, 2] as unknown as tf.Tensor }, s, p),
+  'a gradient that is null': (opt, s, p, g) => opt.update({ ...g, b: null as unknown as tf.Tensor }, s, p),
   'a parameter of the wrong shape': (opt, s, p, g) => opt.update(g, s, { ...p, c: p.a }),
   'no parameters': (opt, s, _p, g) => opt.update(g, s),
   'a negative streamed lr': (opt, s, p, g) => opt.update(g, s, p, { hyper: { lr: -1 } }),
