@@ -1,9 +1,9 @@
 /**
  * The pipeline against a hand-written tfjs loop on the airfoil model (minibatch SGD, batch 10,
  * lr 0.05, one epoch = 150 steps), same backend, same batches, same loss, run in lockstep (one
- * step of each in turn). Both read the loss of every step, as a training loop that logs it does,
- * and both are timed from the raw rows (turning them into shuffled batches is part of each
- * epoch). Prints ms/step for each and the ratio.
+ * step of each in turn) and, as a cross-check, in alternating whole epochs. Both read the loss of
+ * every step, as a training loop that logs it does, and both are timed from the raw rows (turning
+ * them into shuffled batches is part of each epoch). Prints ms/step for each and the ratio.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lastValueFrom, tap } from 'rxjs';
@@ -15,7 +15,7 @@ import { gradients } from '../streams/operators/gradients';
 import { optimize } from '../streams/operators/optimize';
 import { applyUpdates } from '../streams/operators/applyUpdates';
 import { mulberry32 } from '../streams/sources/mulberry32';
-import { median, pairedRatio } from './measure';
+import { median, pairedRatio, samples } from './measure';
 
 const BATCH = 10;
 const LR = 0.05;
@@ -91,12 +91,46 @@ async function lockstepEpoch(data: ReturnType<typeof airfoil>): Promise<{ rxgrad
   return { rxgrad: rxMs / last.step, tfjs: handMs / last.step };
 }
 
+/** One epoch of the pipeline alone, timed from subscribing (the raw rows) to completion; ms/step. */
+async function rxgradEpoch(data: ReturnType<typeof airfoil>): Promise<number> {
+  const model = linearRegression(5, { seed: 1 });
+  const t0 = performance.now();
+  const last = await lastValueFrom(
+    minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(gradients(model.loss, model.params), optimize(sgd({ lr: LR })), applyUpdates(model.params)),
+  );
+  const ms = (performance.now() - t0) / last.step;
+  model.dispose();
+  return ms;
+}
+
+/** One epoch of the hand-written loop alone, timed from the raw rows; ms/step. */
+function handWrittenEpoch(data: ReturnType<typeof airfoil>): number {
+  const model = linearRegression(5, { seed: 1 });
+  const t0 = performance.now();
+  const hand = handWritten(data, model);
+  const steps = data.xs.length / BATCH;
+  for (let i = 0; i < steps; i++) hand.step();
+  const ms = (performance.now() - t0) / steps;
+  hand.dispose();
+  model.dispose();
+  return ms;
+}
+
+/** Medians of ms/step of each and their ratio (the median of the per-round ratios, see `pairedRatio`). */
+export interface PipelineFigures {
+  readonly rxgrad: number;
+  readonly tfjs: number;
+  readonly ratio: number;
+}
+
 /**
- * Run the comparison: `rounds` lockstep epochs after 5 warm-up epochs (both measured compiled,
- * JIT-warm). Returns the median ms/step of each and the ratio rxgrad / tfjs as the median of the
- * per-epoch ratios (see `pairedRatio`).
+ * Run the comparison two ways, after 5 warm-up epochs of each (both measured JIT-warm):
+ *
+ * 1. `lockstep`: `rounds` lockstep epochs (see `lockstepEpoch`);
+ * 2. `alternating`: `alternating` rounds of one whole epoch of each in turn (A B B A …), the
+ *    design of the first version of this benchmark, as a cross-check.
  */
-export async function benchPipeline(rounds = 15): Promise<{ rxgrad: number; tfjs: number; ratio: number }> {
+export async function benchPipeline(rounds = 201, alternating = 61): Promise<{ lockstep: PipelineFigures; alternating: PipelineFigures }> {
   const data = airfoil();
   for (let w = 0; w < 5; w++) await lockstepEpoch(data);
   const rx: number[] = [];
@@ -106,5 +140,9 @@ export async function benchPipeline(rounds = 15): Promise<{ rxgrad: number; tfjs
     rx.push(e.rxgrad);
     hand.push(e.tfjs);
   }
-  return { rxgrad: median(rx), tfjs: median(hand), ratio: pairedRatio(rx, hand) };
+  const t = await samples({ rxgrad: () => rxgradEpoch(data), tfjs: () => handWrittenEpoch(data) }, alternating, 5);
+  return {
+    lockstep: { rxgrad: median(rx), tfjs: median(hand), ratio: pairedRatio(rx, hand) },
+    alternating: { rxgrad: median(t.rxgrad), tfjs: median(t.tfjs), ratio: pairedRatio(t.rxgrad, t.tfjs) },
+  };
 }
