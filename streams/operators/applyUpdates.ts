@@ -50,8 +50,8 @@ export function applyUpdates(params: Params, options: ApplyUpdatesOptions = {}):
         throw new RxgradError(`updates.${bad}`, 'finite values (use skipNonFinite() to skip such steps)', shown(`a non-finite update at step ${step.step}`));
       }
       addUpdates(params, updates);
-      const values: Record<string, number[]> = {};
-      for (const name of track) values[name] = Array.from(params[name].dataSync());
+      const tracked: Record<string, number[]> = {};
+      for (const name of track) tracked[name] = Array.from(params[name].dataSync());
       const result: StepResult = {
         step: step.step,
         epoch: step.epoch,
@@ -65,7 +65,7 @@ export function applyUpdates(params: Params, options: ApplyUpdatesOptions = {}):
         time: performance.now() - step.startedAt,
         wallTime: Date.now(),
         info: step.info ?? {},
-        ...(track.length > 0 && { values }),
+        ...(track.length > 0 && { values: tracked }),
       };
       disposeStep(step);
       out.next(result);
