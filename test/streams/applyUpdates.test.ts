@@ -120,4 +120,28 @@ describe('evaluate', () => {
     });
     expect(() => evaluate('full', () => 1, { everyExamples: 0 })).toThrow('Expected `everyExamples` an integer ≥ 1, got 0');
   });
+
+  it('leaves no tensor behind after a pipeline that completes, errors in the evaluation, or is unsubscribed early', async () => {
+    const p = tinyProblem();
+    const run = (failAt?: number) => {
+      let calls = 0;
+      return of(1, 2, 3, 4).pipe(
+        map((k) => tinyStep(k)),
+        gradients(p.loss, p.params),
+        optimize(scaleByLearningRate(0.01)),
+        applyUpdates(p.params),
+        evaluate('full', () => {
+          if (++calls === failAt) throw new Error('evaluation failed');
+          return tf.tidy(() => p.loss(p.params, { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[1]]) }).dataSync()[0]);
+        }, { everyExamples: 1 }),
+      );
+    };
+    await expectNoLeak(async () => {
+      const rs = await lastValueFrom(run().pipe(toArray()));
+      expect(rs.map((r) => r.info.full > 0)).toEqual([true, true, true, true]);
+      await expect(lastValueFrom(run(2))).rejects.toThrow('evaluation failed');
+      expect(await lastValueFrom(run().pipe(take(1), toArray()))).toHaveLength(1);
+    });
+    p.dispose();
+  });
 });
