@@ -1,6 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Hyper, Params, Tensors } from '../src/types';
 import { disposeTree } from '../src/tree';
+import { extend } from '../src/extend';
+import type { RunScope } from './RunScope';
 
 /** A supervised minibatch: features and targets, owned by the step that carries them. */
 export interface Batch {
@@ -40,6 +42,55 @@ export interface Step<B = Batch> {
   readonly updates?: Tensors;
   /** Numbers the transforms reported for this update (`skipped`, `clipped` …). */
   readonly info?: Readonly<Record<string, number>>;
+  /** The run this step belongs to (set by the source): ownership and checkpointable state. */
+  readonly scope?: RunScope;
+  /** Online learning's figures for this step (test-then-train metrics, ingest counters, drift). */
+  readonly online?: OnlineReport;
+}
+
+/** Counters of a push source and its bounded queue; every bound has one. */
+export interface IngestCounters {
+  /** Examples that arrived (valid or not). */
+  readonly received: number;
+  /** Examples waiting in the queue now. */
+  readonly queued: number;
+  /** Examples handed to training. */
+  readonly trained: number;
+  /** Examples dropped by the queue's policy. */
+  readonly dropped: number;
+  /** Examples rejected as bad input, and the last reason. */
+  readonly rejected: number;
+  readonly lastReason?: string;
+  /** Age in ms of the oldest queued example (0 when the queue is empty). */
+  readonly lag: number;
+}
+
+/** A drift a detector reported. */
+export interface DriftEvent {
+  readonly step: number;
+  /** Examples seen when it was detected. */
+  readonly examples: number;
+  /** `adwin`, `pageHinkley`, `ddm`. */
+  readonly detector: string;
+  readonly status: 'warning' | 'drift';
+  /** The detector's tested statistic at detection. */
+  readonly statistic: number;
+}
+
+/** Online learning's figures, carried by a step and copied into its `StepResult`. */
+export interface OnlineReport {
+  /** Test-then-train metrics of the model by name (`accuracy`, `rolling.accuracy`, …). */
+  readonly metrics?: Readonly<Record<string, number>>;
+  /** The same metrics for each baseline (`noChange`, `majority`, `lastValue`, `mean`). */
+  readonly baselines?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The source's counters. */
+  readonly ingest?: IngestCounters;
+  /** Predictions waiting for a label, and how many expired (TTL or cap). */
+  readonly pending?: number;
+  readonly expired?: number;
+  /** Drifts detected so far, and those detected at this step. */
+  readonly drifts?: number;
+  readonly driftEvents?: readonly DriftEvent[];
 }
 
 /**
@@ -70,6 +121,19 @@ export interface StepResult {
   readonly info: Readonly<Record<string, number>>;
   /** Values of the parameters named in `applyUpdates(params, { track })`, flattened. */
   readonly values?: Readonly<Record<string, readonly number[]>>;
+  /** Online learning's figures (copied from the step). */
+  readonly online?: OnlineReport;
+}
+
+/**
+ * The step with `fields` added or replaced: how an operator passes a step on. The new object
+ * stays the same step for ownership (its scope reclaims whatever it holds if it is dropped).
+ *
+ * @example
+ * out.next(advance(step, { loss, grads }));
+ */
+export function advance<B, F extends Partial<Step<B>>>(step: Step<B>, fields: F): Step<B> {
+  return extend(step, fields) as Step<B>;
 }
 
 /**
