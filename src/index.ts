@@ -53,3 +53,7 @@ export * from './models/linearRegression';
 export * from './useBackend';
 export * from './valueAndGrads';
 export * from './schedules/index';
+export * from './ExampleBatch';
+export * from './models/Model';
+export * from './metrics/Metric';
+export * from './drift/DriftDetector';

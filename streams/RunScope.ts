@@ -41,3 +41,21 @@ export class RunScope {
     return out;
   }
 }
+
+const scopes = new WeakMap<object, RunScope>();
+
+/**
+ * The run a `StepResult` came from (recorded by `applyUpdates`), for operators after it that
+ * need the run's state (`checkpoint`). Results stay plain data: the link lives outside them.
+ *
+ * @example
+ * const scope = scopeOf(result); // undefined for a step made without a source
+ */
+export function scopeOf(result: object): RunScope | undefined {
+  return scopes.get(result);
+}
+
+/** Record that `result` belongs to `scope` (called by `applyUpdates`). */
+export function linkScope(result: object, scope: RunScope | undefined): void {
+  if (scope) scopes.set(result, scope);
+}

@@ -46,6 +46,22 @@ export interface Step<B = Batch> {
   readonly scope?: RunScope;
   /** Online learning's figures for this step (test-then-train metrics, ingest counters, drift). */
   readonly online?: OnlineReport;
+  /** Test-then-train predictions for the batch's rows, made before the model learned from them. */
+  readonly predictions?: Predictions;
+}
+
+/**
+ * What `progressiveValidation` predicted for each of a batch's n rows with the parameters from
+ * before the batch was learned (typed arrays, no tensors).
+ */
+export interface Predictions {
+  readonly n: number;
+  /** Predicted class index or value per row. */
+  readonly yHat: Float32Array;
+  /** Class probabilities, n × k row-major (classifiers only). */
+  readonly proba?: Float32Array;
+  /** Per-row error for drift detectors: 0/1 for classifiers, |y − ŷ| for regression. */
+  readonly error: Float32Array;
 }
 
 /** Counters of a push source and its bounded queue; every bound has one. */

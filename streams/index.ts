@@ -1,4 +1,5 @@
 export * from './Step';
+export * from './RunScope';
 export * from './operate';
 export * from './sources/drive';
 export * from './sources/mulberry32';

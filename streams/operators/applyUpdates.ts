@@ -7,6 +7,7 @@ import { values } from '../../src/kernels/values';
 import { sumOfSquaresKernel } from '../../src/kernels/sumOfSquaresKernel';
 import type { Params, Tensors } from '../../src/types';
 import { operate } from '../operate';
+import { linkScope } from '../RunScope';
 import { disposeStep, type Step, type StepResult } from '../Step';
 
 /** Options of `applyUpdates`. */
@@ -66,7 +67,9 @@ export function applyUpdates(params: Params, options: ApplyUpdatesOptions = {}):
         wallTime: Date.now(),
         info: step.info ?? {},
         ...(track.length > 0 && { values: tracked }),
+        ...(step.online && { online: step.online }),
       };
+      linkScope(result, step.scope);
       disposeStep(step);
       out.next(result);
     },
