@@ -15,7 +15,7 @@ export interface EvaluateOptions {
  * step's update, at the first step whose `examples` reaches each multiple of `everyExamples`.
  *
  * 1. Other steps pass through unchanged.
- * 2. `fn` must return a finite number; a throw or a non-number fails the stream.
+ * 2. `fn` must return a finite number; a throw, a non-number, NaN or ±Infinity fails the stream.
  *
  * @example
  * steps.pipe(..., applyUpdates(params), evaluate('fullLoss', () => lossOnAllRows(), { everyExamples: 200 }));
@@ -30,7 +30,7 @@ export function evaluate(name: string, fn: () => number, options: EvaluateOption
         return;
       }
       const value = fn();
-      if (typeof value !== 'number' || Number.isNaN(value)) throw new RxgradError(name, 'a number from the evaluation', value);
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new RxgradError(name, 'a finite number from the evaluation', value);
       out.next({ ...r, info: { ...r.info, [name]: value } });
     },
   }));

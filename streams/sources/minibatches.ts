@@ -109,7 +109,7 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
   const shuffle = bool('shuffle', options.shuffle ?? false);
   const dropLast = bool('dropLast', options.dropLast ?? false);
   const seed = options.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new RxgradError('seed', 'an integer', seed);
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new RxgradError('seed', 'an integer in [0, 2^32)', seed);
   if (data === null || typeof data !== 'object') throw new RxgradError('data', 'an object { xs, ys }', data);
   const xs = toTable('xs', data.xs);
   const ys = toTable('ys', data.ys);

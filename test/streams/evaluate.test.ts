@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../streams/operators/evaluate';
+import type { StepResult } from '../../streams/Step';
+import { marbles } from '../helpers';
+
+const result = (step: number, size: number): StepResult => ({
+  step, epoch: 1, loss: 1, lr: 0.1, hyper: { lr: 0.1 }, gradNorm: 1, updateNorm: 1, size, examples: step * size, time: 1, wallTime: 0, info: {},
+});
+
+describe('evaluate: non-finite results', () => {
+  it.each([Infinity, -Infinity, NaN])('fails the stream when the evaluation returns %s, unsubscribing the steps', (bad) => {
+    marbles().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const steps = cold('a-b|', { a: result(1, 50), b: result(2, 50) });
+      expectObservable(steps.pipe(evaluate('full', () => bad, { everyExamples: 50 }))).toBe(
+        '#', undefined, expect.objectContaining({ name: 'RxgradError', message: `Expected \`full\` a finite number from the evaluation, got ${bad}` }),
+      );
+      expectSubscriptions(steps.subscriptions).toBe('(^!)');
+    });
+  });
+});
