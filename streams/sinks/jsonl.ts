@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { RxgradError } from '../../src/RxgradError';
 import { operate } from '../operate';
@@ -19,8 +20,8 @@ const FLUSH_BYTES = 64 * 1024;
 /**
  * Write every `StepResult` as one JSON line to `path`, passing it on unchanged.
  *
- * 1. The file is opened (created or truncated; appended with `append`) on subscribe; an
- *    unwritable path errors the stream.
+ * 1. On subscribe the file's folder is created if missing (with its parents) and the file is
+ *    opened (created or truncated; appended with `append`); an unwritable path errors the stream.
  * 2. Lines are buffered and written synchronously when 64 KiB are waiting, at least every
  *    `flushMs` (so `tail -f` follows a run), and on complete, error and unsubscribe — when the
  *    stream ends, every line it passed on is in the file.
@@ -35,6 +36,7 @@ export function jsonl(path: string, options: JsonlOptions = {}): MonoTypeOperato
   const { run, append = false, flushMs = 1000 } = options;
   if (run !== undefined && typeof run !== 'string') throw new RxgradError('run', 'a string', run);
   return operate<StepResult, StepResult>((out) => {
+    mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(path, append ? 'a' : 'w');
     let buffer: string[] = [];
     let bytes = 0;

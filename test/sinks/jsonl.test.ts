@@ -68,8 +68,32 @@ describe('jsonl', () => {
     s2.complete();
     expect(lines(file).map((l) => l.step)).toEqual([1, 2]);
     let error: Error | undefined;
-    new Subject<StepResult>().pipe(jsonl(join(dir, 'missing-dir', 'x.jsonl'))).subscribe({ error: (e) => (error = e) });
-    expect(error?.message).toMatch(/ENOENT/);
+    // A folder cannot be made under a file.
+    new Subject<StepResult>().pipe(jsonl(join(file, 'x.jsonl'))).subscribe({ error: (e) => (error = e) });
+    expect(error?.message).toMatch(/ENOTDIR|EEXIST/);
     expect(() => jsonl('')).toThrow('Expected `path` a file path, got ""');
+  });
+
+  it('creates a missing folder (with its parents) on subscribe', () => {
+    const file = join(dir, 'runs', 'deep', 'x.jsonl');
+    const s = new Subject<StepResult>();
+    let error: Error | undefined;
+    s.pipe(jsonl(file)).subscribe({ error: (e) => (error = e) });
+    s.next(fakeResult(1));
+    s.complete();
+    expect(error).toBeUndefined();
+    expect(lines(file)).toEqual([fakeResult(1)]);
+  });
+
+  it('writes the buffered lines every flushMs while the stream runs, not only at the end', async () => {
+    const file = join(dir, 'periodic.jsonl');
+    const s = new Subject<StepResult>();
+    s.pipe(jsonl(file, { flushMs: 20 })).subscribe();
+    s.next(fakeResult(1));
+    s.next(fakeResult(2));
+    expect(readFileSync(file, 'utf8')).toBe('');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(lines(file).map((l) => l.step)).toEqual([1, 2]);
+    s.complete();
   });
 });
