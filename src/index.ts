@@ -57,3 +57,6 @@ export * from './ExampleBatch';
 export * from './models/Model';
 export * from './metrics/Metric';
 export * from './drift/DriftDetector';
+export * from './drift/adwin';
+export * from './drift/pageHinkley';
+export * from './drift/ddm';
