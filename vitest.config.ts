@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 import ClosingLine from './test/closingLine';
 
 export default defineConfig({
+  // `import 'rxgrad'` inside the repo (README examples, tests) runs the sources, not a build in dist/.
+  ssr: { resolve: { conditions: ['rxgrad-source', 'module', 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],

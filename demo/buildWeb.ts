@@ -1,21 +1,23 @@
 /**
  * Bundle the dashboard page (demo/web/main.ts and its CSS, uPlot included) with esbuild into
- * demo/web/dist/, next to a copy of index.html. `npm start` calls it; `npm run build:web`
- * runs it alone.
+ * dist/web/ (`DASHBOARD_DIR`: where the package ships it and `MetricsServer` serves it from by
+ * default), next to a copy of index.html. `npm run build` and `npm start` call it;
+ * `npm run build:web` runs it alone.
  */
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DASHBOARD_DIR } from '../streams/sinks/dashboardDir';
 
 const web = fileURLToPath(new URL('./web/', import.meta.url));
 
 /**
- * Build the page into `outdir` (default demo/web/dist) and return that directory.
+ * Build the page into `outdir` (default `DASHBOARD_DIR`, dist/web) and return that directory.
  *
  * @example
  * const dir = await buildWeb(); // serve it: metricsServer({ staticDir: dir })
  */
-export async function buildWeb(outdir = `${web}dist`): Promise<string> {
+export async function buildWeb(outdir = DASHBOARD_DIR): Promise<string> {
   mkdirSync(outdir, { recursive: true });
   await build({
     entryPoints: { app: `${web}main.ts` },

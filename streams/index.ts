@@ -21,6 +21,8 @@ export * from './sinks/serveStatic';
 export * from './sinks/RunChannel';
 export * from './sinks/publishRun';
 export * from './sinks/MetricsServer';
+export * from './sinks/dashboardDir';
+export * from './sinks/userToken';
 export * from './sinks/wsMetrics';
 export * from './sinks/jsonl';
 export * from './listen';

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Observable, Subscription } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RxgradError } from '../../src/RxgradError';
@@ -11,6 +13,7 @@ import { parseControlMessage } from './parseControlMessage';
 import { publishRun } from './publishRun';
 import { CLOSE_UNAUTHORIZED, PROTOCOL_VERSION, type AckMessage, type HelloMessage, type RejectMessage, type RunInfo, type RunSpec } from './protocol';
 import { RunChannel, type RunHub } from './RunChannel';
+import { DASHBOARD_DIR } from './dashboardDir';
 import { serveStatic } from './serveStatic';
 import { toCsv } from './toCsv';
 
@@ -22,8 +25,8 @@ export interface MetricsServerOptions {
   readonly host?: string;
   /** Token clients must present (`/ws?token=…`); default 24 random bytes, base64url. */
   readonly token?: string;
-  /** Directory of the dashboard page, served read-only at `/` (default: none). */
-  readonly staticDir?: string;
+  /** Directory of the dashboard page, served read-only at `/` (default `DASHBOARD_DIR`, the page shipped with rxgrad; `null`: no page). */
+  readonly staticDir?: string | null;
   /** Points per run kept for late joiners before the history is thinned (default 10,000). */
   readonly historyCap?: number;
   /** Points per run queued per client before coalescing (default 2,000). */
@@ -109,10 +112,11 @@ function digest(s: string): Buffer {
  *    message never reaches a run.
  * 5. `run(spec)` registers a run fed by `wsMetrics(run)`; `launch(spec, start)` also subscribes
  *    `start(controls)` and can restart it with edited hyperparameters as a new run.
- * 6. With `staticDir`, GET serves its files (`serveStatic`: no path traversal).
+ * 6. GET serves the files of `staticDir` (`serveStatic`: no path traversal): by default the
+ *    dashboard page shipped with rxgrad (`DASHBOARD_DIR`); a 404 says when it is not built.
  *
  * @example
- * const server = await metricsServer({ port: 8080, staticDir: 'demo/web/dist' });
+ * const server = await metricsServer({ port: 8080 }); // serves the dashboard page at /
  * console.log(server.url); // http://127.0.0.1:8080/?token=…
  * server.launch({ id: 'adam', name: 'Adam', live: { lr: { min: 0, minOpen: true } } }, (c) => experiment.run(c));
  */
@@ -156,10 +160,13 @@ export class MetricsServer {
       point: (run, result) => this.queuePoint(run, result),
       changed: (info) => this.broadcastInfo(info),
     };
-    const files = options.staticDir === undefined ? undefined : serveStatic(options.staticDir);
+    const staticDir = options.staticDir === undefined ? DASHBOARD_DIR : options.staticDir;
+    const unbuilt = staticDir === DASHBOARD_DIR && !existsSync(join(DASHBOARD_DIR, 'index.html'));
+    const files = staticDir === null || unbuilt ? undefined : serveStatic(staticDir);
+    const missing = unbuilt ? `the dashboard page is not built (npm run build:web writes ${DASHBOARD_DIR}); ` : '';
     this.http = createServer((req, res) => {
       if (files) return void files(req, res);
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('rxgrad metrics server: connect a WebSocket to /ws?token=…');
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`rxgrad metrics server: ${missing}connect a WebSocket to /ws?token=…`);
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
     this.http.on('upgrade', (req, socket, head) => {
