@@ -28,3 +28,4 @@ export * from './sinks/jsonl';
 export * from './listen';
 export * from './operators/override';
 export * from './operators/reduceOnPlateau';
+export * from './operators/detectDrift';

@@ -1,0 +1,112 @@
+import type { OperatorFunction } from 'rxjs';
+import type { DriftDetector } from '../../src/drift/DriftDetector';
+import { extend } from '../../src/extend';
+import { RxgradError, shown } from '../../src/RxgradError';
+import { operate } from '../operate';
+import type { RunScope } from '../RunScope';
+import { advance, disposeStep, type DriftEvent, type Step } from '../Step';
+
+/** Options of `detectDrift`. */
+export interface DetectDriftOptions {
+  /**
+   * The values the detector watches, in example order: `'error'` (default) is the per-example
+   * error `progressiveValidation` put on the step (`step.predictions.error`: 0/1 for classifiers,
+   * |y − ŷ| for regression); a function picks any other per-example values from the step.
+   */
+  readonly on?: 'error' | ((step: Step<any>) => ArrayLike<number>);
+  /** The key of the detector's state in the run's checkpoints (default `'drift'`). */
+  readonly key?: string;
+}
+
+/** What `detectDrift` saves in a checkpoint (plain JSON). */
+export interface DetectDriftState<S = unknown> {
+  /** The detector's own state. */
+  readonly detector: S;
+  /** Drifts detected so far in the run. */
+  readonly drifts: number;
+  /** Whether the last value was in a warning zone (a warning is reported when one starts). */
+  readonly warning: boolean;
+}
+
+/**
+ * Watch a stream of per-example values (by default the test-then-train error) with a drift
+ * detector, and put what it finds on each step.
+ *
+ * 1. Every value of the step (`step.predictions.error`, or `options.on(step)`) is fed to
+ *    `detector.update` in order; value i of a step of n values is example
+ *    `step.examples − n + i + 1` of the run.
+ * 2. A `drift` is reported as a `DriftEvent` { step, examples, detector, status, statistic }, with
+ *    the detector's statistic at that value; a warning zone is reported once, at its first value.
+ * 3. The step goes on with `online.drifts` (drifts so far) and `online.driftEvents` (this step's
+ *    events, empty when none), the other `online` fields kept.
+ * 4. The state (detector, drift count, warning) lives per subscription. It is registered with the
+ *    step's run under `options.key` (default `'drift'`) so checkpoints carry it, and taken from the
+ *    run's restored checkpoint when there is one: a resumed run detects exactly what an
+ *    uninterrupted one would.
+ * 5. Reacting is up to the operators after it: `optimize(t, { resetOn: 'drift' })` starts the
+ *    optimizer's state afresh, `learningRate(schedule, { restartOn: 'drift' })` restarts the
+ *    schedule, at each step with a drift.
+ * 6. A step without predictions (no `progressiveValidation` before), a value that is not a
+ *    number, or a detector's own RxgradError fails the run; the step is freed.
+ *
+ * @example
+ * steps.pipe(progressiveValidation(model, params, [accuracy()]), detectDrift(adwin()), gradients(model.loss, params), optimize(sgd({ lr: 0.1 }), { resetOn: 'drift' }), applyUpdates(params));
+ */
+export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options: DetectDriftOptions = {}): OperatorFunction<Step<B>, Step<B>> {
+  if (!detector || typeof detector.init !== 'function' || typeof detector.update !== 'function' || typeof detector.statistic !== 'function') {
+    throw new RxgradError('detector', 'a DriftDetector { name, init, update, statistic } (adwin(), pageHinkley(), ddm())', detector);
+  }
+  const on = options.on ?? 'error';
+  if (on !== 'error' && typeof on !== 'function') throw new RxgradError('on', "'error' or a function of the step giving its values", on);
+  const key = options.key ?? 'drift';
+  if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty checkpoint key', key);
+
+  const valuesOf = (step: Step<B>): ArrayLike<number> => {
+    if (on !== 'error') {
+      const values = on(step);
+      if (values == null || typeof values.length !== 'number') throw new RxgradError('on(step)', 'an array of numbers', values);
+      return values;
+    }
+    if (!step.predictions) throw new RxgradError('step.predictions', 'test-then-train predictions (put progressiveValidation() before detectDrift())', shown(`none at step ${step.step}`));
+    return step.predictions.error;
+  };
+
+  return operate<Step<B>, Step<B>>((out) => {
+    let detectorState = detector.init();
+    let drifts = 0;
+    let warning = false;
+    let scope: RunScope | undefined;
+
+    const follow = (run: RunScope): void => {
+      scope = run;
+      const restored = run.restored<DetectDriftState<S>>(key);
+      if (restored) {
+        detectorState = structuredClone(restored.detector);
+        drifts = restored.drifts;
+        warning = restored.warning;
+      }
+      run.register(key, { save: (): DetectDriftState<S> => ({ detector: structuredClone(detectorState), drifts, warning }) });
+    };
+
+    return {
+      next: (step) => {
+        if (step.scope && step.scope !== scope) follow(step.scope);
+        const values = valuesOf(step);
+        const n = values.length;
+        const events: DriftEvent[] = [];
+        for (let i = 0; i < n; i++) {
+          const x = values[i];
+          if (typeof x !== 'number') throw new RxgradError(`values[${i}] of step ${step.step}`, 'a number', x);
+          const status = detector.update(detectorState, x);
+          if (status === 'drift' || (status === 'warning' && !warning)) {
+            if (status === 'drift') drifts++;
+            events.push({ step: step.step, examples: step.examples - n + i + 1, detector: detector.name, status, statistic: detector.statistic(detectorState) });
+          }
+          warning = status === 'warning';
+        }
+        out.next(advance(step, { online: extend(step.online ?? {}, { drifts, driftEvents: events }) }));
+      },
+      release: disposeStep,
+    };
+  });
+}
