@@ -1,4 +1,5 @@
 import { RxgradError } from '../src/RxgradError';
+import { disposeStep, type Step } from './Step';
 
 /** A part of a run whose state goes into checkpoints (an optimizer, metrics, a detector, the source). */
 export interface Checkpointable {
@@ -6,12 +7,32 @@ export interface Checkpointable {
   save(): unknown;
 }
 
+/** The `RunHolds` of the rxgrad operators whose subscription is being set up now, innermost last. */
+const subscribing: RunHolds[] = [];
+
 /**
  * One run (one subscription of a source): what its steps share.
  *
  * 1. **Checkpointable state.** Each stateful operator registers a part under a key that is unique
  *    in the run (`register('optimizer', …)`); `save()` collects every part's state, and a scope
  *    created from a checkpoint's data hands each part its state back (`restored(key)`).
+ * 2. **Ownership of the steps in flight.** The source records each step it emits (`own`), and
+ *    `advance` records every newer version of it, so the scope always knows the tensors each
+ *    open step holds. A step is finished when `disposeStep` frees it (`applyUpdates` does, after
+ *    the update). Steps are kept in the order the source produced them, which every operator
+ *    that passes steps on keeps (tap, filter, take, delay, observeOn, retry …).
+ * 3. **Dropped steps.** When step t finishes, the open steps older than t can no longer arrive
+ *    anywhere — an operator dropped them (filter, skip, sample, throttle) — and are freed.
+ * 4. **The end of the run.** The scope is held by its source (until `end()`) and by every
+ *    operator built with `operate` downstream of it (from its subscription to its teardown; an
+ *    operator that already receives a newer run's steps lets an ended run go). When the last
+ *    hold is released — the whole pipeline has completed, failed or been unsubscribed — every
+ *    step still open is freed (the step a throwing `tap` failed on, the steps a `delay` held
+ *    when the subscriber left), and the scope is closed: steps are no longer recorded.
+ *
+ * Consequence for code that is not an rxgrad operator: a step it keeps after its run has ended
+ * (`toArray()` at the end of a pipeline without `applyUpdates`, an async consumer) has been
+ * freed — copy what you need while the run lasts, or `hold()` the scope and `release()` it.
  *
  * @example
  * const scope = new RunScope(checkpoint?.state);
@@ -20,8 +41,28 @@ export interface Checkpointable {
  */
 export class RunScope {
   private readonly parts = new Map<string, Checkpointable>();
+  /** The newest version of every open step, by step number, in the order the source made them. */
+  private readonly open = new Map<number, Step<unknown>>();
+  private holds = 0;
+  private sourceEnded = false;
+  private isClosed = false;
 
   constructor(private readonly restoredState: Readonly<Record<string, unknown>> = {}) {}
+
+  /**
+   * A scope for one subscription of a source (call it in the subscribe function): held by the
+   * source until it calls `end()` in its teardown, and by every `operate` operator whose
+   * subscription is being set up around it (downstream of the source).
+   *
+   * @example
+   * new Observable((subscriber) => { const scope = RunScope.open(); …; return () => scope.end(); });
+   */
+  static open(restored?: Readonly<Record<string, unknown>>): RunScope {
+    const scope = new RunScope(restored);
+    scope.hold();
+    for (const h of subscribing) h.take(scope);
+    return scope;
+  }
 
   /** Register a part; its key must be unique in the run. */
   register(key: string, part: Checkpointable): void {
@@ -39,6 +80,120 @@ export class RunScope {
     const out: Record<string, unknown> = Object.create(null);
     for (const [key, part] of this.parts) out[key] = part.save();
     return out;
+  }
+
+  /** Record `step` as the newest version of its step (by `step.step`); returns it. Ignored once closed. */
+  own<S extends Step<any>>(step: S): S {
+    if (!this.isClosed) this.open.set(step.step, step);
+    return step;
+  }
+
+  /** Step `step` was freed: forget it, and free the open steps older than it (they were dropped). */
+  finish(step: Step<unknown>): void {
+    if (!this.open.delete(step.step)) return;
+    const dropped: Step<unknown>[] = [];
+    for (const [t, s] of this.open) {
+      if (t >= step.step) break;
+      dropped.push(s);
+      this.open.delete(t);
+    }
+    for (const s of dropped) disposeStep(s);
+  }
+
+  /** Keep the run's open steps alive until the matching `release()`. */
+  hold(): void {
+    if (!this.isClosed) this.holds++;
+  }
+
+  /** Release a hold; the last one closes the run and frees every step still open. */
+  release(): void {
+    if (this.isClosed || --this.holds > 0) return;
+    this.isClosed = true;
+    const left = [...this.open.values()];
+    this.open.clear();
+    for (const s of left) disposeStep(s);
+  }
+
+  /** The source has ended (complete, error, unsubscribe): releases its hold. Once only. */
+  end(): void {
+    if (this.sourceEnded) return;
+    this.sourceEnded = true;
+    this.release();
+  }
+
+  /** Whether the source has ended. */
+  get ended(): boolean {
+    return this.sourceEnded;
+  }
+
+  /** Whether the run is over (every hold released): its steps have all been freed. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Steps produced and not yet finished or freed. */
+  get inFlight(): number {
+    return this.open.size;
+  }
+}
+
+/**
+ * What one `operate` subscription holds: the runs whose steps may still reach it.
+ *
+ * 1. `subscribing(fn)` runs `fn` (the subscription to the operator's source) so that a source
+ *    opening its run meanwhile (`RunScope.open`) is held by this operator.
+ * 2. `see(value)` holds the run of a step that arrives from a run not held yet (a source
+ *    subscribed later, e.g. by `retry`), and releases the held runs whose source has ended once
+ *    a step of another run arrives (order is kept: the ended run's steps have all passed).
+ * 3. `releaseAll()` (the operator's teardown) releases every hold; nothing is held after it.
+ *
+ * @example
+ * const holds = new RunHolds();
+ * holds.subscribing(() => source.subscribe(inner));
+ */
+export class RunHolds {
+  private readonly held: RunScope[] = [];
+  private last: RunScope | undefined;
+  private done = false;
+
+  /** Run `fn` with this operator registered as being subscribed. */
+  subscribing(fn: () => void): void {
+    subscribing.push(this);
+    try {
+      fn();
+    } finally {
+      subscribing.splice(subscribing.lastIndexOf(this), 1);
+    }
+  }
+
+  /** Hold `scope` (once). */
+  take(scope: RunScope): void {
+    if (this.done || this.held.includes(scope) || scope.closed) return;
+    scope.hold();
+    this.held.push(scope);
+  }
+
+  /** A value reached the operator: follow the run of a step. */
+  see(value: unknown): void {
+    if (value === null || typeof value !== 'object') return;
+    const scope = (value as { scope?: unknown }).scope;
+    if (scope === this.last || !(scope instanceof RunScope)) return;
+    this.last = scope;
+    for (let i = this.held.length - 1; i >= 0; i--) {
+      const s = this.held[i];
+      if (s !== scope && s.ended) {
+        this.held.splice(i, 1);
+        s.release();
+      }
+    }
+    this.take(scope);
+  }
+
+  /** Release every hold (the operator's subscription ended). */
+  releaseAll(): void {
+    this.done = true;
+    const held = this.held.splice(0);
+    for (const s of held) s.release();
   }
 }
 

@@ -142,22 +142,32 @@ export interface StepResult {
 }
 
 /**
- * The step with `fields` added or replaced: how an operator passes a step on. The new object
- * stays the same step for ownership (its scope reclaims whatever it holds if it is dropped).
+ * The step with `fields` added or replaced: how an operator passes a step on.
+ *
+ * 1. A new object (`extend`): the input step is not modified.
+ * 2. The new object stays the same step for ownership: it is recorded with the step's run
+ *    (`scope.own`) as the newest version, so if the step is dropped on the way (filter, a throwing
+ *    tap, an unsubscribe) the run frees exactly the tensors this version holds (see `RunScope`).
+ *    A step without a scope (made by hand) is not recorded.
  *
  * @example
  * out.next(advance(step, { loss, grads }));
  */
 export function advance<B, F extends Partial<Step<B>>>(step: Step<B>, fields: F): Step<B> {
-  return extend(step, fields) as Step<B>;
+  const next = extend(step, fields) as Step<B>;
+  next.scope?.own(next);
+  return next;
 }
 
 /**
- * Dispose every tensor a step holds (batch, loss, gradients, updates). Safe to call twice.
+ * Dispose every tensor a step holds (batch, loss, gradients, updates), and tell its run the step
+ * is finished (`scope.finish`: older steps still open were dropped and are freed too). Safe to
+ * call twice.
  *
  * @example
  * disposeStep(step);
  */
 export function disposeStep(step: Step<unknown>): void {
   disposeTree([step.batch, step.loss, step.grads, step.updates]);
+  step.scope?.finish(step);
 }

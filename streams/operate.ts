@@ -1,4 +1,5 @@
 import { Observable, Subscriber, type OperatorFunction } from 'rxjs';
+import { RunHolds } from './RunScope';
 
 /** What an operator built with `operate` does with each notification. */
 export interface OperatorHandlers<A> {
@@ -21,6 +22,10 @@ export interface OperatorHandlers<A> {
  *    `subscriber.error`, after `release(value)` freed the value that was being handled.
  * 3. Upstream errors pass through.
  * 4. `teardown` runs once, whichever way the subscription ends (complete, error, unsubscribe).
+ * 5. The operator holds the runs (`RunScope`) of the sources it is subscribed to, and of the
+ *    steps that reach it, until its teardown: a run's steps still travelling towards it (in a
+ *    `delay`, an `observeOn`) are not freed when the source completes, and whatever the run's
+ *    steps still hold is freed once every operator of the pipeline has let go.
  *
  * @example
  * const double = () => operate<number, number>((out) => ({ next: (x) => out.next(2 * x) }));
@@ -28,6 +33,7 @@ export interface OperatorHandlers<A> {
 export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHandlers<A>): OperatorFunction<A, B> {
   return (source) =>
     new Observable<B>((subscriber) => {
+      const holds = new RunHolds();
       let handlers: OperatorHandlers<A>;
       try {
         handlers = setup(subscriber);
@@ -40,6 +46,7 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
       // synchronous source creates exactly n values).
       const inner = new Subscriber<A>({
         next: (value) => {
+          holds.see(value);
           try {
             handlers.next(value);
           } catch (err) {
@@ -59,7 +66,10 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
         },
       });
       subscriber.add(inner);
-      subscriber.add(() => handlers.teardown?.());
-      source.subscribe(inner);
+      subscriber.add(() => {
+        handlers.teardown?.();
+        holds.releaseAll();
+      });
+      holds.subscribing(() => source.subscribe(inner));
     });
 }

@@ -3,9 +3,8 @@ import type { OperatorFunction } from 'rxjs';
 import { RxgradError } from '../../src/RxgradError';
 import type { Params } from '../../src/types';
 import { valueAndGrads } from '../../src/valueAndGrads';
-import { extend } from '../../src/extend';
 import { operate } from '../operate';
-import { disposeStep, type Step } from '../Step';
+import { advance, disposeStep, type Step } from '../Step';
 
 /** A loss: a scalar tensor computed from the parameters and one batch. */
 export type LossFn<B> = (params: Params, batch: B) => tf.Scalar;
@@ -37,7 +36,7 @@ export function gradients<B>(loss: LossFn<B>, params: Params): OperatorFunction<
   return operate<Step<B>, Step<B>>((out) => ({
     next: (step) => {
       const { value, grads } = valueAndGrads(() => loss(params, step.batch), params);
-      out.next(extend(step, { params, loss: value, grads }));
+      out.next(advance(step, { params, loss: value, grads }));
     },
     release: disposeStep,
   }));

@@ -2,9 +2,10 @@ import { isObservable, type Observable, type OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
 import { hyperOption, resolveHyper } from '../../src/resolveHyper';
 import type { HyperValue } from '../../src/types';
+import { extend } from '../../src/extend';
 import { listen } from '../listen';
 import { operate } from '../operate';
-import { disposeStep, type Step } from '../Step';
+import { advance, disposeStep, type Step } from '../Step';
 
 /** What a hyperparameter operator accepts: a number, a schedule, or a stream of either. */
 export type HyperSource = HyperValue | Observable<HyperValue>;
@@ -48,7 +49,7 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
           throw new RxgradError(name, 'a value before the step (the stream has not emitted; give `initial`)', shown(`none at step ${step.step}`));
         }
         const v = resolveHyper(name, current, { step: step.step, epoch: step.epoch }, step.step, {});
-        out.next({ ...step, hyper: { ...step.hyper, [name]: v } });
+        out.next(advance(step, { hyper: extend(step.hyper, { [name]: v }) }));
       },
       release: disposeStep,
       teardown: () => subscription?.unsubscribe(),

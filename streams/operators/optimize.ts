@@ -4,7 +4,7 @@ import type { Transform } from '../../src/types';
 import { disposeReplaced, disposeTree } from '../../src/tree';
 import { extend } from '../../src/extend';
 import { operate } from '../operate';
-import { disposeStep, type Step } from '../Step';
+import { advance, disposeStep, type Step } from '../Step';
 
 /** Options of `optimize`. */
 export interface OptimizeOptions<S> {
@@ -43,9 +43,15 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
         const r = transform.update(step.grads, state, step.params, { step: step.step, epoch: step.epoch, hyper: step.hyper });
         disposeReplaced(state, r.state);
         state = r.state;
-        options.onState?.(state, step.step);
         const info = r.info ? extend(step.info ?? {}, r.info) : (step.info ?? {});
-        out.next(extend(step, { updates: r.updates, hyper: r.used ? extend(step.hyper, r.used) : step.hyper, info }));
+        const next = advance(step, { updates: r.updates, hyper: r.used ? extend(step.hyper, r.used) : step.hyper, info });
+        try {
+          options.onState?.(state, step.step);
+        } catch (err) {
+          disposeStep(next);
+          throw err;
+        }
+        out.next(next);
       },
       release: disposeStep,
       teardown: () => disposeTree(state),

@@ -3,9 +3,10 @@ import { RxgradError } from '../../src/RxgradError';
 import { hyperOption, resolveHyper } from '../../src/resolveHyper';
 import { oneOf } from '../../src/schedules/oneOf';
 import type { HyperValue } from '../../src/types';
+import { extend } from '../../src/extend';
 import { listen } from '../listen';
 import { operate } from '../operate';
-import { disposeStep, type Step } from '../Step';
+import { advance, disposeStep, type Step } from '../Step';
 
 /** Options of `override`. */
 export interface OverrideOptions {
@@ -55,7 +56,7 @@ export function override<B>(name: string, values: Observable<HyperValue | null>,
           throw new RxgradError(`step.hyper.${name}`, `a value to scale (put learningRate() or hyper('${name}', …) before override())`, upstream);
         }
         const applied = mode === 'scale' ? upstream * v : v;
-        out.next({ ...step, hyper: { ...step.hyper, [name]: applied }, info: { ...step.info, [`override.${name}`]: v } });
+        out.next(advance(step, { hyper: extend(step.hyper, { [name]: applied }), info: extend(step.info ?? {}, { [`override.${name}`]: v }) }));
       },
       release: disposeStep,
       teardown: () => subscription.unsubscribe(),

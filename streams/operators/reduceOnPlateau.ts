@@ -3,9 +3,10 @@ import { RxgradError, shown } from '../../src/RxgradError';
 import { oneOf } from '../../src/schedules/oneOf';
 import { plateau, type PlateauOptions, type PlateauState } from '../../src/schedules/plateau';
 import { positiveInt } from '../../src/validate';
+import { extend } from '../../src/extend';
 import { listen } from '../listen';
 import { operate } from '../operate';
-import { disposeStep, type Step } from '../Step';
+import { advance, disposeStep, type Step } from '../Step';
 
 /** One measurement fed to `reduceOnPlateau`: taken after step `step` (of epoch `epoch`). */
 export interface Metric {
@@ -87,7 +88,7 @@ export function reduceOnPlateau<B>(metrics: Observable<Metric>, options: ReduceO
         reached = unit;
         const upstream = step.hyper[name];
         const value = upstream === undefined ? state.value : upstream * state.value;
-        out.next({ ...step, hyper: { ...step.hyper, [name]: value }, info: { ...step.info, [`plateau.${name}`]: state.value } });
+        out.next(advance(step, { hyper: extend(step.hyper, { [name]: value }), info: extend(step.info ?? {}, { [`plateau.${name}`]: state.value }) }));
       },
       release: disposeStep,
       teardown: () => subscription.unsubscribe(),

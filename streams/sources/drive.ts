@@ -1,4 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
+import { RunScope } from '../RunScope';
 
 /** How a source paces its emissions. */
 export interface DriveOptions {
@@ -12,13 +13,20 @@ export interface DriveOptions {
    * source then waits without spinning.
    */
   readonly paused?: Observable<boolean>;
+  /**
+   * The checkpoint this run resumes from: `state` is `RunScope.save()`'s data, which every
+   * subscription's `RunScope` hands back to each part through `restored(key)`.
+   */
+  readonly resume?: { readonly state: Readonly<Record<string, unknown>> };
 }
 
 /**
  * Build a source from a step producer.
  *
- * 1. `producer()` runs once per subscription and returns `produce`, which is called for each
- *    value and returns it, or `undefined` when done (complete).
+ * 1. `producer(scope)` runs once per subscription and returns `produce`, which is called for each
+ *    value and returns it, or `undefined` when done (complete). `scope` is the subscription's
+ *    run (`RunScope.open(options.resume?.state)`): a step producer puts it on every step and records
+ *    the step with `scope.own(step)`; the source's hold on it ends with the subscription.
  * 2. Nothing is produced once the subscriber has closed, so `take(n)` after a synchronous
  *    source creates exactly n values.
  * 3. With `yieldEveryMs`, the loop continues on `setImmediate` after that much work; with
@@ -31,12 +39,14 @@ export interface DriveOptions {
  *   return () => (i < 3 ? ++i : undefined);
  * }); // emits 1, 2, 3 to every subscriber
  */
-export function drive<T>(producer: () => () => T | undefined, options: DriveOptions = {}): Observable<T> {
+export function drive<T>(producer: (scope: RunScope) => () => T | undefined, options: DriveOptions = {}): Observable<T> {
   return new Observable<T>((subscriber: Subscriber<T>) => {
     const { yieldEveryMs, paused } = options;
+    const scope = RunScope.open(options.resume?.state);
+    subscriber.add(() => scope.end());
     let produce: () => T | undefined;
     try {
-      produce = producer();
+      produce = producer(scope);
     } catch (err) {
       subscriber.error(err);
       return;

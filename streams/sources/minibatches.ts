@@ -98,10 +98,13 @@ function shuffleInPlace(order: Uint32Array, rand: () => number): void {
  * 2. Each epoch visits every example once; with `shuffle`, in an order drawn from a PRNG
  *    seeded with `seed` (reproducible run to run). Steps count from 1 across epochs.
  * 3. Each step owns fresh `xs`/`ys` tensors; nothing is produced after unsubscribe.
+ * 4. Every subscription is a run (`step.scope`, see `RunScope`): a step dropped on the way is
+ *    freed by the run, and every step still open when the pipeline ends is freed then — read
+ *    what you keep of a step before its run ends.
  *
  * @example
  * minibatches({ xs: [[1], [2], [3]], ys: [2, 4, 6] }, { batchSize: 2, epochs: 2 })
- *   .subscribe((s) => console.log(s.step, s.epoch, s.size)); // 1 1 2, 2 1 1, 3 2 2, 4 2 1
+ *   .subscribe((s) => console.log(s.step, s.epoch, s.size)); // 1 1 2, 2 1 1, 3 2 2, 4 2 1 (each step freed at the end)
  */
 export function minibatches(data: Dataset, options: MinibatchOptions): Observable<Step<Batch>> {
   const batchSize = positiveInt('batchSize', options?.batchSize);
@@ -120,7 +123,7 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
   const skipped = positiveInt('start.step', options.start?.step ?? 1) - 1;
 
   return drive<Step<Batch>>(
-    () => {
+    (scope) => {
       const rand = mulberry32(seed);
       const order = Uint32Array.from({ length: n }, (_, i) => i);
       let step = skipped;
@@ -135,7 +138,7 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
         const to = Math.min(from + batchSize, n);
         step += 1;
         examples += to - from;
-        return {
+        return scope.own({
           step,
           epoch,
           batch: { xs: gather(xs, order, from, to), ys: gather(ys, order, from, to) },
@@ -143,7 +146,8 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
           examples,
           startedAt: performance.now(),
           hyper: {},
-        };
+          scope,
+        });
       };
     },
     options,

@@ -28,7 +28,8 @@ export interface ObjectiveOptions extends DriveOptions {
  * A 2-D (or n-D) objective as a stream of steps, for the book's optimizer traces.
  *
  * 1. `params.x` starts at `x0`; `loss(params)` is `f(params.x)`.
- * 2. `steps` emits `options.steps` steps with `batch: null`, epoch 1.
+ * 2. `steps` emits `options.steps` steps with `batch: null`, epoch 1; each subscription is a
+ *    run (`step.scope`) that frees what a dropped step holds.
  *
  * @example
  * const p = objective((x) => x.square().mul([1, 2]).sum(), [-5, -2], { steps: 20 });
@@ -45,12 +46,12 @@ export function objective(f: (x: tf.Tensor1D) => tf.Scalar, x0: readonly number[
   return {
     params: { x },
     loss: (params) => f(params.x as tf.Tensor1D),
-    steps: drive<Step<null>>(() => {
+    steps: drive<Step<null>>((scope) => {
       let step = 0;
       return () =>
         step >= count
           ? undefined
-          : { step: ++step, epoch: 1, batch: null, size: 1, examples: step, startedAt: performance.now(), hyper: {} };
+          : scope.own({ step: ++step, epoch: 1, batch: null, size: 1, examples: step, startedAt: performance.now(), hyper: {}, scope });
     }, options),
     dispose: () => x.dispose(),
   };

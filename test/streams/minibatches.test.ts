@@ -1,24 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { BehaviorSubject, take, toArray, firstValueFrom, lastValueFrom } from 'rxjs';
+import { BehaviorSubject, map, take, toArray, lastValueFrom, type Observable } from 'rxjs';
 import { minibatches } from '../../streams/sources/minibatches';
 import { disposeStep, type Step } from '../../streams/Step';
 import { expectNoLeak } from '../helpers';
 
 const rows = (n: number) => ({ xs: Array.from({ length: n }, (_, i) => [i, 10 * i]), ys: Array.from({ length: n }, (_, i) => i) });
 
-/** Consume a stream of steps, keeping only plain data, freeing every tensor. */
-function summarize(steps: Step[]) {
-  return steps.map((s) => {
-    const out = { step: s.step, epoch: s.epoch, size: s.size, examples: s.examples, ids: Array.from(s.batch.ys.dataSync()), xs: s.batch.xs.arraySync() };
-    disposeStep(s);
-    return out;
-  });
+/** Plain data of one step, read while its run lasts (the run frees the step's tensors when it ends). */
+function summary(s: Step) {
+  return { step: s.step, epoch: s.epoch, size: s.size, examples: s.examples, ids: Array.from(s.batch.ys.dataSync()), xs: s.batch.xs.arraySync() };
 }
+
+/** Every step of a stream as plain data. */
+const summarize = (steps: Observable<Step>) => lastValueFrom(steps.pipe(map(summary), toArray()));
 
 describe('minibatches', () => {
   it('counts steps from 1 across epochs, with the last smaller batch kept', async () => {
-    const s = summarize(await lastValueFrom(minibatches(rows(5), { batchSize: 2, epochs: 2 }).pipe(toArray())));
+    const s = await summarize(minibatches(rows(5), { batchSize: 2, epochs: 2 }));
     expect(s.map((x) => [x.step, x.epoch, x.size, x.examples])).toEqual([
       [1, 1, 2, 2], [2, 1, 2, 4], [3, 1, 1, 5],
       [4, 2, 2, 7], [5, 2, 2, 9], [6, 2, 1, 10],
@@ -28,13 +27,13 @@ describe('minibatches', () => {
   });
 
   it('drops the last smaller batch with dropLast', async () => {
-    const s = summarize(await lastValueFrom(minibatches(rows(5), { batchSize: 2, epochs: 2, dropLast: true }).pipe(toArray())));
+    const s = await summarize(minibatches(rows(5), { batchSize: 2, epochs: 2, dropLast: true }));
     expect(s.map((x) => [x.step, x.epoch, x.size])).toEqual([[1, 1, 2], [2, 1, 2], [3, 2, 2], [4, 2, 2]]);
   });
 
   it('shuffles each epoch into a permutation, reproducibly from the seed', async () => {
     const run = async (seed: number) =>
-      summarize(await lastValueFrom(minibatches(rows(20), { batchSize: 5, epochs: 2, shuffle: true, seed }).pipe(toArray()))).map((x) => x.ids);
+      (await summarize(minibatches(rows(20), { batchSize: 5, epochs: 2, shuffle: true, seed }))).map((x) => x.ids);
     const a = await run(3);
     const b = await run(3);
     const c = await run(4);
@@ -46,14 +45,14 @@ describe('minibatches', () => {
     expect([...epoch2].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(epoch1).not.toEqual(epoch2);
     // features travel with their targets
-    const first = summarize(await firstValueFrom(minibatches(rows(20), { batchSize: 5, shuffle: true, seed: 3 }).pipe(toArray())));
+    const first = await summarize(minibatches(rows(20), { batchSize: 5, shuffle: true, seed: 3 }));
     for (const batch of first) (batch.xs as number[][]).forEach((row, i) => expect(row).toEqual([batch.ids[i], 10 * batch.ids[i]]));
   });
 
   it('restarts from step 1 for every subscriber', async () => {
     const src = minibatches(rows(4), { batchSize: 2 });
-    const a = summarize(await lastValueFrom(src.pipe(toArray())));
-    const b = summarize(await lastValueFrom(src.pipe(toArray())));
+    const a = await summarize(src);
+    const b = await summarize(src);
     expect(a.map((x) => x.step)).toEqual([1, 2]);
     expect(b).toEqual(a);
   });
@@ -61,13 +60,11 @@ describe('minibatches', () => {
   it('accepts tensors, batching along the first axis, and targets as [b, 1] columns from number[]', async () => {
     const xs = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
     const ys = tf.tensor1d([7, 8, 9]);
-    const steps = await lastValueFrom(minibatches({ xs, ys }, { batchSize: 2 }).pipe(toArray()));
-    expect(steps[0].batch.xs.arraySync()).toEqual([[1, 2], [3, 4]]);
-    expect(steps[0].batch.ys.shape).toEqual([2, 1]);
-    steps.forEach(disposeStep);
-    const arr = await lastValueFrom(minibatches({ xs: [[1], [2]], ys: [3, 4] }, { batchSize: 2 }).pipe(toArray()));
-    expect(arr[0].batch.ys.shape).toEqual([2, 1]);
-    arr.forEach(disposeStep);
+    const steps = await summarize(minibatches({ xs, ys }, { batchSize: 2 }));
+    expect(steps[0].xs).toEqual([[1, 2], [3, 4]]);
+    expect(steps[0].ids).toEqual([7, 8]);
+    const shapes = await lastValueFrom(minibatches({ xs: [[1], [2]], ys: [3, 4] }, { batchSize: 2 }).pipe(map((s) => s.batch.ys.shape), toArray()));
+    expect(shapes[0]).toEqual([2, 1]);
     xs.dispose();
     ys.dispose();
   });
