@@ -1,4 +1,4 @@
-import { CLOSE_UNAUTHORIZED, type ControlMessage, type ServerMessage } from '../../streams/sinks/protocol';
+import type { ControlMessage, ServerMessage } from '../../streams/sinks/protocol';
 
 /** What the connection pill shows. */
 export type ConnectionState =
@@ -14,8 +14,10 @@ export type ControlRequest = ControlMessage extends infer M ? (M extends Control
  * The page's WebSocket to the metrics server, reconnecting on its own.
  *
  * 1. Connects to `/ws?token=…` on the page's own host, with the token from the page URL.
- * 2. On close, retries after 0.5 s, doubling up to 8 s; a 4401 close (bad token) stops
- *    retrying and says why. Every reconnect receives `hello` and the full history again.
+ * 2. On close, retries after 0.5 s, doubling up to 8 s. A socket refused before it opened
+ *    asks the server why (a plain `GET /ws?token=…`): a 401 or 403 (bad token, foreign origin)
+ *    stops retrying and shows the server's reason. Every reconnect receives `hello` and the full
+ *    history again.
  * 3. `send` numbers each control message and resolves with the server's `ack` detail, or
  *    rejects with its reason (or "not connected").
  *
@@ -51,7 +53,9 @@ export class Connection {
     this.onState({ kind: 'connecting' });
     const ws = new WebSocket(`${scheme}://${this.location.host}/ws?token=${encodeURIComponent(token)}`);
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       this.delay = 500;
       this.onState({ kind: 'live' });
     };
@@ -67,17 +71,26 @@ export class Connection {
       }
       this.onMessage(msg);
     };
-    ws.onclose = (e) => {
+    ws.onclose = () => {
       for (const w of this.pending.values()) w.reject(new Error('connection lost'));
       this.pending.clear();
-      if (e.code === CLOSE_UNAUTHORIZED) {
-        this.onState({ kind: 'unauthorized', reason: e.reason });
-        return;
-      }
-      const inMs = this.delay;
-      this.delay = Math.min(this.delay * 2, 8000);
-      this.onState({ kind: 'retrying', inMs });
-      setTimeout(() => this.open(), inMs);
+      void (opened ? Promise.resolve(undefined) : this.refusal(token)).then((reason) => {
+        if (reason !== undefined) return this.onState({ kind: 'unauthorized', reason });
+        const inMs = this.delay;
+        this.delay = Math.min(this.delay * 2, 8000);
+        this.onState({ kind: 'retrying', inMs });
+        setTimeout(() => this.open(), inMs);
+      });
     };
+  }
+
+  /** Why the server refuses the socket (its 401/403 answer to a plain GET), or undefined: try again. */
+  private async refusal(token: string): Promise<string | undefined> {
+    try {
+      const res = await fetch(`/ws?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+      return res.status === 401 || res.status === 403 ? await res.text() : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }

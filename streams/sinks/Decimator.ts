@@ -7,7 +7,8 @@ import { positiveInt } from '../../src/validate';
  *    with stride 1.
  * 2. When more than `cap` items are kept, the stride doubles and every other kept item goes,
  *    so memory stays ≤ `cap` items however long the series runs.
- * 3. `snapshot()` returns the kept items plus the latest one (if not kept), oldest first.
+ * 3. `snapshot()` returns the kept items plus the latest one (if not kept), oldest first;
+ *    `size` is its length.
  *
  * @example
  * const d = new Decimator<number>(4);
@@ -39,6 +40,11 @@ export class Decimator<T> {
     }
     this.latest = item;
     this.total += 1;
+  }
+
+  /** Items `snapshot()` returns. */
+  get size(): number {
+    return this.kept.length + (this.latestKept || this.total === 0 ? 0 : 1);
   }
 
   snapshot(): T[] {

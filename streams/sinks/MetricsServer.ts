@@ -1,20 +1,23 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type { Observable, Subscription } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
-import { RxgradError } from '../../src/RxgradError';
-import { inRange, positiveInt } from '../../src/validate';
+import { RxgradError, shown } from '../../src/RxgradError';
+import { bool, inRange, positiveInt } from '../../src/validate';
 import type { StepResult } from '../Step';
 import { CoalescingQueue } from './CoalescingQueue';
-import { parseControlMessage } from './parseControlMessage';
+import { checkUpgrade } from './checkUpgrade';
+import { parseControlMessage, type CustomMessage } from './parseControlMessage';
 import { publishRun } from './publishRun';
-import { CLOSE_UNAUTHORIZED, PROTOCOL_VERSION, type AckMessage, type HelloMessage, type RejectMessage, type RunInfo, type RunSpec } from './protocol';
+import { PROTOCOL_VERSION, type AckMessage, type HelloMessage, type RejectMessage, type RunInfo, type RunSpec } from './protocol';
 import { RunChannel, type RunHub } from './RunChannel';
 import { DASHBOARD_DIR } from './dashboardDir';
 import { serveStatic } from './serveStatic';
+import { TokenBucket } from './TokenBucket';
 import { toCsv } from './toCsv';
 
 /** Options of `MetricsServer`. */
@@ -45,7 +48,29 @@ export interface MetricsServerOptions {
   readonly heartbeatMs?: number;
   /** Largest control message accepted, in bytes (default 4,096; frames over 64 KiB close the socket). */
   readonly maxMessageBytes?: number;
+  /** Open sockets at most; a connection beyond is answered 503 and not upgraded (default 32). */
+  readonly maxClients?: number;
+  /**
+   * Running or paused runs at most (default 64): `run` / `launch` beyond it throw, a client's
+   * `restart` beyond it is rejected.
+   */
+  readonly maxRuns?: number;
+  /**
+   * Points kept across finished runs for late joiners (default 200,000). Beyond it the oldest
+   * finished runs' histories are evicted (`RunInfo.evicted`; `jsonl` keeps every point).
+   */
+  readonly historyBudget?: number;
+  /** Control messages accepted per client and second (default 10; `Infinity`: no limit); excess ones are rejected with a reason. */
+  readonly controlsPerSecond?: number;
+  /** Control messages a client may send at once before `controlsPerSecond` applies (default 20). */
+  readonly controlBurst?: number;
 }
+
+/**
+ * Handles a client message of a type registered with `MetricsServer.handle`: returns the `ack`
+ * detail, or throws (an `RxgradError`) to answer `reject` with the message.
+ */
+export type MessageHandler = (message: CustomMessage) => string;
 
 /** What a launched run gets: the streams its pipeline wires in (compatible with `demo/Experiment`'s `RunControls`). */
 export interface LiveControls {
@@ -80,6 +105,12 @@ interface Client {
   alive: boolean;
   rejected: number;
   readonly queues: Map<string, CoalescingQueue<string>>;
+  readonly bucket: TokenBucket;
+}
+
+interface Handler {
+  readonly handle: MessageHandler;
+  readonly limited: boolean;
 }
 
 const HARD_MAX_PAYLOAD = 64 * 1024;
@@ -89,15 +120,21 @@ function pointsMessage(run: string, items: readonly string[], missed: number): s
   return `{"type":"points","run":${JSON.stringify(run)},"missed":${missed},"points":[${items.join(',')}]}`;
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+/** Refuse an upgrade request in plain HTTP (the socket is never upgraded). */
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const body = Buffer.from(reason);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${reason}`);
 }
 
 /**
  * The dashboard server: HTTP for the page, WebSocket `/ws` for metrics and control.
  *
- * 1. Binds `host` (127.0.0.1 by default). A socket must present `?token=` equal to `token`
- *    (compared in constant time), else it is closed with code 4401 and a reason.
+ * 1. Binds `host` (127.0.0.1 by default). The upgrade to a socket is checked before it happens
+ *    (`checkUpgrade`): `?token=` equal to `token` (constant time) or 401; `Host` the bound host,
+ *    `localhost` or an IP address, and `Origin` (if sent) this server's own, or 403; at most
+ *    `maxClients` sockets, or 503. A refused request is answered in plain HTTP with the reason
+ *    and never upgraded; a plain `GET /ws?token=…` gets the same answer (426 when all is well),
+ *    so a page can say why its socket was refused.
  * 2. On connect a client gets `hello` (every run), then each run's history, then live point
  *    batches every `flushMs`: one message per run, encoded once for all clients keeping up.
  *    Points wait in a `CoalescingQueue` per run holding at most `maxPointsPerSecond` ×
@@ -107,11 +144,16 @@ function digest(s: string): Buffer {
  *    `missed`. Publishing never waits for any client.
  * 3. Every `heartbeatMs` each client is pinged; one that did not answer the previous ping is
  *    terminated.
- * 4. Control messages are size-limited and schema-checked (`parseControlMessage`), then handed
- *    to the run (`RunChannel.control`); each is answered `ack` or `reject` with a reason. A bad
- *    message never reaches a run.
+ * 4. Control messages are rate-limited per client (`TokenBucket`: `controlBurst` at once, then
+ *    `controlsPerSecond`), size-limited and schema-checked (`parseControlMessage`), then handed
+ *    to the run (`RunChannel.control`) or to the handler registered for their type (`handle`);
+ *    each is answered `ack` or `reject` with a reason. A bad message never reaches a run.
  * 5. `run(spec)` registers a run fed by `wsMetrics(run)`; `launch(spec, start)` also subscribes
- *    `start(controls)` and can restart it with edited hyperparameters as a new run.
+ *    `start(controls)` and can restart it with edited hyperparameters as a new run. At most
+ *    `maxRuns` runs are running or paused. A restart is refused while a restart of the same run
+ *    is under way or still running (restart or stop that one), and beyond `maxRuns`.
+ * 7. Finished runs keep their history within `historyBudget` points in all; beyond it the
+ *    oldest finished runs' histories are evicted and a `run` message says so (`evicted`).
  * 6. GET serves the files of `staticDir` (`serveStatic`: no path traversal): by default the
  *    dashboard page shipped with rxgrad (`DASHBOARD_DIR`); a 404 says when it is not built.
  *
@@ -134,6 +176,16 @@ export class MetricsServer {
   private readonly pending = new Map<string, CoalescingQueue<StepResult>>();
   private readonly pendingCap: number;
   private readonly restarts = new Map<string, number>();
+  private readonly handlers = new Map<string, Handler>();
+  /** Ended runs still holding a history, oldest finished first, and the points they keep. */
+  private readonly finished = new Set<RunChannel>();
+  private finishedPoints = 0;
+  private readonly host: string;
+  private readonly maxClients: number;
+  private readonly maxRuns: number;
+  private readonly historyBudget: number;
+  private readonly controlsPerSecond: number;
+  private readonly controlBurst: number;
   private readonly hub: RunHub;
   private readonly historyCap: number;
   private readonly queueCap: number;
@@ -154,17 +206,25 @@ export class MetricsServer {
     this.flushMs = positiveInt('flushMs', options.flushMs ?? 50, 0);
     this.maxMessageBytes = positiveInt('maxMessageBytes', options.maxMessageBytes ?? 4096);
     const heartbeatMs = positiveInt('heartbeatMs', options.heartbeatMs ?? 10_000);
+    this.host = options.host ?? '127.0.0.1';
+    this.maxClients = positiveInt('maxClients', options.maxClients ?? 32);
+    this.maxRuns = positiveInt('maxRuns', options.maxRuns ?? 64);
+    this.historyBudget = positiveInt('historyBudget', options.historyBudget ?? 200_000, 0);
+    this.controlsPerSecond = options.controlsPerSecond === Infinity ? Infinity : inRange('controlsPerSecond', options.controlsPerSecond ?? 10, { min: 0, minOpen: true });
+    this.controlBurst = positiveInt('controlBurst', options.controlBurst ?? 20);
     const rate = options.maxPointsPerSecond === Infinity ? Infinity : inRange('maxPointsPerSecond', options.maxPointsPerSecond ?? 500, { min: 0, minOpen: true });
     this.pendingCap = Math.min(this.queueCap, Math.max(2, Math.ceil((rate * Math.max(this.flushMs, 1)) / 1000)));
     this.hub = {
       point: (run, result) => this.queuePoint(run, result),
       changed: (info) => this.broadcastInfo(info),
+      ended: (run) => this.retire(run),
     };
     const staticDir = options.staticDir === undefined ? DASHBOARD_DIR : options.staticDir;
     const unbuilt = staticDir === DASHBOARD_DIR && !existsSync(join(DASHBOARD_DIR, 'index.html'));
     const files = staticDir === null || unbuilt ? undefined : serveStatic(staticDir);
     const missing = unbuilt ? `the dashboard page is not built (npm run build:web writes ${DASHBOARD_DIR}); ` : '';
     this.http = createServer((req, res) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') return this.probe(req, res);
       if (files) return void files(req, res);
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`rxgrad metrics server: ${missing}connect a WebSocket to /ws?token=…`);
     });
@@ -174,12 +234,16 @@ export class MetricsServer {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, req));
+      const refused = checkUpgrade(req, { token: this.token, host: this.host });
+      if (refused) return refuse(socket, refused.status, refused.reason);
+      if (this.closed) return refuse(socket, 503, 'server closing');
+      if (this.clients.size >= this.maxClients) return refuse(socket, 503, `too many connections (maxClients ${this.maxClients}): close another tab`);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws));
     });
     this.heartbeat = setInterval(() => this.beat(), heartbeatMs).unref();
     this.listening = new Promise((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(port, options.host ?? '127.0.0.1', () => {
+      this.http.listen(port, this.host, () => {
         this.http.off('error', reject);
         resolve();
       });
@@ -217,6 +281,28 @@ export class MetricsServer {
     return this.launchRun(spec, start, spec, undefined);
   }
 
+  /**
+   * Route client messages of `type` to `handler` (the extension point for message types beyond
+   * the built-in controls, e.g. examples sent for online training). The message arrives
+   * size-limited and parsed (`CustomMessage`, a null-prototype object, `id` checked); what the
+   * handler returns is sent as the `ack` detail, what it throws as the `reject` reason. With
+   * `limited` (default true) the message counts against the client's control rate.
+   *
+   * @example
+   * server.handle('note', (m) => {
+   *   if (typeof m.text !== 'string') throw new RxgradError('text', 'a string', m.text);
+   *   notes.push(m.text);
+   *   return `noted ${notes.length}`;
+   * });
+   */
+  handle(type: string, handler: MessageHandler, options: { readonly limited?: boolean } = {}): void {
+    if (typeof type !== 'string' || !/^[a-z][A-Za-z0-9_-]{0,31}$/.test(type) || ['pause', 'resume', 'stop', 'set', 'restart'].includes(type) || this.handlers.has(type)) {
+      throw new RxgradError('type', 'a new message type (a lowercase word, not a built-in control)', type);
+    }
+    if (typeof handler !== 'function') throw new RxgradError('handler', 'a function', handler);
+    this.handlers.set(type, { handle: handler, limited: bool('limited', options.limited ?? true) });
+  }
+
   /** All runs' kept points as one CSV table (see `toCsv`). */
   toCsv(): string {
     return toCsv([...this.runs.values()].map((r) => ({ id: r.id, name: r.spec.name, points: r.points() })));
@@ -243,6 +329,8 @@ export class MetricsServer {
       for (const c of this.clients) c.ws.terminate();
     }, 1000).unref();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    // A server closed while still binding (a host name being looked up) must not listen afterwards.
+    await this.listening.catch(() => undefined);
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
@@ -257,20 +345,33 @@ export class MetricsServer {
     hyper: Readonly<Record<string, number>> | undefined,
     restartOf?: string,
   ): RunChannel {
+    let restarting = false;
+    let restartedAs: RunChannel | undefined;
     const restart = (edit: Readonly<Record<string, number>>): string => {
-      if (!channel.ended) channel.requestStop();
-      const n = (this.restarts.get(base.id) ?? 1) + 1;
-      this.restarts.set(base.id, n);
-      const all = { ...hyper, ...edit };
-      const label = Object.entries(all).map(([k, v]) => `${k}=${v}`).join(', ');
-      const next: LaunchSpec = {
-        ...base,
-        id: `${base.id}~${n}`,
-        name: `${base.name} ↻${n}${label ? ` (${label})` : ''}`,
-        config: { ...base.config, ...all },
-        editable: { ...base.editable, ...all },
-      };
-      return this.launchRun(next, start, base, all, channel.id).id;
+      const self = shown(`run \`${channel.id}\``);
+      if (restarting) throw new RxgradError('run', 'a run not being restarted', self);
+      if (restartedAs && !restartedAs.ended) throw new RxgradError('run', `a run whose restart has ended (restart or stop \`${restartedAs.id}\`)`, shown(`run \`${channel.id}\`, restarted as \`${restartedAs.id}\` (${restartedAs.info.status})`));
+      // The restarted run stops, so it frees its own place.
+      if (this.active() - (channel.ended ? 0 : 1) >= this.maxRuns) throw new RxgradError('run', `at most ${this.maxRuns} running runs on this server (stop one first)`, self);
+      restarting = true;
+      try {
+        if (!channel.ended) channel.requestStop();
+        const n = (this.restarts.get(base.id) ?? 1) + 1;
+        this.restarts.set(base.id, n);
+        const all = { ...hyper, ...edit };
+        const label = Object.entries(all).map(([k, v]) => `${k}=${v}`).join(', ');
+        const next: LaunchSpec = {
+          ...base,
+          id: `${base.id}~${n}`,
+          name: `${base.name} ↻${n}${label ? ` (${label})` : ''}`,
+          config: { ...base.config, ...all },
+          editable: { ...base.editable, ...all },
+        };
+        restartedAs = this.launchRun(next, start, base, all, channel.id);
+        return restartedAs.id;
+      } finally {
+        restarting = false;
+      }
     };
     const channel = this.add(spec, { restart, editable: spec.editable ?? {}, ...(restartOf && { restartOf }) });
     const live = channel.live;
@@ -285,24 +386,54 @@ export class MetricsServer {
 
   private add(spec: RunSpec, options: ConstructorParameters<typeof RunChannel>[2]): RunChannel {
     if (this.runs.has(spec?.id)) throw new RxgradError('id', 'a run id not yet used on this server', spec.id);
+    if (this.active() >= this.maxRuns) throw new RxgradError('run', `at most ${this.maxRuns} running runs on this server (option maxRuns)`, shown(`run \`${spec.id}\` beyond them`));
     const channel = new RunChannel(spec, this.hub, { historyCap: this.historyCap, ...options });
     this.runs.set(channel.id, channel);
     this.broadcastInfo(channel.info);
     return channel;
   }
 
-  private connect(ws: WebSocket, req: IncomingMessage): void {
-    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? '';
-    if (this.closed || !timingSafeEqual(digest(token), digest(this.token))) {
-      ws.close(CLOSE_UNAUTHORIZED, token ? 'invalid token' : 'token required: open the URL printed at start (…/?token=…)');
-      return;
+  /** Running or paused runs. */
+  private active(): number {
+    let n = 0;
+    for (const run of this.runs.values()) if (!run.ended) n += 1;
+    return n;
+  }
+
+  /** An ended run's history joins the budget of finished runs; the oldest finished go first beyond it. */
+  private retire(run: RunChannel): void {
+    this.launched.delete(run.id);
+    this.finished.add(run);
+    this.finishedPoints += run.kept;
+    for (const oldest of this.finished) {
+      if (this.finishedPoints <= this.historyBudget) break;
+      this.finished.delete(oldest);
+      this.finishedPoints -= oldest.kept;
+      oldest.evict();
     }
-    const client: Client = { ws, alive: true, rejected: 0, queues: new Map() };
+  }
+
+  /** A plain GET /ws: the answer the upgrade would get (426 when it would be upgraded). */
+  private probe(req: IncomingMessage, res: ServerResponse): void {
+    const refused = checkUpgrade(req, { token: this.token, host: this.host });
+    const [status, reason] = refused ? [refused.status, refused.reason] : [426, 'upgrade to a WebSocket to connect'];
+    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(reason);
+  }
+
+  private connect(ws: WebSocket): void {
+    const client: Client = { ws, alive: true, rejected: 0, queues: new Map(), bucket: new TokenBucket(this.controlsPerSecond, this.controlBurst) };
     const hello: HelloMessage = {
       type: 'hello',
       protocol: PROTOCOL_VERSION,
       runs: this.infos,
-      limits: { maxMessageBytes: this.maxMessageBytes, historyCap: this.historyCap },
+      limits: {
+        maxMessageBytes: this.maxMessageBytes,
+        historyCap: this.historyCap,
+        historyBudget: this.historyBudget,
+        maxRuns: this.maxRuns,
+        controlsPerSecond: this.controlsPerSecond === Infinity ? null : this.controlsPerSecond,
+        controlBurst: this.controlBurst,
+      },
     };
     ws.send(JSON.stringify(hello));
     for (const run of this.runs.values()) ws.send(run.historyMessage());
@@ -314,18 +445,31 @@ export class MetricsServer {
   }
 
   private receive(client: Client, data: Buffer, isBinary: boolean): void {
-    const parsed = parseControlMessage(data, isBinary, this.maxMessageBytes);
-    const id = parsed.ok ? parsed.message.id : parsed.id;
+    const parsed = parseControlMessage(data, isBinary, this.maxMessageBytes, new Set(this.handlers.keys()));
+    const id = !parsed.ok ? parsed.id : (parsed.message ?? parsed.custom).id;
     let answer: AckMessage | RejectMessage;
     try {
+      const handler = parsed.ok && parsed.custom ? this.handlers.get(parsed.custom.type) : undefined;
+      if (!handler || handler.limited) {
+        const wait = client.bucket.take(performance.now());
+        if (wait > 0) throw new RxgradError('message', `at most ${this.controlBurst} control messages at once, then ${this.controlsPerSecond} per second`, shown(`one more (retry in ${wait} ms)`));
+      }
       if (!parsed.ok) throw new Error(parsed.reason);
+      if (parsed.custom) {
+        answer = { type: 'ack', ...(id !== undefined && { id }), detail: handler!.handle(parsed.custom) };
+        return this.answer(client, answer);
+      }
       const channel = this.runs.get(parsed.message.run);
       if (!channel) throw new RxgradError('run', `a run on this server (${[...this.runs.keys()].slice(0, 5).join(', ')}${this.runs.size > 5 ? ' …' : ''})`, parsed.message.run);
       answer = { type: 'ack', ...(id !== undefined && { id }), detail: channel.control(parsed.message) };
     } catch (err) {
       client.rejected += 1;
-      answer = { type: 'reject', ...(id !== undefined && { id }), reason: (err as Error).message };
+      answer = { type: 'reject', ...(id !== undefined && { id }), reason: err instanceof Error ? err.message : String(err) };
     }
+    this.answer(client, answer);
+  }
+
+  private answer(client: Client, answer: AckMessage | RejectMessage): void {
     // A client that floods messages without reading the answers gets no more answers.
     if (client.ws.bufferedAmount <= this.highWaterBytes) client.ws.send(JSON.stringify(answer));
   }

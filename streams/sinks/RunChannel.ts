@@ -1,6 +1,6 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
-import { inRange } from '../../src/validate';
+import { inRange, type Interval } from '../../src/validate';
 import type { StepResult } from '../Step';
 import { Decimator } from './Decimator';
 import type { ControlMessage, HistoryMessage, RunInfo, RunSpec, RunStatus } from './protocol';
@@ -9,15 +9,20 @@ import type { ControlMessage, HistoryMessage, RunInfo, RunSpec, RunStatus } from
 export interface RunHub {
   /** A point was published. */
   point(run: string, result: StepResult): void;
-  /** The run's description changed (status, overrides). */
+  /** The run's description changed (status, overrides, history evicted). */
   changed(info: RunInfo): void;
+  /** The run ended (done, stopped or error); called once, after `changed`. */
+  ended?(run: RunChannel): void;
 }
 
 /** Options of a `RunChannel` (set by its server). */
 export interface RunChannelOptions {
   /** Points kept for late joiners before thinning (default 10,000). */
   readonly historyCap?: number;
-  /** Accept `restart`: stop this run if still going, start it anew with `hyper` edited; returns the new run's id. */
+  /**
+   * Accept `restart`: stop this run if still going, start it anew with `hyper` edited; returns
+   * the new run's id, or throws an `RxgradError` saying why not (the server's limits).
+   */
   readonly restart?: (hyper: Readonly<Record<string, number>>) => string;
   /** Hyperparameters a restart may edit, with their current values. */
   readonly editable?: Readonly<Record<string, number>>;
@@ -39,7 +44,10 @@ const ENDED: readonly RunStatus[] = ['done', 'stopped', 'error'];
  *    one of `spec.live` and the value in its interval, then emits on `live[name]`; `restart`
  *    checks every name is in `editable` (and in its live interval, if it has one), also after
  *    the run ended. Other controls of an ended run are rejected.
- * 3. `end(status)` records how the run ended (first call wins).
+ * 3. Names are looked up as own properties only (null-prototype maps): `constructor`,
+ *    `toString`, `__proto__` … are names like any other, rejected unless the spec declares them.
+ * 4. `end(status)` records how the run ended (first call wins). `evict()` drops an ended run's
+ *    history (its server's `historyBudget`): `info.evicted` and the history message say so.
  *
  * @example
  * const run = server.run({ id: 'adam', name: 'Adam', live: { lr: { min: 0, minOpen: true } } });
@@ -53,12 +61,12 @@ export class RunChannel {
   private error: string | undefined;
   private count = 0;
   private attached = false;
-  private readonly overrides: Record<string, number> = {};
-  private readonly history: Decimator<StepResult>;
+  private readonly overrides = new Map<string, number>();
+  private history: Decimator<StepResult> | undefined;
   private readonly pausedSubject = new BehaviorSubject<boolean>(false);
   private readonly stopSubject = new Subject<void>();
-  private readonly liveSubjects: Record<string, Subject<number>> = {};
-  private readonly editable: Record<string, number>;
+  private readonly liveSubjects = new Map<string, Subject<number>>();
+  private readonly editable: ReadonlyMap<string, number>;
   /** `true` while paused from a client; starts `false`. */
   readonly paused: Observable<boolean> = this.pausedSubject.asObservable();
   /** Emits once when a client asks to stop the run. */
@@ -75,11 +83,12 @@ export class RunChannel {
     if (typeof spec.name !== 'string') throw new RxgradError('name', 'a string', spec.name);
     this.id = spec.id;
     this.history = new Decimator(options.historyCap ?? 10_000);
-    this.editable = { ...options.editable };
-    const live: Record<string, Observable<number>> = {};
+    this.editable = new Map(Object.entries(options.editable ?? {}));
+    const live: Record<string, Observable<number>> = Object.create(null);
     for (const name of Object.keys(spec.live ?? {})) {
-      this.liveSubjects[name] = new Subject<number>();
-      live[name] = this.liveSubjects[name].asObservable();
+      const subject = new Subject<number>();
+      this.liveSubjects.set(name, subject);
+      live[name] = subject.asObservable();
     }
     this.live = live;
   }
@@ -87,6 +96,11 @@ export class RunChannel {
   /** Whether the run has ended (done, stopped or error). */
   get ended(): boolean {
     return ENDED.includes(this.status);
+  }
+
+  /** Points kept for late joiners (0 once evicted). */
+  get kept(): number {
+    return this.history === undefined ? 0 : this.history.size;
   }
 
   /** The run as clients see it. */
@@ -100,21 +114,33 @@ export class RunChannel {
       ...(this.error !== undefined && { error: this.error }),
       restartable: this.options.restart !== undefined,
       ...(this.options.restartOf !== undefined && { restartOf: this.options.restartOf }),
-      editable: this.editable,
-      overrides: { ...this.overrides },
+      editable: Object.fromEntries(this.editable),
+      overrides: Object.fromEntries(this.overrides),
       points: this.count,
+      ...(this.history === undefined && { evicted: true }),
     };
   }
 
   /** The history message a joining client receives. */
   historyMessage(): string {
-    const msg: HistoryMessage = { type: 'history', run: this.id, total: this.history.total, stride: this.history.stride, points: this.history.snapshot() };
+    const { history } = this;
+    const msg: HistoryMessage = history
+      ? { type: 'history', run: this.id, total: history.total, stride: history.stride, points: history.snapshot() }
+      : { type: 'history', run: this.id, total: this.count, stride: 0, points: [], evicted: true };
     return JSON.stringify(msg);
   }
 
-  /** The kept points (the history a late joiner gets). */
+  /** The kept points (the history a late joiner gets; none once evicted). */
   points(): StepResult[] {
-    return this.history.snapshot();
+    return this.history?.snapshot() ?? [];
+  }
+
+  /** Drop the kept points of an ended run (to stay within the server's history budget); says so in `info`. */
+  evict(): void {
+    if (!this.ended) throw new RxgradError('run', 'an ended run (a running run keeps its history)', shown(`run \`${this.id}\` (${this.status})`));
+    if (this.history === undefined) return;
+    this.history = undefined;
+    this.hub.changed(this.info);
   }
 
   /** Claim the channel for one pipeline (`wsMetrics` does); a second claim throws. */
@@ -125,7 +151,7 @@ export class RunChannel {
 
   publish(result: StepResult): void {
     this.count += 1;
-    this.history.push(result);
+    this.history?.push(result);
     this.hub.point(this.id, result);
   }
 
@@ -134,6 +160,7 @@ export class RunChannel {
     this.status = status;
     if (status === 'error') this.error = error instanceof Error ? error.message : String(error);
     this.hub.changed(this.info);
+    this.hub.ended?.(this);
   }
 
   /** Ask the run to stop (as a client's `stop` does). */
@@ -158,26 +185,32 @@ export class RunChannel {
         this.requestStop();
         return `stopped ${this.id}`;
       case 'set': {
-        const subject = this.liveSubjects[message.name];
-        const names = Object.keys(this.liveSubjects);
+        const subject = this.liveSubjects.get(message.name);
+        const names = [...this.liveSubjects.keys()];
         if (!subject) throw new RxgradError('name', names.length ? `one of the live hyperparameters (${names.join(', ')})` : 'a live hyperparameter (this run has none)', message.name);
-        inRange(message.name, message.value, this.spec.live![message.name]);
-        this.overrides[message.name] = message.value;
+        inRange(message.name, message.value, this.interval(message.name)!);
+        this.overrides.set(message.name, message.value);
         this.hub.changed(this.info);
         subject.next(message.value);
         return `${message.name} = ${message.value} for ${this.id}`;
       }
       case 'restart': {
         if (!this.options.restart) throw new RxgradError('run', 'a run started with launch (restartable)', shown(`run \`${this.id}\``));
-        const names = Object.keys(this.editable);
+        const names = [...this.editable.keys()];
         for (const [name, value] of Object.entries(message.hyper)) {
-          if (!names.includes(name)) throw new RxgradError(`hyper.${name}`, `absent (editable: ${names.join(', ') || 'none'})`, value);
-          const interval = this.spec.live?.[name];
+          if (!this.editable.has(name)) throw new RxgradError(`hyper.${name}`, `absent (editable: ${names.join(', ') || 'none'})`, value);
+          const interval = this.interval(name);
           if (interval) inRange(`hyper.${name}`, value, interval);
         }
         return `restarted as ${this.options.restart(message.hyper)}`;
       }
     }
+  }
+
+  /** The live interval of `name`, if the spec declares it as an own property. */
+  private interval(name: string): Interval | undefined {
+    const live = this.spec.live;
+    return live !== undefined && Object.hasOwn(live, name) ? live[name] : undefined;
   }
 
   private setStatus(status: RunStatus): void {

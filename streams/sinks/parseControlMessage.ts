@@ -11,10 +11,18 @@ const FIELDS: Record<ControlMessage['type'], readonly string[]> = {
 };
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const MAX_HYPER = 32;
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * A message of a type registered with `MetricsServer.handle`: the parsed JSON object, copied
+ * into a null-prototype object (look fields up directly: no inherited `constructor`, `toString` …).
+ */
+export type CustomMessage = { readonly type: string; readonly id?: number | string } & Readonly<Record<string, unknown>>;
 
 /** The outcome of `parseControlMessage`: the message, or why it was rejected (with its `id` if one could be read). */
 export type ParsedControl =
-  | { readonly ok: true; readonly message: ControlMessage }
+  | { readonly ok: true; readonly message: ControlMessage; readonly custom?: undefined }
+  | { readonly ok: true; readonly custom: CustomMessage; readonly message?: undefined }
   | { readonly ok: false; readonly reason: string; readonly id?: number | string };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -52,13 +60,17 @@ function readId(v: unknown): number | string | undefined {
  *    `hyper` (≤ 32 names → finite numbers). Unknown fields are rejected.
  * 3. A rejection says why ("Expected `value` a finite number, got "0.1"") and echoes the
  *    message's `id` when it was readable.
+ * 4. A `type` in `custom` (types registered with `MetricsServer.handle`) is not checked further:
+ *    the object comes back as `custom` (null-prototype copy, `id` checked) for its handler.
+ * 5. `hyper` is a null-prototype record: a name such as `__proto__` or `constructor` stays an
+ *    ordinary own key (for the run to reject), never a prototype.
  *
  * @example
  * parseControlMessage('{"type":"set","run":"adam","name":"lr","value":0.01}', false, 4096);
  * // { ok: true, message: { type: 'set', run: 'adam', name: 'lr', value: 0.01 } }
  * parseControlMessage('{"type":"jump"}', false, 4096).ok; // false
  */
-export function parseControlMessage(data: string | Uint8Array, isBinary: boolean, maxBytes: number): ParsedControl {
+export function parseControlMessage(data: string | Uint8Array, isBinary: boolean, maxBytes: number, custom: ReadonlySet<string> = NONE): ParsedControl {
   if (isBinary || typeof data !== 'string' && !(data instanceof Uint8Array)) return { ok: false, reason: 'Expected a JSON text frame, got a binary frame' };
   const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -74,7 +86,8 @@ export function parseControlMessage(data: string | Uint8Array, isBinary: boolean
     if (!isRecord(raw)) throw new RxgradError('message', 'a JSON object', raw);
     id = readId(raw.id);
     const type = raw.type;
-    if (!TYPES.includes(type as ControlMessage['type'])) throw new RxgradError('type', `one of ${TYPES.join(', ')}`, type);
+    if (typeof type === 'string' && custom.has(type)) return { ok: true, custom: Object.assign(Object.create(null), raw, id !== undefined && { id }) as CustomMessage };
+    if (!TYPES.includes(type as ControlMessage['type'])) throw new RxgradError('type', `one of ${[...TYPES, ...custom].join(', ')}`, type);
     const allowed = FIELDS[type as ControlMessage['type']];
     const extra = Object.keys(raw).find((k) => !allowed.includes(k));
     if (extra !== undefined) throw new RxgradError(extra, `absent (a ${type} message has ${allowed.join(', ')})`, shown('it'));
@@ -84,7 +97,7 @@ export function parseControlMessage(data: string | Uint8Array, isBinary: boolean
       if (!isRecord(raw.hyper)) throw new RxgradError('hyper', 'an object of hyperparameter values', raw.hyper);
       const entries = Object.entries(raw.hyper);
       if (entries.length > MAX_HYPER) throw new RxgradError('hyper', `at most ${MAX_HYPER} entries`, shown(`${entries.length}`));
-      const hyper: Record<string, number> = {};
+      const hyper: Record<string, number> = Object.create(null);
       for (const [k, v] of entries) hyper[hyperName('hyper name', k)] = finite(`hyper.${k}`, v);
       return { ok: true, message: { ...base, type, hyper } };
     }

@@ -5,6 +5,12 @@ import type { Interval } from '../../src/validate';
  * The dashboard protocol spoken by `MetricsServer` (JSON text frames over one WebSocket at
  * `/ws?token=…`). Types only: the page imports them too.
  *
+ * The upgrade request is refused (and never upgraded) with 401 without a valid token, 403 for a
+ * `Host` that is not the bound host, `localhost` or an IP address (DNS rebinding) or an `Origin`
+ * other than the server's own, 503 beyond `maxClients` connections. A browser cannot read that
+ * answer: a page learns the reason from a plain `GET /ws?token=…` (the same status and reason as
+ * text; 426 when the socket would be accepted).
+ *
  * Server → client, in order on connect:
  * 1. `hello` with every run's `RunInfo`;
  * 2. one `history` per run (its points so far, thinned beyond the history cap);
@@ -21,9 +27,6 @@ import type { Interval } from '../../src/validate';
  * ws.send(JSON.stringify({ type: 'set', run: 'airfoil-adam', name: 'lr', value: 0.005, id: 1 }));
  */
 export const PROTOCOL_VERSION = 1;
-
-/** The close code sent to a socket that presented no valid token (its reason says what to do). */
-export const CLOSE_UNAUTHORIZED = 4401;
 
 /** A 2-D objective f(x) = a1·x1² + a2·x2² whose contour the dashboard draws. */
 export interface ContourSpec {
@@ -74,6 +77,11 @@ export interface RunInfo extends RunSpec {
   readonly overrides: Readonly<Record<string, number>>;
   /** Points published so far. */
   readonly points: number;
+  /**
+   * Set when the run's history was dropped to stay within the server's `historyBudget`
+   * (finished runs, oldest finished first): a joining client gets no points for it.
+   */
+  readonly evicted?: true;
 }
 
 /** First message on a connection: every run, and the limits the server enforces. */
@@ -81,8 +89,18 @@ export interface HelloMessage {
   readonly type: 'hello';
   readonly protocol: number;
   readonly runs: readonly RunInfo[];
-  /** Limits the server enforces, so a client can respect them. */
-  readonly limits: { readonly maxMessageBytes: number; readonly historyCap: number };
+  /** Limits the server enforces, so a client can respect them (see `MetricsServerOptions`). */
+  readonly limits: {
+    readonly maxMessageBytes: number;
+    readonly historyCap: number;
+    /** Points kept across finished runs; beyond it the oldest finished runs' histories are evicted. */
+    readonly historyBudget: number;
+    /** Running or paused runs at most; a `restart` beyond it is rejected. */
+    readonly maxRuns: number;
+    /** Control messages per second and client (`null`: unlimited), in bursts of at most `controlBurst`. */
+    readonly controlsPerSecond: number | null;
+    readonly controlBurst: number;
+  };
 }
 
 /** A run's points so far, sent once per run on connect. */
@@ -93,7 +111,10 @@ export interface HistoryMessage {
   readonly points: readonly StepResult[];
   /** Points published so far (≥ `points.length`). */
   readonly total: number;
+  /** Spacing of the kept points (0 when evicted). */
   readonly stride: number;
+  /** The history was evicted (see `RunInfo.evicted`): `points` is empty. */
+  readonly evicted?: true;
 }
 
 /** A batch of live points of one run. */

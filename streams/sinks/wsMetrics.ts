@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
 import type { StepResult } from '../Step';
 import { MetricsServer, type MetricsServerOptions } from './MetricsServer';
 import type { RunSpec } from './protocol';
@@ -18,8 +18,9 @@ export interface WsMetricsOptions extends MetricsServerOptions {
  *
  * 1. `wsMetrics(run)` publishes to a run registered with `server.run(spec)` (several runs can
  *    share one server): `publishRun(run)`. `wsMetrics(options)` starts its own `MetricsServer`
- *    on subscribe and closes it when the stream ends (a server that cannot listen errors the
- *    stream).
+ *    on subscribe, subscribes to the source once it listens (after `onListening`) and closes
+ *    it when the stream ends. A server that cannot listen (EADDRINUSE …) errors the stream
+ *    before the source is subscribed, also for a synchronous source.
  * 2. Publishing never waits for a client: each point is serialized once and queued per client
  *    (bounded, coalesced for slow clients).
  * 3. A client's `stop` completes the output (and so unsubscribes the source); the run is then
@@ -41,13 +42,17 @@ export function wsMetrics(target: RunChannel | WsMetricsOptions = {}): MonoTypeO
     new Observable<StepResult>((subscriber) => {
       const server = new MetricsServer(serverOptions);
       const channel = server.run({ id: 'run', name: 'run', ...run });
+      let subscription: Subscription | undefined;
       server.listening.then(
-        () => onListening?.(server),
+        () => {
+          if (subscriber.closed) return;
+          onListening?.(server);
+          subscription = source.pipe(publishRun(channel)).subscribe(subscriber);
+        },
         (err) => subscriber.error(err),
       );
-      const subscription = source.pipe(publishRun(channel)).subscribe(subscriber);
       return () => {
-        subscription.unsubscribe();
+        subscription?.unsubscribe();
         void server.close();
       };
     });

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finalize, Observable } from 'rxjs';
+import { WebSocket, type ClientOptions } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sgd } from '../../src/index';
 import { applyUpdates } from '../../streams/operators/applyUpdates';
@@ -13,6 +14,7 @@ import { optimize } from '../../streams/operators/optimize';
 import { drive } from '../../streams/sources/drive';
 import { objective } from '../../streams/sources/objective';
 import { metricsServer, type LiveControls, type MetricsServer } from '../../streams/sinks/MetricsServer';
+import { RxgradError } from '../../src/RxgradError';
 import type { AckMessage, HelloMessage, HistoryMessage, PointsMessage, RejectMessage, RunMessage, ServerMessage } from '../../streams/sinks/protocol';
 import { wsMetrics } from '../../streams/sinks/wsMetrics';
 import type { StepResult } from '../../streams/Step';
@@ -37,6 +39,31 @@ function client(server: MetricsServer, token: string | null = server.token, opti
   const c = connect(server.port, token ?? undefined, options);
   clients.push(c);
   return c;
+}
+
+/** The HTTP answer to an upgrade request that the server refuses (fails the test if it upgrades). */
+async function refusal(server: MetricsServer, path: string, options: ClientOptions = {}): Promise<{ status: number; body: string }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, options);
+  return new Promise((resolve, reject) => {
+    ws.on('open', () => reject(new Error('upgraded')));
+    ws.on('error', () => undefined);
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+  });
+}
+
+/** A plain HTTP GET. */
+function get(server: MetricsServer, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) =>
+    request({ host: '127.0.0.1', port: server.port, path }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).end(),
+  );
 }
 
 const is =
@@ -76,15 +103,49 @@ describe('MetricsServer: connection and token', () => {
     expect(random.token).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 
-  it('closes sockets without the token or with a wrong one (4401, with a reason), sending nothing', async () => {
+  it('answers the upgrade without the token or with a wrong one 401 with a reason, never upgrading; GET /ws says the same', async () => {
     const server = await start();
     server.run({ id: 'secret-run', name: 'secret' });
-    const none = client(server, null);
-    const wrong = client(server, 'test-token-12X');
-    expect(await none.closed).toEqual({ code: 4401, reason: 'token required: open the URL printed at start (…/?token=…)' });
-    expect(await wrong.closed).toEqual({ code: 4401, reason: 'invalid token' });
-    expect(none.messages).toEqual([]);
-    expect(wrong.messages).toEqual([]);
+    expect(await refusal(server, '/ws')).toEqual({ status: 401, body: 'token required: open the URL printed at start (…/?token=…)' });
+    expect(await refusal(server, '/ws?token=test-token-12X')).toEqual({ status: 401, body: 'invalid token: open the URL printed at start (…/?token=…)' });
+    // Nothing was upgraded: no client was ever registered, no message sent.
+    expect(server.stats()).toEqual([]);
+    // What a page can ask over plain HTTP after its socket was refused.
+    expect(await get(server, '/ws?token=wrong-token')).toEqual({ status: 401, body: 'invalid token: open the URL printed at start (…/?token=…)' });
+    expect(await get(server, `/ws?token=${server.token}`)).toEqual({ status: 426, body: 'upgrade to a WebSocket to connect' });
+  });
+
+  it('refuses an Origin other than its own and a Host that is not its address (DNS rebinding) with 403; same-origin, localhost and no Origin pass', async () => {
+    const server = await start();
+    const ws = `/ws?token=${server.token}`;
+    const own = `http://127.0.0.1:${server.port}`;
+    expect(await refusal(server, ws, { origin: 'http://evil.example' })).toEqual({ status: 403, body: 'origin "http://evil.example" not allowed: open the page this server serves' });
+    expect(await refusal(server, ws, { origin: 'null' })).toMatchObject({ status: 403 });
+    expect(await refusal(server, ws, { origin: `http://127.0.0.1:${server.port + 1}` })).toMatchObject({ status: 403 });
+    expect(await refusal(server, ws, { headers: { host: `rebound.evil.example:${server.port}` }, origin: `http://rebound.evil.example:${server.port}` })).toEqual({
+      status: 403,
+      body: `host "rebound.evil.example:${server.port}" not allowed: connect to localhost, an IP address or 127.0.0.1`,
+    });
+    expect(server.stats()).toEqual([]);
+    const sameOrigin = client(server, server.token, { origin: own });
+    const viaLocalhost = client(server, server.token, { headers: { host: `localhost:${server.port}` }, origin: `http://localhost:${server.port}` });
+    const node = client(server);
+    for (const c of [sameOrigin, viaLocalhost, node]) await c.next(is('hello'));
+    expect(server.stats()).toHaveLength(3);
+  });
+
+  it('answers connections beyond maxClients 503 without upgrading them', async () => {
+    const server = await start({ maxClients: 2 });
+    const a = client(server);
+    const b = client(server);
+    await a.next(is('hello'));
+    await b.next(is('hello'));
+    expect(await refusal(server, `/ws?token=${server.token}`)).toEqual({ status: 503, body: 'too many connections (maxClients 2): close another tab' });
+    expect(server.stats()).toHaveLength(2);
+    a.ws.close();
+    await a.closed;
+    await until(() => server.stats().length === 1);
+    await client(server).next(is('hello'));
   });
 
   it('accepts WebSockets only at /ws', async () => {
@@ -119,7 +180,7 @@ describe('MetricsServer: messages', () => {
           points: 1,
         },
       ],
-      limits: { maxMessageBytes: 4096, historyCap: 10_000 },
+      limits: { maxMessageBytes: 4096, historyCap: 10_000, historyBudget: 200_000, maxRuns: 64, controlsPerSecond: 10, controlBurst: 20 },
     });
     expect(c.messages[1]).toEqual({ type: 'history', run: 'gd', total: 1, stride: 1, points: [fakeResult(1)] });
     run.publish(fakeResult(2, { lr: NaN }));
@@ -347,7 +408,8 @@ describe('MetricsServer: control', () => {
   });
 
   it('rejects 1,000 malformed messages with reasons while a real run trains on unharmed', async () => {
-    const server = await start({ flushMs: 5, maxPointsPerSecond: Infinity });
+    // No rate limit here: every message reaches the schema check.
+    const server = await start({ flushMs: 5, maxPointsPerSecond: Infinity, controlsPerSecond: Infinity });
     // GD on f = x1² + 2·x2² from (−5, −2), η = 0.0005, 2000 steps: x1 ← (1 − 2η)·x1, x2 ← (1 − 4η)·x2,
     // so x1 = −5·0.999²⁰⁰⁰ = −0.6759996, x2 = −2·0.998²⁰⁰⁰ = −0.0364849.
     const steps = 2000;
@@ -426,21 +488,168 @@ describe('MetricsServer: control', () => {
   });
 });
 
+describe('MetricsServer: limits', () => {
+  const answers = (c: TestClient) => c.messages.filter((m): m is AckMessage | RejectMessage => m.type === 'ack' || m.type === 'reject');
+
+  it('survives a flood of 3,000 restarts of one run: each answered, one restart, bounded runs, history and welcome message', async () => {
+    const server = await start({ flushMs: 5, maxRuns: 8, historyCap: 100, historyBudget: 500 });
+    server.launch({ id: 'r', name: 'R', live: { lr: { min: 0, minOpen: true } }, editable: { lr: 0.1 } }, fakeRun(1_000_000));
+    const attacker = client(server);
+    await attacker.next(is('hello'));
+    for (let i = 0; i < 3000; i++) attacker.send({ type: 'restart', run: 'r', hyper: { lr: 0.001 * (i + 1) }, id: i });
+    await until(() => answers(attacker).length === 3000, 20_000);
+    // Every message answered once, by its id; exactly one restart carried out.
+    expect(answers(attacker).map((m) => m.id).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    const acks = answers(attacker).filter((m) => m.type === 'ack');
+    expect(acks).toEqual([{ type: 'ack', id: 0, detail: 'restarted as r~2' }]);
+    const reasons = new Set(answers(attacker).flatMap((m) => (m.type === 'reject' ? [m.reason.replace(/retry in \d+ ms/, 'retry in … ms')] : [])));
+    expect(reasons).toEqual(
+      new Set([
+        'Expected `run` a run whose restart has ended (restart or stop `r~2`), got run `r`, restarted as `r~2` (running)',
+        'Expected `message` at most 20 control messages at once, then 10 per second, got one more (retry in … ms)',
+      ]),
+    );
+    expect(server.infos.map((i) => [i.id, i.status])).toEqual([['r', 'stopped'], ['r~2', 'running']]);
+    const welcome = client(server);
+    const hello = await welcome.next(is('hello'));
+    expect(JSON.stringify(hello).length).toBeLessThan(2000);
+    await welcome.next(is('history', 'r~2'));
+    for (const m of welcome.messages.filter((m): m is HistoryMessage => m.type === 'history')) expect(m.points.length).toBeLessThanOrEqual(101);
+  });
+
+  it('refuses a restart while the previous restart of the same run is running, accepts it again once that one ended', async () => {
+    const server = await start({ controlsPerSecond: Infinity });
+    let release: (() => void) | undefined;
+    // The first restart runs until released; later ones end at once.
+    const held = (controls: LiveControls) =>
+      controls.hyper ? new Observable<StepResult>((s) => (release ??= () => s.complete())) : fakeRun(3)(controls);
+    server.launch({ id: 'r', name: 'R', editable: { lr: 0.1 } }, held);
+    const c = client(server);
+    await c.next((m) => m.type === 'run' && m.run.id === 'r' && m.run.status === 'done');
+    c.send({ type: 'restart', run: 'r', hyper: { lr: 0.2 }, id: 1 });
+    expect(await c.next((m) => m.type === 'ack' && m.id === 1)).toMatchObject({ detail: 'restarted as r~2' });
+    c.send({ type: 'restart', run: 'r', hyper: { lr: 0.3 }, id: 2 });
+    expect(await c.next((m) => m.type === 'reject' && m.id === 2)).toEqual({
+      type: 'reject',
+      id: 2,
+      reason: 'Expected `run` a run whose restart has ended (restart or stop `r~2`), got run `r`, restarted as `r~2` (running)',
+    });
+    release!();
+    await c.next((m) => m.type === 'run' && m.run.id === 'r~2' && m.run.status === 'done');
+    c.send({ type: 'restart', run: 'r', hyper: { lr: 0.3 }, id: 3 });
+    expect(await c.next((m) => m.type === 'ack' && m.id === 3)).toMatchObject({ detail: 'restarted as r~3' });
+  });
+
+  it('caps running runs: run/launch beyond maxRuns throw, a restart beyond it is rejected, restarting a running run takes its place', async () => {
+    const server = await start({ maxRuns: 2, controlsPerSecond: Infinity });
+    server.launch({ id: 'done', name: 'done', editable: { lr: 0.1 } }, fakeRun(2));
+    await until(() => server.infos[0].status === 'done');
+    server.launch({ id: 'a', name: 'A', editable: { lr: 0.1 } }, fakeRun(1_000_000));
+    server.run({ id: 'b', name: 'B' });
+    expect(() => server.run({ id: 'c', name: 'C' })).toThrow('Expected `run` at most 2 running runs on this server (option maxRuns), got run `c` beyond them');
+    expect(() => server.launch({ id: 'c', name: 'C' }, fakeRun(1))).toThrow('at most 2 running runs');
+    const c = client(server);
+    await c.next(is('hello'));
+    c.send({ type: 'restart', run: 'done', hyper: {}, id: 1 });
+    expect(await c.next((m) => m.type === 'reject' && m.id === 1)).toEqual({ type: 'reject', id: 1, reason: 'Expected `run` at most 2 running runs on this server (stop one first), got run `done`' });
+    c.send({ type: 'restart', run: 'a', hyper: { lr: 0.5 }, id: 2 });
+    expect(await c.next((m) => m.type === 'ack' && m.id === 2)).toMatchObject({ detail: 'restarted as a~2' });
+    expect(server.infos.map((i) => [i.id, i.status])).toEqual([['done', 'done'], ['a', 'stopped'], ['b', 'running'], ['a~2', 'running']]);
+  });
+
+  it('rate-limits control messages per client: a burst, then controlsPerSecond, the excess rejected with a reason', async () => {
+    const server = await start({ controlsPerSecond: 20, controlBurst: 5 });
+    server.run({ id: 'r', name: 'R' });
+    const c = client(server);
+    const other = client(server);
+    await c.next(is('hello'));
+    await other.next(is('hello'));
+    for (let i = 0; i < 10; i++) c.send({ type: i % 2 ? 'resume' : 'pause', run: 'r', id: i });
+    await until(() => answers(c).length === 10);
+    expect(answers(c).map((m) => m.type)).toEqual(['ack', 'ack', 'ack', 'ack', 'ack', 'reject', 'reject', 'reject', 'reject', 'reject']);
+    expect((answers(c)[5] as RejectMessage).reason).toMatch(/^Expected `message` at most 5 control messages at once, then 20 per second, got one more \(retry in \d+ ms\)$/);
+    // Another client has its own budget.
+    other.send({ type: 'resume', run: 'r', id: 'o' });
+    expect(await other.next((m) => m.type === 'ack' && m.id === 'o')).toEqual({ type: 'ack', id: 'o', detail: 'resumed r' });
+    // 20 per second: a token every 50 ms.
+    await new Promise((r) => setTimeout(r, 60));
+    c.send({ type: 'pause', run: 'r', id: 'later' });
+    expect(await c.next((m) => 'id' in m && m.id === 'later')).toEqual({ type: 'ack', id: 'later', detail: 'paused r' });
+    expect(server.stats().map((s) => s.rejected)).toEqual([5, 0]);
+  });
+
+  it('evicts the histories of the oldest finished runs beyond historyBudget, saying so, and never a running run', async () => {
+    const server = await start({ flushMs: 1, historyBudget: 100 });
+    const runs = ['a', 'b', 'c'].map((id) => server.run({ id, name: id }));
+    const running = server.run({ id: 'live', name: 'live' });
+    for (const r of [...runs, running]) for (let i = 1; i <= 60; i++) r.publish(fakeResult(i));
+    const watcher = client(server);
+    await watcher.next(is('hello'));
+    runs[1].end('done');
+    runs[0].end('stopped');
+    // b (60 kept) fits; a ends second: 120 > 100, so b (the oldest finished) goes.
+    expect(((await watcher.next((m) => m.type === 'run' && m.run.id === 'b' && m.run.evicted === true)) as RunMessage).run).toMatchObject({ status: 'done', points: 60, evicted: true });
+    runs[2].end('error', new Error('x'));
+    await watcher.next((m) => m.type === 'run' && m.run.id === 'a' && m.run.evicted === true);
+    expect(server.infos.map((i) => [i.id, i.evicted ?? false])).toEqual([['a', true], ['b', true], ['c', false], ['live', false]]);
+    const late = client(server);
+    expect(((await late.next(is('hello'))) as HelloMessage).runs.map((r) => r.evicted ?? false)).toEqual([true, true, false, false]);
+    expect(await late.next(is('history', 'a'))).toEqual({ type: 'history', run: 'a', total: 60, stride: 0, points: [], evicted: true });
+    expect(((await late.next(is('history', 'c'))) as HistoryMessage).points).toHaveLength(60);
+    expect(((await late.next(is('history', 'live'))) as HistoryMessage).points).toHaveLength(60);
+    expect(() => running.evict()).toThrow('Expected `run` an ended run (a running run keeps its history), got run `live` (running)');
+  });
+
+  it('rejects set and restart for names that are only inherited (constructor, toString, __proto__, hasOwnProperty), before any override', async () => {
+    const server = await start({ controlsPerSecond: Infinity });
+    const run = server.launch({ id: 'r', name: 'R', live: { lr: { min: 0, minOpen: true } }, editable: { lr: 0.1 } }, fakeRun(1_000_000));
+    const c = client(server);
+    await c.next(is('hello'));
+    const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'];
+    for (const [i, name] of names.entries()) {
+      c.send(`{"type":"set","run":"r","name":"${name}","value":1,"id":${i}}`);
+      expect(await c.next((m) => m.type === 'reject' && m.id === i)).toEqual({ type: 'reject', id: i, reason: `Expected \`name\` one of the live hyperparameters (lr), got "${name}"` });
+      c.send(`{"type":"restart","run":"r","hyper":{"${name}":1},"id":"h${i}"}`);
+      expect(await c.next((m) => m.type === 'reject' && m.id === `h${i}`)).toEqual({ type: 'reject', id: `h${i}`, reason: `Expected \`hyper.${name}\` absent (editable: lr), got 1` });
+    }
+    c.send({ type: 'pause', run: 'constructor', id: 'run' });
+    expect(((await c.next((m) => m.type === 'reject' && m.id === 'run')) as RejectMessage).reason).toBe('Expected `run` a run on this server (r), got "constructor"');
+    expect(run.info.overrides).toEqual({});
+    expect(Object.keys(run.live)).toEqual(['lr']);
+    expect(run.live.constructor).toBeUndefined();
+    expect(c.messages.filter((m) => m.type === 'run')).toEqual([]);
+    expect(server.infos.map((i) => i.id)).toEqual(['r']);
+  });
+
+  it('routes a registered message type to its handler: ack with its detail, reject with what it throws, rate-limited unless told', async () => {
+    const server = await start({ controlsPerSecond: 1, controlBurst: 1 });
+    const notes: string[] = [];
+    server.handle('note', (m) => {
+      if (typeof m.text !== 'string') throw new RxgradError('text', 'a string', m.text);
+      notes.push(m.text);
+      return `noted ${notes.length}`;
+    }, { limited: false });
+    expect(() => server.handle('note', () => '')).toThrow('Expected `type` a new message type (a lowercase word, not a built-in control), got "note"');
+    expect(() => server.handle('set', () => '')).toThrow('not a built-in control');
+    const c = client(server);
+    await c.next(is('hello'));
+    for (let i = 0; i < 5; i++) c.send({ type: 'note', text: `n${i}`, id: i });
+    c.send({ type: 'note', text: 7, id: 'bad' });
+    await until(() => answers(c).length === 6);
+    expect(answers(c).slice(0, 5).map((m) => m.type === 'ack' && m.detail)).toEqual(['noted 1', 'noted 2', 'noted 3', 'noted 4', 'noted 5']);
+    expect(answers(c)[5]).toEqual({ type: 'reject', id: 'bad', reason: 'Expected `text` a string, got 7' });
+    c.send({ type: 'jump', id: 'j' });
+    expect(await c.next((m) => 'id' in m && m.id === 'j')).toEqual({ type: 'reject', id: 'j', reason: 'Expected `type` one of pause, resume, stop, set, restart, note, got "jump"' });
+  });
+});
+
 describe('MetricsServer: page and wsMetrics(options)', () => {
   it('serves the static page directory and nothing outside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rxgrad-page-'));
     writeFileSync(join(dir, 'index.html'), '<title>dash</title>');
     const server = await start({ staticDir: dir });
-    const get = (path: string) =>
-      new Promise<{ status: number; body: string }>((resolve) =>
-        request({ host: '127.0.0.1', port: server.port, path }, (res) => {
-          let body = '';
-          res.on('data', (d) => (body += d));
-          res.on('end', () => resolve({ status: res.statusCode!, body }));
-        }).end(),
-      );
-    expect(await get(`/?token=${server.token}`)).toEqual({ status: 200, body: '<title>dash</title>' });
-    expect((await get('/..%2fpackage.json')).status).toBe(403);
+    expect(await get(server, `/?token=${server.token}`)).toEqual({ status: 200, body: '<title>dash</title>' });
+    expect((await get(server, '/..%2fpackage.json')).status).toBe(403);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -465,5 +674,25 @@ describe('MetricsServer: page and wsMetrics(options)', () => {
     expect(results).toEqual([1, 2, 3]);
     expect(server!.infos).toMatchObject([{ id: 'solo', name: 'Solo', status: 'done' }]);
     expect((await c!.closed).code).toBe(1001);
+  });
+
+  it('wsMetrics(options) errors the stream when its port is taken, also with a synchronous source that never runs', async () => {
+    const taken = await start();
+    let produced = 0;
+    const source = new Observable<StepResult>((s) => {
+      for (let i = 1; i <= 3; i++) s.next(fakeResult((produced = i)));
+      s.complete();
+    });
+    const outcome = await new Promise<{ error?: Error; values: number }>((resolve) => {
+      let values = 0;
+      source.pipe(wsMetrics({ port: taken.port })).subscribe({
+        next: () => (values += 1),
+        error: (error) => resolve({ error, values }),
+        complete: () => resolve({ values }),
+      });
+    });
+    expect(outcome.error?.message).toMatch(/EADDRINUSE/);
+    expect(outcome.values).toBe(0);
+    expect(produced).toBe(0);
   });
 });

@@ -48,4 +48,23 @@ describe('parseControlMessage', () => {
     const hyper = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`h${i}`, i]));
     expect(parse(JSON.stringify({ type: 'restart', run: 'a', hyper }))).toEqual({ ok: false, reason: 'Expected `hyper` at most 32 entries, got 33' });
   });
+
+  it('keeps __proto__, constructor and toString as own keys of `hyper` (never a prototype, never dropped)', () => {
+    const parsed = parse('{"type":"restart","run":"a","hyper":{"__proto__":1,"constructor":2,"toString":3}}');
+    if (!parsed.ok || parsed.message?.type !== 'restart') throw new Error('expected a restart');
+    const { hyper } = parsed.message;
+    expect(Object.getPrototypeOf(hyper)).toBeNull();
+    expect(Object.entries(hyper)).toEqual([['__proto__', 1], ['constructor', 2], ['toString', 3]]);
+  });
+
+  it('hands a registered custom type over as a null-prototype object, its id checked; other types still rejected', () => {
+    const custom = new Set(['ingest']);
+    const parsed = parseControlMessage('{"type":"ingest","id":4,"rows":[[1,2]],"__proto__":{"x":1}}', false, 4096, custom);
+    if (!parsed.ok || !parsed.custom) throw new Error('expected a custom message');
+    expect(Object.getPrototypeOf(parsed.custom)).toBeNull();
+    expect({ ...parsed.custom }).toEqual({ type: 'ingest', id: 4, rows: [[1, 2]], ['__proto__']: { x: 1 } });
+    expect(parsed.custom.constructor).toBeUndefined();
+    expect(parseControlMessage('{"type":"ingest","id":{}}', false, 4096, custom)).toEqual({ ok: false, reason: 'Expected `id` an integer or a string of ≤ 64 characters, got {}' });
+    expect(parseControlMessage('{"type":"jump"}', false, 4096, custom)).toEqual({ ok: false, reason: 'Expected `type` one of pause, resume, stop, set, restart, ingest, got "jump"' });
+  });
 });
