@@ -16,6 +16,8 @@ export * from './sinks/protocol';
 export * from './sinks/parseControlMessage';
 export * from './sinks/Decimator';
 export * from './sinks/CoalescingQueue';
+export * from './sinks/TokenBucket';
+export * from './sinks/checkUpgrade';
 export * from './sinks/toCsv';
 export * from './sinks/serveStatic';
 export * from './sinks/RunChannel';
