@@ -1,0 +1,321 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import { RxgradError, shown } from '../../src/RxgradError';
+import type { ExampleBatch } from '../../src/ExampleBatch';
+import type { Metric } from '../../src/metrics/Metric';
+import type { Baseline } from '../../src/metrics/Baseline';
+import type { Model } from '../../src/models/Model';
+import { Evaluation, named, type EvaluationState, type Named } from '../../src/online/Evaluation';
+import { PendingStore, pendingBounds, type PendingBounds, type PendingEntry, type PendingState } from '../../src/online/PendingStore';
+import { askQuestion } from '../../src/online/simulateQa';
+import { errorOf } from '../../src/online/yHatOf';
+import { inRange, positiveInt } from '../../src/validate';
+import { listen } from '../listen';
+import { operate } from '../operate';
+import { advance, disposeStep, type Predictions, type Step } from '../Step';
+
+/** A label that arrives after its example, joined to it by `id`. */
+export interface Label {
+  readonly id: string | number;
+  readonly y: number;
+}
+
+/** A fixed label delay: a number of examples, or milliseconds of the examples' `times`. */
+export type LabelDelay = { readonly examples: number } | { readonly ms: number };
+
+/** Options of `progressiveValidation`. */
+export interface ProgressiveValidationOptions {
+  /** Metrics of the model (a list keyed by their names, or a record). */
+  readonly metrics: Named<Metric>;
+  /** Baselines run beside the model on the same stream, each scored with the same metrics. */
+  readonly baselines?: Named<Baseline>;
+  /** Labels of examples that arrived unlabelled (y NaN), joined by id. */
+  readonly labels?: Observable<Label>;
+  /** Reveal every label this long after its example (River's `simulate_qa`). */
+  readonly delay?: LabelDelay;
+  /** Bounds of the predictions waiting for their label (default: no TTL, 100 000). */
+  readonly pending?: Partial<PendingBounds>;
+  /** Key of the evaluation's state in the run's checkpoints (default 'evaluation'). */
+  readonly key?: string;
+}
+
+/** A prediction waiting for its label: the example, the model's scores and the baselines' predictions at question time. */
+interface Waiting {
+  readonly x: number[];
+  readonly y: number | null;
+  readonly t: number;
+  readonly id: string | number | null;
+  readonly s: number[];
+  readonly b: number[];
+}
+
+/** The evaluation's checkpointed state. */
+interface Saved {
+  readonly evaluation: EvaluationState;
+  readonly pending: PendingState<Waiting>;
+  readonly labels: PendingState<number>;
+  /** Predictions whose label arrived since the last step, to be scored and learned at the next. */
+  readonly ready: PendingEntry<Waiting>[];
+  /** Examples asked so far (the key and clock of `delay: { examples }`). */
+  readonly asked: number;
+  /** Unlabelled examples without an id (never joinable), counted with the expired. */
+  readonly lost: number;
+}
+
+function checkDelay(delay: unknown): { readonly by: 'examples' | 'ms'; readonly amount: number } {
+  if (delay === null || typeof delay !== 'object') throw new RxgradError('delay', 'an object { examples } or { ms }', delay);
+  const keys = Object.keys(delay);
+  if (keys.length !== 1 || (keys[0] !== 'examples' && keys[0] !== 'ms')) throw new RxgradError('delay', 'exactly one of { examples } or { ms }', delay);
+  const d = delay as Record<string, unknown>;
+  return keys[0] === 'examples' ? { by: 'examples', amount: positiveInt('delay.examples', d.examples, 0) } : { by: 'ms', amount: inRange('delay.ms', d.ms, { min: 0 }) };
+}
+
+function checkLabel(label: unknown): Label {
+  const l = label as Label;
+  if (l === null || typeof l !== 'object' || (typeof l.id !== 'string' && typeof l.id !== 'number')) throw new RxgradError('label.id', 'a string or number', l?.id ?? label);
+  if (typeof l.y !== 'number' || !Number.isFinite(l.y)) throw new RxgradError(`label.y (id ${l.id})`, 'a finite number', l.y);
+  return l;
+}
+
+const nanFromNull = (v: number | null): number => v ?? NaN;
+
+/** The answers of one step, in the order they were scored: rows of the step's batch, or waiting predictions. */
+class Answers {
+  readonly rows: number[] = [];
+  readonly entries: (Waiting | undefined)[] = [];
+  readonly ys: number[] = [];
+  readonly yHats: number[] = [];
+
+  add(row: number, entry: Waiting | undefined, y: number, yHat: number): void {
+    this.rows.push(row);
+    this.entries.push(entry);
+    this.ys.push(y);
+    this.yHats.push(yHat);
+  }
+
+  /** Whether the answers are exactly the batch's rows in order, with its labels (the batch is then learned as it is). */
+  direct(b: ExampleBatch): boolean {
+    if (this.rows.length !== b.n) return false;
+    for (let i = 0; i < b.n; i++) if (this.rows[i] !== i || this.ys[i] !== b.y[i]) return false;
+    return true;
+  }
+}
+
+/**
+ * Test-then-train evaluation (River's `progressive_val_score`): every example is predicted
+ * with the parameters from before it is learned; the prediction updates the metrics when its
+ * label is known; then the example goes on to be learned.
+ *
+ * 1. For each step, the model scores the batch's rows (`model.scoreRows`, typed arrays, no
+ *    tensor) with the current parameters, before anything downstream learns from the step.
+ * 2. When an example's label is known (its *answer*), every metric (cumulative and rolling) is
+ *    updated with the prediction made at its question, each baseline's prediction made then
+ *    updates the baseline's metrics, and the baseline learns the label.
+ * 3. Labels: with neither `labels` nor `delay`, every example must be labelled and is answered
+ *    right after its question. With `labels`, an unlabelled example (y NaN) waits by `id` for a
+ *    label from that stream (a label may also come first: it then waits for its example);
+ *    labels that arrive between steps are scored at the next step, before its examples. With
+ *    `delay`, River's `simulate_qa`: before each question, every answer whose time has come
+ *    (question time + delay ≤ this question's time; the time is the example's position for
+ *    `{ examples }`, its `times` entry for `{ ms }`) is released, earliest first.
+ * 4. Waiting predictions are bounded (`pending.ttlMs` in the examples' clock, `pending.cap`);
+ *    those that expire (or have no id to be joined by) are never scored nor learned and are
+ *    counted in `online.expired`; `online.pending` is how many wait.
+ * 5. The step passed on carries the examples answered at it (a new `ExampleBatch`, or the same
+ *    one when they are exactly its rows), `predictions` for them (ŷ, probabilities, error), and
+ *    `online.metrics`, `online.baselines`, `online.pending`, `online.expired` beside the other
+ *    `online` fields. A step with no answer is not passed on (nothing to learn: its questions
+ *    wait). On complete, the answers still due (`delay`) or arrived (`labels`) are passed on
+ *    in one last step (number: the last step's + 1).
+ * 6. All state (metrics, baselines, waiting predictions) is registered with the run's scope
+ *    under `key` and restored from it, so a resumed run continues exactly.
+ * 7. Within one step every row is scored with the same parameters (test-then-train at the
+ *    granularity of the micro-batch; with batch size 1 it is River's per-example order).
+ *
+ * @example
+ * replay(table, { batchSize: 1 }).pipe(
+ *   progressiveValidation(model, { metrics: [accuracy()], baselines: [noChange()] }),
+ *   gradients(model.loss, model.params), optimize(sgd({ lr: 0.1 })), applyUpdates(model.params),
+ * ).subscribe((r) => console.log(r.online?.metrics?.accuracy));
+ */
+export function progressiveValidation(model: Model, options: ProgressiveValidationOptions): OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> {
+  if (model === null || typeof model !== 'object' || typeof model.scoreRows !== 'function') throw new RxgradError('model', 'a Model (with scoreRows)', model);
+  if (options === null || typeof options !== 'object') throw new RxgradError('options', 'an object { metrics, … }', options);
+  const metrics = named('metrics', options.metrics);
+  const baselines = named('baselines', options.baselines ?? []);
+  if (model.task === 'regression') {
+    const bad = metrics.find(([, m]) => m.needsProba);
+    if (bad) throw new RxgradError(`metrics.${bad[0]}`, 'a metric of values (a regression model gives no probabilities)', bad[0]);
+  }
+  const delay = options.delay === undefined ? undefined : checkDelay(options.delay);
+  const labels = options.labels;
+  if (labels !== undefined && typeof labels?.subscribe !== 'function') throw new RxgradError('labels', 'an Observable of { id, y }', labels);
+  if (labels && delay) throw new RxgradError('delay', 'to be absent when `labels` is given (labels come either late on a stream or after a fixed delay)', options.delay);
+  const bounds = pendingBounds(options.pending);
+  const key = options.key ?? 'evaluation';
+  if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
+  const k = model.outputs;
+
+  return operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
+    let ev: Evaluation | undefined;
+    let store: PendingStore<Waiting>;
+    let early: PendingStore<number>;
+    let ready: PendingEntry<Waiting>[] = [];
+    let asked = 0;
+    let lost = 0;
+    let last: Step<ExampleBatch> | undefined;
+    const beforeFirst: Label[] = [];
+
+    const onLabel = (label: Label) => {
+      const e = store.take(label.id);
+      if (e) ready.push({ ...e, value: { ...e.value, y: label.y } });
+      else early.add(label.id, -Infinity, null, label.y);
+    };
+
+    const start = (step: Step<ExampleBatch>) => {
+      const saved = step.scope?.restored<Saved>(key);
+      if (saved !== undefined && (saved === null || typeof saved !== 'object' || !saved.evaluation || !saved.pending)) {
+        throw new RxgradError(`restored.${key}`, "progressiveValidation's saved state", saved);
+      }
+      const restore = (e: PendingEntry<Waiting>): PendingEntry<Waiting> => ({ ...e, value: { ...e.value, s: e.value.s.map(nanFromNull) } });
+      ev = new Evaluation(model.task, k, metrics, baselines, saved?.evaluation);
+      store = new PendingStore(bounds, saved && { ...saved.pending, entries: saved.pending.entries.map(restore) });
+      early = new PendingStore(bounds, saved?.labels);
+      ready = saved ? saved.ready.map(restore) : [];
+      asked = saved?.asked ?? 0;
+      lost += saved?.lost ?? 0;
+      step.scope?.register(key, {
+        save: (): Saved => ({ evaluation: ev!.save(), pending: store.save(), labels: early.save(), ready: [...ready], asked, lost }),
+      });
+    };
+
+    const subscription =
+      labels &&
+      listen(labels, out, (value) => {
+        const label = checkLabel(value);
+        if (ev) onLabel(label);
+        else if (beforeFirst.push(label) > bounds.cap) {
+          beforeFirst.shift();
+          lost++;
+        }
+      });
+
+    const answerEntry = (answers: Answers) => (e: PendingEntry<Waiting>) => {
+      const w = e.value;
+      answers.add(-1, w, w.y!, ev!.answer(w.y!, w.s, 0, w.b, w.t));
+    };
+
+    const waiting = (b: ExampleBatch, i: number, scores: Float32Array): Waiting => ({
+      x: Array.from(b.x.subarray(i * b.d, (i + 1) * b.d)),
+      y: Number.isNaN(b.y[i]) ? null : b.y[i],
+      t: b.times[i],
+      id: b.ids[i] ?? null,
+      s: Array.from(scores.subarray(i * k, (i + 1) * k)),
+      b: ev!.ask(b.times[i]),
+    });
+
+    const emit = (step: Step<ExampleBatch>, answers: Answers, b: ExampleBatch | undefined, scores: Float32Array | undefined) => {
+      const m = answers.rows.length;
+      if (m === 0) return;
+      const direct = b !== undefined && answers.direct(b);
+      let batch: ExampleBatch;
+      let proba: Float32Array | undefined;
+      if (direct) {
+        batch = b;
+        proba = model.task === 'regression' ? undefined : scores;
+      } else {
+        const d = model.features;
+        const x = new Float32Array(m * d);
+        const times = new Float64Array(m);
+        const ids: (string | number | undefined)[] = new Array(m);
+        proba = model.task === 'regression' ? undefined : new Float32Array(m * k);
+        for (let j = 0; j < m; j++) {
+          const row = answers.rows[j];
+          const w = answers.entries[j];
+          if (w) {
+            x.set(w.x, j * d);
+            times[j] = w.t;
+            ids[j] = w.id ?? undefined;
+            proba?.set(w.s, j * k);
+          } else {
+            x.set(b!.x.subarray(row * d, (row + 1) * d), j * d);
+            times[j] = b!.times[row];
+            ids[j] = b!.ids[row];
+            proba?.set(scores!.subarray(row * k, (row + 1) * k), j * k);
+          }
+        }
+        batch = { n: m, d, x, y: Float32Array.from(answers.ys), ids, times };
+      }
+      const yHat = Float32Array.from(answers.yHats);
+      const error = new Float32Array(m);
+      for (let j = 0; j < m; j++) error[j] = errorOf(model.task, answers.ys[j], answers.yHats[j]);
+      const predictions: Predictions = { n: m, yHat, error, ...(proba && { proba }) };
+      const report = ev!.report();
+      const online = {
+        ...step.online,
+        metrics: report.metrics,
+        ...(baselines.length > 0 && { baselines: report.baselines }),
+        pending: store.size,
+        expired: store.expired + early.expired + lost,
+      };
+      out.next(advance(step, { batch, predictions, online }));
+    };
+
+    return {
+      next: (step) => {
+        const b = step.batch;
+        if (b === null || typeof b !== 'object' || !(b.x instanceof Float32Array) || !(b.y instanceof Float32Array)) {
+          throw new RxgradError('step.batch', 'an ExampleBatch (from an online source)', b);
+        }
+        if (!ev) start(step);
+        last = step;
+        const scores = new Float32Array(b.n * k);
+        model.scoreRows(model.params, b, scores);
+        const answers = new Answers();
+        const answer = answerEntry(answers);
+        if (!delay) {
+          let newest = -Infinity;
+          for (let i = 0; i < b.n; i++) newest = Math.max(newest, b.times[i]);
+          store.expire(newest);
+          early.expire(newest);
+          for (const l of beforeFirst.splice(0)) onLabel(l);
+        }
+        for (const e of ready.splice(0)) answer(e);
+        if (delay) {
+          for (let i = 0; i < b.n; i++) {
+            if (Number.isNaN(b.y[i])) throw new RxgradError(`batch.y[${i}]`, 'a label for every example with `delay` (labels that come later on a stream need `labels`)', NaN);
+            const t = delay.by === 'examples' ? asked : b.times[i];
+            askQuestion(store, t, delay.amount, asked, answer, () => waiting(b, i, scores));
+            asked++;
+          }
+        } else {
+          for (let i = 0; i < b.n; i++) {
+            let y = b.y[i];
+            if (Number.isNaN(y)) {
+              const id = b.ids[i];
+              if (!labels) throw new RxgradError(`batch.y[${i}]`, 'a label (examples that arrive unlabelled need the `labels` option)', shown(`NaN at step ${step.step}`));
+              const found = id === undefined ? undefined : early.take(id);
+              if (found === undefined) {
+                if (id === undefined) lost++;
+                else store.add(id, b.times[i], null, waiting(b, i, scores));
+                continue;
+              }
+              y = found.value;
+            }
+            answers.add(i, undefined, y, ev!.answer(y, scores, i * k, ev!.ask(b.times[i]), b.times[i]));
+          }
+        }
+        emit(step, answers, b, scores);
+      },
+      complete: () => {
+        if (!ev || !last) return;
+        const answers = new Answers();
+        const answer = answerEntry(answers);
+        for (const e of ready.splice(0)) answer(e);
+        if (delay) for (const e of store.drain()) answer(e);
+        emit(advance(last, { step: last.step + 1, size: 0, startedAt: performance.now() }), answers, undefined, undefined);
+      },
+      release: disposeStep,
+      teardown: () => subscription?.unsubscribe(),
+    };
+  });
+}
