@@ -15,6 +15,7 @@ describe('Decimator', () => {
     for (let i = 0; i < 10; i++) d.push(i);
     // 0..4 → stride 2 keeps 0 2 4; then 6, 8 → five kept → stride 4 keeps 0 4 8; plus latest 9.
     expect(d.snapshot()).toEqual([0, 4, 8, 9]);
+    expect(d.size).toBe(4);
     expect(d.stride).toBe(4);
     expect(d.total).toBe(10);
   });
@@ -32,6 +33,7 @@ describe('Decimator', () => {
 
   it('is empty before any push and rejects a cap below 2', () => {
     expect(new Decimator(2).snapshot()).toEqual([]);
+    expect(new Decimator(2).size).toBe(0);
     expect(() => new Decimator(1)).toThrow('Expected `cap` an integer ≥ 2, got 1');
   });
 });
