@@ -107,6 +107,8 @@ export interface OnlineReport {
   /** Drifts detected so far, and those detected at this step. */
   readonly drifts?: number;
   readonly driftEvents?: readonly DriftEvent[];
+  /** The step at which the last drift was detected (0 while none): where a schedule restarts. */
+  readonly lastDrift?: number;
 }
 
 /**

@@ -22,8 +22,9 @@ export interface DetectDriftOptions {
 export interface DetectDriftState<S = unknown> {
   /** The detector's own state. */
   readonly detector: S;
-  /** Drifts detected so far in the run. */
+  /** Drifts detected so far in the run, and the step of the last one (0 while none). */
   readonly drifts: number;
+  readonly lastDrift: number;
   /** Whether the last value was in a warning zone (a warning is reported when one starts). */
   readonly warning: boolean;
 }
@@ -37,9 +38,10 @@ export interface DetectDriftState<S = unknown> {
  *    `step.examples − n + i + 1` of the run.
  * 2. A `drift` is reported as a `DriftEvent` { step, examples, detector, status, statistic }, with
  *    the detector's statistic at that value; a warning zone is reported once, at its first value.
- * 3. The step goes on with `online.drifts` (drifts so far) and `online.driftEvents` (this step's
- *    events, empty when none), the other `online` fields kept.
- * 4. The state (detector, drift count, warning) lives per subscription. It is registered with the
+ * 3. The step goes on with `online.drifts` (drifts so far), `online.driftEvents` (this step's
+ *    events, empty when none) and `online.lastDrift` (the step of the last drift, 0 while none),
+ *    the other `online` fields kept.
+ * 4. The state (detector, drift count, last drift, warning) lives per subscription. It is registered with the
  *    step's run under `options.key` (default `'drift'`) so checkpoints carry it, and taken from the
  *    run's restored checkpoint when there is one: a resumed run detects exactly what an
  *    uninterrupted one would.
@@ -74,6 +76,7 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
   return operate<Step<B>, Step<B>>((out) => {
     let detectorState = detector.init();
     let drifts = 0;
+    let lastDrift = 0;
     let warning = false;
     let scope: RunScope | undefined;
 
@@ -83,9 +86,10 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
       if (restored) {
         detectorState = structuredClone(restored.detector);
         drifts = restored.drifts;
+        lastDrift = restored.lastDrift;
         warning = restored.warning;
       }
-      run.register(key, { save: (): DetectDriftState<S> => ({ detector: structuredClone(detectorState), drifts, warning }) });
+      run.register(key, { save: (): DetectDriftState<S> => ({ detector: structuredClone(detectorState), drifts, lastDrift, warning }) });
     };
 
     return {
@@ -99,12 +103,15 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
           if (typeof x !== 'number') throw new RxgradError(`values[${i}] of step ${step.step}`, 'a number', x);
           const status = detector.update(detectorState, x);
           if (status === 'drift' || (status === 'warning' && !warning)) {
-            if (status === 'drift') drifts++;
+            if (status === 'drift') {
+              drifts++;
+              lastDrift = step.step;
+            }
             events.push({ step: step.step, examples: step.examples - n + i + 1, detector: detector.name, status, statistic: detector.statistic(detectorState) });
           }
           warning = status === 'warning';
         }
-        out.next(advance(step, { online: extend(step.online ?? {}, { drifts, driftEvents: events }) }));
+        out.next(advance(step, { online: extend(step.online ?? {}, { drifts, driftEvents: events, lastDrift }) }));
       },
       release: disposeStep,
     };

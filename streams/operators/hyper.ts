@@ -17,6 +17,11 @@ export interface HyperOptions {
    * that arrives before the stream's first value fails the run (never dropped, never held).
    */
   readonly initial?: HyperValue;
+  /**
+   * `'drift'`: warm-restart a schedule at every drift that a `detectDrift` before this operator
+   * reported — the step of the drift is the schedule's step 1 again.
+   */
+  readonly restartOn?: 'drift';
 }
 
 /**
@@ -31,6 +36,9 @@ export interface HyperOptions {
  * 3. The stream's error fails the run; its completion keeps the last value. It is subscribed
  *    before the steps and unsubscribed when the run ends (complete, error or unsubscribe).
  * 4. A value that is not a finite number (or a schedule giving one) fails the run, naming `name`.
+ * 5. With `restartOn: 'drift'` a schedule is evaluated at `step − lastDrift + 1`, where
+ *    `lastDrift` is the step of the last drift (`step.online.lastDrift`, set by `detectDrift`);
+ *    before any drift, at `step`. A step without drift detection fails the run.
  *
  * @example
  * steps.pipe(gradients(loss, params), hyper('momentum', cyclic({ base: 0.95, peak: 0.85, stepSizeUp: 100 })), optimize(sgd({ lr: 0.1, momentum: 0.9 })));
@@ -40,6 +48,15 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
   const initial = options.initial === undefined ? undefined : hyperOption(`${name} (initial)`, options.initial, {});
   const stream = isObservable(value) ? value : undefined;
   const fixed = stream ? undefined : hyperOption(name, value, {});
+  if (options.restartOn !== undefined && options.restartOn !== 'drift') throw new RxgradError('restartOn', "'drift' or undefined", options.restartOn);
+  const scheduleStep = (step: Step<B>): number => {
+    if (!options.restartOn) return step.step;
+    const last = step.online?.lastDrift;
+    if (last === undefined) {
+      throw new RxgradError('step.online.lastDrift', `drift detection before the schedule (put detectDrift() before ${name}'s operator)`, shown(`none at step ${step.step}`));
+    }
+    return last > 0 ? step.step - last + 1 : step.step;
+  };
   return operate<Step<B>, Step<B>>((out) => {
     let current = fixed ?? initial;
     const subscription = stream && listen(stream, out, (v) => (current = hyperOption(name, v, {})));
@@ -48,7 +65,8 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
         if (current === undefined) {
           throw new RxgradError(name, 'a value before the step (the stream has not emitted; give `initial`)', shown(`none at step ${step.step}`));
         }
-        const v = resolveHyper(name, current, { step: step.step, epoch: step.epoch }, step.step, {});
+        const t = scheduleStep(step);
+        const v = resolveHyper(name, current, { step: t, epoch: step.epoch }, t, {});
         out.next(advance(step, { hyper: extend(step.hyper, { [name]: v }) }));
       },
       release: disposeStep,

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { RxgradError } from '../../src/RxgradError';
+import { RxgradError, shown } from '../../src/RxgradError';
 import type { Transform } from '../../src/types';
 import { disposeReplaced, disposeTree } from '../../src/tree';
 import { extend } from '../../src/extend';
@@ -12,6 +12,8 @@ export interface OptimizeOptions<S> {
   readonly state?: S;
   /** Called with the state after every update (it stays owned by the operator: copy what you keep). */
   readonly onState?: (state: S, step: number) => void;
+  /** `'drift'`: start the state afresh (`transform.init`) at every step where a `detectDrift` before this operator reported a drift. */
+  readonly resetOn?: 'drift';
 }
 
 /**
@@ -26,6 +28,8 @@ export interface OptimizeOptions<S> {
  * 3. After each update the superseded state tensors are freed; the last state is freed on
  *    complete, error and unsubscribe.
  * 4. A failing update leaves the state as it was and frees the step.
+ * 5. With `resetOn: 'drift'`, a step whose `online.driftEvents` hold a drift is updated from a
+ *    fresh `transform.init` state (the old one is freed); a step without drift detection fails.
  *
  * @example
  * steps.pipe(gradients(loss, params), optimize(adam({ lr: 0.01 })), applyUpdates(params));
@@ -34,11 +38,21 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
   if (!transform || typeof transform.init !== 'function' || typeof transform.update !== 'function') {
     throw new RxgradError('transform', 'a Transform { init, update }', transform);
   }
+  if (options.resetOn !== undefined && options.resetOn !== 'drift') throw new RxgradError('resetOn', "'drift' or undefined", options.resetOn);
+  const drifted = (step: Step<any>): boolean => {
+    const events = step.online?.driftEvents;
+    if (!events) throw new RxgradError('step.online.driftEvents', 'drift detection before optimize (put detectDrift() before it)', shown(`none at step ${step.step}`));
+    return events.some((e) => e.status === 'drift');
+  };
   return operate<Step<any>, Step<any>>((out) => {
     let state: S | undefined = options.state;
     return {
       next: (step) => {
         if (!step.grads || !step.params) throw new RxgradError('step.grads', 'gradients (put gradients() before optimize())', step.grads);
+        if (options.resetOn && drifted(step) && state !== undefined) {
+          disposeTree(state);
+          state = undefined;
+        }
         if (state === undefined) state = transform.init(step.params);
         const r = transform.update(step.grads, state, step.params, { step: step.step, epoch: step.epoch, hyper: step.hyper });
         disposeReplaced(state, r.state);

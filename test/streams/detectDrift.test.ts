@@ -4,9 +4,15 @@ import { adwin } from '../../src/drift/adwin';
 import { ddm } from '../../src/drift/ddm';
 import type { DriftDetector, DriftStatus } from '../../src/drift/DriftDetector';
 import { detectDrift } from '../../streams/operators/detectDrift';
+import { gradients } from '../../streams/operators/gradients';
+import { learningRate } from '../../streams/operators/learningRate';
+import { optimize } from '../../streams/operators/optimize';
+import { mapTree, zerosLike } from '../../src/tree';
+import type { Tensors, Transform } from '../../src/types';
+import * as tf from '@tensorflow/tfjs';
 import { RunScope } from '../../streams/RunScope';
 import { disposeStep, type Step } from '../../streams/Step';
-import { expectNoLeak, marbles, tinyStep } from '../helpers';
+import { expectNoLeak, marbles, tinyProblem, tinyStep } from '../helpers';
 import { PyRandom } from '../src/drift/pyRandom';
 
 /** A step of `errors.length` examples ending at example `examples`, with hand-made predictions. */
@@ -55,9 +61,9 @@ describe('detectDrift: events', () => {
     const steps = await lastValueFrom(of(errorStep(1, [0, 6, 7]), errorStep(2, [12, 0, 5]), errorStep(3, [11, 11, 0])).pipe(detectDrift(threshold()), map(online), toArray()));
     const e = (step: number, examples: number, status: 'warning' | 'drift', statistic: number) => ({ step, examples, detector: 'threshold', status, statistic });
     expect(steps).toEqual([
-      { drifts: 0, driftEvents: [e(1, 2, 'warning', 6)] },
-      { drifts: 1, driftEvents: [e(2, 4, 'drift', 12), e(2, 6, 'warning', 5)] },
-      { drifts: 3, driftEvents: [e(3, 7, 'drift', 11), e(3, 8, 'drift', 11)] },
+      { drifts: 0, driftEvents: [e(1, 2, 'warning', 6)], lastDrift: 0 },
+      { drifts: 1, driftEvents: [e(2, 4, 'drift', 12), e(2, 6, 'warning', 5)], lastDrift: 2 },
+      { drifts: 3, driftEvents: [e(3, 7, 'drift', 11), e(3, 8, 'drift', 11)], lastDrift: 3 },
     ]);
   });
 
@@ -74,7 +80,7 @@ describe('detectDrift: events', () => {
   it('keeps the other online fields and reads other values through `on`', async () => {
     const step = errorStep(1, [0], 1, { online: { metrics: { accuracy: 0.5 }, pending: 2 } });
     const [a] = await lastValueFrom(of(step).pipe(detectDrift(threshold(), { on: () => [3, 10] }), toArray()));
-    expect(a.online).toEqual({ metrics: { accuracy: 0.5 }, pending: 2, drifts: 1, driftEvents: [{ step: 1, examples: 1, detector: 'threshold', status: 'drift', statistic: 10 }] });
+    expect(a.online).toEqual({ metrics: { accuracy: 0.5 }, pending: 2, drifts: 1, driftEvents: [{ step: 1, examples: 1, detector: 'threshold', status: 'drift', statistic: 10 }], lastDrift: 1 });
     expect(step.online).toEqual({ metrics: { accuracy: 0.5 }, pending: 2 }); // the input step is not modified
   });
 });
@@ -84,8 +90,8 @@ describe('detectDrift: checkpoints', () => {
     const scope = new RunScope();
     await lastValueFrom(of(errorStep(1, [1, 12], 2, { scope })).pipe(detectDrift(threshold()), detectDrift(ddm(), { key: 'ddm', on: () => [1, 1] }), toArray()));
     const saved = JSON.parse(JSON.stringify(scope.save()));
-    expect(saved.drift).toEqual({ detector: { last: 12 }, drifts: 1, warning: false });
-    expect(saved.ddm).toEqual({ detector: { n: 2, p: 1, pMin: null, sMin: null, driftDetected: false, warningDetected: false }, drifts: 0, warning: false });
+    expect(saved.drift).toEqual({ detector: { last: 12 }, drifts: 1, lastDrift: 1, warning: false });
+    expect(saved.ddm).toEqual({ detector: { n: 2, p: 1, pMin: null, sMin: null, driftDetected: false, warningDetected: false }, drifts: 0, lastDrift: 0, warning: false });
     // two detectors under one key cannot both be saved
     await expect(lastValueFrom(of(errorStep(1, [1], 1, { scope: new RunScope() })).pipe(detectDrift(threshold()), detectDrift(threshold())))).rejects.toThrow(
       'Expected `key` a checkpoint key not yet used in this run (drift), got "drift"',
@@ -176,5 +182,71 @@ describe('detectDrift: errors and lifetimes', () => {
       expect(source.observed).toBe(false);
       kept.forEach(disposeStep);
     });
+  });
+});
+
+/** m_t = ½·m_{t−1} + g_t, update = −m_t (tensor state, so a reset is visible in the updates). */
+function halfTrace(): Transform<{ m: Tensors }> {
+  return {
+    hyper: [],
+    init: (params) => ({ m: zerosLike(params) }),
+    update: (grads, state) =>
+      tf.tidy(() => {
+        const m = mapTree(grads, (g, n) => state.m[n].mul(0.5).add(g));
+        return { updates: mapTree(m, (t) => t.neg()), state: { m } };
+      }),
+  };
+}
+
+/** A tiny-problem step (tensors) whose one example has error `error`. */
+const tinyErrorStep = (t: number, error: number): Step => ({ ...tinyStep(t), predictions: { n: 1, yHat: new Float32Array(1), error: Float32Array.from([error]) } });
+
+describe('detectDrift: reactions', () => {
+  it("optimize(…, { resetOn: 'drift' }) starts the optimizer state afresh at the step of a drift", async () => {
+    // tiny problem: constant g = [−3, −6]. m_1 = g → u = [3, 6]; m_2 = 1.5g → [4.5, 9];
+    // step 3 drifts (error 12): m_3 = 0.5·0 + g = g → [3, 6]; m_4 = 1.5g → [4.5, 9].
+    // Without the reset: m_3 = 1.75g → [5.25, 10.5].
+    const p = tinyProblem();
+    await expectNoLeak(async () => {
+      const run = async (resetOn?: 'drift') => {
+        const steps = await lastValueFrom(
+          of(0, 0, 12, 0).pipe(
+            map((error, i) => tinyErrorStep(i + 1, error)),
+            detectDrift(threshold()),
+            gradients(p.loss, p.params),
+            optimize(halfTrace(), { resetOn }),
+            toArray(),
+          ),
+        );
+        const updates = steps.map((s) => Array.from(s.updates!.w.dataSync()));
+        steps.forEach(disposeStep);
+        return updates;
+      };
+      expect(await run('drift')).toEqual([[3, 6], [4.5, 9], [3, 6], [4.5, 9]]);
+      expect((await run())[2]).toEqual([5.25, 10.5]);
+    });
+    p.dispose();
+  });
+
+  it("learningRate(schedule, { restartOn: 'drift' }) evaluates the schedule at step − lastDrift + 1", async () => {
+    // schedule t ↦ 1/t; drifts at steps 3 and 5: steps 1…6 use t = 1, 2, 1, 2, 1, 2
+    const steps = [0, 0, 12, 0, 12, 0].map((e, i) => errorStep(i + 1, [e]));
+    const lrs = await lastValueFrom(of(...steps).pipe(detectDrift(threshold()), learningRate((t) => 1 / t, { restartOn: 'drift' }), map((s) => s.hyper.lr), toArray()));
+    expect(lrs).toEqual([1, 0.5, 1, 0.5, 1, 0.5]);
+  });
+
+  it('a reaction without drift detection before it fails the run, naming the missing field; bad options are rejected', async () => {
+    const p = tinyProblem();
+    await expectNoLeak(async () => {
+      await expect(lastValueFrom(of(tinyStep(1)).pipe(gradients(p.loss, p.params), optimize(halfTrace(), { resetOn: 'drift' })))).rejects.toThrow(
+        'Expected `step.online.driftEvents` drift detection before optimize (put detectDrift() before it), got none at step 1',
+      );
+    });
+    await expect(lastValueFrom(of(errorStep(1, [0])).pipe(learningRate((t) => 1 / t, { restartOn: 'drift' })))).rejects.toThrow(
+      "Expected `step.online.lastDrift` drift detection before the schedule (put detectDrift() before lr's operator), got none at step 1",
+    );
+    expect(() => optimize(halfTrace(), { resetOn: 'warning' as never })).toThrow("Expected `resetOn` 'drift' or undefined, got \"warning\"");
+    expect(() => learningRate(0.1, { restartOn: 'always' as never })).toThrow("Expected `restartOn` 'drift' or undefined, got \"always\"");
+    p.dispose();
   });
 });
