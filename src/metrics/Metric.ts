@@ -9,6 +9,8 @@
  *    gives them, `time` the example's time in ms (rolling-by-time windows use it).
  * 3. `get(state)` is the metric's value (NaN before any example).
  * 4. `JSON.parse(JSON.stringify(state))` continues exactly as `state` would.
+ * 5. `revert(state, …)` with the arguments of an earlier `update` takes that example out again
+ *    (River's `revert`): what `rolling` uses to forget the oldest example of its window.
  */
 export interface Metric<S = unknown> {
   /** River's name, camelCase: `accuracy`, `logLoss`, `rocAuc`, `f1`, `mae`, `rmse`, `r2`. */
@@ -20,4 +22,5 @@ export interface Metric<S = unknown> {
   init(): S;
   update(state: S, y: number, yHat: number, proba: ArrayLike<number> | undefined, time: number): void;
   get(state: S): number;
+  revert?(state: S, y: number, yHat: number, proba: ArrayLike<number> | undefined, time: number): void;
 }
