@@ -33,10 +33,10 @@ describe('JSON round trip mid-stream continues identically', () => {
       let b: unknown;
       stream.forEach((e, t) => {
         if (t === 173) b = json(a);
-        const args = regress ? ([e.value, e.guess, undefined, e.time] as const) : ([e.y, e.yHat, e.proba, e.time] as const);
-        m.update(a, ...args);
+        const [y, yHat, proba] = regress ? [e.value, e.guess, undefined] : [e.y, e.yHat, e.proba];
+        m.update(a, y, yHat, proba, e.time);
         if (t >= 173) {
-          m.update(b, ...args);
+          m.update(b, y, yHat, proba, e.time);
           expect(m.get(b)).toBe(m.get(a));
         }
       });
