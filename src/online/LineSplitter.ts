@@ -2,8 +2,11 @@ import { positiveInt } from '../validate';
 
 /** Receives what a `LineSplitter` found. */
 export interface LineHandler {
-  /** A complete line (UTF-8, without its `\n` or `\r\n`) and the byte offset just after it. */
-  line(text: string, end: number): void;
+  /**
+   * A complete line (UTF-8, without its `\n` or `\r\n`) and the byte offset just after it;
+   * returning `false` stops `push` after this line.
+   */
+  line(text: string, end: number): boolean | void;
   /** A line longer than the limit was skipped: its length in bytes and the offset just after it. */
   oversize(bytes: number, end: number): void;
 }
@@ -20,7 +23,9 @@ const NL = 0x0a;
  *    come and `handler.oversize` reports its length once its newline arrives.
  * 3. `end(handler)` hands over a last line without a newline (a stream that ended); a growing
  *    file's unfinished line instead stays pending until its newline comes.
- * 4. `offset` is the byte offset just after the last complete line handed over.
+ * 4. A `line` handler returning `false` stops `push` after that line: `push` returns the rest of
+ *    the chunk, to be pushed again later (a consumer that must wait).
+ * 5. `offset` is the byte offset just after the last complete line handed over.
  *
  * @example
  * const s = new LineSplitter(1024);
@@ -43,8 +48,8 @@ export class LineSplitter {
     return this.consumed;
   }
 
-  /** Feed bytes (see the class). */
-  push(chunk: Uint8Array, handler: LineHandler): void {
+  /** Feed bytes; returns the bytes not looked at when a handler asked to stop (see the class). */
+  push(chunk: Uint8Array, handler: LineHandler): Uint8Array | undefined {
     let from = 0;
     while (from < chunk.length) {
       const nl = chunk.indexOf(NL, from);
@@ -56,10 +61,11 @@ export class LineSplitter {
       }
       if (!this.skipping && part.length > 0) this.pending.push(Buffer.from(part));
       this.pendingBytes += part.length;
-      if (nl < 0) return;
-      this.finish(handler, 1);
+      if (nl < 0) return undefined;
       from = nl + 1;
+      if (this.finish(handler, 1) === false && from < chunk.length) return chunk.subarray(from);
     }
+    return undefined;
   }
 
   /** The stream ended: hand over a last unterminated line (see the class). */
@@ -67,17 +73,15 @@ export class LineSplitter {
     if (this.pendingBytes > 0) this.finish(handler, 0);
   }
 
-  private finish(handler: LineHandler, newline: number): void {
+  private finish(handler: LineHandler, newline: number): boolean | void {
     const bytes = this.pendingBytes;
+    const skipped = this.skipping;
+    const text = skipped ? '' : (this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending)).toString('utf8').replace(/\r$/, '');
     this.consumed += bytes + newline;
-    if (this.skipping) handler.oversize(bytes, this.consumed);
-    else {
-      let text = (this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending)).toString('utf8');
-      if (text.endsWith('\r')) text = text.slice(0, -1);
-      if (text.trim().length > 0) handler.line(text, this.consumed);
-    }
     this.pending = [];
     this.pendingBytes = 0;
     this.skipping = false;
+    if (skipped) return handler.oversize(bytes, this.consumed);
+    if (text.trim().length > 0) return handler.line(text, this.consumed);
   }
 }

@@ -45,8 +45,8 @@ export interface PushSink {
   complete(): void;
   /** The producer failed: the stream errors. */
   error(err: unknown): void;
-  /** Whether the queue is full (a producer with `block` waits for `resume`). */
-  readonly full: boolean;
+  /** Whether the queue is full and its policy is `block`: the producer should wait for `resume`. */
+  readonly blocked: boolean;
   /** Free places in the queue. */
   readonly room: number;
 }
@@ -194,8 +194,8 @@ export function pushSource(
         schedule();
       },
       error: (err) => subscriber.error(err),
-      get full() {
-        return queue.full;
+      get blocked() {
+        return policy === 'block' && queue.full;
       },
       get room() {
         return capacity - queue.length;

@@ -8,7 +8,7 @@ import { exampleTable } from '../../../src/online/ExampleTable';
 function collect(max: number, chunks: string[], end = false) {
   const s = new LineSplitter(max, 100);
   const out: (string | number)[][] = [];
-  const h = { line: (t: string, e: number) => out.push(['line', t, e]), oversize: (b: number, e: number) => out.push(['oversize', b, e]) };
+  const h = { line: (t: string, e: number) => void out.push(['line', t, e]), oversize: (b: number, e: number) => void out.push(['oversize', b, e]) };
   for (const c of chunks) s.push(Buffer.from(c), h);
   if (end) s.end(h);
   return { out, offset: s.offset };
@@ -26,6 +26,20 @@ describe('LineSplitter', () => {
   it('skips an oversize line without buffering it and reports its length once it ends', () => {
     const { out } = collect(4, ['12', '345', '67\nok\n', '123456789', '\n']);
     expect(out).toEqual([['oversize', 7, 108], ['line', 'ok', 111], ['oversize', 9, 121]]);
+  });
+
+
+  it('stops after a line whose handler returns false and returns the rest of the chunk', () => {
+    const s = new LineSplitter(64);
+    const seen: string[] = [];
+    const h = { line: (t: string) => (seen.push(t), t !== 'b'), oversize: () => undefined };
+    const rest = s.push(Buffer.from('a\nb\nc\nd'), h);
+    expect(seen).toEqual(['a', 'b']);
+    expect(Buffer.from(rest!).toString()).toBe('c\nd');
+    expect(s.offset).toBe(4);
+    expect(s.push(rest!, h)).toBeUndefined();
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(s.offset).toBe(6);
   });
 });
 
