@@ -7,6 +7,7 @@
  */
 import { Command } from 'commander';
 import { useBackend, type BackendName } from '../src/useBackend';
+import { silenceTfjsBanner } from './silenceTfjsBanner';
 import { collect, experiments } from './experiments';
 import type { Experiment } from './Experiment';
 
@@ -34,6 +35,7 @@ const program = new Command()
 
 const { backend, only } = program.opts<{ backend: BackendName; only?: string }>();
 console.log(`backend: ${await useBackend(backend)}`);
+silenceTfjsBanner();
 console.log('2-D traces, 20 steps from x = (-5, -2) (SGD: 50 steps, gradient noise N(0, 1)):');
 let group = 'trace';
 for (const e of experiments.filter((x) => !only || x.name.includes(only))) {

@@ -41,6 +41,9 @@ function quadratic(a: readonly [number, number]) {
   return (x: tf.Tensor1D) => tf.tidy(() => tf.sum(tf.mul(tf.square(x), tf.tensor1d([...a])))) as tf.Scalar;
 }
 
+/** `name` as part of a run id: lower case, each run of other characters one dash, none at either end ("GD lr 1 (batch 1500)" → "gd-lr-1-batch-1500"). */
+const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '');
+
 const label = (o: QuadraticObjective) => `${o.a[0] === 1 ? '' : o.a[0]}x1²+${o.a[1]}x2²`;
 
 interface TraceSpec {
@@ -61,7 +64,7 @@ interface TraceSpec {
  */
 function trace(spec: TraceSpec): Experiment {
   const steps = spec.steps ?? 20;
-  const id = `trace-${spec.objective.a[0]}-${spec.name.toLowerCase().replace(/[^a-z0-9.]+/g, '-')}`;
+  const id = `trace-${spec.objective.a[0]}-${slug(spec.name)}`;
   return {
     id,
     name: `${spec.name} on ${label(spec.objective)}`,
@@ -119,7 +122,7 @@ const airfoilRows = () => (airfoilData ??= airfoil());
 function airfoilRun(spec: AirfoilSpec): Experiment {
   const epochs = spec.epochs ?? 2;
   return {
-    id: `airfoil-${spec.name.toLowerCase().replace(/[^a-z0-9.]+/g, '-')}`,
+    id: `airfoil-${slug(spec.name)}`,
     name: spec.name,
     group: 'airfoil',
     config: {

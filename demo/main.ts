@@ -9,7 +9,9 @@
  * --only <text> (repeatable: experiments whose id or name contains it), --pace <ms> (minimum
  * time between two steps of a run; default 150 for traces, 10 for airfoil; 0 = full speed),
  * --out <dir> (write <dir>/<run>.jsonl live and <dir>/runs.csv on exit), --backend <name>,
- * --token <text> (default random).
+ * --token <text> (default: this user's token, kept in <config dir>/token and reused by every
+ * launch, see `userToken`), --new-token (replace that token first). An --only that matches no
+ * experiment fails before anything listens.
  */
 import { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,11 +20,13 @@ import { identity } from 'rxjs';
 import type { BackendName } from '../src/useBackend';
 import { jsonl } from '../streams/sinks/jsonl';
 import { metricsServer } from '../streams/sinks/MetricsServer';
+import { userToken } from '../streams/sinks/userToken';
 import { buildWeb } from './buildWeb';
 import type { Experiment } from './Experiment';
 import { paced } from './paced';
+import { silenceTfjsBanner } from './silenceTfjsBanner';
 
-// tfjs and the experiments take most of the start-up: load them while the page is built and served.
+// tfjs and the experiments take most of the start-up: load them while the page is built.
 const loading = Promise.all([import('./experiments'), import('../src/useBackend')]);
 
 /** Config entries that describe the data or the length of a run, not a hyperparameter a restart may edit. */
@@ -37,16 +41,23 @@ const program = new Command()
   .option('--pace <ms>', 'minimum ms between two steps of a run (default: 150 for 2-D traces, 10 for airfoil; 0: full speed)')
   .option('--out <dir>', 'write <dir>/<run>.jsonl as runs go and <dir>/runs.csv on exit')
   .option('--backend <name>', 'tfjs backend: cpu, wasm, tensorflow or auto', 'cpu')
-  .option('--token <text>', 'access token the page must present (default: random, printed in the address)')
+  .option('--token <text>', "access token the page must present (default: this user's, kept in the token file and printed in the address)")
+  .option('--new-token', 'replace the token in the token file first (pages open with the old one are refused)')
   .parse();
 
-const opts = program.opts<{ port: string; host: string; only: string[]; pace?: string; out?: string; backend: BackendName; token?: string }>();
+const opts = program.opts<{ port: string; host: string; only: string[]; pace?: string; out?: string; backend: BackendName; token?: string; newToken?: boolean }>();
 const port = Number(opts.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) program.error(`--port: expected an integer in [0, 65535], got ${opts.port}`);
 const pace = opts.pace === undefined ? undefined : Number(opts.pace);
 if (pace !== undefined && !(pace >= 0)) program.error(`--pace: expected a number of ms ≥ 0, got ${opts.pace}`);
 
-const server = await metricsServer({ port, host: opts.host, staticDir: await buildWeb(), token: opts.token });
+if (opts.token !== undefined && opts.newToken) program.error('--token and --new-token exclude each other');
+
+const [staticDir, [{ experiments }, { useBackend }]] = await Promise.all([buildWeb(), loading]);
+const chosen = experiments.filter((e) => opts.only.length === 0 || opts.only.some((t) => e.id.includes(t) || e.name.includes(t)));
+if (chosen.length === 0) program.error(`--only ${opts.only.join(' ')}: no experiment matches (ids: ${experiments.map((e) => e.id).join(', ')})`);
+
+const server = await metricsServer({ port, host: opts.host, staticDir, token: opts.token ?? userToken({ rotate: opts.newToken ?? false }) });
 console.log(`rxgrad dashboard: ${server.url}`);
 
 let stopping = false;
@@ -66,13 +77,8 @@ async function stop(): Promise<void> {
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 
-const [{ experiments }, { useBackend }] = await loading;
 await useBackend(opts.backend);
-const chosen = experiments.filter((e) => opts.only.length === 0 || opts.only.some((t) => e.id.includes(t) || e.name.includes(t)));
-if (chosen.length === 0) {
-  await server.close();
-  program.error(`--only ${opts.only.join(' ')}: no experiment matches (ids: ${experiments.map((e) => e.id).join(', ')})`);
-}
+silenceTfjsBanner();
 if (opts.out) mkdirSync(opts.out, { recursive: true });
 
 function editable(e: Experiment): Record<string, number> {

@@ -6,11 +6,13 @@
  * and at the end (the book's runs end at 0.243–0.245; the least-squares optimum is 0.2417).
  */
 import { useBackend } from '../src/useBackend';
+import { silenceTfjsBanner } from './silenceTfjsBanner';
 import { airfoil } from '../streams/sources/airfoil';
 import type { StepResult } from '../streams/Step';
 import { BATCH, EPOCHS, scheduleRuns, trainAirfoil } from './scheduleRuns';
 
 console.log(`backend: ${await useBackend('cpu')}`);
+silenceTfjsBanner();
 const data = airfoil();
 const table: StepResult[][] = [];
 for (const run of scheduleRuns) table.push(await trainAirfoil(run, data));
