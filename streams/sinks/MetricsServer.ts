@@ -60,6 +60,12 @@ export interface MetricsServerOptions {
    * finished runs' histories are evicted (`RunInfo.evicted`; `jsonl` keeps every point).
    */
   readonly historyBudget?: number;
+  /**
+   * Finished runs listed at most (default 1,000): beyond it the oldest finished are forgotten
+   * (a last `run` message with `removed: true`), so restarting run after run cannot grow the
+   * server or its `hello` without bound.
+   */
+  readonly maxFinishedRuns?: number;
   /** Control messages accepted per client and second (default 10; `Infinity`: no limit); excess ones are rejected with a reason. */
   readonly controlsPerSecond?: number;
   /** Control messages a client may send at once before `controlsPerSecond` applies (default 20). */
@@ -154,6 +160,7 @@ function refuse(socket: Duplex, status: number, reason: string): void {
  *    is under way or still running (restart or stop that one), and beyond `maxRuns`.
  * 7. Finished runs keep their history within `historyBudget` points in all; beyond it the
  *    oldest finished runs' histories are evicted and a `run` message says so (`evicted`).
+ *    Beyond `maxFinishedRuns` finished runs, the oldest are forgotten (`removed`).
  * 6. GET serves the files of `staticDir` (`serveStatic`: no path traversal): by default the
  *    dashboard page shipped with rxgrad (`DASHBOARD_DIR`); a 404 says when it is not built.
  *
@@ -180,6 +187,9 @@ export class MetricsServer {
   /** Ended runs still holding a history, oldest finished first, and the points they keep. */
   private readonly finished = new Set<RunChannel>();
   private finishedPoints = 0;
+  /** Every ended run still listed, oldest finished first. */
+  private readonly ended = new Set<RunChannel>();
+  private readonly maxFinishedRuns: number;
   private readonly host: string;
   private readonly maxClients: number;
   private readonly maxRuns: number;
@@ -210,6 +220,7 @@ export class MetricsServer {
     this.maxClients = positiveInt('maxClients', options.maxClients ?? 32);
     this.maxRuns = positiveInt('maxRuns', options.maxRuns ?? 64);
     this.historyBudget = positiveInt('historyBudget', options.historyBudget ?? 200_000, 0);
+    this.maxFinishedRuns = positiveInt('maxFinishedRuns', options.maxFinishedRuns ?? 1_000, 0);
     this.controlsPerSecond = options.controlsPerSecond === Infinity ? Infinity : inRange('controlsPerSecond', options.controlsPerSecond ?? 10, { min: 0, minOpen: true });
     this.controlBurst = positiveInt('controlBurst', options.controlBurst ?? 20);
     const rate = options.maxPointsPerSecond === Infinity ? Infinity : inRange('maxPointsPerSecond', options.maxPointsPerSecond ?? 500, { min: 0, minOpen: true });
@@ -400,7 +411,10 @@ export class MetricsServer {
     return n;
   }
 
-  /** An ended run's history joins the budget of finished runs; the oldest finished go first beyond it. */
+  /**
+   * An ended run's history joins the budget of finished runs; the oldest finished histories go
+   * first beyond it, and the oldest finished runs altogether beyond `maxFinishedRuns`.
+   */
   private retire(run: RunChannel): void {
     this.launched.delete(run.id);
     this.finished.add(run);
@@ -410,6 +424,16 @@ export class MetricsServer {
       this.finished.delete(oldest);
       this.finishedPoints -= oldest.kept;
       oldest.evict();
+    }
+    this.ended.add(run);
+    for (const oldest of this.ended) {
+      if (this.ended.size <= this.maxFinishedRuns) break;
+      this.ended.delete(oldest);
+      if (this.finished.delete(oldest)) this.finishedPoints -= oldest.kept;
+      this.runs.delete(oldest.id);
+      this.pending.delete(oldest.id);
+      for (const client of this.clients) client.queues.delete(oldest.id);
+      this.broadcastInfo({ ...oldest.info, removed: true });
     }
   }
 
@@ -430,6 +454,7 @@ export class MetricsServer {
         maxMessageBytes: this.maxMessageBytes,
         historyCap: this.historyCap,
         historyBudget: this.historyBudget,
+        maxFinishedRuns: this.maxFinishedRuns,
         maxRuns: this.maxRuns,
         controlsPerSecond: this.controlsPerSecond === Infinity ? null : this.controlsPerSecond,
         controlBurst: this.controlBurst,

@@ -82,6 +82,8 @@ export interface RunInfo extends RunSpec {
    * (finished runs, oldest finished first): a joining client gets no points for it.
    */
   readonly evicted?: true;
+  /** Set on the last `run` message of a run the server forgot (beyond `maxFinishedRuns`): drop it. */
+  readonly removed?: true;
 }
 
 /** First message on a connection: every run, and the limits the server enforces. */
@@ -95,6 +97,8 @@ export interface HelloMessage {
     readonly historyCap: number;
     /** Points kept across finished runs; beyond it the oldest finished runs' histories are evicted. */
     readonly historyBudget: number;
+    /** Finished runs listed at most; the oldest are forgotten beyond it (`RunInfo.removed`). */
+    readonly maxFinishedRuns: number;
     /** Running or paused runs at most; a `restart` beyond it is rejected. */
     readonly maxRuns: number;
     /** Control messages per second and client (`null`: unlimited), in bursts of at most `controlBurst`. */

@@ -180,7 +180,7 @@ describe('MetricsServer: messages', () => {
           points: 1,
         },
       ],
-      limits: { maxMessageBytes: 4096, historyCap: 10_000, historyBudget: 200_000, maxRuns: 64, controlsPerSecond: 10, controlBurst: 20 },
+      limits: { maxMessageBytes: 4096, historyCap: 10_000, historyBudget: 200_000, maxFinishedRuns: 1_000, maxRuns: 64, controlsPerSecond: 10, controlBurst: 20 },
     });
     expect(c.messages[1]).toEqual({ type: 'history', run: 'gd', total: 1, stride: 1, points: [fakeResult(1)] });
     run.publish(fakeResult(2, { lr: NaN }));
@@ -515,6 +515,28 @@ describe('MetricsServer: limits', () => {
     expect(JSON.stringify(hello).length).toBeLessThan(2000);
     await welcome.next(is('history', 'r~2'));
     for (const m of welcome.messages.filter((m): m is HistoryMessage => m.type === 'history')) expect(m.points.length).toBeLessThanOrEqual(101);
+  });
+
+  it('bounds a chain of restarts (each of the newest run): one running, at most maxFinishedRuns finished listed, the oldest forgotten', async () => {
+    const server = await start({ controlsPerSecond: Infinity, maxFinishedRuns: 3 });
+    server.launch({ id: 'r', name: 'R', editable: { lr: 0.1 } }, fakeRun(1_000_000));
+    const c = client(server);
+    await c.next(is('hello'));
+    let newest = 'r';
+    for (let i = 0; i < 200; i++) {
+      c.send({ type: 'restart', run: newest, hyper: { lr: 0.1 }, id: i });
+      const ack = (await c.next((m) => m.type === 'ack' && m.id === i)) as AckMessage;
+      newest = ack.detail.replace('restarted as ', '');
+    }
+    expect(newest).toBe('r~201');
+    expect(server.infos.map((i) => [i.id, i.status])).toEqual([['r~198', 'stopped'], ['r~199', 'stopped'], ['r~200', 'stopped'], ['r~201', 'running']]);
+    // The page was told to drop each forgotten run.
+    await c.next((m) => m.type === 'run' && m.run.id === 'r~197' && m.run.removed === true);
+    expect(c.messages.filter((m) => m.type === 'run' && m.run.removed).map((m) => (m as RunMessage).run.id)).toEqual(['r', ...Array.from({ length: 196 }, (_, k) => `r~${k + 2}`)]);
+    const late = client(server);
+    expect(JSON.stringify(await late.next(is('hello'))).length).toBeLessThan(3000);
+    c.send({ type: 'pause', run: 'r~2', id: 'gone' });
+    expect(((await c.next((m) => m.type === 'reject' && m.id === 'gone')) as RejectMessage).reason).toBe('Expected `run` a run on this server (r~198, r~199, r~200, r~201), got "r~2"');
   });
 
   it('refuses a restart while the previous restart of the same run is running, accepts it again once that one ended', async () => {
