@@ -109,6 +109,8 @@ export interface OnlineReport {
   readonly driftEvents?: readonly DriftEvent[];
   /** The step at which the last drift was detected (0 while none): where a schedule restarts. */
   readonly lastDrift?: number;
+  /** This step's examples at which the detector was in a warning zone (a background model learns from them). */
+  readonly driftWarnings?: number;
 }
 
 /**

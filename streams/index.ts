@@ -31,3 +31,4 @@ export * from './listen';
 export * from './operators/override';
 export * from './operators/reduceOnPlateau';
 export * from './operators/detectDrift';
+export * from './operators/backgroundModel';

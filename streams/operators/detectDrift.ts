@@ -39,15 +39,17 @@ export interface DetectDriftState<S = unknown> {
  * 2. A `drift` is reported as a `DriftEvent` { step, examples, detector, status, statistic }, with
  *    the detector's statistic at that value; a warning zone is reported once, at its first value.
  * 3. The step goes on with `online.drifts` (drifts so far), `online.driftEvents` (this step's
- *    events, empty when none) and `online.lastDrift` (the step of the last drift, 0 while none),
- *    the other `online` fields kept.
+ *    events, empty when none), `online.lastDrift` (the step of the last drift, 0 while none) and
+ *    `online.driftWarnings` (this step's examples in a warning zone), the other `online` fields
+ *    kept.
  * 4. The state (detector, drift count, last drift, warning) lives per subscription. It is registered with the
  *    step's run under `options.key` (default `'drift'`) so checkpoints carry it, and taken from the
  *    run's restored checkpoint when there is one: a resumed run detects exactly what an
  *    uninterrupted one would.
  * 5. Reacting is up to the operators after it: `optimize(t, { resetOn: 'drift' })` starts the
  *    optimizer's state afresh, `learningRate(schedule, { restartOn: 'drift' })` restarts the
- *    schedule, at each step with a drift.
+ *    schedule, `backgroundModel(…)` switches to a model trained since the warning, at each step
+ *    with a drift.
  * 6. A step without predictions (no `progressiveValidation` before), a value that is not a
  *    number, or a detector's own RxgradError fails the run; the step is freed.
  *
@@ -98,6 +100,7 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
         const values = valuesOf(step);
         const n = values.length;
         const events: DriftEvent[] = [];
+        let warnings = 0;
         for (let i = 0; i < n; i++) {
           const x = values[i];
           if (typeof x !== 'number') throw new RxgradError(`values[${i}] of step ${step.step}`, 'a number', x);
@@ -110,8 +113,9 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
             events.push({ step: step.step, examples: step.examples - n + i + 1, detector: detector.name, status, statistic: detector.statistic(detectorState) });
           }
           warning = status === 'warning';
+          if (warning) warnings++;
         }
-        out.next(advance(step, { online: extend(step.online ?? {}, { drifts, driftEvents: events, lastDrift }) }));
+        out.next(advance(step, { online: extend(step.online ?? {}, { drifts, driftEvents: events, lastDrift, driftWarnings: warnings }) }));
       },
       release: disposeStep,
     };

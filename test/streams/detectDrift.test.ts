@@ -61,9 +61,9 @@ describe('detectDrift: events', () => {
     const steps = await lastValueFrom(of(errorStep(1, [0, 6, 7]), errorStep(2, [12, 0, 5]), errorStep(3, [11, 11, 0])).pipe(detectDrift(threshold()), map(online), toArray()));
     const e = (step: number, examples: number, status: 'warning' | 'drift', statistic: number) => ({ step, examples, detector: 'threshold', status, statistic });
     expect(steps).toEqual([
-      { drifts: 0, driftEvents: [e(1, 2, 'warning', 6)], lastDrift: 0 },
-      { drifts: 1, driftEvents: [e(2, 4, 'drift', 12), e(2, 6, 'warning', 5)], lastDrift: 2 },
-      { drifts: 3, driftEvents: [e(3, 7, 'drift', 11), e(3, 8, 'drift', 11)], lastDrift: 3 },
+      { drifts: 0, driftEvents: [e(1, 2, 'warning', 6)], lastDrift: 0, driftWarnings: 2 },
+      { drifts: 1, driftEvents: [e(2, 4, 'drift', 12), e(2, 6, 'warning', 5)], lastDrift: 2, driftWarnings: 1 },
+      { drifts: 3, driftEvents: [e(3, 7, 'drift', 11), e(3, 8, 'drift', 11)], lastDrift: 3, driftWarnings: 0 },
     ]);
   });
 
@@ -80,7 +80,7 @@ describe('detectDrift: events', () => {
   it('keeps the other online fields and reads other values through `on`', async () => {
     const step = errorStep(1, [0], 1, { online: { metrics: { accuracy: 0.5 }, pending: 2 } });
     const [a] = await lastValueFrom(of(step).pipe(detectDrift(threshold(), { on: () => [3, 10] }), toArray()));
-    expect(a.online).toEqual({ metrics: { accuracy: 0.5 }, pending: 2, drifts: 1, driftEvents: [{ step: 1, examples: 1, detector: 'threshold', status: 'drift', statistic: 10 }], lastDrift: 1 });
+    expect(a.online).toEqual({ metrics: { accuracy: 0.5 }, pending: 2, drifts: 1, driftEvents: [{ step: 1, examples: 1, detector: 'threshold', status: 'drift', statistic: 10 }], lastDrift: 1, driftWarnings: 0 });
     expect(step.online).toEqual({ metrics: { accuracy: 0.5 }, pending: 2 }); // the input step is not modified
   });
 });
