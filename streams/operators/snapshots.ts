@@ -1,0 +1,83 @@
+import { ReplaySubject, type Observable, type OperatorFunction } from 'rxjs';
+import { RxgradError } from '../../src/RxgradError';
+import type { Params } from '../../src/types';
+import { positiveInt } from '../../src/validate';
+import { operate } from '../operate';
+import type { StepResult } from '../Step';
+
+/** A versioned copy of the parameters (Flink ML's model data): what `predictor` serves from. */
+export interface Snapshot {
+  /** ⌈step / everySteps⌉: 1, 2, 3 … (the same after a resume). */
+  readonly version: number;
+  /** The step whose update the parameters include. */
+  readonly step: number;
+  /** Examples seen by then. */
+  readonly examples: number;
+  /** The parameters' values by name (copies, float32, row-major). */
+  readonly params: Readonly<Record<string, Float32Array>>;
+}
+
+/** Options of `snapshots`. */
+export interface SnapshotsOptions {
+  /** Take a snapshot after every step whose number is a multiple of this. */
+  readonly everySteps: number;
+  /** The parameters being trained. */
+  readonly params: Params;
+}
+
+/** What `snapshots` returns: the operator to put in the pipeline, and the stream of snapshots it feeds. */
+export interface Snapshots {
+  /** Put after `applyUpdates`: passes results on unchanged and takes the snapshots. */
+  readonly operator: OperatorFunction<StepResult, StepResult>;
+  /** The snapshots, newest last; a new subscriber gets the newest one at once. */
+  readonly snapshots$: Observable<Snapshot>;
+}
+
+/**
+ * A stream of versioned model snapshots beside training (Flink ML's model-data stream), for
+ * serving predictions from the newest while training continues (`predictor`).
+ *
+ * 1. After every step t with t mod everySteps = 0, `snapshots$` emits `{ version: t / everySteps,
+ *    step, examples, params }`, the parameters copied as they are after the step's update.
+ * 2. When the run completes, a last snapshot is taken if the last step was not (version
+ *    ⌈t / everySteps⌉), then `snapshots$` completes. An error or an unsubscribe of the run
+ *    leaves `snapshots$` open (a retried or resumed run continues it).
+ * 3. `snapshots$` replays the newest snapshot to each new subscriber.
+ * 4. Versions depend only on the step, so a resumed run continues the numbering.
+ *
+ * @example
+ * const { operator, snapshots$ } = snapshots({ everySteps: 100, params: model.params });
+ * const serving = predictor(logisticRegression(6), snapshots$);
+ * replay(table, { batchSize: 1 }).pipe(gradients(model.loss, model.params), optimize(sgd({ lr: 0.1 })), applyUpdates(model.params), operator).subscribe();
+ */
+export function snapshots(options: SnapshotsOptions): Snapshots {
+  if (options === null || typeof options !== 'object') throw new RxgradError('options', 'an object { everySteps, params }', options);
+  const everySteps = positiveInt('everySteps', options.everySteps);
+  const { params } = options;
+  if (params === null || typeof params !== 'object' || Object.keys(params).length === 0) throw new RxgradError('params', 'a non-empty record of tf.Variable', params);
+  const subject = new ReplaySubject<Snapshot>(1);
+  const take = (r: StepResult) => {
+    const values: Record<string, Float32Array> = {};
+    for (const name of Object.keys(params)) values[name] = Float32Array.from(params[name].dataSync() as Float32Array);
+    subject.next({ version: Math.ceil(r.step / everySteps), step: r.step, examples: r.examples, params: values });
+  };
+  const operator = operate<StepResult, StepResult>((out) => {
+    let last: StepResult | undefined;
+    let taken: StepResult | undefined;
+    return {
+      next: (r) => {
+        last = r;
+        if (r.step % everySteps === 0) {
+          take(r);
+          taken = r;
+        }
+        out.next(r);
+      },
+      complete: () => {
+        if (last && taken !== last) take(last);
+        subject.complete();
+      },
+    };
+  });
+  return { operator, snapshots$: subject.asObservable() };
+}
