@@ -7,6 +7,22 @@ export type ConnectionState =
   | { readonly kind: 'retrying'; readonly inMs: number }
   | { readonly kind: 'unauthorized'; readonly reason: string };
 
+/**
+ * What the page says when the server refuses its socket (`status` and the server's `reason`).
+ *
+ * 1. 401 (the token is wrong or missing — the usual cause: the server was started with another
+ *    token, e.g. after `--new-token`): what to do, the address the server printed or
+ *    `npx rxgrad token`, which prints it again.
+ * 2. Anything else (403: another origin or host): the server's reason as it is.
+ *
+ * @example
+ * refusalMessage(401, 'invalid token: …'); // "This dashboard's token changed: open the address …"
+ */
+export function refusalMessage(status: number, reason: string): string {
+  if (status !== 401) return reason;
+  return `This dashboard's token changed (or this address has none): open the address the server printed (http://…/?token=…), or run \`npx rxgrad token\` to print it. Server: ${reason}`;
+}
+
 /** Distributive Omit, so each control message keeps its own fields. */
 export type ControlRequest = ControlMessage extends infer M ? (M extends ControlMessage ? Omit<M, 'id'> : never) : never;
 
@@ -16,7 +32,7 @@ export type ControlRequest = ControlMessage extends infer M ? (M extends Control
  * 1. Connects to `/ws?token=…` on the page's own host, with the token from the page URL.
  * 2. On close, retries after 0.5 s, doubling up to 8 s. A socket refused before it opened
  *    asks the server why (a plain `GET /ws?token=…`): a 401 or 403 (bad token, foreign origin)
- *    stops retrying and shows the server's reason. Every reconnect receives `hello` and the full
+ *    stops retrying and says what to do (`refusalMessage`). Every reconnect receives `hello` and the full
  *    history again.
  * 3. `send` numbers each control message and resolves with the server's `ack` detail, or
  *    rejects with its reason (or "not connected").
@@ -88,7 +104,7 @@ export class Connection {
   private async refusal(token: string): Promise<string | undefined> {
     try {
       const res = await fetch(`/ws?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
-      return res.status === 401 || res.status === 403 ? await res.text() : undefined;
+      return res.status === 401 || res.status === 403 ? refusalMessage(res.status, await res.text()) : undefined;
     } catch {
       return undefined;
     }
