@@ -75,18 +75,20 @@ export function parseControlMessage(data: string | Uint8Array, isBinary: boolean
   const text = typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) return { ok: false, reason: `Expected a message of ≤ ${maxBytes} bytes, got ${bytes} bytes` };
-  let raw: unknown;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     return { ok: false, reason: `Expected JSON, got ${JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text)}` };
   }
   let id: number | string | undefined;
   try {
-    if (!isRecord(raw)) throw new RxgradError('message', 'a JSON object', raw);
+    if (!isRecord(parsed)) throw new RxgradError('message', 'a JSON object', parsed);
+    // Own fields only: nothing is ever read from Object.prototype.
+    const raw: Record<string, unknown> = Object.assign(Object.create(null), parsed);
     id = readId(raw.id);
     const type = raw.type;
-    if (typeof type === 'string' && custom.has(type)) return { ok: true, custom: Object.assign(Object.create(null), raw, id !== undefined && { id }) as CustomMessage };
+    if (typeof type === 'string' && custom.has(type)) return { ok: true, custom: raw as CustomMessage };
     if (!TYPES.includes(type as ControlMessage['type'])) throw new RxgradError('type', `one of ${[...TYPES, ...custom].join(', ')}`, type);
     const allowed = FIELDS[type as ControlMessage['type']];
     const extra = Object.keys(raw).find((k) => !allowed.includes(k));
