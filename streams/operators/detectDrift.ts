@@ -34,8 +34,10 @@ export interface DetectDriftState<S = unknown> {
  * detector, and put what it finds on each step.
  *
  * 1. Every value of the step (`step.predictions.error`, or `options.on(step)`) is fed to
- *    `detector.update` in order; value i of a step of n values is example
- *    `step.examples − n + i + 1` of the run.
+ *    `detector.update` in order. When there is one value per example of the step (n = size),
+ *    value i belongs to example `step.examples − n + i + 1` of the run; otherwise (labels that
+ *    arrive late answer earlier examples) its events count the examples seen at the step,
+ *    `step.examples`.
  * 2. A `drift` is reported as a `DriftEvent` { step, examples, detector, status, statistic }, with
  *    the detector's statistic at that value; a warning zone is reported once, at its first value.
  * 3. The step goes on with `online.drifts` (drifts so far), `online.driftEvents` (this step's
@@ -99,6 +101,8 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
         if (step.scope && step.scope !== scope) follow(step.scope);
         const values = valuesOf(step);
         const n = values.length;
+        const first = n === step.size ? step.examples - n + 1 : step.examples;
+        const perRow = n === step.size ? 1 : 0;
         const events: DriftEvent[] = [];
         let warnings = 0;
         for (let i = 0; i < n; i++) {
@@ -110,7 +114,7 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
               drifts++;
               lastDrift = step.step;
             }
-            events.push({ step: step.step, examples: step.examples - n + i + 1, detector: detector.name, status, statistic: detector.statistic(detectorState) });
+            events.push({ step: step.step, examples: first + perRow * i, detector: detector.name, status, statistic: detector.statistic(detectorState) });
           }
           warning = status === 'warning';
           if (warning) warnings++;

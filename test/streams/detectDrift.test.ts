@@ -77,6 +77,16 @@ describe('detectDrift: events', () => {
     expect(out[out.length - 1].online!.drifts).toBe(1);
   });
 
+  it('with late labels (fewer or more answers than rows), events count the examples seen at the step', async () => {
+    // a step of 3 examples (examples 4–6) that answers 2 earlier questions: both events at example 6
+    const step = { ...errorStep(2, [12, 5], 6), size: 3 };
+    const [a] = await lastValueFrom(of(step).pipe(detectDrift(threshold()), toArray()));
+    expect(a.online!.driftEvents!.map((e) => [e.examples, e.status])).toEqual([
+      [6, 'drift'],
+      [6, 'warning'],
+    ]);
+  });
+
   it('keeps the other online fields and reads other values through `on`', async () => {
     const step = errorStep(1, [0], 1, { online: { metrics: { accuracy: 0.5 }, pending: 2 } });
     const [a] = await lastValueFrom(of(step).pipe(detectDrift(threshold(), { on: () => [3, 10] }), toArray()));
