@@ -88,6 +88,8 @@ export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options:
       scope = run;
       const restored = run.restored<DetectDriftState<S>>(key);
       if (restored) {
+        const ok = typeof restored === 'object' && restored.detector != null && Number.isInteger(restored.drifts) && Number.isInteger(restored.lastDrift) && typeof restored.warning === 'boolean';
+        if (!ok) throw new RxgradError(`checkpoint.${key}`, 'a detectDrift state { detector, drifts, lastDrift, warning }', restored);
         detectorState = structuredClone(restored.detector);
         drifts = restored.drifts;
         lastDrift = restored.lastDrift;

@@ -122,6 +122,10 @@ describe('detectDrift: checkpoints', () => {
     const after = await lastValueFrom(of(...batches(stream, 10, resumed, 1500)).pipe(detectDrift(adwin()), toArray()));
     expect([...eventsOf(before), ...eventsOf(after)]).toEqual(straight);
     expect(after[after.length - 1].online!.drifts).toBe(3);
+    // a checkpoint whose drift state is not one fails the run, naming it
+    await expect(lastValueFrom(of(...batches(stream, 10, new RunScope({ drift: { drifts: 'x' } }), 1500)).pipe(detectDrift(adwin())))).rejects.toThrow(
+      'Expected `checkpoint.drift` a detectDrift state { detector, drifts, lastDrift, warning }, got {"drifts":"x"}',
+    );
   });
 });
 
