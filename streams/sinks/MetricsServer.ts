@@ -14,6 +14,7 @@ import { checkUpgrade } from './checkUpgrade';
 import { parseControlMessage, type CustomMessage } from './parseControlMessage';
 import { publishRun } from './publishRun';
 import { PROTOCOL_VERSION, type AckMessage, type HelloMessage, type RejectMessage, type RunInfo, type RunSpec } from './protocol';
+import { requestUrl } from './requestUrl';
 import { RunChannel, type RunHub } from './RunChannel';
 import { DASHBOARD_DIR } from './dashboardDir';
 import { serveStatic } from './serveStatic';
@@ -74,9 +75,10 @@ export interface MetricsServerOptions {
 
 /**
  * Handles a client message of a type registered with `MetricsServer.handle`: returns the `ack`
- * detail, or throws (an `RxgradError`) to answer `reject` with the message.
+ * detail, or throws (an `RxgradError`) to answer `reject` with the message. A promise defers the
+ * answer until it settles (flow control: a producer waiting for its ack waits for room).
  */
-export type MessageHandler = (message: CustomMessage) => string;
+export type MessageHandler = (message: CustomMessage) => string | PromiseLike<string>;
 
 /** What a launched run gets: the streams its pipeline wires in (compatible with `demo/Experiment`'s `RunControls`). */
 export interface LiveControls {
@@ -235,16 +237,17 @@ export class MetricsServer {
     const files = staticDir === null || unbuilt ? undefined : serveStatic(staticDir);
     const missing = unbuilt ? `the dashboard page is not built (npm run build:web writes ${DASHBOARD_DIR}); ` : '';
     this.http = createServer((req, res) => {
-      if (new URL(req.url ?? '/', 'http://x').pathname === '/ws') return this.probe(req, res);
+      const url = requestUrl(req);
+      if (!url) return void res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('bad request target');
+      if (url.pathname === '/ws') return this.probe(req, res);
       if (files) return void files(req, res);
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`rxgrad metrics server: ${missing}connect a WebSocket to /ws?token=…`);
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
     this.http.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-        return;
-      }
+      const url = requestUrl(req);
+      if (!url) return refuse(socket, 400, 'bad request target');
+      if (url.pathname !== '/ws') return refuse(socket, 404, 'not found: connect to /ws?token=…');
       const refused = checkUpgrade(req, { token: this.token, host: this.host });
       if (refused) return refuse(socket, refused.status, refused.reason);
       if (this.closed) return refuse(socket, 503, 'server closing');
@@ -481,8 +484,9 @@ export class MetricsServer {
       }
       if (!parsed.ok) throw new Error(parsed.reason);
       if (parsed.custom) {
-        answer = { type: 'ack', ...(id !== undefined && { id }), detail: handler!.handle(parsed.custom) };
-        return this.answer(client, answer);
+        const detail = handler!.handle(parsed.custom);
+        if (typeof detail !== 'string') return this.answerLater(client, id, detail);
+        return this.answer(client, { type: 'ack', ...(id !== undefined && { id }), detail });
       }
       const channel = this.runs.get(parsed.message.run);
       if (!channel) throw new RxgradError('run', `a run on this server (${[...this.runs.keys()].slice(0, 5).join(', ')}${this.runs.size > 5 ? ' …' : ''})`, parsed.message.run);
@@ -492,6 +496,17 @@ export class MetricsServer {
       answer = { type: 'reject', ...(id !== undefined && { id }), reason: err instanceof Error ? err.message : String(err) };
     }
     this.answer(client, answer);
+  }
+
+  /** Answer a handler's deferred result when it settles. */
+  private answerLater(client: Client, id: number | string | undefined, detail: PromiseLike<string>): void {
+    detail.then(
+      (d) => this.answer(client, { type: 'ack', ...(id !== undefined && { id }), detail: d }),
+      (err: unknown) => {
+        client.rejected += 1;
+        this.answer(client, { type: 'reject', ...(id !== undefined && { id }), reason: err instanceof Error ? err.message : String(err) });
+      },
+    );
   }
 
   private answer(client: Client, answer: AckMessage | RejectMessage): void {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { requestUrl } from './requestUrl';
 
 /** Why a request to `/ws` is refused: the HTTP status and a reason for the body. */
 export interface UpgradeRefusal {
@@ -52,7 +53,7 @@ export function checkUpgrade(req: IncomingMessage, expected: { readonly token: s
     const same = origin !== undefined && (origin.protocol === 'http:' || https) && origin.hostname === host.hostname && port(origin) === port(host);
     if (!same) return { status: 403, reason: `origin ${JSON.stringify(originHeader)} not allowed: open the page this server serves` };
   }
-  const token = new URL(req.url ?? '/', 'http://x').searchParams.get('token') ?? '';
+  const token = requestUrl(req)?.searchParams.get('token') ?? '';
   if (!timingSafeEqual(digest(token), digest(expected.token))) {
     return { status: 401, reason: token ? 'invalid token: open the URL printed at start (…/?token=…)' : 'token required: open the URL printed at start (…/?token=…)' };
   }

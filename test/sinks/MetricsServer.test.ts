@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finalize, Observable } from 'rxjs';
@@ -145,6 +146,20 @@ describe('MetricsServer: connection and token', () => {
     a.ws.close();
     await a.closed;
     await until(() => server.stats().length === 1);
+    await client(server).next(is('hello'));
+  });
+
+  it('answers an unparsable request target 400, as a plain request and as an upgrade, and keeps serving', async () => {
+    const server = await start();
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = netConnect(server.port, '127.0.0.1', () => socket.write(text));
+        let out = '';
+        socket.on('data', (d) => (out += d));
+        socket.on('close', () => resolve(out.split('\r\n')[0]));
+      });
+    expect(await raw('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await raw('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
     await client(server).next(is('hello'));
   });
 
