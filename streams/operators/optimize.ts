@@ -1,17 +1,29 @@
 import type { OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
-import type { Transform } from '../../src/types';
+import type { Params, Transform } from '../../src/types';
+import { checkStateLayout, cloneState, restoreState, serializeState } from '../../src/state';
 import { disposeReplaced, disposeTree } from '../../src/tree';
 import { extend } from '../../src/extend';
 import { operate } from '../operate';
+import type { RunScope } from '../RunScope';
 import { advance, disposeStep, type Step } from '../Step';
 
 /** Options of `optimize`. */
 export interface OptimizeOptions<S> {
-  /** Start from this state (e.g. restored from a checkpoint) instead of `transform.init`. The operator takes ownership. */
+  /**
+   * Start every subscription from a copy of this state (e.g. restored with `restoreState`)
+   * instead of `transform.init`. The caller keeps it and frees it when done: each subscription
+   * clones it, so `retry()`, `repeat()` and a second subscription all start from it.
+   */
   readonly state?: S;
-  /** Called with the state after every update (it stays owned by the operator: copy what you keep). */
+  /**
+   * Called with the state after every update. The state stays the operator's and is freed by
+   * the next update: to keep it, serialize it inside the callback (`serializeState(state)`,
+   * JSON-able, restored with `restoreState(json, transform, params)`) or `cloneState` it.
+   */
   readonly onState?: (state: S, step: number) => void;
+  /** The key of this optimizer's state in the run's checkpoints (`step.scope`); default 'optimizer'. Two `optimize` in one pipeline need two keys. */
+  readonly key?: string;
   /** `'drift'`: start the state afresh (`transform.init`) at every step where a `detectDrift` before this operator reported a drift. */
   readonly resetOn?: 'drift';
 }
@@ -21,14 +33,22 @@ export interface OptimizeOptions<S> {
  *
  *   (updates_t, state_t) = T.update(g_t, state_{t-1}, x_{t-1}, { step, epoch, hyper })
  *
- * 1. The state is created from the step's parameters on the first step (or taken from
- *    `options.state`), and lives per subscription.
- * 2. `step.hyper` is passed to the transform and completed with the values it used, so the
- *    metrics show exactly what was applied.
- * 3. After each update the superseded state tensors are freed; the last state is freed on
- *    complete, error and unsubscribe.
- * 4. A failing update leaves the state as it was and frees the step.
- * 5. With `resetOn: 'drift'`, a step whose `online.driftEvents` hold a drift is updated from a
+ * 1. The state lives per subscription and starts, on the first step, from (a) the state the
+ *    run's checkpoint holds under `key` (`step.scope.restored(key)`), else (b) a copy of
+ *    `options.state`, else (c) `transform.init(params)`. (a) and (b) must fit the transform's
+ *    state layout (`checkStateLayout`), or the step fails with an `RxgradError` naming the field.
+ *    Copying (b) rather than taking it over is what lets a resubscription start again from it;
+ *    it costs one clone per subscription.
+ * 2. The state is registered with the step's run under `key` (`scope.register`), so a run's
+ *    checkpoint (`scope.save()`) holds it as `serializeState` data.
+ * 3. `step.hyper` is passed to the transform and completed with the values it used, so the
+ *    metrics show exactly what was applied. A name the transform does not read
+ *    (`transform.hyper`) fails the step with an `RxgradError` listing the valid ones: a
+ *    hyperparameter is never reported as in force while nothing uses it.
+ * 4. After each update the superseded state tensors are freed; the last state is freed on
+ *    complete, error and unsubscribe. `onState` sees the state of the moment only (see above).
+ * 5. A failing update leaves the state as it was and frees the step.
+ * 6. With `resetOn: 'drift'`, a step whose `online.driftEvents` hold a drift is updated from a
  *    fresh `transform.init` state (the old one is freed); a step without drift detection fails.
  *
  * @example
@@ -39,21 +59,51 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
     throw new RxgradError('transform', 'a Transform { init, update }', transform);
   }
   if (options.resetOn !== undefined && options.resetOn !== 'drift') throw new RxgradError('resetOn', "'drift' or undefined", options.resetOn);
+  if (!Array.isArray(transform.hyper)) throw new RxgradError('transform.hyper', 'the names of the hyperparameters the transform reads', transform.hyper);
+  const key = options.key ?? 'optimizer';
+  if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
+  const reads = new Set(transform.hyper);
+  const checkHyper = (step: Step<any>): void => {
+    for (const name in step.hyper) {
+      if (!reads.has(name)) {
+        const valid = transform.hyper.length > 0 ? `one of ${transform.hyper.join(', ')}` : 'none: this transform reads no hyperparameter';
+        throw new RxgradError(`hyper.${name}`, `a hyperparameter the transform reads (${valid})`, shown(`a value nothing would use, at step ${step.step}`));
+      }
+    }
+  };
+  const start = (scope: RunScope | undefined, params: Params): S => {
+    const restored = scope?.restored(key);
+    if (restored !== undefined) return restoreState(restored, transform, params);
+    if (options.state === undefined) return transform.init(params);
+    checkStateLayout(options.state, transform, params, 'options.state');
+    return cloneState(options.state);
+  };
   const drifted = (step: Step<any>): boolean => {
     const events = step.online?.driftEvents;
     if (!events) throw new RxgradError('step.online.driftEvents', 'drift detection before optimize (put detectDrift() before it)', shown(`none at step ${step.step}`));
     return events.some((e) => e.status === 'drift');
   };
   return operate<Step<any>, Step<any>>((out) => {
-    let state: S | undefined = options.state;
+    let state: S | undefined;
+    let checked: Step<any>['hyper'] | undefined;
+    let registered: RunScope | undefined;
     return {
       next: (step) => {
         if (!step.grads || !step.params) throw new RxgradError('step.grads', 'gradients (put gradients() before optimize())', step.grads);
-        if (options.resetOn && drifted(step) && state !== undefined) {
-          disposeTree(state);
-          state = undefined;
+        if (step.hyper !== checked) {
+          checkHyper(step);
+          checked = step.hyper;
         }
-        if (state === undefined) state = transform.init(step.params);
+        const reset = options.resetOn !== undefined && drifted(step);
+        if (state === undefined) state = start(step.scope, step.params);
+        else if (reset) {
+          disposeTree(state);
+          state = transform.init(step.params);
+        }
+        if (step.scope && step.scope !== registered) {
+          step.scope.register(key, { save: () => serializeState(state) });
+          registered = step.scope;
+        }
         const r = transform.update(step.grads, state, step.params, { step: step.step, epoch: step.epoch, hyper: step.hyper });
         disposeReplaced(state, r.state);
         state = r.state;

@@ -6,6 +6,7 @@ import { positiveInt } from '../../src/validate';
 import { extend } from '../../src/extend';
 import { listen } from '../listen';
 import { operate } from '../operate';
+import type { RunScope } from '../RunScope';
 import { advance, disposeStep, type Step } from '../Step';
 
 /** One measurement fed to `reduceOnPlateau`: taken after step `step` (of epoch `epoch`). */
@@ -25,6 +26,8 @@ export interface ReduceOnPlateauOptions extends PlateauOptions {
   readonly state?: PlateauState;
   /** Called with the new state after every metric (plain JSON: save it with the checkpoint). */
   readonly onState?: (state: PlateauState) => void;
+  /** The key of this operator's state in the run's checkpoints (`step.scope`); default 'plateau'. */
+  readonly key?: string;
 }
 
 /**
@@ -44,6 +47,9 @@ export interface ReduceOnPlateauOptions extends PlateauOptions {
  *    so a run resumed at step k + 1 with the state after metric k uses identical values.
  * 5. The metric stream is subscribed before the steps and unsubscribed when the run ends; its
  *    error fails the run.
+ * 6. Checkpoints: the state is registered with the step's run under `key` (`scope.register`);
+ *    when the run resumes from a checkpoint holding `key` (`scope.restored(key)` on the first
+ *    step), that state replaces `options.state`.
  *
  * @example
  * const metrics = new Subject<Metric>();
@@ -64,9 +70,12 @@ export function reduceOnPlateau<B>(metrics: Observable<Metric>, options: ReduceO
   const p = plateau(options);
   const start = options.state === undefined ? p.init() : p.restore(options.state);
   if (options.onState !== undefined && typeof options.onState !== 'function') throw new RxgradError('onState', 'a function', options.onState);
+  const key = options.key ?? 'plateau';
+  if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
   return operate<Step<B>, Step<B>>((out) => {
     let state = start;
     let reached = state.count; // the last step (epoch) that reached the operator
+    let registered: RunScope | undefined;
     const subscription = listen(metrics, out, (m) => {
       if (m === null || typeof m !== 'object') throw new RxgradError('metric', 'an object { step, epoch, value }', m);
       const unit = positiveInt(`metric.${every}`, m[every]);
@@ -77,6 +86,12 @@ export function reduceOnPlateau<B>(metrics: Observable<Metric>, options: ReduceO
     });
     return {
       next: (step) => {
+        if (step.scope && step.scope !== registered) {
+          const restored = registered === undefined ? step.scope.restored(key) : undefined;
+          if (restored !== undefined) reached = (state = p.restore(restored)).count;
+          step.scope.register(key, { save: () => state });
+          registered = step.scope;
+        }
         const unit = every === 'step' ? step.step : step.epoch;
         if (state.count < unit - 1) {
           const had = state.count === 0 ? 'no metric yet' : `metrics up to ${every} ${state.count}`;

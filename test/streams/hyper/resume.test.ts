@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Subject, lastValueFrom, map, take, tap, toArray } from 'rxjs';
-import { cosine, restoreState, serializeState, sgd, warmup, type PlateauState, type SerializedState } from '../../../src/index';
+import { cosine, disposeTree, restoreState, serializeState, sgd, warmup, type PlateauState, type SerializedState } from '../../../src/index';
 import { linearRegression } from '../../../src/models/linearRegression';
 import { airfoil } from '../../../streams/sources/airfoil';
 import { minibatches } from '../../../streams/sources/minibatches';
@@ -32,6 +32,8 @@ async function run(options: { stopAfter?: number; from?: Checkpoint } = {}) {
   const metrics = new Subject<Metric>();
   let optimizer: SerializedState | undefined;
   let plateau: PlateauState | undefined = from?.plateau;
+  const opt = sgd({ momentum: 0.9 });
+  const given = from && restoreState(from.optimizer, opt, model.params); // ours to free: optimize copies it
   const results = await lastValueFrom(
     minibatches(data, { ...source, start: { step: (from?.step ?? 0) + 1 } }).pipe(
       take(options.stopAfter ?? Infinity),
@@ -39,7 +41,7 @@ async function run(options: { stopAfter?: number; from?: Checkpoint } = {}) {
       learningRate(warmup(5, cosine({ base: 0.05, tMax: 25 }))),
       // threshold 0.2 (rel): only a 20 % drop counts, so the plateau reduces several times in 30 steps
       reduceOnPlateau(metrics, { factor: 0.5, patience: 2, threshold: 0.2, state: from?.plateau, onState: (s) => (plateau = s) }),
-      optimize(sgd({ momentum: 0.9 }), { state: from && restoreState(from.optimizer), onState: (s) => (optimizer = serializeState(s)) }),
+      optimize(opt, { state: given, onState: (s) => (optimizer = serializeState(s)) }),
       applyUpdates(model.params),
       tap((r) => metrics.next({ step: r.step, epoch: r.epoch, value: r.loss })),
       map(({ step, epoch, loss, hyper, info, examples }) => ({ step, epoch, loss, hyper, info, examples })),
@@ -48,6 +50,7 @@ async function run(options: { stopAfter?: number; from?: Checkpoint } = {}) {
   );
   const params = Object.fromEntries(Object.entries(model.params).map(([n, v]) => [n, Array.from(v.dataSync())]));
   model.dispose();
+  disposeTree(given);
   const last = results[results.length - 1].step;
   return { results, checkpoint: JSON.parse(JSON.stringify({ step: last, params, optimizer, plateau })) as Checkpoint };
 }
