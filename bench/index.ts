@@ -3,13 +3,16 @@
  * Options: --backend cpu|wasm|tensorflow|auto (default cpu), --rounds N (optimizer comparison,
  * default 15), --pipeline-rounds N (lockstep epochs, default 201; a third as many alternating
  * epochs), --fused auto|true|false (the rxgrad optimizers' mode; default auto), --sizes
- * 1e3,1e5,1e6, --skip-pipeline, --skip-optimizers.
+ * 1e3,1e5,1e6, --skip-pipeline, --skip-optimizers, --online (only the online benchmark: logistic
+ * regression test-then-train, batch 1, vs a plain-JS loop; --online-rounds N, default 7;
+ * --online-examples N per round, default 2000).
  */
 import { Command } from 'commander';
 import { useBackend, type BackendName } from '../src/useBackend';
 import { fusedMode } from '../src/kernels/useFused';
 import { benchPipeline, type PipelineFigures } from './pipeline';
 import { benchOptimizers } from './optimizers';
+import { benchOnline } from './online';
 
 const program = new Command()
   .name('bench')
@@ -20,6 +23,9 @@ const program = new Command()
   .option('--sizes <list>', 'parameter counts of the optimizer comparison', '1e3,1e5,1e6')
   .option('--skip-pipeline', 'skip the pipeline comparison')
   .option('--skip-optimizers', 'skip the optimizer comparison')
+  .option('--online', 'only the online benchmark (logistic regression, 100 features, batch 1, test-then-train)')
+  .option('--online-rounds <n>', 'interleaved rounds of the online benchmark (medians are reported)', '7')
+  .option('--online-examples <n>', 'examples per round through rxgrad (the plain loop does 100 times as many)', '2000')
   .parse();
 const opts = program.opts<{
   backend: BackendName;
@@ -29,12 +35,25 @@ const opts = program.opts<{
   sizes: string;
   skipPipeline?: boolean;
   skipOptimizers?: boolean;
+  online?: boolean;
+  onlineRounds: string;
+  onlineExamples: string;
 }>();
 const rounds = Number(opts.rounds);
 const fused = fusedMode(({ true: true, false: false } as Record<string, boolean>)[opts.fused] ?? opts.fused);
 console.log(`backend: ${await useBackend(opts.backend)}, fused: ${fused}`);
 
-if (!opts.skipPipeline) {
+if (opts.online) {
+  const onlineRounds = Number(opts.onlineRounds);
+  const f = await benchOnline(onlineRounds, Number(opts.onlineExamples));
+  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+  console.log(
+    `online logistic regression, 100 features, batch 1, test-then-train (medians of ${onlineRounds} interleaved rounds): ` +
+      `rxgrad ${fmt(f.rxgrad)} examples/s, plain-JS loop ${fmt(f.plain)} examples/s, plain/rxgrad ${f.ratio.toFixed(1)}×`,
+  );
+}
+
+if (!opts.skipPipeline && !opts.online) {
   const epochs = Number(opts.pipelineRounds);
   const alternating = Math.ceil(epochs / 3);
   const p = await benchPipeline(epochs, alternating);
@@ -44,7 +63,7 @@ if (!opts.skipPipeline) {
   console.log(line(`${alternating} alternating epochs`, p.alternating));
 }
 
-if (!opts.skipOptimizers) {
+if (!opts.skipOptimizers && !opts.online) {
   const sizes = opts.sizes.split(',').map(Number);
   console.log(`\none update (ms, medians of ${rounds} interleaved rounds): rxgrad (fused where the backend allows) vs tf.train.*; chain = rxgrad with fused: false (target: ratio ≤ 1)`);
   console.log(`${'optimizer'.padEnd(18)}${'params'.padStart(9)}${'rxgrad'.padStart(11)}${'tf.train'.padStart(11)}${'ratio'.padStart(8)}${'chain'.padStart(11)}`);
