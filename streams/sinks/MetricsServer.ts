@@ -11,9 +11,9 @@ import { bool, inRange, positiveInt } from '../../src/validate';
 import type { StepResult } from '../Step';
 import { CoalescingQueue } from './CoalescingQueue';
 import { checkUpgrade } from './checkUpgrade';
-import { parseControlMessage, type CustomMessage } from './parseControlMessage';
+import { CONTROL_TYPES, parseControlMessage, type CustomMessage } from './parseControlMessage';
 import { publishRun } from './publishRun';
-import { PROTOCOL_VERSION, type AckMessage, type HelloMessage, type RejectMessage, type RunInfo, type RunSpec } from './protocol';
+import { PROTOCOL_VERSION, type AckMessage, type ControlMessage, type HelloMessage, type RejectMessage, type RunInfo, type RunSpec } from './protocol';
 import { requestUrl } from './requestUrl';
 import { RunChannel, type RunHub } from './RunChannel';
 import { DASHBOARD_DIR } from './dashboardDir';
@@ -186,6 +186,7 @@ export class MetricsServer {
   private readonly pendingCap: number;
   private readonly restarts = new Map<string, number>();
   private readonly handlers = new Map<string, Handler>();
+  private readonly handledTypes = new Set<string>();
   /** Ended runs still holding a history, oldest finished first, and the points they keep. */
   private readonly finished = new Set<RunChannel>();
   private finishedPoints = 0;
@@ -310,11 +311,12 @@ export class MetricsServer {
    * });
    */
   handle(type: string, handler: MessageHandler, options: { readonly limited?: boolean } = {}): void {
-    if (typeof type !== 'string' || !/^[a-z][A-Za-z0-9_-]{0,31}$/.test(type) || ['pause', 'resume', 'stop', 'set', 'restart'].includes(type) || this.handlers.has(type)) {
+    if (typeof type !== 'string' || !/^[a-z][A-Za-z0-9_-]{0,31}$/.test(type) || CONTROL_TYPES.includes(type as ControlMessage['type']) || this.handlers.has(type)) {
       throw new RxgradError('type', 'a new message type (a lowercase word, not a built-in control)', type);
     }
     if (typeof handler !== 'function') throw new RxgradError('handler', 'a function', handler);
     this.handlers.set(type, { handle: handler, limited: bool('limited', options.limited ?? true) });
+    this.handledTypes.add(type);
   }
 
   /** All runs' kept points as one CSV table (see `toCsv`). */
@@ -473,7 +475,7 @@ export class MetricsServer {
   }
 
   private receive(client: Client, data: Buffer, isBinary: boolean): void {
-    const parsed = parseControlMessage(data, isBinary, this.maxMessageBytes, new Set(this.handlers.keys()));
+    const parsed = parseControlMessage(data, isBinary, this.maxMessageBytes, this.handledTypes);
     const id = !parsed.ok ? parsed.id : (parsed.message ?? parsed.custom).id;
     let answer: AckMessage | RejectMessage;
     try {

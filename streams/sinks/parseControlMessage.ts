@@ -1,7 +1,13 @@
 import { RxgradError, shown } from '../../src/RxgradError';
 import type { ControlMessage } from './protocol';
 
-const TYPES = ['pause', 'resume', 'stop', 'set', 'restart'] as const;
+/**
+ * The built-in control message types (a type registered with `MetricsServer.handle` must be another).
+ *
+ * @example
+ * CONTROL_TYPES.includes('set'); // true
+ */
+export const CONTROL_TYPES: readonly ControlMessage['type'][] = ['pause', 'resume', 'stop', 'set', 'restart'];
 const FIELDS: Record<ControlMessage['type'], readonly string[]> = {
   pause: ['type', 'run', 'id'],
   resume: ['type', 'run', 'id'],
@@ -89,7 +95,7 @@ export function parseControlMessage(data: string | Uint8Array, isBinary: boolean
     id = readId(raw.id);
     const type = raw.type;
     if (typeof type === 'string' && custom.has(type)) return { ok: true, custom: raw as CustomMessage };
-    if (!TYPES.includes(type as ControlMessage['type'])) throw new RxgradError('type', `one of ${[...TYPES, ...custom].join(', ')}`, type);
+    if (!CONTROL_TYPES.includes(type as ControlMessage['type'])) throw new RxgradError('type', `one of ${[...CONTROL_TYPES, ...custom].join(', ')}`, type);
     const allowed = FIELDS[type as ControlMessage['type']];
     const extra = Object.keys(raw).find((k) => !allowed.includes(k));
     if (extra !== undefined) throw new RxgradError(extra, `absent (a ${type} message has ${allowed.join(', ')})`, shown('it'));
