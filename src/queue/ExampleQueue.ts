@@ -105,6 +105,11 @@ export class ExampleQueue {
     return this.d;
   }
 
+  /** Why the last rejected input was rejected. */
+  get lastReason(): string | undefined {
+    return this.counts.lastReason;
+  }
+
   /** Arrival time of the oldest queued example (undefined when empty). */
   get oldestArrival(): number | undefined {
     return this.len === 0 ? undefined : this.arrivals[this.head];

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { RxgradError } from '../../src/RxgradError';
-import { ExampleQueue, QUEUE_POLICIES, type QueuePolicy } from '../../src/queue/ExampleQueue';
+import { ExampleQueue, QUEUE_POLICIES, type OfferOutcome, type QueuePolicy } from '../../src/queue/ExampleQueue';
 import { inRange, positiveInt } from '../../src/validate';
 import { SOURCE_KEY, sourcePosition, type SourcePosition } from '../../src/online/SourcePosition';
 import { RunScope } from '../RunScope';
@@ -37,8 +37,8 @@ export interface PushOptions extends DriveOptions {
 
 /** What a producer feeds (the source's side of the queue). */
 export interface PushSink {
-  /** Count, check and queue one example (`mark`: the source's position after it). */
-  offer(raw: unknown, mark?: number): void;
+  /** Count, check and queue one example (`mark`: the source's position after it); what became of it (undefined once the source has ended). */
+  offer(raw: unknown, mark?: number): OfferOutcome | undefined;
   /** Count an input rejected before it became an example, with the reason. */
   reject(reason: string): void;
   /** No more input: queued examples are still trained, then the stream completes. */
@@ -47,8 +47,8 @@ export interface PushSink {
   error(err: unknown): void;
   /** Whether the queue is full and its policy is `block`: the producer should wait for `resume`. */
   readonly blocked: boolean;
-  /** Free places in the queue. */
-  readonly room: number;
+  /** The reason the last rejected input was rejected. */
+  readonly lastReason: string | undefined;
 }
 
 /** What a push source's producer can do when asked. */
@@ -176,14 +176,15 @@ export function pushSource(
     };
     const sink: PushSink = {
       offer: (raw, mark) => {
-        if (subscriber.closed || done) return;
-        queue.offer(raw, timers.now(), mark);
+        if (subscriber.closed || done) return undefined;
+        const outcome = queue.offer(raw, timers.now(), mark);
         if (queue.full && policy === 'block' && !producerPaused) {
           producerPaused = true;
           producer.pause?.();
         }
         if (queue.length >= batchSize) schedule();
         else arm();
+        return outcome;
       },
       reject: (reason) => {
         if (!subscriber.closed && !done) queue.reject(reason);
@@ -197,8 +198,8 @@ export function pushSource(
       get blocked() {
         return policy === 'block' && queue.full;
       },
-      get room() {
-        return capacity - queue.length;
+      get lastReason() {
+        return queue.lastReason;
       },
     };
     const pauseSub = options.paused?.subscribe({
