@@ -17,6 +17,7 @@ import { objective } from '../../streams/sources/objective';
 import { metricsServer, type LiveControls, type MetricsServer } from '../../streams/sinks/MetricsServer';
 import { RxgradError } from '../../src/RxgradError';
 import type { AckMessage, HelloMessage, HistoryMessage, PointsMessage, RejectMessage, RunMessage, ServerMessage } from '../../streams/sinks/protocol';
+import type { RunChannel } from '../../streams/sinks/RunChannel';
 import { wsMetrics } from '../../streams/sinks/wsMetrics';
 import type { StepResult } from '../../streams/Step';
 import { fakeResult } from './fakeResult';
@@ -575,6 +576,24 @@ describe('MetricsServer: limits', () => {
     await c.next((m) => m.type === 'run' && m.run.id === 'r~2' && m.run.status === 'done');
     c.send({ type: 'restart', run: 'r', hyper: { lr: 0.3 }, id: 3 });
     expect(await c.next((m) => m.type === 'ack' && m.id === 3)).toMatchObject({ detail: 'restarted as r~3' });
+  });
+
+  it('refuses a restart of a run while it is being restarted (a restart started from within the restart)', async () => {
+    const server = await start({ controlsPerSecond: Infinity });
+    let nested: string | undefined;
+    const first: RunChannel = server.launch({ id: 'r', name: 'R', editable: { lr: 0.1 } }, (controls) => {
+      if (controls.hyper) {
+        try {
+          first.control({ type: 'restart', run: 'r', hyper: { lr: 0.3 } });
+        } catch (err) {
+          nested = (err as Error).message;
+        }
+      }
+      return fakeRun(3)(controls);
+    });
+    expect(first.control({ type: 'restart', run: 'r', hyper: { lr: 0.2 } })).toBe('restarted as r~2');
+    expect(nested).toBe('Expected `run` a run not being restarted, got run `r`');
+    expect(server.infos.map((i) => i.id)).toEqual(['r', 'r~2']);
   });
 
   it('caps running runs: run/launch beyond maxRuns throw, a restart beyond it is rejected, restarting a running run takes its place', async () => {
