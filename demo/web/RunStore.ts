@@ -1,5 +1,6 @@
 import type { RunInfo, ServerMessage } from '../../streams/sinks/protocol';
 import type { StepResult } from '../../streams/Step';
+import { runStyle, type RunStyle } from './runStyle';
 
 /** One run as the page holds it. */
 export interface PageRun {
@@ -10,6 +11,8 @@ export interface PageRun {
   /** Points the history thinned away (beyond the server's cap). */
   thinned: number;
   readonly color: string;
+  /** Dash pattern of the run's lines (empty: solid); with `color`, unique within its group. */
+  readonly dash: readonly number[];
   hidden: boolean;
   /** Hyperparameters whose value changed during the run (a schedule, a live override). */
   readonly varying: Set<string>;
@@ -28,21 +31,17 @@ function scan(run: PageRun, points: readonly StepResult[]): void {
   }
 }
 
-/** 20 distinct colours (Tableau 10 and its lighter partners), assigned to runs in order. */
-export const PALETTE = [
-  '#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#6b6ecf',
-  '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f', '#ff7f0e',
-];
-
 /**
  * The page's copy of every run, updated from server messages.
  *
- * 1. `hello` replaces everything (a reconnect starts afresh); colours stay with run ids.
+ * 1. `hello` replaces everything (a reconnect starts afresh); styles stay with run ids.
  * 2. `history` sets a run's points; `points` appends (counting `missed`); `run` adds or
  *    updates a run's description.
  * 3. Each run notes the hyperparameter and info names its points carry, and which
  *    hyperparameters changed value during the run (`varying`).
  * 4. `apply` returns the ids of runs whose data or description changed.
+ * 5. Each run gets a colour and dash pattern (`runStyle`) by its order of arrival in its group,
+ *    so no two runs of a group look alike.
  *
  * @example
  * const store = new RunStore();
@@ -50,7 +49,8 @@ export const PALETTE = [
  */
 export class RunStore {
   readonly runs = new Map<string, PageRun>();
-  private readonly colors = new Map<string, string>();
+  private readonly styles = new Map<string, RunStyle>();
+  private readonly perGroup = new Map<string, number>();
   private readonly hiddenIds = new Set<string>();
 
   apply(msg: ServerMessage): string[] {
@@ -104,11 +104,13 @@ export class RunStore {
   }
 
   private add(info: RunInfo): void {
-    let color = this.colors.get(info.id);
-    if (!color) {
-      color = PALETTE[this.colors.size % PALETTE.length];
-      this.colors.set(info.id, color);
+    let style = this.styles.get(info.id);
+    if (!style) {
+      const index = this.perGroup.get(info.group) ?? 0;
+      this.perGroup.set(info.group, index + 1);
+      style = runStyle(index);
+      this.styles.set(info.id, style);
     }
-    this.runs.set(info.id, { info, points: [], missed: 0, thinned: 0, color, hidden: this.hiddenIds.has(info.id), varying: new Set(), names: new Set() });
+    this.runs.set(info.id, { info, points: [], missed: 0, thinned: 0, color: style.color, dash: style.dash, hidden: this.hiddenIds.has(info.id), varying: new Set(), names: new Set() });
   }
 }

@@ -1,16 +1,11 @@
 import type { StepResult } from '../../streams/Step';
 import type { Connection, ControlRequest } from './Connection';
+import { formatNumber } from './formatNumber';
+import { lineSwatch } from './lineSwatch';
 import type { PageRun } from './RunStore';
 
 /** Show a short message (an ack or a rejection) to the user. */
 export type Notify = (text: string, ok: boolean) => void;
-
-function fmt(v: number | null | undefined, digits = 4): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  return String(Number(v.toPrecision(digits)));
-}
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -44,11 +39,14 @@ interface Row {
  * 2. Controls send control messages through the connection and report the answer via `notify`:
  *    pause / resume, stop, a log-scale learning-rate slider (runs with a live `lr`), and
  *    restart with edited hyperparameters (an inline form of the run's `editable` values).
- * 3. Unticking a run hides it from the charts and contours (`onVisibility`).
+ * 3. Unticking a run hides it from the charts and contours (`onVisibility`): the ticked runs
+ *    are the ones compared.
+ * 4. Clicking a run's name focuses it (`onFocus`): the page fades the others; the focused row
+ *    is highlighted (`update(runs, focused)`).
  *
  * @example
- * const table = new RunTable(div, connection, notify, (id, visible) => { store.setHidden(id, !visible); redraw(); });
- * table.update(store.group('airfoil'));
+ * const table = new RunTable(div, connection, notify, (id, visible) => { store.setHidden(id, !visible); redraw(); }, (id) => focus(id));
+ * table.update(store.group('airfoil'), 'airfoil-adam');
  */
 export class RunTable {
   private readonly body: HTMLTableSectionElement;
@@ -59,6 +57,7 @@ export class RunTable {
     private readonly conn: Connection,
     private readonly notify: Notify,
     private readonly onVisibility: (id: string, visible: boolean) => void,
+    private readonly onFocus: (id: string) => void,
   ) {
     const table = el('table', 'runs');
     const head = table.createTHead().insertRow();
@@ -67,10 +66,12 @@ export class RunTable {
     container.append(table);
   }
 
-  update(runs: readonly PageRun[]): void {
+  update(runs: readonly PageRun[], focused?: string): void {
     for (const run of runs) {
       const row = this.rows.get(run.info.id) ?? this.create(run);
       this.fill(row, run);
+      row.tr.classList.toggle('focused', run.info.id === focused);
+      row.tr.classList.toggle('faded', focused !== undefined && run.info.id !== focused);
     }
   }
 
@@ -90,11 +91,11 @@ export class RunTable {
     visible.checked = !run.hidden;
     visible.title = 'show in charts';
     visible.addEventListener('change', () => this.onVisibility(id, visible.checked));
-    const swatch = el('span', 'swatch');
-    swatch.style.background = run.color;
     const first = el('td', 'vis');
-    first.append(visible, swatch);
+    first.append(visible, lineSwatch(run.color, run.dash));
     const name = el('td', 'name', run.info.name);
+    name.title = 'click to focus this run in the charts (click again to clear)';
+    name.addEventListener('click', () => this.onFocus(id));
     if (run.info.restartOf) name.append(el('div', 'sub', `restart of ${run.info.restartOf}`));
     const cells = ['status', 'num step', 'num epoch', 'num loss', 'num extra', 'num lr', 'config'].map((c) => el('td', c));
     const controls = el('td', 'controls');
@@ -118,10 +119,10 @@ export class RunTable {
       slider.step = '0.01';
       slider.value = Math.log10(lr0).toFixed(2);
       slider.title = 'learning rate (log scale), applies from the next step';
-      sliderValue = el('span', 'lr-value', fmt(lr0, 3));
+      sliderValue = el('span', 'lr-value', formatNumber(lr0, 3));
       const s = slider;
       const v = sliderValue;
-      s.addEventListener('input', () => (v.textContent = fmt(10 ** Number(s.value), 3)));
+      s.addEventListener('input', () => (v.textContent = formatNumber(10 ** Number(s.value), 3)));
       s.addEventListener('change', () => this.send({ type: 'set', run: id, name: 'lr', value: Number((10 ** Number(s.value)).toPrecision(4)) }));
       const wrap = el('label', 'lr-control');
       wrap.append(el('span', 'lr-label', 'lr'), s, v);
@@ -179,12 +180,12 @@ export class RunTable {
     if (info.error) row.status.title = info.error;
     row.step.textContent = last ? String(last.step) : '–';
     row.epoch.textContent = last ? String(last.epoch) : '–';
-    row.loss.textContent = fmt(last?.loss);
+    row.loss.textContent = formatNumber(last?.loss);
     const x = last?.values?.x;
     const full = lastFullLoss(run);
-    row.extra.textContent = x ? `x = (${x.map((v) => fmt(v, 3)).join(', ')})` : full !== undefined ? `all rows ${fmt(full)}` : '–';
-    row.lr.textContent = fmt(last?.lr);
-    const conf = Object.entries(info.config).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : String(v)}`);
+    row.extra.textContent = x ? `x = (${x.map((v) => formatNumber(v, 3)).join(', ')})` : full !== undefined ? `all rows ${formatNumber(full)}` : '–';
+    row.lr.textContent = formatNumber(last?.lr);
+    const conf = Object.entries(info.config).map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : String(v)}`);
     const book = info.book ? [`book: ${Object.entries(info.book).map(([k, v]) => `${k} ${v}`).join(', ')}`] : [];
     row.config.textContent = [...conf, ...book].join(' · ');
     row.config.title = row.config.textContent;
@@ -198,7 +199,7 @@ export class RunTable {
       row.slider.disabled = ended;
       if (document.activeElement !== row.slider && last && Number.isFinite(last.lr) && last.lr > 0) {
         row.slider.value = Math.log10(last.lr).toFixed(2);
-        row.sliderValue!.textContent = fmt(last.lr, 3);
+        row.sliderValue!.textContent = formatNumber(last.lr, 3);
       }
     }
   }

@@ -13,6 +13,7 @@ import { epochAxis } from './epochAxis';
 import { MetricChart, type ChartSettings, type Series } from './MetricChart';
 import { RunTable } from './RunTable';
 import { RunStore, type PageRun } from './RunStore';
+import { withAlpha } from './runStyle';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -38,6 +39,16 @@ const store = new RunStore();
 const groups = new Map<string, GroupView>();
 const dirty = new Set<string>();
 let everything = true;
+/** The run each group has in focus (others faded), if any. */
+const focused = new Map<string, string>();
+
+/** Focus a run in its group's charts, contours and table; focusing it again clears the focus. */
+function toggleFocus(group: string, id: string): void {
+  if (focused.get(group) === id) focused.delete(group);
+  else focused.set(group, id);
+  dirty.add(group);
+  schedule();
+}
 
 function settings(): ChartSettings & { axis: string } {
   const axis = $<HTMLSelectElement>('x-axis').value;
@@ -46,6 +57,7 @@ function settings(): ChartSettings & { axis: string } {
     log: $<HTMLInputElement>('log-scale').checked,
     smoothing: Number($<HTMLInputElement>('smoothing').value),
     xLabel: axis === 'wall' ? 'wall time (s)' : axis,
+    robust: $<HTMLInputElement>('robust').checked,
   };
 }
 
@@ -129,11 +141,17 @@ function groupView(name: string): GroupView {
   tableCard.append(caption);
   section.append(h2, grid, tableCard);
   $('groups').append(section);
-  const table = new RunTable(tableCard, connection, notify, (id, visible) => {
-    store.setHidden(id, !visible);
-    dirty.add(name);
-    schedule();
-  });
+  const table = new RunTable(
+    tableCard,
+    connection,
+    notify,
+    (id, visible) => {
+      store.setHidden(id, !visible);
+      dirty.add(name);
+      schedule();
+    },
+    (id) => toggleFocus(name, id),
+  );
   view = { section, grid, table, charts: new Map(), contours: new Map() };
   groups.set(name, view);
   return view;
@@ -186,7 +204,8 @@ function xsOf(run: PageRun, axis: string, t0: number): number[] {
 function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): void {
   const view = groupView(name);
   const runs = store.group(name);
-  view.table.update(runs);
+  const focus = focused.get(name);
+  view.table.update(runs, focus);
   view.section.querySelector('summary')!.textContent = `${plural(runs.length, 'run')} · ${runs.filter((r) => r.info.status === 'running').length} running`;
   const shown = runs.filter((r) => !r.hidden);
 
@@ -205,7 +224,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
         .filter((r) => r.info.objective?.a.join(',') === key)
         .map((r) => ({
           name: r.info.name.replace(/ on \S+/, ''),
-          color: r.color,
+          color: focus !== undefined && r.info.id !== focus ? withAlpha(r.color, 0.2) : r.color,
           points: [r.info.objective!.x0, ...r.points.filter((p) => p.values?.x).map((p) => p.values!.x)],
         })),
     );
@@ -236,7 +255,7 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
       }
       body.className = 'chart';
       body.dataset.metric = metric;
-      chart = new MetricChart(body);
+      chart = new MetricChart(body, (id) => toggleFocus(name, id));
       view.charts.set(metric, chart);
     }
     const series: Series[] = [];
@@ -244,7 +263,16 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
       const xs = xsByRun.get(r)!;
       const ys = r.points.map((p) => valueOf(p, metric));
       const keep = ys.map((y, i) => (y === null ? -1 : i)).filter((i) => i >= 0);
-      series.push({ id: r.info.id, color: r.color, xs: keep.map((i) => xs[i]), ys: keep.map((i) => ys[i]) });
+      series.push({
+        id: r.info.id,
+        label: r.info.name,
+        color: r.color,
+        dash: r.dash,
+        faded: focus !== undefined && r.info.id !== focus,
+        focused: r.info.id === focus,
+        xs: keep.map((i) => xs[i]),
+        ys: keep.map((i) => ys[i]),
+      });
     }
     chart.update(series, s);
   }
@@ -292,6 +320,13 @@ function redrawAll(): void {
 
 $('x-axis').addEventListener('change', redrawAll);
 $('log-scale').addEventListener('change', redrawAll);
+$('robust').addEventListener('change', redrawAll);
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || focused.size === 0) return;
+  for (const g of focused.keys()) dirty.add(g);
+  focused.clear();
+  schedule();
+});
 $('smoothing').addEventListener('input', () => {
   $('smoothing-value').textContent = Number($<HTMLInputElement>('smoothing').value).toFixed(2);
   redrawAll();

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../demo/startDemo';
+import { formatNumber } from '../../demo/web/formatNumber';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -110,6 +111,61 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     await poll(() => restarted.locator('td.lr').textContent()).toBe('0.3');
   });
 
+  it("shows each run's value under the cursor in the chart's legend and a tooltip", async () => {
+    // Every trace done: the x axis spans steps 1–50 (the SGD runs' 50 steps).
+    await poll(() => page.locator('section[data-group="trace"] tr[data-run] .badge', { hasNotText: 'done' }).count()).toBe(0);
+    await page.locator('#smoothing').fill('0'); // raw values: the legend shows the losses themselves
+    const chart = page.locator('section[data-group="trace"] [data-metric="loss"]');
+    const gd = chart.locator('.legend .item[data-run="trace-1-gd-0.1"] .value');
+    // GD η = 0.1 on f(x) = x1² + 2x2² from (−5, −2): ∇f = (2x1, 4x2), so x_k = (−5·0.8^k, −2·0.6^k),
+    // and the loss reported at step k is f(x_{k−1}) = 25·0.64^(k−1) + 8·0.36^(k−1).
+    const f = (k: number) => 25 * 0.64 ** (k - 1) + 8 * 0.36 ** (k - 1);
+    // The cursor elsewhere: the latest value (step 20).
+    await poll(() => gd.textContent()).toBe(formatNumber(f(20)));
+    const over = chart.locator('.u-over');
+    const { width, height } = (await over.boundingBox())!;
+    await over.hover({ position: { x: 1, y: height / 2 } });
+    // At the left edge, step 1: f(x0) = 25 + 8 = 33.
+    await poll(() => gd.textContent()).toBe('33');
+    expect(await chart.locator('.legend').getAttribute('class')).toContain('at-cursor');
+    const tip = chart.locator('.tooltip');
+    expect(await tip.isVisible()).toBe(true);
+    expect(await tip.locator('.x').textContent()).toBe('step 1');
+    expect(await tip.locator('tr', { hasText: /^GD η=0\.1 on/ }).first().locator('td').nth(2).textContent()).toBe('33');
+    // Step 3, 2/49 of the way from step 1 to the last step shown (50, the SGD runs): f(x2) = 10.24 + 1.0368.
+    await over.hover({ position: { x: (2 / 49) * width, y: height / 2 } });
+    await poll(() => gd.textContent()).toBe(formatNumber(f(3)));
+    // SGD's loss f(x) + nᵀx goes below 0: this chart cannot be logarithmic, it is linear and says so.
+    expect(await chart.locator('.scale-note').textContent()).toBe('linear scale: some values ≤ 0');
+    await page.mouse.move(0, 0);
+    await poll(() => gd.textContent()).toBe(formatNumber(f(20)));
+    expect(await tip.isVisible()).toBe(false);
+    await page.locator('#smoothing').fill('0.6');
+  });
+
+  it('focuses a run from a legend or the table (the others fade), and compares only the ticked runs', async () => {
+    const group = page.locator('section[data-group="airfoil"]');
+    const chart = group.locator('[data-metric="loss"]');
+    const adam = await group.locator('tr[data-run^="airfoil-adam"]').getAttribute('data-run');
+    const legendItem = chart.locator(`.legend .item[data-run="${adam}"]`);
+    await legendItem.click();
+    await poll(() => group.locator(`tr[data-run="${adam}"]`).getAttribute('class')).toContain('focused');
+    const charts = await group.locator('.chart').count();
+    // In every chart of the group: Adam focused, every other run faded.
+    await poll(() => group.locator('.chart .legend .item.focused').count()).toBe(charts);
+    expect(await group.locator(`.chart .legend .item.focused:not([data-run="${adam}"])`).count()).toBe(0);
+    expect(await group.locator('.chart .legend .item:not(.faded):not(.focused)').count()).toBe(0);
+    // Clicking its name in the table clears the focus.
+    await group.locator(`tr[data-run="${adam}"] td.name`).click();
+    await poll(() => group.locator('.chart .legend .item.faded').count()).toBe(0);
+    expect(await group.locator(`tr[data-run="${adam}"]`).getAttribute('class')).not.toContain('focused');
+    // The ticked runs are the ones compared: unticked, a run leaves every legend.
+    await group.locator(`tr[data-run="${adam}"] td.vis input`).uncheck();
+    await poll(() => legendItem.count()).toBe(0);
+    await group.locator(`tr[data-run="${adam}"] td.vis input`).check();
+    await poll(() => legendItem.count()).toBe(1);
+  });
+
   it('downloads every run as CSV, and hides a run from the charts', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download-csv').click()]);
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
@@ -121,20 +177,31 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     await row().locator('td.vis input').check();
   });
 
-  it('switches the x axis, smoothing and log scale without errors, and saves a screenshot', async () => {
+  it('switches the x axis, smoothing, log scale and outlier scaling without errors, and saves a screenshot', async () => {
     await page.selectOption('#x-axis', 'epoch');
     await page.locator('#smoothing').fill('0.8');
     await page.locator('#log-scale').uncheck();
+    await page.locator('#robust').uncheck();
     await page.waitForTimeout(300);
     await page.locator('#log-scale').check();
+    await page.locator('#robust').check();
     await page.selectOption('#x-axis', 'step');
     await page.locator('#smoothing').fill('0.6');
     // The picture: both groups' charts, the airfoil table open, the 2-D one folded.
     await page.locator('section[data-group="trace"] summary').click();
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(1500);
+    // The whole page in the viewport, the cursor on the airfoil full-data loss: legend values and tooltip.
+    const full = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: 1440, height: full });
+    const over = page.locator('section[data-group="airfoil"] [data-metric="info.fullLoss"] .u-over');
+    const box = (await over.boundingBox())!;
+    await over.hover({ position: { x: box.width * 0.22, y: box.height * 0.6 } });
+    await page.waitForTimeout(300);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.mouse.move(0, 0);
+    await page.setViewportSize({ width: 1440, height: 1000 });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
     expect(pageErrors).toEqual([]);
   });
