@@ -12,6 +12,17 @@ export interface LineHandler {
 }
 
 const NL = 0x0a;
+const utf8 = new TextDecoder();
+
+function concat(parts: readonly Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /**
  * Cut a byte stream into lines with a length limit, keeping byte offsets.
@@ -29,11 +40,11 @@ const NL = 0x0a;
  *
  * @example
  * const s = new LineSplitter(1024);
- * s.push(Buffer.from('{"x":[1]}\n{"x"'), { line: (t, end) => console.log(t, end), oversize: () => {} }); // {"x":[1]} 10
+ * s.push(new TextEncoder().encode('{"x":[1]}\n{"x"'), { line: (t, end) => console.log(t, end), oversize: () => {} }); // {"x":[1]} 10
  */
 export class LineSplitter {
   private readonly maxLineBytes: number;
-  private pending: Buffer[] = [];
+  private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private skipping = false;
   private consumed: number;
@@ -59,7 +70,7 @@ export class LineSplitter {
         this.skipping = true;
         this.pending = [];
       }
-      if (!this.skipping && part.length > 0) this.pending.push(Buffer.from(part));
+      if (!this.skipping && part.length > 0) this.pending.push(part.slice());
       this.pendingBytes += part.length;
       if (nl < 0) return undefined;
       from = nl + 1;
@@ -76,7 +87,7 @@ export class LineSplitter {
   private finish(handler: LineHandler, newline: number): boolean | void {
     const bytes = this.pendingBytes;
     const skipped = this.skipping;
-    const text = skipped ? '' : (this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending)).toString('utf8').replace(/\r$/, '');
+    const text = skipped ? '' : utf8.decode(this.pending.length === 1 ? this.pending[0] : concat(this.pending, bytes)).replace(/\r$/, '');
     this.consumed += bytes + newline;
     this.pending = [];
     this.pendingBytes = 0;
