@@ -345,8 +345,6 @@ export class MetricsServer {
       for (const c of this.clients) c.ws.terminate();
     }, 1000).unref();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    // A server closed while still binding (a host name being looked up) must not listen afterwards.
-    await this.listening.catch(() => undefined);
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
       this.http.closeAllConnections();

@@ -751,4 +751,20 @@ describe('MetricsServer: page and wsMetrics(options)', () => {
     expect(outcome.values).toBe(0);
     expect(produced).toBe(0);
   });
+
+  it('wsMetrics(options) unsubscribed before its server listens never subscribes the source and leaves nothing listening', async () => {
+    const probe = await start();
+    const port = probe.port;
+    await probe.close();
+    let subscribed = 0;
+    let listened = false;
+    const source = new Observable<StepResult>(() => void (subscribed += 1));
+    source.pipe(wsMetrics({ port, host: 'localhost', onListening: () => (listened = true) })).subscribe().unsubscribe();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(subscribed).toBe(0);
+    expect(listened).toBe(false);
+    // The port is free again: the server closed although it was still binding (looking up localhost) when unsubscribed.
+    const again = await start({ port, host: 'localhost' });
+    expect(again.port).toBe(port);
+  });
 });
