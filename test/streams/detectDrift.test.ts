@@ -13,6 +13,18 @@ import * as tf from '@tensorflow/tfjs';
 import { RunScope } from '../../streams/RunScope';
 import { disposeStep, type Step } from '../../streams/Step';
 import { expectNoLeak, marbles, tinyProblem, tinyStep } from '../helpers';
+import { identity, tap, type OperatorFunction } from 'rxjs';
+import { accuracy } from '../../src/metrics/accuracy';
+import { logisticRegression } from '../../src/models/logisticRegression';
+import { sgd } from '../../src/optimizers/sgd';
+import type { ExampleBatch } from '../../src/ExampleBatch';
+import type { Params } from '../../src/types';
+import { applyUpdates } from '../../streams/operators/applyUpdates';
+import { backgroundModel } from '../../streams/operators/backgroundModel';
+import { progressiveValidation } from '../../streams/operators/progressiveValidation';
+import type { LossFn } from '../../streams/operators/gradients';
+import { mulberry32 } from '../../streams/sources/mulberry32';
+import { replay } from '../../streams/sources/replay';
 import { PyRandom } from '../src/drift/pyRandom';
 
 /** A step of `errors.length` examples ending at example `examples`, with hand-made predictions. */
@@ -262,5 +274,62 @@ describe('detectDrift: reactions', () => {
     expect(() => optimize(halfTrace(), { resetOn: 'warning' as never })).toThrow("Expected `resetOn` 'drift' or undefined, got \"warning\"");
     expect(() => learningRate(0.1, { restartOn: 'always' as never })).toThrow("Expected `restartOn` 'drift' or undefined, got \"always\"");
     p.dispose();
+  });
+});
+
+describe('detectDrift: end to end, online logistic regression on a concept flipped at example 2000', () => {
+  type Before = (params: Params, loss: LossFn<ExampleBatch>) => OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>>;
+  /** Accuracy on the 500 examples after the flip, and the drifts: replay → progressiveValidation → detectDrift(ddm) → before → lr → gradients → sgd → applyUpdates. */
+  async function flipped(before: Before, lr: OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>>): Promise<{ after: number; drifts: number[] }> {
+    const n = 2500;
+    const rand = mulberry32(1);
+    const xs = new Float32Array(n * 2);
+    const ys = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = rand() * 2 - 1;
+      const b = rand() * 2 - 1;
+      xs.set([a, b], 2 * i);
+      ys[i] = +(a + b / 2 > 0 === i < 2000);
+    }
+    const model = logisticRegression(2);
+    const errors: number[] = [];
+    const drifts: number[] = [];
+    await lastValueFrom(
+      replay({ n, d: 2, xs, ys }, { batchSize: 1 }).pipe(
+        progressiveValidation(model, { metrics: [accuracy()] }),
+        detectDrift(ddm()),
+        tap((s) => {
+          errors.push(...s.predictions!.error);
+          for (const e of s.online!.driftEvents!) if (e.status === 'drift') drifts.push(e.examples);
+        }),
+        before(model.params, model.loss),
+        lr,
+        gradients(model.loss, model.params),
+        optimize(sgd()),
+        applyUpdates(model.params),
+      ),
+    );
+    model.dispose();
+    return { after: 1 - errors.slice(2000, 2500).reduce((a, b) => a + b, 0) / 500, drifts };
+  }
+  const none: Before = () => identity;
+
+  it('DDM detects the flip within 100 examples; a background model recovers faster than marking only', async () => {
+    await expectNoLeak(async () => {
+      const mark = await flipped(none, learningRate(0.5));
+      const background = await flipped((params, loss) => backgroundModel(loss, params, sgd({ lr: 0.5 })), learningRate(0.5));
+      expect(mark.drifts.length).toBeGreaterThan(0);
+      expect(mark.drifts[0]).toBeGreaterThan(2000);
+      expect(mark.drifts[0]).toBeLessThanOrEqual(2100);
+      expect(background.after).toBeGreaterThan(mark.after + 0.05);
+    });
+  });
+
+  it('with a decaying learning rate, restarting the schedule at the drift recovers what marking only cannot', async () => {
+    const decay = (t: number) => 2 / Math.sqrt(t);
+    const mark = await flipped(none, learningRate(decay));
+    const restarted = await flipped(none, learningRate(decay, { restartOn: 'drift' }));
+    expect(mark.after).toBeLessThan(0.5);
+    expect(restarted.after).toBeGreaterThan(0.8);
   });
 });
