@@ -1,8 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params, Tensors } from './types';
+import { RxgradError, shown } from './RxgradError';
 import { useFused, type FusedMode } from './kernels/useFused';
 import { addKernel } from './kernels/addKernel';
 import { fromValues, values } from './kernels/values';
+
+/** The first of `names` whose tensor (among those at `indices`) holds a non-finite value; one read-back. */
+function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], indices: readonly number[]): string | undefined {
+  if (indices.length === 0) return undefined;
+  const flags = tf.tidy(() => tf.stack(indices.map((i) => tf.all(tf.isFinite(next[i])))));
+  const ok = flags.dataSync();
+  flags.dispose();
+  const bad = ok.findIndex((f) => f !== 1);
+  return bad < 0 ? undefined : names[indices[bad]];
+}
 
 /**
  * Add updates to the parameters, in place:
@@ -10,10 +21,14 @@ import { fromValues, values } from './kernels/values';
  *   x[name] ← x[name] + u[name]   for every name in `updates`
  *
  * 1. Where fused kernels run (`useFused(mode, values in the updates)`: by default on `cpu`, and
- *    for small updates on `wasm`) and the parameter is float32: one pass of `addKernel` and one `assign`; elsewhere `x.assign(x.add(u))` in a
- *    `tf.tidy`. Both round x + u to float32 once: the results are identical.
- * 2. Names and shapes are not checked here: check them first (`checkMatches(updates, params)`).
- * 3. No tensor is left behind; the updates stay owned by the caller.
+ *    for small updates on `wasm`) and the parameter is float32: one pass of `addKernel`, which
+ *    also checks the result; elsewhere `x.add(u)` in a `tf.tidy`, checked with one read-back for
+ *    all parameters. Both round x + u to float32 once: the results are identical.
+ * 2. Every new value is computed and checked before any is assigned: if x + u is not finite for
+ *    some parameter (a NaN, or an overflow: lr 1e38), an `RxgradError` names it and no parameter
+ *    is changed (use `skipNonFinite` to skip such steps instead).
+ * 3. Names and shapes are not checked here: check them first (`checkMatches(updates, params)`).
+ * 4. No tensor is left behind; the updates stay owned by the caller.
  *
  * @example
  * const params = { w: tf.variable(tf.tensor([1, 2])) };
@@ -24,13 +39,31 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   let size = 0;
   for (const name of names) size += updates[name].size;
   const fused = useFused(mode, size);
+  const next: tf.Tensor[] = [];
+  const unchecked: number[] = [];
+  let bad: string | undefined;
   for (const name of names) {
     const x = params[name];
     const u = updates[name];
     if (fused && x.dtype === 'float32') {
-      const next = fromValues(addKernel(values(x), values(u)), x.shape);
-      x.assign(next);
-      next.dispose();
-    } else tf.tidy(() => x.assign(x.add(u)));
+      const sum = addKernel(values(x), values(u));
+      if (sum === undefined) {
+        bad = name;
+        break;
+      }
+      next.push(fromValues(sum, x.shape));
+    } else {
+      unchecked.push(next.length);
+      next.push(tf.tidy(() => x.add(u)));
+    }
+  }
+  bad ??= firstNonFinite(names, next, unchecked);
+  if (bad !== undefined) {
+    tf.dispose(next);
+    throw new RxgradError(`params.${bad}`, 'finite values after the update x + u (use skipNonFinite() to skip such steps)', shown('a value that is not finite in float32 (the update overflows it)'));
+  }
+  for (let i = 0; i < names.length; i++) {
+    params[names[i]].assign(next[i]);
+    next[i].dispose();
   }
 }

@@ -16,11 +16,13 @@ function allFinite(trees: readonly Tensors[]): boolean {
 
 /**
  * Guard a transform against non-finite gradients: a step with a NaN or ±Infinity gradient (or
- * one the inner transform turns into a non-finite update) is skipped and counted, and the
- * parameters and the inner state are left exactly as they were.
+ * one the inner transform turns into a non-finite update, or an update that would take a
+ * parameter out of float32's range: x + u not finite, e.g. lr 1e38) is skipped and counted, and
+ * the parameters and the inner state are left exactly as they were.
  *
- * 1. `inner.update` runs; if every gradient and every resulting update is finite, its result is
- *    returned as is, with `info.skipped = 0`.
+ * 1. `inner.update` runs; if every gradient, every resulting update and — when `params` are
+ *    given (the pipeline gives them) — every x + u is finite, its result is returned as is,
+ *    with `info.skipped = 0`.
  * 2. Otherwise the updates are zeros, the state is `{ inner: <the old inner state, same object>,
  *    skipped: skipped + 1 }`, `info.skipped = 1`, and the inner's new tensors are freed.
  * 3. One read-back of a boolean per update; all of it in one `tf.tidy`.
@@ -40,7 +42,8 @@ export function skipNonFinite<S>(inner: Transform<S>): Transform<SkipNonFiniteSt
     update: (grads: Tensors, state: SkipNonFiniteState<S>, params?: Tensors, ctx?: UpdateContext) =>
       tf.tidy(() => {
         const r = inner.update(grads, state.inner, params, ctx);
-        const result: UpdateResult<SkipNonFiniteState<S>> = allFinite([grads, r.updates])
+        const moved = params ? mapTree(r.updates, (u, name) => (params[name] ? params[name].add(u) : u)) : {};
+        const result: UpdateResult<SkipNonFiniteState<S>> = allFinite([grads, r.updates, moved])
           ? { ...r, state: { inner: r.state, skipped: state.skipped }, info: { ...r.info, skipped: 0 } }
           : {
               updates: mapTree(grads, (g) => tf.zerosLike(g)),

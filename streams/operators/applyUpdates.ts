@@ -27,8 +27,10 @@ function sumOfSquares(tree: Tensors | undefined): number {
  *
  *   x_t[name] = x_{t-1}[name] + updates_t[name]
  *
- * 1. Every update must name a parameter and have its shape; a non-finite update fails the step
- *    naming the parameter, before anything is assigned (parameters are never corrupted).
+ * 1. Every update must name a parameter and have its shape; a non-finite update, or one whose
+ *    result x + u is not finite in float32 (an overflow: lr 1e38), fails the step naming the
+ *    parameter, before anything is assigned (parameters are never corrupted). `skipNonFinite`
+ *    in the optimizer skips and counts such steps instead.
  * 2. Emits a `StepResult` (step, epoch, loss, lr, hyper, gradient and update norms, examples,
  *    time) and frees every tensor the step held.
  *

@@ -173,7 +173,16 @@ describe('addKernel, sumOfSquaresKernel, values, fromValues', () => {
   it('addKernel: x + u elementwise, inputs untouched', () => {
     const x = f32(1, 2);
     const u = f32(0.5, -1);
-    expect(Array.from(frozen([x, u], () => addKernel(x, u)))).toEqual([1.5, 1]);
+    expect(Array.from(frozen([x, u], () => addKernel(x, u)!))).toEqual([1.5, 1]);
+  });
+
+  it('addKernel: undefined when x + u is not finite in float32 (NaN, ±Infinity, or an overflow of two finite values)', () => {
+    // 3e38 + 3e38 = 6e38 > the largest float32 (≈ 3.4028235e38): rounds to Infinity
+    expect(addKernel(f32(1, 3e38), f32(0, 3e38))).toBeUndefined();
+    expect(addKernel(f32(1, 2), f32(NaN, 0))).toBeUndefined();
+    expect(addKernel(f32(-Infinity), f32(0))).toBeUndefined();
+    // the largest float32 plus a value below half an ulp stays finite
+    expect(Array.from(addKernel(f32(3.4028234663852886e38), f32(1e30))!)).toEqual([3.4028234663852886e38]);
   });
 
   it('sumOfSquaresKernel: 3² + 4² = 25', () => {

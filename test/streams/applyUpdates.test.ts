@@ -7,6 +7,11 @@ import { optimize } from '../../streams/operators/optimize';
 import { evaluate } from '../../streams/operators/evaluate';
 import type { Step, StepResult } from '../../streams/Step';
 import { scaleByLearningRate } from '../../src/transforms/scaleByLearningRate';
+import { skipNonFinite } from '../../src/transforms/skipNonFinite';
+import { sgd } from '../../src/optimizers/sgd';
+import { addUpdates } from '../../src/addUpdates';
+import { RxgradError } from '../../src/RxgradError';
+import { objective } from '../../streams/sources/objective';
 import { expectNoLeak, marbles, tinyProblem, tinyStep } from '../helpers';
 
 /** A step that already carries updates (as optimize would leave it). */
@@ -57,6 +62,55 @@ describe('applyUpdates', () => {
     });
     expect(p.params.w.arraySync()).toEqual(before);
     p.dispose();
+  });
+
+  it('fails an update whose result x + u overflows float32 (lr 1e38), naming the parameter, before anything is assigned', async () => {
+    // f(x) = x₁ + x₂, g = [1, 1], sgd: u = −1e38·g; x₁ = −3e38: x₁ + u₁ = −4e38 < −3.4028e38 → −Infinity in float32
+    await expectNoLeak(async () => {
+      const o = objective((x) => tf.sum(x) as tf.Scalar, [1, -3e38], { steps: 3 });
+      const before = Array.from(o.params.x.dataSync());
+      const run = o.steps.pipe(gradients(o.loss, o.params), optimize(sgd({ lr: 1e38 })), applyUpdates(o.params));
+      await expect(lastValueFrom(run)).rejects.toThrow(RxgradError);
+      await expect(lastValueFrom(run)).rejects.toThrow(
+        'Expected `params.x` finite values after the update x + u (use skipNonFinite() to skip such steps), got a value that is not finite in float32 (the update overflows it)',
+      );
+      expect(Array.from(o.params.x.dataSync())).toEqual(before); // x₂ = 1 was not moved either
+      o.dispose();
+    });
+  });
+
+  it('skips such a step when skipNonFinite is in the chain: counted, parameters and optimizer state untouched', async () => {
+    await expectNoLeak(async () => {
+      const o = objective((x) => tf.sum(x) as tf.Scalar, [1, -3e38], { steps: 3 });
+      const before = Array.from(o.params.x.dataSync());
+      const counts: number[] = [];
+      const rs = await lastValueFrom(
+        o.steps.pipe(
+          gradients(o.loss, o.params),
+          optimize(skipNonFinite(sgd({ lr: 1e38, momentum: 0.9 })), { onState: (s) => counts.push(s.skipped) }),
+          applyUpdates(o.params),
+          toArray(),
+        ),
+      );
+      expect(rs.map((r) => r.info.skipped)).toEqual([1, 1, 1]);
+      expect(counts).toEqual([1, 2, 3]);
+      expect(Array.from(o.params.x.dataSync())).toEqual(before);
+      o.dispose();
+    });
+  });
+
+  it('addUpdates checks x + u on the fused and the tfjs path alike, assigning nothing on failure', () => {
+    for (const mode of [true, false] as const) {
+      const params = { a: tf.variable(tf.tensor1d([1, 2])), b: tf.variable(tf.tensor1d([3e38])) };
+      const updates = { a: tf.tensor1d([1, 1]), b: tf.tensor1d([3e38]) };
+      const before = tf.memory().numTensors;
+      expect(() => addUpdates(params, updates, mode)).toThrow('Expected `params.b` finite values after the update x + u');
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Array.from(params.a.dataSync())).toEqual([1, 2]); // a comes first and fits: still not assigned
+      addUpdates(params, { a: updates.a }, mode);
+      expect(Array.from(params.a.dataSync())).toEqual([2, 3]);
+      tf.dispose([params.a, params.b, updates.a, updates.b]);
+    }
   });
 
   it('names the parameter and both shapes on a shape mismatch, and an unknown parameter', async () => {
