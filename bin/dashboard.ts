@@ -4,6 +4,7 @@ import { Subscription } from 'rxjs';
 import { RxgradError } from '../src/RxgradError';
 import { metricsServer, type MetricsServer } from '../streams/sinks/MetricsServer';
 import { publishRun } from '../streams/sinks/publishRun';
+import type { RunChannel } from '../streams/sinks/RunChannel';
 import { fileRun } from './fileRun';
 
 /** Options of `dashboard`. */
@@ -18,7 +19,7 @@ export interface DashboardOptions {
   readonly follow?: boolean;
   /** With `follow`, look for new lines and files this often, in ms (default 250). */
   readonly pollMs?: number;
-  /** Called when a file cannot be read or holds a bad line (its run ends with status `error`). */
+  /** Called when a file cannot be read or holds a bad line (its run ends with status `error`), or its run cannot be added; default: throw. */
   readonly onError?: (file: string, error: unknown) => void;
 }
 
@@ -54,6 +55,11 @@ export async function dashboard(paths: readonly string[], options: DashboardOpti
   }
   const server = await metricsServer({ port: options.port, host: options.host, token: options.token });
   let closed = false;
+  const fail =
+    options.onError ??
+    ((_file: string, err: unknown) => {
+      throw err;
+    });
   const opened = new Set<string>();
   const ids = new Set<string>();
   const reading = new Subscription();
@@ -64,12 +70,17 @@ export async function dashboard(paths: readonly string[], options: DashboardOpti
     for (let n = 2; ids.has(id); n += 1) id = `${stem}-${n}`;
     ids.add(id);
     const generation = (n: number) => {
-      const channel = server.run({ id: n === 1 ? id : `${id}~${n}`, name: n === 1 ? file : `${file} (rewritten ${n - 1}×)`, config: { file } });
+      let channel: RunChannel;
+      try {
+        channel = server.run({ id: n === 1 ? id : `${id}~${n}`, name: n === 1 ? file : `${file} (rewritten ${n - 1}×)`, config: { file } });
+      } catch (err) {
+        return fail(file, err); // e.g. more runs than the server's maxRuns
+      }
       reading.add(
         fileRun(file, { follow, pollMs })
           .pipe(publishRun(channel))
           .subscribe({
-            error: (err: unknown) => options.onError?.(file, err),
+            error: (err: unknown) => fail(file, err),
             complete: () => {
               if (follow && !closed) generation(n + 1);
             },

@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dashboard } from '../../bin/dashboard';
 import { buildWeb } from '../../demo/buildWeb';
 import type { HistoryMessage, PointsMessage, RunMessage, ServerMessage } from '../../streams/sinks/protocol';
 import { connect, type TestClient } from '../sinks/wsClient';
@@ -122,6 +123,24 @@ describe('rxgrad dashboard', () => {
     const port = runCli(['dashboard', '--port', '70000'], env);
     expect(await port.exited).toBe(1);
     expect(port.output()).toContain('--port: expected an integer in [0, 65535], got "70000"');
+  });
+});
+
+describe('dashboard()', () => {
+  it('reports a file whose run the server cannot add (beyond maxRuns running runs) and serves the others', async () => {
+    const many = join(dir, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 65; i += 1) writeFileSync(join(many, `r${String(i).padStart(2, '0')}.jsonl`), line(1, 1));
+    const errors: [string, string][] = [];
+    const d = await dashboard([many], { port: 0, host: '127.0.0.1', token: 'test-token-123', follow: true, onError: (file, err) => errors.push([file, (err as Error).message]) });
+    try {
+      expect(d.server.infos).toHaveLength(64);
+      expect(errors).toHaveLength(1);
+      expect(errors[0][0]).toBe(join(many, 'r64.jsonl'));
+      expect(errors[0][1]).toMatch(/maxRuns/);
+    } finally {
+      await d.close();
+    }
   });
 });
 
