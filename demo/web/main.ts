@@ -2,7 +2,7 @@
  * The dashboard page: connects to the metrics server, keeps every run in a `RunStore`, and
  * draws per group of runs the 2-D contours with trajectories, one chart per metric (loss,
  * the metrics runs report in `info`, lr and every other hyperparameter) and the run table.
- * Bundled by demo/buildWeb.ts (esbuild) into demo/web/dist/.
+ * Bundled by demo/buildWeb.ts (esbuild) into dist/web/ (DASHBOARD_DIR), where the package ships it.
  */
 import './style.css';
 import { toCsv } from '../../streams/sinks/toCsv';

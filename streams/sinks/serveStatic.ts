@@ -35,7 +35,7 @@ function send(res: ServerResponse, status: number, body: string): void {
  *    every answer has `nosniff`, `no-referrer`, `no-store` and a same-origin CSP.
  *
  * @example
- * http.createServer(serveStatic('demo/web/dist')).listen(8080, '127.0.0.1');
+ * http.createServer(serveStatic(DASHBOARD_DIR)).listen(8080, '127.0.0.1');
  */
 export function serveStatic(root: string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const base = path.resolve(root);
