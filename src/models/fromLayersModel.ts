@@ -84,6 +84,7 @@ export function fromLayersModel(model: tf.LayersModel, loss: LayersLoss, { task 
   const width = outShape[1] as number;
   if (kind === 'binary' && width > 2) throw new RxgradError('model output', 'width 1 (sigmoid) or 2 (softmax) for a binary task', width);
   if (kind === 'multiclass' && width < 2) throw new RxgradError('model output', 'width ≥ 2 for a multiclass task', width);
+  if (loss === 'binaryCrossentropy' && width !== 1) throw new RxgradError('model output', "width 1 (one sigmoid unit) with 'binaryCrossentropy' (two units: 'sparseCategoricalCrossentropy')", width);
   const outputs = kind === 'binary' ? 2 : width;
   const classes = kind === 'regression' ? undefined : outputs;
 

@@ -132,6 +132,11 @@ describe('fromLayersModel', () => {
     expect(() => fromLayersModel({} as tf.LayersModel, 'mse')).toThrow('Expected `model` a tf.LayersModel (tf.sequential or tf.model), got {}');
     expect(() => fromLayersModel(net, 'hinge' as 'mse')).toThrow('Expected `loss`');
     expect(() => fromLayersModel(net, 'categoricalCrossentropy')).toThrow('Expected `model output` width ≥ 2 for a multiclass task, got 1');
+    const two = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2, activation: 'softmax' })] });
+    expect(() => fromLayersModel(two, 'binaryCrossentropy')).toThrow("Expected `model output` width 1 (one sigmoid unit) with 'binaryCrossentropy'");
+    const m2 = fromLayersModel(two, 'sparseCategoricalCrossentropy', { task: 'binary' });
+    expect([m2.task, m2.outputs]).toEqual(['binary', 2]);
+    two.dispose();
     const m = fromLayersModel(net, 'binaryCrossentropy');
     const stranger = { ...m.params, [Object.keys(m.params)[0]]: tf.variable(tf.zeros([2, 1])) };
     expect(() => m.loss(stranger, exampleBatch([[1, 2]], [1]))).toThrow("the model's own variable");
