@@ -53,7 +53,15 @@ export interface BackgroundModelState {
  *    is freed.
  *
  * @example
- * steps.pipe(progressiveValidation(model, params, [accuracy()]), detectDrift(ddm()), backgroundModel(model.loss, params, sgd({ lr: 0.1 })), gradients(model.loss, params), optimize(sgd({ lr: 0.1 }), { resetOn: 'drift' }), applyUpdates(params));
+ * const model = logisticRegression(8);
+ * replay(table, { batchSize: 1 }).pipe(
+ *   progressiveValidation(model, { metrics: [accuracy()] }),
+ *   detectDrift(ddm()),
+ *   backgroundModel(model.loss, model.params, sgd({ lr: 0.1 })),
+ *   gradients(model.loss, model.params),
+ *   optimize(sgd({ lr: 0.1 })),
+ *   applyUpdates(model.params),
+ * );
  */
 export function backgroundModel<B, S>(loss: LossFn<B>, params: Params, transform: Transform<S>, options: BackgroundModelOptions = {}): OperatorFunction<Step<B>, Step<B>> {
   if (typeof loss !== 'function') throw new RxgradError('loss', 'a function (params, batch) => scalar tensor', loss);

@@ -56,7 +56,8 @@ export interface DetectDriftState<S = unknown> {
  *    number, or a detector's own RxgradError fails the run; the step is freed.
  *
  * @example
- * steps.pipe(progressiveValidation(model, params, [accuracy()]), detectDrift(adwin()), gradients(model.loss, params), optimize(sgd({ lr: 0.1 }), { resetOn: 'drift' }), applyUpdates(params));
+ * const model = logisticRegression(8);
+ * replay(table, { batchSize: 1 }).pipe(progressiveValidation(model, { metrics: [accuracy()] }), detectDrift(adwin()), gradients(model.loss, model.params), optimize(sgd({ lr: 0.1 })), applyUpdates(model.params));
  */
 export function detectDrift<S, B = unknown>(detector: DriftDetector<S>, options: DetectDriftOptions = {}): OperatorFunction<Step<B>, Step<B>> {
   if (!detector || typeof detector.init !== 'function' || typeof detector.update !== 'function' || typeof detector.statistic !== 'function') {
