@@ -88,9 +88,10 @@ export function denseModel({ sizes, names, activation, output, weights }: DenseS
       }
       const { xs, ys } = batchTensors(batch, features, classes);
       const z = logits(p, xs);
-      if (output === 'linear') return tf.div(tf.mean(tf.square(tf.sub(z, tf.reshape(ys, z.shape)))), 2) as tf.Scalar;
-      if (output === 'sigmoid') {
-        const y = tf.cast(tf.reshape(ys, z.shape), 'float32');
+      if (output !== 'softmax') {
+        // Targets as z's shape in float32 (an ExampleBatch's already are: no extra kernel).
+        const y = ys.dtype === 'float32' && ys.shape.join() === z.shape.join() ? ys : tf.cast(tf.reshape(ys, z.shape), 'float32');
+        if (output === 'linear') return tf.div(tf.mean(tf.square(tf.sub(z, y))), 2) as tf.Scalar;
         return tf.mean(tf.sub(tf.softplus(z), tf.mul(y, z))) as tf.Scalar;
       }
       const onehot = tf.oneHot(tf.cast(tf.reshape(ys, [-1]), 'int32'), width);
