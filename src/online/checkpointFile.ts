@@ -17,6 +17,8 @@ export interface Checkpoint {
   readonly params: Readonly<Record<string, SerializedTensor>>;
   /** `RunScope.save()`: every checkpointable part of the run (source position, optimizer, evaluation, drift …). */
   readonly state: Readonly<Record<string, unknown>>;
+  /** The step's `StepResult` (plain numbers): what the run last reported, e.g. for a resumed run that has nothing left to do. */
+  readonly result: Readonly<Record<string, unknown>>;
 }
 
 const NAME = /^checkpoint-(\d{12})\.json$/;
@@ -74,7 +76,7 @@ function fsyncDir(dir: string): void {
  *    and so are those of later steps (left by an earlier run this one replaces).
  *
  * @example
- * writeCheckpoint('ckpt', { version: 1, step: 10, examples: 100, params, state }, 3); // 'ckpt/checkpoint-000000000010.json'
+ * writeCheckpoint('ckpt', { version: 1, step: 10, examples: 100, params, state, result }, 3); // 'ckpt/checkpoint-000000000010.json'
  */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint, keep: number): string {
   const text = JSON.stringify(checkpoint);
@@ -123,9 +125,8 @@ export function readCheckpoint(file: string): { readonly checkpoint: Checkpoint 
   }
   if (data === null || typeof data !== 'object') return { reason: 'corrupt (not a checkpoint object)' };
   if (data.version !== CHECKPOINT_VERSION) return { reason: `format version ${String(data.version)} (this rxgrad reads ${CHECKPOINT_VERSION})` };
-  if (!Number.isInteger(data.step) || !Number.isInteger(data.examples) || typeof data.params !== 'object' || typeof data.state !== 'object' || !data.params || !data.state) {
-    return { reason: 'corrupt (step, examples, params or state missing)' };
-  }
+  const objects = [data.params, data.state, data.result].every((v) => v !== null && typeof v === 'object');
+  if (!Number.isInteger(data.step) || !Number.isInteger(data.examples) || !objects) return { reason: 'corrupt (step, examples, params, state or result missing)' };
   return { checkpoint: data as Checkpoint };
 }
 

@@ -28,10 +28,11 @@ export interface CheckpointOptions {
  * Save the run so that it can continue after a crash (even `kill -9`) exactly as if it had
  * never stopped: put it after `applyUpdates`; continue with `resume(dir, params)`.
  *
- * 1. A checkpoint is `{ version, step, examples, params, state }`: the parameters after the
- *    step (float32 values by name, exact) and `state` = the run's `scopeOf(result).save()` —
- *    every checkpointable part: the source position, the optimizer, the evaluation, drift
- *    detectors, plateau …
+ * 1. A checkpoint is `{ version, step, examples, params, state, result }`: the parameters
+ *    after the step (float32 values by name, exact), `state` = the run's `scopeOf(result).save()`
+ *    — every checkpointable part: the source position, the optimizer, the evaluation, drift
+ *    detectors, plateau … — and the step's result itself (what a resumed run that has nothing
+ *    left to do can report).
  * 2. It is written synchronously while the step's result passes, before the next step starts:
  *    parameters and every part's state are then those of exactly the same step. (So the path
  *    from the source to here must be synchronous; a source position ahead of the result — an
@@ -84,6 +85,7 @@ export function checkpoint(options: CheckpointOptions): OperatorFunction<StepRes
         examples: result.examples,
         params: serializeState(params).state as Record<string, SerializedTensor>,
         state,
+        result: result as unknown as Record<string, unknown>,
       };
       writeCheckpoint(dir, cp, keep);
       lastWrite = performance.now();

@@ -1,4 +1,4 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import type { Metric } from '../../src/metrics/Metric';
@@ -11,6 +11,7 @@ import { errorOf } from '../../src/online/yHatOf';
 import { inRange, positiveInt } from '../../src/validate';
 import { listen } from '../listen';
 import { operate } from '../operate';
+import { RunHolds, type RunScope } from '../RunScope';
 import { advance, disposeStep, type Predictions, type Step } from '../Step';
 
 /** A label that arrives after its example, joined to it by `id`. */
@@ -59,6 +60,23 @@ interface Saved {
   readonly asked: number;
   /** Unlabelled examples without an id (never joinable), counted with the expired. */
   readonly lost: number;
+  /** The last step that reached the operator (the end-of-stream step is numbered after it). */
+  readonly last: { readonly step: number; readonly epoch: number; readonly examples: number } | null;
+}
+
+/**
+ * Sees the run a source opens while it is being subscribed (`RunScope.open`), without holding
+ * it: so the evaluation is restored, and can flush at the end, even in a resumed run whose
+ * source has no step left to give.
+ */
+class RunWatch extends RunHolds {
+  constructor(private readonly onRun: (scope: RunScope) => void) {
+    super();
+  }
+
+  override take(scope: RunScope): void {
+    this.onRun(scope);
+  }
 }
 
 function checkDelay(delay: unknown): { readonly by: 'examples' | 'ms'; readonly amount: number } {
@@ -125,7 +143,8 @@ class Answers {
  *    `online.metrics`, `online.baselines`, `online.pending`, `online.expired` beside the other
  *    `online` fields. A step with no answer is not passed on (nothing to learn: its questions
  *    wait). On complete, the answers still due (`delay`) or arrived (`labels`) are passed on
- *    in one last step (number: the last step's + 1).
+ *    in one last step (number: the last step's + 1) — also in a resumed run whose source had
+ *    nothing left to give (the run the source opens while subscribed is restored at once).
  * 6. All state (metrics, baselines, waiting predictions) is registered with the run's scope
  *    under `key` and restored from it, so a resumed run continues exactly.
  * 7. Within one step every row is scored with the same parameters (test-then-train at the
@@ -155,7 +174,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
   if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
   const k = model.outputs;
 
-  return operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
+  const operator = (hooks: { run?: (scope: RunScope) => void }) => operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
     let ev: Evaluation | undefined;
     let store: PendingStore<Waiting>;
     let early: PendingStore<number>;
@@ -163,6 +182,8 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
     let asked = 0;
     let lost = 0;
     let last: Step<ExampleBatch> | undefined;
+    let lastSeen: Saved['last'] = null;
+    let scope: RunScope | undefined;
     const beforeFirst: Label[] = [];
 
     const onLabel = (label: Label) => {
@@ -171,8 +192,9 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       else early.add(label.id, -Infinity, null, label.y);
     };
 
-    const start = (step: Step<ExampleBatch>) => {
-      const saved = step.scope?.restored<Saved>(key);
+    const start = (run: RunScope | undefined) => {
+      scope = run;
+      const saved = run?.restored<Saved>(key);
       if (saved !== undefined && (saved === null || typeof saved !== 'object' || !saved.evaluation || !saved.pending)) {
         throw new RxgradError(`restored.${key}`, "progressiveValidation's saved state", saved);
       }
@@ -183,9 +205,13 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       ready = saved ? saved.ready.map(restore) : [];
       asked = saved?.asked ?? 0;
       lost += saved?.lost ?? 0;
-      step.scope?.register(key, {
-        save: (): Saved => ({ evaluation: ev!.save(), pending: store.save(), labels: early.save(), ready: [...ready], asked, lost }),
+      lastSeen = saved?.last ?? null;
+      run?.register(key, {
+        save: (): Saved => ({ evaluation: ev!.save(), pending: store.save(), labels: early.save(), ready: [...ready], asked, lost, last: lastSeen }),
       });
+    };
+    hooks.run = (run) => {
+      if (!ev) start(run);
     };
 
     const subscription =
@@ -266,8 +292,9 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         if (b === null || typeof b !== 'object' || !(b.x instanceof Float32Array) || !(b.y instanceof Float32Array)) {
           throw new RxgradError('step.batch', 'an ExampleBatch (from an online source)', b);
         }
-        if (!ev) start(step);
+        if (!ev) start(step.scope);
         last = step;
+        lastSeen = { step: step.step, epoch: step.epoch, examples: step.examples };
         const scores = new Float32Array(b.n * k);
         model.scoreRows(model.params, b, scores);
         const answers = new Answers();
@@ -307,15 +334,23 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         emit(step, answers, b, scores);
       },
       complete: () => {
-        if (!ev || !last) return;
+        if (!ev || !lastSeen) return;
         const answers = new Answers();
         const answer = answerEntry(answers);
         for (const e of ready.splice(0)) answer(e);
         if (delay) for (const e of store.drain()) answer(e);
-        emit(advance(last, { step: last.step + 1, size: 0, startedAt: performance.now() }), answers, undefined, undefined);
+        const base: Step<ExampleBatch> = last ?? { ...lastSeen, batch: { n: 0, d: model.features, x: new Float32Array(0), y: new Float32Array(0), ids: [], times: new Float64Array(0) }, size: 0, startedAt: 0, hyper: {}, ...(scope && { scope }) };
+        emit(advance(base, { step: lastSeen.step + 1, size: 0, startedAt: performance.now() }), answers, undefined, undefined);
       },
       release: disposeStep,
       teardown: () => subscription?.unsubscribe(),
     };
   });
+
+  return (source) =>
+    new Observable<Step<ExampleBatch>>((subscriber) => {
+      const hooks: { run?: (scope: RunScope) => void } = {};
+      const watched = new Observable<Step<ExampleBatch>>((inner) => new RunWatch((scope) => hooks.run?.(scope)).subscribing(() => inner.add(source.subscribe(inner))));
+      return watched.pipe(operator(hooks)).subscribe(subscriber);
+    });
 }

@@ -21,6 +21,7 @@ const cp = (step: number): Checkpoint => ({
   examples: 10 * step,
   params: { w: { shape: [2], dtype: 'float32', values: [step, Math.fround(-0.1)] } },
   state: { source: { step, examples: 10 * step } },
+  result: { step, examples: 10 * step, online: { metrics: { accuracy: 0.5 } } },
 });
 
 describe('checkpoint files', () => {

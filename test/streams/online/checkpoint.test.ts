@@ -100,6 +100,40 @@ describe('checkpoint', () => {
     }
   });
 
+  it('a run stopped after the checkpoint of the source\'s last step still gives the delayed answers at the end when resumed', async () => {
+    const whole = logisticRegression(3);
+    const expected = (await lastValueFrom(training(whole, undefined, { everySteps: 5 }).pipe(toArray()))).at(-1)!;
+    const expectedBits = bits(whole);
+    whole.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    const first = logisticRegression(3);
+    // 15 source steps; checkpoint at 15; stopped before the end-of-stream step 16 (the last 3 answers)
+    await lastValueFrom(training(first, undefined, { everySteps: 5 }).pipe(take(15), toArray()));
+    first.dispose();
+    const model = logisticRegression(3);
+    const r = resume(dir, model.params);
+    expect(r.checkpoint?.step).toBe(15);
+    // the source has nothing left: the evaluation, restored when the source opened the run, flushes
+    const rest = await lastValueFrom(training(model, r.checkpoint, { everySteps: 5 }).pipe(toArray()));
+    expect(rest.map((x) => x.step)).toEqual([16]);
+    expect(rest[0].online!.metrics).toEqual(expected.online!.metrics);
+    expect(rest[0].online!.baselines).toEqual(expected.online!.baselines);
+    expect(bits(model)).toEqual(expectedBits);
+    model.dispose();
+  });
+
+  it('a finished run resumed has nothing left to do; its checkpoint holds the last result', async () => {
+    const whole = logisticRegression(3);
+    const expected = (await lastValueFrom(training(whole, undefined).pipe(toArray()))).at(-1)!;
+    whole.dispose();
+    const model = logisticRegression(3);
+    const r = resume(dir, model.params);
+    expect(r.checkpoint?.step).toBe(16);
+    expect(r.checkpoint?.result).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(await lastValueFrom(training(model, r.checkpoint).pipe(toArray()))).toEqual([]);
+    model.dispose();
+  });
+
   it('writes after everySeconds (performance clock), and at the end', async () => {
     let now = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => now);
