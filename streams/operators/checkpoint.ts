@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
-import { CHECKPOINT_VERSION, removeTempFiles, writeCheckpoint, type Checkpoint } from '../../src/online/checkpointFile';
+import { CHECKPOINT_VERSION, removeTempFiles, writeCheckpoint, type Checkpoint } from '../checkpointFile';
 import { SOURCE_KEY, type SourcePosition } from '../../src/online/SourcePosition';
 import { serializeState, type SerializedTensor } from '../../src/state';
 import type { Params } from '../../src/types';

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkpointName, listCheckpoints, readCheckpoint, removeTempFiles, writeCheckpoint, type Checkpoint } from '../../src/online/checkpointFile';
-import { resume } from '../../src/online/resume';
+import { checkpointName, listCheckpoints, readCheckpoint, removeTempFiles, writeCheckpoint, type Checkpoint } from '../../streams/checkpointFile';
+import { resume } from '../../streams/resume';
 import { expectNoLeak } from '../helpers';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCheckpoints } from '../../src/online/checkpointFile';
+import { listCheckpoints } from '../../streams/checkpointFile';
 import { mulberry32 } from '../../streams/sources/mulberry32';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

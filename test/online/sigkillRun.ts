@@ -17,7 +17,7 @@ import { noChange } from '../../src/metrics/noChange';
 import { rocAuc } from '../../src/metrics/rocAuc';
 import { rolling } from '../../src/metrics/rolling';
 import { logisticRegression } from '../../src/models/logisticRegression';
-import { resume } from '../../src/online/resume';
+import { resume } from '../../streams/resume';
 import { adam } from '../../src/optimizers/adam';
 import { sgd } from '../../src/optimizers/sgd';
 import { applyUpdates } from '../../streams/operators/applyUpdates';

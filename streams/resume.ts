@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { RxgradError, shown } from '../RxgradError';
-import { restoreState, serializeState } from '../state';
-import type { Params } from '../types';
+import { RxgradError, shown } from '../src/RxgradError';
+import { restoreState, serializeState } from '../src/state';
+import type { Params } from '../src/types';
 import { listCheckpoints, readCheckpoint, type Checkpoint } from './checkpointFile';
 
 /** What `resume` found. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SerializedTensor } from '../state';
+import type { SerializedTensor } from '../src/state';
 
 /** The format version `checkpoint` writes and `resume` reads. */
 export const CHECKPOINT_VERSION = 1;
