@@ -9,6 +9,18 @@ export type QueuePolicy = 'block' | 'dropOldest' | 'dropNewest' | 'sample';
 /** Every `QueuePolicy`, for validation and help texts. */
 export const QUEUE_POLICIES: readonly QueuePolicy[] = ['block', 'dropOldest', 'dropNewest', 'sample'];
 
+/**
+ * Check that `value` is a `QueuePolicy`.
+ *
+ * @example
+ * queuePolicy('sample'); // 'sample'
+ * queuePolicy('lifo'); // throws "Expected `queue.policy` one of block, dropOldest, dropNewest, sample, got \"lifo\""
+ */
+export function queuePolicy(value: unknown): QueuePolicy {
+  if (!QUEUE_POLICIES.includes(value as QueuePolicy)) throw new RxgradError('queue.policy', `one of ${QUEUE_POLICIES.join(', ')}`, value);
+  return value as QueuePolicy;
+}
+
 /** Options of `ExampleQueue`. */
 export interface ExampleQueueOptions {
   /** Examples held at most. */
@@ -79,8 +91,7 @@ export class ExampleQueue {
 
   constructor(options: ExampleQueueOptions) {
     this.capacity = positiveInt('queue.capacity', options?.capacity);
-    if (!QUEUE_POLICIES.includes(options.policy)) throw new RxgradError('queue.policy', `one of ${QUEUE_POLICIES.join(', ')}`, options.policy);
-    this.policy = options.policy;
+    this.policy = queuePolicy(options.policy);
     this.random = options.random ?? Math.random;
     if (options.features !== undefined) this.allocate(positiveInt('features', options.features));
     this.y = new Float32Array(this.capacity);
@@ -98,11 +109,6 @@ export class ExampleQueue {
   /** Whether the queue holds `capacity` examples (a `block` source should pause). */
   get full(): boolean {
     return this.len === this.capacity;
-  }
-
-  /** Features per example, once known. */
-  get features(): number | undefined {
-    return this.d;
   }
 
   /** Why the last rejected input was rejected. */

@@ -12,8 +12,6 @@ export interface LineFeed {
   end(): void;
   /** Whether bytes kept when the queue blocked wait for `resume`. */
   readonly pending: boolean;
-  /** Byte offset just after the last complete line. */
-  readonly offset: number;
 }
 
 /** Default longest line accepted, in bytes. */
@@ -72,9 +70,6 @@ export function feedLines(
     end: () => splitter.end(handler),
     get pending() {
       return rest !== undefined;
-    },
-    get offset() {
-      return splitter.offset;
     },
   };
 }

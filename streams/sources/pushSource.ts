@@ -1,7 +1,6 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
-import { RxgradError } from '../../src/RxgradError';
-import { ExampleQueue, QUEUE_POLICIES, type OfferOutcome, type QueuePolicy } from '../../src/queue/ExampleQueue';
+import { ExampleQueue, queuePolicy, type OfferOutcome, type QueuePolicy } from '../../src/queue/ExampleQueue';
 import { inRange, positiveInt } from '../../src/validate';
 import { SOURCE_KEY, sourcePosition, type SourcePosition } from '../../src/online/SourcePosition';
 import { RunScope } from '../RunScope';
@@ -93,11 +92,10 @@ export function pushSource(
   const batchSize = positiveInt('batchSize', options?.batchSize);
   const maxWaitMs = options.maxWaitMs === undefined ? undefined : inRange('maxWaitMs', options.maxWaitMs, { min: 0 });
   const capacity = positiveInt('queue.capacity', options.queue?.capacity ?? 10_000);
-  const policy = options.queue?.policy ?? 'block';
+  const policy = queuePolicy(options.queue?.policy ?? 'block');
   const seed = positiveInt('queue.seed', options.queue?.seed ?? 0, 0);
   const yieldEveryMs = inRange('yieldEveryMs', options.yieldEveryMs ?? 5, { min: 0 });
   const features = options.features === undefined ? undefined : positiveInt('features', options.features);
-  if (!QUEUE_POLICIES.includes(policy)) throw new RxgradError('queue.policy', `one of ${QUEUE_POLICIES.join(', ')}`, policy);
   const timers = options.scheduler ?? asyncScheduler;
   const turn = (fn: () => void): (() => void) => {
     if (options.scheduler) {
