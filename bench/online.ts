@@ -13,10 +13,23 @@ import { median, pairedRatio, samples } from './measure';
 
 /** Examples per second of each path (medians over rounds) and their paired ratio. */
 export interface OnlineFigures {
+  /** Examples per second of wall time. */
   readonly rxgrad: number;
   readonly plain: number;
-  /** Median over rounds of plain / rxgrad (how many times faster the plain loop is). */
+  /** Median over rounds of plain / rxgrad (how many times faster the plain loop is), wall time. */
   readonly ratio: number;
+  /** The same per second of the process's CPU time (user + system): steadier on a shared machine. */
+  readonly cpu: { readonly rxgrad: number; readonly plain: number; readonly ratio: number };
+}
+
+/** Run `f` and return its wall and CPU milliseconds. */
+function timed(f: () => void | Promise<void>): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  return Promise.resolve(f()).then(() => {
+    const c = process.cpuUsage(c0);
+    return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+  });
 }
 
 /** A separable synthetic stream: x ~ U(−1, 1)^d, y = [x · w* > 0] for a fixed random w*. */
@@ -62,37 +75,44 @@ function plainLoop(t: ExampleTable, passes: number, lr: number): number {
  * `examples` rows, the plain loop 100 times as many (so that each timing is long enough).
  *
  * @example
- * const f = await benchOnline(7, 2000); // f.rxgrad, f.plain examples/s; f.ratio
+ * const f = await benchOnline(7, 2000); // f.rxgrad, f.plain examples/s; f.ratio; f.cpu.* by CPU time
  */
 export async function benchOnline(rounds: number, examples: number): Promise<OnlineFigures> {
   const d = 100;
   const lr = 0.1;
   const table = stream(examples, d);
   const passes = 100;
-  const times = await samples(
+  const wall: Record<'rxgrad' | 'plain', number[]> = { rxgrad: [], plain: [] };
+  const round = async (name: 'rxgrad' | 'plain', f: () => void | Promise<void>, count: number): Promise<number> => {
+    const t = await timed(f);
+    wall[name].push(t.wall / count);
+    return t.cpu / count;
+  };
+  const cpu = await samples(
     {
-      rxgrad: async () => {
+      rxgrad: () => {
         const model = logisticRegression(d);
-        const t0 = performance.now();
-        await lastValueFrom(
-          replay(table, { batchSize: 1 }).pipe(
-            progressiveValidation(model, { metrics: [accuracy()] }),
-            gradients(model.loss, model.params),
-            optimize(sgd({ lr })),
-            applyUpdates(model.params),
-          ),
-        );
-        const ms = performance.now() - t0;
-        model.dispose();
-        return ms / examples;
+        const run = () =>
+          lastValueFrom(
+            replay(table, { batchSize: 1 }).pipe(
+              progressiveValidation(model, { metrics: [accuracy()] }),
+              gradients(model.loss, model.params),
+              optimize(sgd({ lr })),
+              applyUpdates(model.params),
+            ),
+          ).then(() => undefined);
+        return round('rxgrad', run, examples).finally(() => model.dispose());
       },
-      plain: () => {
-        const t0 = performance.now();
-        plainLoop(table, passes, lr);
-        return (performance.now() - t0) / (examples * passes);
-      },
+      plain: () => round('plain', () => void plainLoop(table, passes, lr), examples * passes),
     },
     rounds,
   );
-  return { rxgrad: 1000 / median(times.rxgrad), plain: 1000 / median(times.plain), ratio: pairedRatio(times.rxgrad, times.plain) };
+  // Drop the warm-up call's wall time (samples makes one of each first).
+  const w = { rxgrad: wall.rxgrad.slice(1), plain: wall.plain.slice(1) };
+  return {
+    rxgrad: 1000 / median(w.rxgrad),
+    plain: 1000 / median(w.plain),
+    ratio: pairedRatio(w.rxgrad, w.plain),
+    cpu: { rxgrad: 1000 / median(cpu.rxgrad), plain: 1000 / median(cpu.plain), ratio: pairedRatio(cpu.rxgrad, cpu.plain) },
+  };
 }
