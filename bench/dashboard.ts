@@ -24,6 +24,7 @@ import { WebSocket } from 'ws';
 import { adam } from '../src/index';
 import { linearRegression } from '../src/models/linearRegression';
 import { useBackend } from '../src/useBackend';
+import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
 import { startDemo } from '../demo/startDemo';
 import { applyUpdates } from '../streams/operators/applyUpdates';
 import { gradients } from '../streams/operators/gradients';
@@ -129,6 +130,7 @@ if (!opts.skipStart) {
 }
 
 console.log(`backend: ${await useBackend('cpu')}`);
+silenceTfjsBanner();
 const servers: MetricsServer[] = await Promise.all([metricsServer(), metricsServer(), metricsServer()]);
 const [s0, s1, s20] = servers;
 const stops = [await clients(s1.url, 1), await clients(s20.url, 20)];

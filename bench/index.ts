@@ -9,6 +9,7 @@
  */
 import { Command } from 'commander';
 import { useBackend, type BackendName } from '../src/useBackend';
+import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
 import { fusedMode } from '../src/kernels/useFused';
 import { benchPipeline, type PipelineFigures } from './pipeline';
 import { benchOptimizers } from './optimizers';
@@ -42,6 +43,7 @@ const opts = program.opts<{
 const rounds = Number(opts.rounds);
 const fused = fusedMode(({ true: true, false: false } as Record<string, boolean>)[opts.fused] ?? opts.fused);
 console.log(`backend: ${await useBackend(opts.backend)}, fused: ${fused}`);
+silenceTfjsBanner();
 
 if (opts.online) {
   const onlineRounds = Number(opts.onlineRounds);
