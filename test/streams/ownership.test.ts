@@ -25,6 +25,8 @@ import { sgd } from '../../src/optimizers/sgd';
 import { adam } from '../../src/optimizers/adam';
 import type { Params, Transform } from '../../src/types';
 import { minibatches } from '../../streams/sources/minibatches';
+import { drive } from '../../streams/sources/drive';
+import { operate } from '../../streams/operate';
 import { gradients } from '../../streams/operators/gradients';
 import { learningRate } from '../../streams/operators/learningRate';
 import { optimize } from '../../streams/operators/optimize';
@@ -224,6 +226,34 @@ describe('RunScope ownership', () => {
     const stray = scope.own({ ...tinyStep(5), scope });
     expect(scope.inFlight).toBe(0);
     disposeStep(stray);
+  });
+
+  it('drive opens a run per subscription, hands it to the producer and ends it with the subscription', () => {
+    const seen: RunScope[] = [];
+    const src = drive((scope) => {
+      seen.push(scope);
+      let i = 0;
+      return () => (i < 3 ? ++i : undefined);
+    }, { resume: { state: { optimizer: 'saved' } } });
+    src.subscribe();
+    src.pipe(take(1)).subscribe();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).not.toBe(seen[1]);
+    expect(seen.map((s) => [s.ended, s.closed, s.restored('optimizer')])).toEqual([
+      [true, true, 'saved'],
+      [true, true, 'saved'],
+    ]);
+    // an operator downstream holds the run from its subscription on, until its teardown
+    let scope: RunScope | undefined;
+    const pass = operate<number, number>((out) => ({ next: (v) => out.next(v) }));
+    const sub = drive((s) => {
+      scope = s;
+      let i = 0;
+      return () => (i < 1 ? ++i : undefined);
+    }).pipe(delay(1), pass).subscribe(); // the value waits in the delay
+    expect([scope!.ended, scope!.closed]).toEqual([true, false]);
+    sub.unsubscribe();
+    expect(scope!.closed).toBe(true);
   });
 
   it('a hold keeps the steps until it is released', () => {
