@@ -30,6 +30,10 @@ const subscribing: RunHolds[] = [];
  *    step still open is freed (the step a throwing `tap` failed on, the steps a `delay` held
  *    when the subscriber left), and the scope is closed: steps are no longer recorded.
  *
+ * Operators that reorder steps, or split them into branches that finish out of order (a
+ * `mergeMap` with varying delays, `groupBy`), are outside this contract: a step still travelling
+ * behind a newer finished one would be freed.
+ *
  * Consequence for code that is not an rxgrad operator: a step it keeps after its run has ended
  * (`toArray()` at the end of a pipeline without `applyUpdates`, an async consumer) has been
  * freed — copy what you need while the run lasts, or `hold()` the scope and `release()` it.

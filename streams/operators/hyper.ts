@@ -36,6 +36,8 @@ export interface HyperOptions {
  * 3. The stream's error fails the run; its completion keeps the last value. It is subscribed
  *    before the steps and unsubscribed when the run ends (complete, error or unsubscribe).
  * 4. A value that is not a finite number (or a schedule giving one) fails the run, naming `name`.
+ * 5. A name the optimizer does not read (`hyper('learning_rate', …)` with `sgd`, which reads
+ *    `lr`) fails the step at `optimize`, with the names it reads.
  * 5. With `restartOn: 'drift'` a schedule is evaluated at `step − lastDrift + 1`, where
  *    `lastDrift` is the step of the last drift (`step.online.lastDrift`, set by `detectDrift`);
  *    before any drift, at `step`. A step without drift detection fails the run.
