@@ -21,6 +21,14 @@ export interface EvaluationReport {
   readonly baselines: Record<string, Record<string, number>>;
 }
 
+/** What `ask` returns when there is no baseline (no allocation per example). */
+const NONE: readonly number[] = Object.freeze([]);
+
+/** Numbers `from` … `from + k − 1` of `a`: a view of a typed array, a copy of an array. */
+function row(a: ArrayLike<number>, from: number, k: number): ArrayLike<number> {
+  return ArrayBuffer.isView(a) ? (a as Float32Array).subarray(from, from + k) : Array.prototype.slice.call(a, from, from + k);
+}
+
 /**
  * `[name, item]` pairs of metrics or baselines given as a list (names from `item.name`, which
  * must be unique) or as a record.
@@ -49,7 +57,7 @@ export function named<T extends { readonly name: string; init(): unknown }>(fiel
  *    before the example is learned).
  * 2. `answer(y, scores, offset, asked, time)` is called when the example's label is known: the
  *    model's prediction ŷ = `yHatOf(scores row)` and the probabilities (classifiers: the scores
- *    row) update every metric; each baseline's prediction made at `ask` updates that baseline's
+ *    row; only sliced out when a metric needs them) update every metric; each baseline's prediction made at `ask` updates that baseline's
  *    metrics (metrics that need probabilities are kept for baselines that give them), then the
  *    baseline learns y. Returns ŷ; the error (0/1 or |y − ŷ|) is `errorOf(task, y, ŷ)`.
  * 3. `report()` gives every metric's value; `save()` a copy of the state, which the
@@ -64,6 +72,9 @@ export function named<T extends { readonly name: string; init(): unknown }>(fiel
 export class Evaluation {
   private readonly state: { metrics: Record<string, unknown>; baselines: Record<string, { state: unknown; metrics: Record<string, unknown> }> };
   private readonly baselineMetrics: [string, Metric][][];
+  /** Whether any metric of the model (of each baseline) reads probabilities: else none are sliced out. */
+  private readonly modelProba: boolean;
+  private readonly baselineProba: boolean[];
 
   constructor(
     private readonly task: Task,
@@ -73,6 +84,8 @@ export class Evaluation {
     saved?: EvaluationState,
   ) {
     this.baselineMetrics = baselines.map(([, b]) => metrics.filter(([, m]) => !m.needsProba || b.classes !== undefined));
+    this.modelProba = task !== 'regression' && metrics.some(([, m]) => m.needsProba);
+    this.baselineProba = this.baselineMetrics.map((ms) => ms.some(([, m]) => m.needsProba));
     this.state = saved
       ? (structuredClone(saved) as Evaluation['state'])
       : {
@@ -86,7 +99,8 @@ export class Evaluation {
   }
 
   /** Each baseline's prediction for an example arriving now: its ŷ, then its k class probabilities when it gives them. */
-  ask(time: number): number[] {
+  ask(time: number): readonly number[] {
+    if (this.baselines.length === 0) return NONE;
     const out: number[] = [];
     for (const [name, b] of this.baselines) {
       const s = this.state.baselines[name].state;
@@ -98,16 +112,19 @@ export class Evaluation {
 
   answer(y: number, scores: ArrayLike<number>, offset: number, asked: ArrayLike<number>, time: number): number {
     const yHat = yHatOf(this.task, scores, offset, this.outputs);
-    const proba = this.task === 'regression' ? undefined : Array.prototype.slice.call(scores, offset, offset + this.outputs);
+    const proba = this.modelProba ? row(scores, offset, this.outputs) : undefined;
     for (const [name, m] of this.metrics) m.update(this.state.metrics[name], y, yHat, proba, time);
     let at = 0;
-    this.baselines.forEach(([name, b], i) => {
+    for (let i = 0; i < this.baselines.length; i++) {
+      const [name, b] = this.baselines[i];
       const part = this.state.baselines[name];
       const bHat = asked[at++];
-      const bProba = b.classes === undefined ? undefined : Array.prototype.slice.call(asked, at, (at += b.classes));
+      const k = b.classes ?? 0;
+      const bProba = this.baselineProba[i] ? row(asked, at, k) : undefined;
+      at += k;
       for (const [mn, m] of this.baselineMetrics[i]) m.update(part.metrics[mn], y, bHat, bProba, time);
       b.learn(part.state, y, time);
-    });
+    }
     return yHat;
   }
 

@@ -46,7 +46,7 @@ interface Waiting {
   readonly t: number;
   readonly id: string | number | null;
   readonly s: number[];
-  readonly b: number[];
+  readonly b: readonly number[];
 }
 
 /** The evaluation's checkpointed state. */
