@@ -259,6 +259,61 @@ describe('progressiveValidation: checkpointed state', () => {
   });
 });
 
+describe('progressiveValidation: checkpointed state with labels on a stream', () => {
+  type Event = { readonly rows: Row[] } | { readonly label: Label };
+  // Unlabelled examples, labels between steps, a label before its example, one that never comes.
+  const events: Event[] = [
+    { rows: [{ y: NaN, id: 'a', t: 0 }, { y: NaN, id: 'b', t: 1 }, { y: 1, id: 'c', t: 1 }] },
+    { label: { id: 'b', y: 1 } },
+    { label: { id: 'z', y: 0 } },
+    { rows: [{ y: NaN, id: 'd', t: 2 }, { y: 0, id: 'e', t: 3 }] },
+    { label: { id: 'a', y: 0 } }, // arrives after step 2: waits in `ready` across the cut
+    { label: { id: 'y', y: 1 } }, // before its example: waits in the labels store across the cut
+    { rows: [{ y: NaN, id: 'y', t: 4 }, { y: NaN, id: 'z', t: 5 }, { y: 1, id: 'f', t: 6 }] },
+    { label: { id: 'd', y: 1 } },
+    { rows: [{ y: 0, id: 'g', t: 7 }] },
+  ];
+
+  /** Play the events; with `cutAfter`, stop the run after that event and continue in a new one from its JSON state. */
+  function play(cutAfter?: number) {
+    const model = memorizer();
+    const seen: unknown[] = [];
+    const start = (scope: RunScope) => {
+      const steps = new Subject<Step<ExampleBatch>>();
+      const labels = new Subject<Label>();
+      const sub = steps
+        .pipe(
+          progressiveValidation(model, { metrics: [hits, probaSum], baselines: [previous], labels }),
+          tap((s) => model.learn(s.batch)),
+          map((s) => ({ ...summary(s), all: s.online })),
+        )
+        .subscribe((v) => seen.push(v));
+      return { steps, labels, sub, scope };
+    };
+    let run = start(new RunScope());
+    let step = 0;
+    events.forEach((e, i) => {
+      if ('rows' in e) run.steps.next(stepOf(++step, e.rows, run.scope));
+      else run.labels.next(e.label);
+      if (i === cutAfter) {
+        const saved = JSON.parse(JSON.stringify({ state: run.scope.save(), m: model.m.dataSync()[0] }));
+        run.sub.unsubscribe();
+        model.m.assign(tf.scalar(saved.m));
+        run = start(new RunScope(saved.state));
+      }
+    });
+    run.steps.complete();
+    model.dispose();
+    return seen;
+  }
+
+  it('resumed after any event from its JSON state, it continues exactly as an uninterrupted run', () => {
+    const whole = play();
+    expect(whole.length).toBe(4);
+    for (let cut = 0; cut < events.length - 1; cut++) expect(play(cut)).toEqual(whole);
+  });
+});
+
 describe('progressiveValidation: stream behaviour (marbles)', () => {
   const steps = { a: stepOf(1, [{ y: 1 }]), b: stepOf(2, [{ y: 0 }]), c: stepOf(3, [{ y: 0 }]) };
   // The memorizer never learns here: ŷ 0 always → hits 0, 1/2, 2/3.
