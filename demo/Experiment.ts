@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { MetricsServer } from '../streams/sinks/MetricsServer';
 import type { StepResult } from '../streams/Step';
 
 /** A 2-D objective f(x) = a1·x1² + a2·x2², drawn as a contour by the dashboard. */
@@ -18,6 +19,8 @@ export interface RunControls {
   readonly lr?: Observable<number>;
   /** Hyperparameters edited before a restart (e.g. `{ lr: 0.02, momentum: 0.9 }`), replacing the experiment's. */
   readonly hyper?: Readonly<Record<string, number>>;
+  /** The server the run is launched on: a run fed by producers takes its examples at this server's ingest endpoint. */
+  readonly server?: MetricsServer;
 }
 
 /** One experiment of the chapter, runnable from the CLI, the dashboard or a test. */
@@ -26,8 +29,8 @@ export interface Experiment {
   readonly id: string;
   /** Human name as the book says it, e.g. `Adam, lr 0.01`. */
   readonly name: string;
-  /** `trace` (2-D objective) or `airfoil` (linear regression). */
-  readonly group: 'trace' | 'airfoil';
+  /** `trace` (2-D objective), `airfoil` (linear regression) or `online` (test-then-train on arriving data). */
+  readonly group: 'trace' | 'airfoil' | 'online';
   /** Optimizer, hyperparameters and data, as shown in the dashboard's run table. */
   readonly config: Readonly<Record<string, unknown>>;
   /** For `trace` experiments: the objective to draw. */
@@ -38,7 +41,8 @@ export interface Experiment {
    * A fresh run each call: its own parameters, freed when the stream ends. For `trace`
    * experiments each StepResult carries `values.x` (the point after the step). `airfoil` runs
    * report the loss on all 1500 rows in `info.fullLoss` every 200 examples, as the book's
-   * plots do, the last step included.
+   * plots do, the last step included. `online` runs carry `online` (test-then-train metrics
+   * and baselines, ingest counters, drift events) on every StepResult.
    */
   run(controls?: RunControls): Observable<StepResult>;
 }

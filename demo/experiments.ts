@@ -15,6 +15,7 @@ import { applyUpdates } from '../streams/operators/applyUpdates';
 import { evaluate } from '../streams/operators/evaluate';
 import type { Step, StepResult } from '../streams/Step';
 import type { Experiment, QuadraticObjective, RunControls } from './Experiment';
+import { onlineRuns } from './onlineRuns';
 
 /** An optimizer of the chapter, built from (possibly edited) hyperparameters. */
 type Build = (h: Hyper) => Transform<unknown>;
@@ -209,8 +210,8 @@ export const airfoilRuns: readonly Experiment[] = [
   }),
 ];
 
-/** Every experiment of the chapter: the 2-D traces, then the airfoil runs. */
-export const experiments: readonly Experiment[] = [...traces, ...airfoilRuns];
+/** Every experiment of `npm start`: the chapter's 2-D traces and airfoil runs, then the online runs (demo/onlineRuns.ts). */
+export const experiments: readonly Experiment[] = [...traces, ...airfoilRuns, ...onlineRuns];
 
 /** Collect a run into an array (for tests and the CLI). */
 export function collect(run: Observable<StepResult>): Promise<StepResult[]> {

@@ -2,12 +2,15 @@
  * `npm start`: the dashboard server with the optimization chapter's experiments as live runs.
  *
  * Prints the page address (with its token), runs every experiment of demo/experiments.ts
- * (2-D traces and airfoil runs) paced so they can be watched and steered, and keeps serving
- * until Ctrl-C, which stops the runs and the server cleanly.
+ * (2-D traces and airfoil runs) paced so they can be watched and steered, and the online runs
+ * of demo/onlineRuns.ts (Elec2 replayed at its own rate; a live run fed through the server's
+ * ingest endpoint, whose producer command it prints), and keeps serving until Ctrl-C, which
+ * stops the runs and the server cleanly.
  *
  * Options: --port <n> (default 8080; 0 = any free port), --host <addr> (default 127.0.0.1),
  * --only <text> (repeatable: experiments whose id or name contains it), --pace <ms> (minimum
- * time between two steps of a run; default 150 for traces, 10 for airfoil; 0 = full speed),
+ * time between two steps of a chapter run; default 150 for traces, 10 for airfoil; 0 = full
+ * speed; online runs keep their own pace),
  * --out <dir> (write <dir>/<run>.jsonl live and <dir>/runs.csv on exit), --backend <name>,
  * --token <text> (default: this user's token, kept in <config dir>/token and reused by every
  * launch, see `userToken`), --new-token (replace that token first). An --only that matches no
@@ -86,7 +89,8 @@ function editable(e: Experiment): Record<string, number> {
 }
 
 for (const e of chosen) {
-  const ms = pace ?? (e.group === 'trace' ? 150 : 10);
+  // Online runs are paced by their source (the replay's rate, the producers).
+  const ms = e.group === 'online' ? 0 : (pace ?? (e.group === 'trace' ? 150 : 10));
   server.launch(
     {
       id: e.id,
@@ -99,7 +103,7 @@ for (const e of chosen) {
       editable: editable(e),
     },
     (controls) =>
-      paced((paused) => e.run({ yieldEveryMs: 5, paused, lr: controls.lr, hyper: controls.hyper }), controls.paused, ms).pipe(
+      paced((paused) => e.run({ yieldEveryMs: 5, paused, lr: controls.lr, hyper: controls.hyper, server }), controls.paused, ms).pipe(
         opts.out ? jsonl(join(opts.out, `${e.id}${controls.hyper ? `-${Date.now()}` : ''}.jsonl`), { run: e.id }) : identity,
       ),
   );
@@ -108,4 +112,7 @@ for (const e of chosen) {
 }
 
 console.log(`${chosen.length} run${chosen.length === 1 ? '' : 's'} live (open the address above; it carries the access token). Ctrl-C stops.`);
+for (const e of chosen) {
+  if (typeof e.config.producer === 'string') console.log(`${e.name} waits for a producer; in another terminal: ${e.config.producer.replace('<address>', server.url)}`);
+}
 
