@@ -7,6 +7,9 @@ export interface Checkpointable {
   save(): unknown;
 }
 
+/** Runs created so far (serials). */
+let runs = 0;
+
 /** The `RunHolds` of the rxgrad operators whose subscription is being set up now, innermost last. */
 const subscribing: RunHolds[] = [];
 
@@ -24,15 +27,20 @@ const subscribing: RunHolds[] = [];
  * 3. **Dropped steps.** When step t finishes, the open steps older than t can no longer arrive
  *    anywhere — an operator dropped them (filter, skip, sample, throttle) — and are freed.
  * 4. **The end of the run.** The scope is held by its source (until `end()`) and by every
- *    operator built with `operate` downstream of it (from its subscription to its teardown; an
- *    operator that already receives a newer run's steps lets an ended run go). When the last
- *    hold is released — the whole pipeline has completed, failed or been unsubscribed — every
- *    step still open is freed (the step a throwing `tap` failed on, the steps a `delay` held
- *    when the subscriber left), and the scope is closed: steps are no longer recorded.
+ *    operator built with `operate` downstream of it — from its subscription (or, for a run
+ *    started later by `repeat` or `retry`, from the moment its first step reaches the operator
+ *    or one upstream of it) to its teardown, or until a step of a newer run reaches it. When the
+ *    last hold is released — the whole pipeline has completed, failed or been unsubscribed —
+ *    every step still open is freed (the step a throwing `tap` failed on, the steps a `delay`
+ *    held when the subscriber left), and the scope is closed: steps are no longer recorded.
+ *    A pipeline subscribed from inside another's callback is not held by the outer operators
+ *    (except by those that have received nothing yet), so it ends on its own.
  *
- * Operators that reorder steps, or split them into branches that finish out of order (a
- * `mergeMap` with varying delays, `groupBy`), are outside this contract: a step still travelling
- * behind a newer finished one would be freed.
+ * Outside this contract: operators that reorder steps, or split them into branches that finish
+ * out of order (a `mergeMap` with varying delays, `groupBy`) — a step still travelling behind a
+ * newer finished one would be freed; and runs a higher-order operator (`concatMap`,
+ * `switchMap`) starts after the operators downstream are running, when a `delay` or
+ * `observeOn` follows — their last steps may be freed while still in it.
  *
  * Consequence for code that is not an rxgrad operator: a step it keeps after its run has ended
  * (`toArray()` at the end of a pipeline without `applyUpdates`, an async consumer) has been
@@ -45,6 +53,8 @@ const subscribing: RunHolds[] = [];
  */
 export class RunScope {
   private readonly parts = new Map<string, Checkpointable>();
+  /** Creation order: a run opened later has a larger serial. */
+  readonly serial = ++runs;
   /** The newest version of every open step, by step number, in the order the source made them. */
   private readonly open = new Map<number, Step<unknown>>();
   private holds = 0;
@@ -56,7 +66,8 @@ export class RunScope {
   /**
    * A scope for one subscription of a source (call it in the subscribe function): held by the
    * source until it calls `end()` in its teardown, and by every `operate` operator whose
-   * subscription is being set up around it (downstream of the source).
+   * subscription is being set up around it and that has received nothing yet (downstream of
+   * the source; see `RunHolds`).
    *
    * @example
    * new Observable((subscriber) => { const scope = RunScope.open(); …; return () => scope.end(); });
@@ -64,7 +75,7 @@ export class RunScope {
   static open(restored?: Readonly<Record<string, unknown>>): RunScope {
     const scope = new RunScope(restored);
     scope.hold();
-    for (const h of subscribing) h.take(scope);
+    for (const h of subscribing) if (h.waiting) h.take(scope);
     return scope;
   }
 
@@ -144,11 +155,16 @@ export class RunScope {
 /**
  * What one `operate` subscription holds: the runs whose steps may still reach it.
  *
- * 1. `subscribing(fn)` runs `fn` (the subscription to the operator's source) so that a source
- *    opening its run meanwhile (`RunScope.open`) is held by this operator.
- * 2. `see(value)` holds the run of a step that arrives from a run not held yet (a source
- *    subscribed later, e.g. by `retry`), and releases the held runs whose source has ended once
- *    a step of another run arrives (order is kept: the ended run's steps have all passed).
+ * 1. `subscribing(fn)` runs `fn` (the subscription to the operator's source). A source that
+ *    opens its run meanwhile (`RunScope.open`) is held by every operator being subscribed that
+ *    has received nothing yet — the operators downstream of it; an operator already running (a
+ *    pipeline subscribed from inside another one's callback) is not. The operators downstream
+ *    of this one (those being subscribed around it, not yet running) are remembered.
+ * 2. `see(value)` follows the run of a step that arrives: the operator holds it, and so do the
+ *    operators downstream of it (a run started later, by `repeat` or `retry`, is then held by
+ *    them before its steps reach them through a `delay`). The held runs that are older than the
+ *    step's and whose source has ended are released: steps keep their order, so theirs have
+ *    all passed.
  * 3. `releaseAll()` (the operator's teardown) releases every hold; nothing is held after it.
  *
  * @example
@@ -157,11 +173,19 @@ export class RunScope {
  */
 export class RunHolds {
   private readonly held: RunScope[] = [];
+  private downstream: readonly RunHolds[] = [];
   private last: RunScope | undefined;
+  private running = false;
   private done = false;
+
+  /** Whether the operator has received nothing yet (it is still being set up). */
+  get waiting(): boolean {
+    return !this.running && !this.done;
+  }
 
   /** Run `fn` with this operator registered as being subscribed. */
   subscribing(fn: () => void): void {
+    this.downstream = subscribing.filter((h) => h.waiting);
     subscribing.push(this);
     try {
       fn();
@@ -179,18 +203,20 @@ export class RunHolds {
 
   /** A value reached the operator: follow the run of a step. */
   see(value: unknown): void {
+    this.running = true;
     if (value === null || typeof value !== 'object') return;
     const scope = (value as { scope?: unknown }).scope;
     if (scope === this.last || !(scope instanceof RunScope)) return;
     this.last = scope;
     for (let i = this.held.length - 1; i >= 0; i--) {
       const s = this.held[i];
-      if (s !== scope && s.ended) {
+      if (s.serial < scope.serial && s.ended) {
         this.held.splice(i, 1);
         s.release();
       }
     }
     this.take(scope);
+    for (const h of this.downstream) h.take(scope);
   }
 
   /** Release every hold (the operator's subscription ended). */
