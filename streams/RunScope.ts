@@ -47,7 +47,7 @@ const subscribing: RunHolds[] = [];
  * freed — copy what you need while the run lasts, or `hold()` the scope and `release()` it.
  *
  * @example
- * const scope = new RunScope(checkpoint?.state);
+ * const scope = RunScope.open(checkpoint?.state); // a source, per subscription (`drive` does it); scope.end() in its teardown
  * scope.register('metrics', { save: () => metricState });
  * const data = scope.save(); // { metrics: … }
  */

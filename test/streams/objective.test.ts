@@ -22,6 +22,17 @@ describe('objective', () => {
     });
   });
 
+  it('makes every subscription a run: its steps carry one scope, a new one per subscription', async () => {
+    const p = objective((x) => tf.sum(x) as tf.Scalar, [1, 2], { steps: 2 });
+    const a = await lastValueFrom(p.steps.pipe(toArray()));
+    const b = await lastValueFrom(p.steps.pipe(toArray()));
+    expect(a[0].scope).toBeDefined();
+    expect(a[1].scope).toBe(a[0].scope);
+    expect(b[0].scope).not.toBe(a[0].scope);
+    expect(a[0].scope!.closed).toBe(true);
+    p.dispose();
+  });
+
   it('rejects a bad start point and step count', () => {
     const f = (x: tf.Tensor1D) => tf.sum(x) as tf.Scalar;
     expect(() => objective(f, [])).toThrow('Expected `x0` a non-empty array of finite numbers, got []');
