@@ -12,7 +12,8 @@ import { inRange, positiveInt } from '../../src/validate';
 import { listen } from '../listen';
 import { operate } from '../operate';
 import { RunHolds, type RunScope } from '../RunScope';
-import { advance, disposeStep, type Predictions, type Step } from '../Step';
+import { advance, disposeStep, type OnlineReport, type Predictions, type Step } from '../Step';
+import { extend } from '../../src/extend';
 
 /** A label that arrives after its example, joined to it by `id`. */
 export interface Label {
@@ -41,21 +42,27 @@ export interface ProgressiveValidationOptions {
 
 /** A prediction waiting for its label: the example, the model's scores and the baselines' predictions at question time. */
 interface Waiting {
-  readonly x: number[];
+  readonly x: Float32Array;
   readonly y: number | null;
   readonly t: number;
   readonly id: string | number | null;
-  readonly s: number[];
+  readonly s: Float32Array;
   readonly b: readonly number[];
 }
+
+/** `Waiting` as JSON holds it: arrays of numbers (a NaN score is written as null). */
+type SavedWaiting = Omit<Waiting, 'x' | 's'> & { readonly x: number[]; readonly s: (number | null)[] };
+
+const toSaved = (e: PendingEntry<Waiting>): PendingEntry<SavedWaiting> => ({ ...e, value: { ...e.value, x: Array.from(e.value.x), s: Array.from(e.value.s) } });
+const fromSaved = (e: PendingEntry<SavedWaiting>): PendingEntry<Waiting> => ({ ...e, value: { ...e.value, x: Float32Array.from(e.value.x), s: Float32Array.from(e.value.s, (v) => v ?? NaN) } });
 
 /** The evaluation's checkpointed state. */
 interface Saved {
   readonly evaluation: EvaluationState;
-  readonly pending: PendingState<Waiting>;
+  readonly pending: PendingState<SavedWaiting>;
   readonly labels: PendingState<number>;
   /** Predictions whose label arrived since the last step, to be scored and learned at the next. */
-  readonly ready: PendingEntry<Waiting>[];
+  readonly ready: PendingEntry<SavedWaiting>[];
   /** Examples asked so far (the key and clock of `delay: { examples }`). */
   readonly asked: number;
   /** Unlabelled examples without an id (never joinable), counted with the expired. */
@@ -94,7 +101,6 @@ function checkLabel(label: unknown): Label {
   return l;
 }
 
-const nanFromNull = (v: number | null): number => v ?? NaN;
 
 /** The answers of one step, in the order they were scored: rows of the step's batch, or waiting predictions. */
 class Answers {
@@ -198,16 +204,18 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       if (saved !== undefined && (saved === null || typeof saved !== 'object' || !saved.evaluation || !saved.pending)) {
         throw new RxgradError(`restored.${key}`, "progressiveValidation's saved state", saved);
       }
-      const restore = (e: PendingEntry<Waiting>): PendingEntry<Waiting> => ({ ...e, value: { ...e.value, s: e.value.s.map(nanFromNull) } });
       ev = new Evaluation(model.task, k, metrics, baselines, saved?.evaluation);
-      store = new PendingStore(bounds, saved && { ...saved.pending, entries: saved.pending.entries.map(restore) });
+      store = new PendingStore(bounds, saved && { ...saved.pending, entries: saved.pending.entries.map(fromSaved) });
       early = new PendingStore(bounds, saved?.labels);
-      ready = saved ? saved.ready.map(restore) : [];
+      ready = saved ? saved.ready.map(fromSaved) : [];
       asked = saved?.asked ?? 0;
       lost += saved?.lost ?? 0;
       lastSeen = saved?.last ?? null;
       run?.register(key, {
-        save: (): Saved => ({ evaluation: ev!.save(), pending: store.save(), labels: early.save(), ready: [...ready], asked, lost, last: lastSeen }),
+        save: (): Saved => {
+          const pending = store.save();
+          return { evaluation: ev!.save(), pending: { ...pending, entries: pending.entries.map(toSaved) }, labels: early.save(), ready: ready.map(toSaved), asked, lost, last: lastSeen };
+        },
       });
     };
     hooks.run = (run) => {
@@ -231,11 +239,11 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
     };
 
     const waiting = (b: ExampleBatch, i: number, scores: Float32Array): Waiting => ({
-      x: Array.from(b.x.subarray(i * b.d, (i + 1) * b.d)),
+      x: b.x.slice(i * b.d, (i + 1) * b.d),
       y: Number.isNaN(b.y[i]) ? null : b.y[i],
       t: b.times[i],
       id: b.ids[i] ?? null,
-      s: Array.from(scores.subarray(i * k, (i + 1) * k)),
+      s: scores.slice(i * k, (i + 1) * k),
       b: ev!.ask(b.times[i]),
     });
 
@@ -274,16 +282,12 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       const yHat = Float32Array.from(answers.yHats);
       const error = new Float32Array(m);
       for (let j = 0; j < m; j++) error[j] = errorOf(model.task, answers.ys[j], answers.yHats[j]);
-      const predictions: Predictions = { n: m, yHat, error, ...(proba && { proba }) };
+      const predictions: Predictions = proba ? { n: m, yHat, proba, error } : { n: m, yHat, error };
       const report = ev!.report();
-      const online = {
-        ...step.online,
-        metrics: report.metrics,
-        ...(baselines.length > 0 && { baselines: report.baselines }),
-        pending: store.size,
-        expired: store.expired + early.expired + lost,
-      };
-      out.next(advance(step, { batch, predictions, online }));
+      const pending = store.size;
+      const expired = store.expired + early.expired + lost;
+      const figures: OnlineReport = baselines.length > 0 ? { metrics: report.metrics, baselines: report.baselines, pending, expired } : { metrics: report.metrics, pending, expired };
+      out.next(advance(step, { batch, predictions, online: step.online ? extend(step.online, figures) : figures }));
     };
 
     return {
