@@ -52,7 +52,7 @@ export function parseIngestMessage(raw: unknown): IngestMessage {
   const type = raw.type;
   if (type !== 'examples' && type !== 'labels') throw new RxgradError('type', 'examples or labels', type);
   const extra = Object.keys(raw).find((k) => !(FIELDS[type] as readonly string[]).includes(k));
-  if (extra !== undefined) throw new RxgradError(extra, `absent (a ${type} message has ${FIELDS[type].join(', ')})`, shown('it'));
+  if (extra !== undefined) throw new RxgradError(extra, `absent (${type === 'examples' ? 'an' : 'a'} ${type} message has ${FIELDS[type].join(', ')})`, shown('it'));
   const run = raw.run;
   if (typeof run !== 'string' || run.length === 0 || run.length > 200) throw new RxgradError('run', 'a string of 1–200 characters', run);
   const items = raw[type];

@@ -90,7 +90,7 @@ describe('ingest over the WebSocket', () => {
     client.send({ type: 'examples', run: 'nope', id: 5, examples: [ex(1)] });
     expect(await answer(5)).toEqual({ type: 'reject', id: 5, reason: 'Expected `run` a run taking examples on this server (live), got "nope"' });
     client.send({ type: 'examples', run: 'live', id: 6, examples: [ex(1)], extra: 1 });
-    expect(await answer(6)).toMatchObject({ type: 'reject', reason: 'Expected `extra` absent (a examples message has type, run, id, examples), got it' });
+    expect(await answer(6)).toMatchObject({ type: 'reject', reason: 'Expected `extra` absent (an examples message has type, run, id, examples), got it' });
     // the run goes on
     client.send({ type: 'examples', run: 'live', id: 7, examples: exs(6, 8) });
     await answer(7);

@@ -140,6 +140,17 @@ describe('csv', () => {
     expect(s.online?.ingest).toEqual({ received: 6, queued: 0, trained: 3, dropped: 0, rejected: 3, lastReason: 'Expected `row` 3 cells (as the header), got 2', lag: 0 });
   });
 
+  it('reads the header first, then emits, completes and errors with its readable (marbles)', () => {
+    marbles().run(({ cold, expectObservable }) => {
+      const r = fakeReadable(cold('h-a-b|', { h: 'a,b,y\n', a: '1,2,0\n3,', b: 'x,1\n5,6,1' }));
+      const out = csv(r, { batchSize: 2, scheduler: asyncScheduler }).pipe(map((s) => [firsts(s), s.online!.ingest!.rejected]));
+      // "3,x,1" is rejected (column b); the last row has no newline and is read at the end
+      expectObservable(out).toBe('-----(x|)', { x: [[1, 5], 1] });
+      const e = fakeReadable(cold('h-#', { h: 'a,y\n' }));
+      expectObservable(csv(e, { batchSize: 1, scheduler: asyncScheduler })).toBe('--#');
+    });
+  });
+
   it('takes column names instead of a header line, and errors on a bad header', async () => {
     const s = await lastValueFrom(csv(Readable.from(['1,2,k\n']), { header: ['a', 'y', 'key'], columns: { label: 'y', id: 'key' }, batchSize: 1 }));
     expect([Array.from(s.batch.x), Array.from(s.batch.y), s.batch.ids]).toEqual([[1], [2], ['k']]);
