@@ -218,8 +218,15 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         },
       });
     };
+    // A run opened while the source is being subscribed: restore now (a failure is the first step's, or the end's).
+    let failure: { readonly err: unknown } | undefined;
     hooks.run = (run) => {
-      if (!ev) start(run);
+      if (ev || failure) return;
+      try {
+        start(run);
+      } catch (err) {
+        failure = { err };
+      }
     };
 
     const subscription =
@@ -296,6 +303,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         if (b === null || typeof b !== 'object' || !(b.x instanceof Float32Array) || !(b.y instanceof Float32Array)) {
           throw new RxgradError('step.batch', 'an ExampleBatch (from an online source)', b);
         }
+        if (failure) throw failure.err;
         if (!ev) start(step.scope);
         last = step;
         lastSeen = { step: step.step, epoch: step.epoch, examples: step.examples };
@@ -338,6 +346,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         emit(step, answers, b, scores);
       },
       complete: () => {
+        if (failure) throw failure.err;
         if (!ev || !lastSeen) return;
         const answers = new Answers();
         const answer = answerEntry(answers);

@@ -10,6 +10,7 @@ import { gradients } from '../../../streams/operators/gradients';
 import { optimize } from '../../../streams/operators/optimize';
 import { progressiveValidation, type Label, type ProgressiveValidationOptions } from '../../../streams/operators/progressiveValidation';
 import { RunScope } from '../../../streams/RunScope';
+import { replay } from '../../../streams/sources/replay';
 import type { Step } from '../../../streams/Step';
 import { expectNoLeak, marbles } from '../../helpers';
 import { hits, memorizer, previous, probaSum, stepOf, type Row } from './fixtures';
@@ -307,6 +308,15 @@ describe('progressiveValidation: checkpointed state with labels on a stream', ()
     return seen;
   }
 
+  it('fails on a saved state that is not its own, from a source that opens the run as it is subscribed', async () => {
+    const model = memorizer();
+    const source = replay({ xs: [[0]], ys: [1] }, { batchSize: 1, resume: { state: { evaluation: 'junk' } } });
+    await expect(lastValueFrom(source.pipe(progressiveValidation(model, { metrics: [hits] })))).rejects.toThrow("Expected `restored.evaluation` progressiveValidation's saved state, got \"junk\"");
+    const empty = replay({ xs: [[0]], ys: [1] }, { batchSize: 1, resume: { state: { evaluation: 'junk', source: { step: 1, examples: 1 } } } });
+    await expect(lastValueFrom(empty.pipe(progressiveValidation(model, { metrics: [hits] })))).rejects.toThrow('Expected `restored.evaluation`');
+    model.dispose();
+  });
+
   it('resumed after any event from its JSON state, it continues exactly as an uninterrupted run', () => {
     const whole = play();
     expect(whole.length).toBe(4);
@@ -335,6 +345,17 @@ describe('progressiveValidation: stream behaviour (marbles)', () => {
       const src = cold('a-#', steps);
       expectObservable(src.pipe(progressiveValidation(model, { metrics: [hits] }), map((s) => s.online!.metrics!.hits))).toBe('x-#', values);
       expectSubscriptions(src.subscriptions).toBe('^-!');
+    });
+    model.dispose();
+  });
+
+  it('with a delay, passes each step on when it has answers, and the rest at completion', () => {
+    const model = memorizer();
+    marbles().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // delay 1: answer i before question i + 1 → nothing at a, a0 at b, a1 at c, a2 when the source completes
+      const src = cold('a-b-c--|', steps);
+      expectObservable(src.pipe(progressiveValidation(model, { metrics: [hits], delay: { examples: 1 } }), map((s) => s.step))).toBe('--x-y--(z|)', { x: 2, y: 3, z: 4 });
+      expectSubscriptions(src.subscriptions).toBe('^------!');
     });
     model.dispose();
   });
