@@ -6,9 +6,7 @@
 import { lastValueFrom } from 'rxjs';
 import { accuracy, logisticRegression, sgd } from '../src/index';
 import type { ExampleTable } from '../src/online/ExampleTable';
-import { applyUpdates, gradients, mulberry32, optimize } from '../streams/index';
-import { progressiveValidation } from '../streams/operators/progressiveValidation';
-import { replay } from '../streams/sources/replay';
+import { applyUpdates, gradients, mulberry32, optimize, progressiveValidation, replay } from '../streams/index';
 import { median, pairedRatio, samples } from './measure';
 
 /** Examples per second of each path (medians over rounds) and their paired ratio. */

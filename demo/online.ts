@@ -15,37 +15,15 @@ import { pathToFileURL } from 'node:url';
 import { identity, type OperatorFunction } from 'rxjs';
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { RxgradError } from '../src/RxgradError';
-import { useBackend } from '../src/useBackend';
-import { positiveInt, inRange } from '../src/validate';
-import type { Params, Transform } from '../src/types';
-import type { Model } from '../src/models/Model';
-import { logisticRegression } from '../src/models/logisticRegression';
-import { softmaxRegression } from '../src/models/softmaxRegression';
-import { mlp } from '../src/models/mlp';
-import { accuracy } from '../src/metrics/accuracy';
-import { logLoss } from '../src/metrics/logLoss';
-import { rocAuc } from '../src/metrics/rocAuc';
-import { noChange } from '../src/metrics/noChange';
-import { majority } from '../src/metrics/majority';
-import type { DriftDetector } from '../src/drift/DriftDetector';
-import { adwin } from '../src/drift/adwin';
-import { pageHinkley } from '../src/drift/pageHinkley';
-import { ddm } from '../src/drift/ddm';
-import { Evaluation, named, type EvaluationState } from '../src/online/Evaluation';
-import type { ExampleTable } from '../src/online/ExampleTable';
-import { resume } from '../src/online/resume';
-import type { Checkpoint } from '../src/online/checkpointFile';
-import { sgd, adam, adagrad, rmsprop, adamw, adamax, nadam, radam, adadelta } from '../src/index';
-import { elec2 } from '../streams/sources/elec2';
-import { replay } from '../streams/sources/replay';
-import { progressiveValidation } from '../streams/operators/progressiveValidation';
-import { detectDrift, type DetectDriftState } from '../streams/operators/detectDrift';
-import { gradients } from '../streams/operators/gradients';
-import { optimize } from '../streams/operators/optimize';
-import { applyUpdates } from '../streams/operators/applyUpdates';
-import { checkpoint } from '../streams/operators/checkpoint';
-import type { StepResult } from '../streams/Step';
+import {
+  RxgradError, useBackend, positiveInt, inRange, logisticRegression, softmaxRegression, mlp, accuracy, logLoss, rocAuc, noChange, majority,
+  adwin, pageHinkley, ddm, Evaluation, named, sgd, adam, adagrad, rmsprop, adamw, adamax, nadam, radam, adadelta,
+  type Params, type Transform, type Model, type DriftDetector, type EvaluationState, type ExampleTable,
+} from '../src/index';
+import {
+  elec2, replay, progressiveValidation, detectDrift, gradients, optimize, applyUpdates, checkpoint, resume,
+  type DetectDriftState, type Checkpoint, type StepResult,
+} from '../streams/index';
 
 /** The models `--model` names. */
 export const MODELS = {
