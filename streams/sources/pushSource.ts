@@ -6,6 +6,7 @@ import { SOURCE_KEY, sourcePosition, type SourcePosition } from '../../src/onlin
 import { RunScope } from '../RunScope';
 import type { Step } from '../Step';
 import type { DriveOptions } from './drive';
+import { later } from './later';
 import { mulberry32 } from './mulberry32';
 
 /** The bounded queue between a push source and training. */
@@ -97,14 +98,6 @@ export function pushSource(
   const yieldEveryMs = inRange('yieldEveryMs', options.yieldEveryMs ?? 5, { min: 0 });
   const features = options.features === undefined ? undefined : positiveInt('features', options.features);
   const timers = options.scheduler ?? asyncScheduler;
-  const turn = (fn: () => void): (() => void) => {
-    if (options.scheduler) {
-      const sub: Subscription = options.scheduler.schedule(fn);
-      return () => sub.unsubscribe();
-    }
-    const immediate = setImmediate(fn);
-    return () => clearImmediate(immediate);
-  };
 
   return new Observable<Step<ExampleBatch>>((subscriber) => {
     const scope = RunScope.open(options.resume?.state);
@@ -161,7 +154,7 @@ export function pushSource(
       arm();
     };
     const schedule = () => {
-      if (!cancelTurn && !subscriber.closed) cancelTurn = turn(drain);
+      if (!cancelTurn && !subscriber.closed) cancelTurn = later(drain, undefined, options.scheduler);
     };
     // The partial-batch timer: due when the oldest queued example has waited maxWaitMs.
     const arm = () => {

@@ -7,6 +7,7 @@ import { inRange } from '../../src/validate';
 import type { Step } from '../Step';
 import { feedLines, MAX_LINE_BYTES, type LineFeed } from './feedLines';
 import type { LineOptions } from './fromReadable';
+import { later } from './later';
 import { pushSource, type PushSink } from './pushSource';
 
 /** Options of `tail`. */
@@ -36,7 +37,8 @@ function firstLine(fd: number, maxLineBytes: number): string {
  * source's bounded queue. NDJSON by default, or CSV under its header (`format: 'csv'`).
  *
  * 1. Reads from the start of the file (or its end with `from: 'end'`), then whatever is
- *    appended: woken by `fs.watch` and every `pollMs`. A line is taken once its newline has been
+ *    appended: woken by `fs.watch` and every `pollMs` (on `scheduler` when given). Reads are
+ *    synchronous (`fs.readSync`, 64 KiB at a time). A line is taken once its newline has been
  *    written. A file that does not exist yet is waited for.
  * 2. **Truncation** (the file is shorter than what was read): reading starts again at its
  *    beginning. **Rotation** (the path names a new file, or none): the old file is read to its
@@ -61,7 +63,6 @@ export function tail(path: string, options: TailOptions): Observable<Step<Exampl
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   lineParser(options); // checks the format options now
   const csvHeader = options.format === 'csv' && (options.header ?? true) === true;
-
   return pushSource((sink: PushSink, restored) => {
     let fd: number | undefined;
     let ino = 0;
@@ -70,8 +71,8 @@ export function tail(path: string, options: TailOptions): Observable<Step<Exampl
     let blocked = false;
     let stopped = false;
     let watcher: FSWatcher | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let soon: NodeJS.Immediate | undefined;
+    let timer: (() => void) | undefined;
+    let soon: (() => void) | undefined;
     // Where the first file is opened: after the checkpoint's line, else its start or end.
     let startAt: number | 'end' = restored?.position ?? (from === 'end' ? 'end' : 0);
 
@@ -147,11 +148,11 @@ export function tail(path: string, options: TailOptions): Observable<Step<Exampl
       }
     };
     const wake = () => {
-      if (!soon && !stopped) soon = setImmediate(poll);
+      if (!soon && !stopped) soon = later(poll, undefined, options.scheduler);
     };
     const tick = () => {
       poll();
-      if (!stopped) timer = setTimeout(tick, pollMs);
+      if (!stopped) timer = later(tick, pollMs, options.scheduler);
     };
     tick();
     return {
@@ -168,8 +169,8 @@ export function tail(path: string, options: TailOptions): Observable<Step<Exampl
       },
       stop: () => {
         stopped = true;
-        if (timer) clearTimeout(timer);
-        if (soon) clearImmediate(soon);
+        timer?.();
+        soon?.();
         watcher?.close();
         close();
       },

@@ -2,11 +2,11 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lastValueFrom, take, type Subscription } from 'rxjs';
+import { asyncScheduler, lastValueFrom, map, take, type Subscription } from 'rxjs';
 import { tail } from '../../../streams/sources/tail';
 import type { Step } from '../../../streams/Step';
 import type { ExampleBatch } from '../../../src/ExampleBatch';
-import { expectNoLeak } from '../../helpers';
+import { expectNoLeak, marbles } from '../../helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'rxgrad-tail-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +39,26 @@ function follow(path: string, options: Parameters<typeof tail>[1]) {
 }
 
 describe('tail', () => {
+  it('polls every pollMs and batches what it read; appends, errors and unsubscribe (marbles, virtual time)', () => {
+    const path = fresh();
+    writeFileSync(path, lines(0, 3));
+    const badHeader = fresh();
+    writeFileSync(badHeader, 'a,b\n1,2\n');
+    marbles().run(({ cold, expectObservable }) => {
+      // polls at 0, 10, 20 …: rows 0–2 read at 0 ([0, 1] at once, [2] after maxWaitMs 5);
+      // rows 3–4 appended at 12 are read by the poll at 20
+      cold('------------a').subscribe(() => appendFileSync(path, lines(3, 5)));
+      const out = tail(path, { batchSize: 2, maxWaitMs: 5, pollMs: 10, scheduler: asyncScheduler }).pipe(map(firsts));
+      expectObservable(out, '^------------------------!').toBe('x----y--------------z', { x: [0, 1], y: [2], z: [3, 4] });
+      // a CSV header that cannot be read fails the stream at the first poll
+      expectObservable(tail(badHeader, { format: 'csv', header: true, columns: { label: 'y' }, batchSize: 1, scheduler: asyncScheduler })).toBe(
+        '#',
+        undefined,
+        new Error('CSV header: Expected `label` a column of the header (a, b), got "y"'),
+      );
+    });
+  });
+
   it('follows appended lines, taking a line only once its newline is written', async () => {
     const path = fresh();
     writeFileSync(path, lines(0, 3));
