@@ -271,6 +271,22 @@ describe('skipNonFinite', () => {
     disposeTree([p, s, g, r.updates]);
   });
 
+  it('an update that takes a parameter out of float32 range (x + u not finite) is skipped, given the parameters', () => {
+    // sgd, lr 1e38, g = 1: u = −1e38 (finite); x = −3e38: x + u = −4e38 < −3.4028e38, so −Infinity in float32
+    const opt = skipNonFinite(sgd({ lr: 1e38 }));
+    const p = { w: tf.tensor1d([-3e38, 1]) };
+    const s = opt.init(p);
+    const g = { w: tf.tensor1d([1, 1]) };
+    const r = opt.update(g, s, p);
+    expect(Array.from(r.updates.w.dataSync())).toEqual([0, 0]);
+    expect(r.state.inner).toBe(s.inner);
+    expect(r.info).toEqual({ skipped: 1 });
+    // without the parameters the sum cannot be checked: the finite update passes
+    const blind = opt.update(g, s);
+    expect(blind.info).toEqual({ skipped: 0 });
+    disposeTree([p, s, g, r, blind]);
+  });
+
   it('parameters are never corrupted over a run with NaN gradients every third step', () => {
     const opt = skipNonFinite(sgd({ lr: 0.1, momentum: 0.9 }));
     let x: tf.Tensor = tf.tensor1d([1, -1]);
