@@ -180,7 +180,12 @@ export async function runOnline(o: OnlineOptions): Promise<OnlineSummary> {
   return { ...summary, drifts, paramsDigest: digests, examplesPerSecond: speeds } as OnlineSummary;
 }
 
-/** The final table: one row per model and baseline. */
+/**
+ * The final table: one row per model and baseline (accuracy, log loss, ROC AUC, drifts, examples/s).
+ *
+ * @example
+ * console.log(formatTable(await runOnline(options), options.models));
+ */
 export function formatTable(s: OnlineSummary, names: readonly string[]): string {
   const pct = (v: number) => (Number.isNaN(v) ? '—' : `${(100 * v).toFixed(2)} %`);
   const rows = [`${''.padEnd(10)}${'accuracy'.padStart(10)}${'log loss'.padStart(10)}${'ROC AUC'.padStart(10)}${'drifts'.padStart(8)}${'examples/s'.padStart(12)}`];
