@@ -7,6 +7,7 @@ export * from './sources/minibatches';
 export * from './sources/objective';
 export * from './sources/airfoil';
 export * from './sources/elec2';
+export * from './sources/later';
 export * from './sources/pushSource';
 export * from './sources/fromExamples';
 export * from './sources/replay';
