@@ -121,7 +121,7 @@ describe('ownership through foreign operators (numTensors unchanged after the ru
         throw new Error('once');
       }
     });
-    for (const at of ['grads', 'updates'] as const) {
+    for (const at of ['source', 'grads', 'updates'] as const) {
       failed = false;
       const p = pipeline(at, [once, retry(1)]);
       await expectNoLeak(async () => expect(await outcome(p.run)).toEqual({ steps: [1, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }));
@@ -129,10 +129,13 @@ describe('ownership through foreign operators (numTensors unchanged after the ru
     }
   });
 
-  it('retry and repeat around the source (a new run per subscription), with adam', async () => {
-    const p = pipeline('source', [repeat(2)], { transform: adam({ lr: 0.01 }) });
-    await expectNoLeak(async () => expect((await outcome(p.run)).steps).toHaveLength(20));
-    p.dispose();
+  it('repeat at every position (a new run per repetition), with adam', async () => {
+    for (const at of ['source', 'grads', 'updates'] as const) {
+      const p = pipeline(at, [filter((s) => s.step !== 4), repeat(2)], { transform: adam({ lr: 0.01 }) });
+      const once = [1, 2, 3, 5, 6, 7, 8, 9, 10];
+      await expectNoLeak(async () => expect(await outcome(p.run)).toEqual({ steps: [...once, ...once] }));
+      p.dispose();
+    }
   });
 
   it('delay and observeOn: steps still travelling are not freed early; all reach applyUpdates', async () => {
