@@ -1,5 +1,5 @@
 import uPlot from 'uplot';
-import { chartScale } from './chartScale';
+import { chartScale, logBounds } from './chartScale';
 import { formatNumber } from './formatNumber';
 import { lineSwatch } from './lineSwatch';
 import { nearestIndex } from './nearestIndex';
@@ -69,12 +69,12 @@ function xRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.
 
 function fullRange(log: boolean, min: number | null, max: number | null): uPlot.Range.MinMax {
   if (min === null || max === null) return log ? [0.1, 1] : [0, 1];
-  if (log) {
-    const lo = 10 ** Math.floor(Math.log10(min));
-    const hi = 10 ** Math.ceil(Math.log10(max));
-    return lo === hi ? [lo / 10, hi * 10] : [lo, hi];
-  }
-  if (min === max) {
+  // A constant (give or take the rounding of a smoothed line) gets a readable band around it:
+  // about half a decade on each side on a log scale, 10 % of the value on a linear one.
+  const flat = max - min <= 1e-9 * Math.max(Math.abs(min), Math.abs(max));
+  if (log && flat) return logBounds(min / 3, max * 3);
+  if (log) return [10 ** Math.floor(Math.log10(min)), 10 ** Math.ceil(Math.log10(max))];
+  if (flat) {
     const pad = Math.abs(min) * 0.1 || 1;
     return [min - pad, max + pad];
   }
@@ -104,7 +104,8 @@ function tick(v: number | null): string {
  * 4. Legend under the chart: each run's value at the cursor (the point nearest to the cursor's
  *    x, `nearestIndex`), its latest value when the cursor is elsewhere; clicking an entry calls
  *    `onFocus(id)`. A tooltip beside the cursor lists the runs' values there, largest first.
- * 5. `markers` are drawn as labelled vertical lines.
+ * 5. `markers` are drawn as labelled vertical lines and listed under the chart (the first six
+ *    distinct labels and places).
  * 6. The chart is rebuilt only when the set of lines or the settings change; otherwise new
  *    points only replace its data. Drag to zoom, double-click to reset. Width follows the card.
  *
@@ -123,6 +124,7 @@ export class MetricChart {
   private readonly observer: ResizeObserver;
   private readonly plotBox: HTMLElement;
   private readonly note: HTMLElement;
+  private readonly marks: HTMLElement;
   private readonly legend: HTMLElement;
   private readonly tooltip: HTMLElement;
   private values: HTMLElement[] = [];
@@ -142,9 +144,11 @@ export class MetricChart {
     this.tooltip.hidden = true;
     this.note = document.createElement('div');
     this.note.className = 'scale-note';
+    this.marks = document.createElement('div');
+    this.marks.className = 'marks';
     this.legend = document.createElement('div');
     this.legend.className = 'legend';
-    container.replaceChildren(this.plotBox, this.note, this.legend);
+    container.replaceChildren(this.plotBox, this.note, this.marks, this.legend);
     this.observer = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: this.height() }));
     this.observer.observe(container);
   }
@@ -155,8 +159,11 @@ export class MetricChart {
     const scale = chartScale(settings.log, drawn.map((s) => s.ys));
     this.drawn = drawn.map((s) => ({ s, main: smoothed ? smooth(s.ys, settings.smoothing) : s.ys, rawAlpha: rawAlphaOf(s) }));
     this.markers = markers;
-    this.robust = settings.robust ? robustRange(this.drawn.filter((d) => !d.s.faded).map((d) => d.main), { log: scale.log }) : null;
+    const robust = settings.robust ? robustRange(this.drawn.filter((d) => !d.s.faded).map((d) => d.main), { log: scale.log }) : null;
+    this.robust = robust && scale.log ? logBounds(...robust) : robust;
     this.note.textContent = scale.note ?? '';
+    const listed = [...new Set(markers.map((m) => `${m.label} @ ${formatNumber(m.x, 6)}`))];
+    this.marks.textContent = listed.length ? `vertical lines: ${listed.slice(0, 6).join(', ')}${listed.length > 6 ? `, +${listed.length - 6} more` : ''}` : '';
     const shape = JSON.stringify([this.drawn.map(({ s, rawAlpha }) => [s.id, s.label, s.color, s.dash, s.faded, s.focused, smoothed && rawAlpha]), scale.log, smoothed, settings.xLabel]);
     const data: [number[], (number | null)[]][] = [];
     for (const { s, main } of this.drawn) {

@@ -16,8 +16,10 @@ export interface PageRun {
   hidden: boolean;
   /** Hyperparameters whose value changed during the run (a schedule, a live override). */
   readonly varying: Set<string>;
-  /** Every hyperparameter and info name the run reported. */
+  /** Every hyperparameter, info and online metric name the run reported (`hyper.lr`, `info.fullLoss`, `online.accuracy`). */
   readonly names: Set<string>;
+  /** The run reports test-then-train metrics (`StepResult.online.metrics`). */
+  online: boolean;
 }
 
 function scan(run: PageRun, points: readonly StepResult[]): void {
@@ -28,6 +30,10 @@ function scan(run: PageRun, points: readonly StepResult[]): void {
       if (v !== first[k]) run.varying.add(k);
     }
     for (const k of Object.keys(p.info ?? {})) run.names.add(`info.${k}`);
+    if (p.online?.metrics) {
+      run.online = true;
+      for (const k of Object.keys(p.online.metrics)) run.names.add(`online.${k}`);
+    }
   }
 }
 
@@ -37,8 +43,9 @@ function scan(run: PageRun, points: readonly StepResult[]): void {
  * 1. `hello` replaces everything (a reconnect starts afresh); styles stay with run ids.
  * 2. `history` sets a run's points; `points` appends (counting `missed`); `run` adds or
  *    updates a run's description.
- * 3. Each run notes the hyperparameter and info names its points carry, and which
- *    hyperparameters changed value during the run (`varying`).
+ * 3. Each run notes the hyperparameter, info and online metric names its points carry (and
+ *    whether it is an online run), and which hyperparameters changed value during the run
+ *    (`varying`).
  * 4. `apply` returns the ids of runs whose data or description changed.
  * 5. Each run gets a colour and dash pattern (`runStyle`) by its order of arrival in its group,
  *    so no two runs of a group look alike.
@@ -111,6 +118,6 @@ export class RunStore {
       style = runStyle(index);
       this.styles.set(info.id, style);
     }
-    this.runs.set(info.id, { info, points: [], missed: 0, thinned: 0, color: style.color, dash: style.dash, hidden: this.hiddenIds.has(info.id), varying: new Set(), names: new Set() });
+    this.runs.set(info.id, { info, points: [], missed: 0, thinned: 0, color: style.color, dash: style.dash, hidden: this.hiddenIds.has(info.id), varying: new Set(), names: new Set(), online: false });
   }
 }

@@ -1,7 +1,9 @@
-import type { StepResult } from '../../streams/Step';
+import type { OnlineReport, StepResult } from '../../streams/Step';
 import type { Connection, ControlRequest } from './Connection';
 import { formatNumber } from './formatNumber';
+import { ingestSummary } from './ingestSummary';
 import { lineSwatch } from './lineSwatch';
+import { onlineMetricNames } from './onlineSeries';
 import type { PageRun } from './RunStore';
 
 /** Show a short message (an ack or a rejection) to the user. */
@@ -183,7 +185,9 @@ export class RunTable {
     row.loss.textContent = formatNumber(last?.loss);
     const x = last?.values?.x;
     const full = lastFullLoss(run);
-    row.extra.textContent = x ? `x = (${x.map((v) => formatNumber(v, 3)).join(', ')})` : full !== undefined ? `all rows ${formatNumber(full)}` : '–';
+    const online = run.online ? lastOnline(run) : undefined;
+    if (online) showOnline(row.extra, online);
+    else row.extra.textContent = x ? `x = (${x.map((v) => formatNumber(v, 3)).join(', ')})` : full !== undefined ? `all rows ${formatNumber(full)}` : '–';
     row.lr.textContent = formatNumber(last?.lr);
     const conf = Object.entries(info.config).map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : String(v)}`);
     const book = info.book ? [`book: ${Object.entries(info.book).map(([k, v]) => `${k} ${v}`).join(', ')}`] : [];
@@ -203,6 +207,30 @@ export class RunTable {
       }
     }
   }
+}
+
+/** The latest test-then-train figures of an online run. */
+function lastOnline(run: PageRun): OnlineReport | undefined {
+  for (let i = run.points.length - 1; i >= 0; i--) if (run.points[i].online?.metrics) return run.points[i].online;
+  return undefined;
+}
+
+/**
+ * An online run's latest figures: its main metric (a rolling one first) beside the baselines',
+ * then the source's counters (the last rejection's reason as the tooltip), pending labels and drifts.
+ */
+function showOnline(cell: HTMLElement, o: OnlineReport): void {
+  const [main] = onlineMetricNames(Object.keys(o.metrics ?? {}));
+  const baselines = Object.entries(o.baselines ?? {}).map(([b, m]) => `${b} ${formatNumber(m[main])}`);
+  const first = el('div', 'metric', `${main} ${formatNumber(o.metrics?.[main])}${baselines.length ? ` (${baselines.join(', ')})` : ''}`);
+  const ingest = o.ingest ? ingestSummary(o.ingest) : undefined;
+  const extra = [...(o.pending !== undefined ? [`pending ${o.pending.toLocaleString('en-US')}`] : []), ...(o.drifts !== undefined ? [`drifts ${o.drifts}`] : [])];
+  const second = el('div', 'sub ingest', [ingest?.text, ...extra].filter(Boolean).join(' · '));
+  if (ingest?.reason) {
+    second.title = `last rejected: ${ingest.reason}`;
+    second.append(el('span', 'reason', ` · last rejected: ${ingest.reason}`));
+  }
+  cell.replaceChildren(first, second);
 }
 
 /** The latest `info.fullLoss` of a run (reported every few steps), if any. */

@@ -10,7 +10,9 @@ import type { StepResult } from '../../streams/Step';
 import { Connection, type ConnectionState } from './Connection';
 import { ContourView } from './ContourView';
 import { epochAxis } from './epochAxis';
-import { MetricChart, type ChartSettings, type Series } from './MetricChart';
+import { driftMarkers } from './driftMarkers';
+import { MetricChart, type ChartSettings, type Marker, type Series } from './MetricChart';
+import { onlineMetricNames, onlineSeries } from './onlineSeries';
 import { RunTable } from './RunTable';
 import { RunStore, type PageRun } from './RunStore';
 import { withAlpha } from './runStyle';
@@ -20,6 +22,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const GROUP_TITLES: Record<string, [string, string]> = {
   trace: ['2-D traces', 'f(x) = a1·x1² + a2·x2² from (−5, −2), as in §12.3–12.10'],
   airfoil: ['Airfoil linear regression', 'NASA airfoil self-noise, 1500 rows, loss ½(ŷ − y)²'],
+  online: ['Online learning', 'test-then-train on arriving data, by examples seen · dashed: baselines · vertical lines: drifts detected'],
 };
 const METRIC_TITLES: Record<string, string> = {
   loss: 'loss',
@@ -161,10 +164,12 @@ function groupView(name: string): GroupView {
 const extraMetrics = new Set<string>();
 
 /**
- * A group's charts, in display order: loss, what runs report in `info`, lr, the
- * hyperparameters that changed during some run, then the charts added from the toolbar.
+ * A group's charts, in display order: the test-then-train metrics of online runs (rolling
+ * first), loss, what runs report in `info`, lr, the hyperparameters that changed during some
+ * run, then the charts added from the toolbar.
  */
 function metricsOf(runs: readonly PageRun[]): string[] {
+  const online = new Set<string>();
   const info = new Set<string>();
   const varying = new Set<string>();
   const present = new Set<string>(['gradNorm', 'updateNorm', 'time']);
@@ -172,10 +177,11 @@ function metricsOf(runs: readonly PageRun[]): string[] {
     for (const n of r.names) {
       present.add(n);
       if (n.startsWith('info.') && !n.startsWith('info.override.')) info.add(n);
+      if (n.startsWith('online.')) online.add(n.slice(7));
     }
     for (const k of r.varying) if (k !== 'lr') varying.add(`hyper.${k}`);
   }
-  const base = ['loss', ...[...info].sort(), 'lr', ...[...varying].sort()];
+  const base = [...onlineMetricNames(online).map((n) => `online.${n}`), 'loss', ...[...info].sort(), 'lr', ...[...varying].sort()];
   return [...base, ...[...extraMetrics].filter((m) => present.has(m) && !base.includes(m))];
 }
 
@@ -183,7 +189,7 @@ function metricsOf(runs: readonly PageRun[]): string[] {
 function refreshMetricMenu(): void {
   const menu = $<HTMLSelectElement>('add-metric');
   const names = new Set<string>(['gradNorm', 'updateNorm', 'time']);
-  for (const r of store.runs.values()) for (const n of r.names) if (n !== 'hyper.lr') names.add(n);
+  for (const r of store.runs.values()) for (const n of r.names) if (n !== 'hyper.lr' && !n.startsWith('online.')) names.add(n);
   const wanted = [...names].sort();
   const have = Array.from(menu.options).slice(1).map((o) => o.value);
   if (wanted.join() === have.join()) return;
@@ -197,6 +203,7 @@ function valueOf(p: StepResult, metric: string): number | null {
 
 function xsOf(run: PageRun, axis: string, t0: number): number[] {
   if (axis === 'epoch') return epochAxis(run.points);
+  if (axis === 'examples') return run.points.map((p) => p.examples);
   if (axis === 'wall') return run.points.map((p) => (p.wallTime - t0) / 1000);
   return run.points.map((p) => p.step);
 }
@@ -230,7 +237,12 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
     );
   }
 
-  const xsByRun = new Map(shown.map((r) => [r, xsOf(r, s.axis, t0)]));
+  // Online groups are read by examples seen (where drifts are marked) instead of steps.
+  const online = runs.some((r) => r.online);
+  const axis = online && s.axis === 'step' ? 'examples' : s.axis;
+  const xsByRun = new Map(shown.map((r) => [r, xsOf(r, axis, t0)]));
+  const chartSettings = { ...s, xLabel: axis === 'wall' ? 'wall time (s)' : axis };
+  const markers: Marker[] = !online ? [] : shown.flatMap((r) => driftMarkers(r.points).map((m) => ({ x: m.examples, color: r.color, label: m.detector })));
   const metrics = metricsOf(runs);
   for (const [metric, chart] of view.charts) {
     if (metrics.includes(metric)) continue;
@@ -240,8 +252,9 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
   for (const metric of metrics) {
     let chart = view.charts.get(metric);
     if (!chart) {
-      const title = METRIC_TITLES[metric] ?? metric.replace(/^(hyper|info)\./, '');
-      const body = card(view.grid, title, metric.startsWith('hyper.') ? 'hyperparameter' : undefined);
+      const title = METRIC_TITLES[metric] ?? metric.replace(/^(hyper|info|online)\./, '');
+      const note = metric.startsWith('hyper.') ? 'hyperparameter' : metric.startsWith('online.') ? 'test-then-train · dashed: baselines' : undefined;
+      const body = card(view.grid, title, note);
       if (extraMetrics.has(metric)) {
         const close = document.createElement('button');
         close.className = 'close';
@@ -257,6 +270,12 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
       body.dataset.metric = metric;
       chart = new MetricChart(body, (id) => toggleFocus(name, id));
       view.charts.set(metric, chart);
+    }
+    if (metric.startsWith('online.')) {
+      // Averages over many examples (accuracy in [0, 1] …) have no outliers to ignore, and a drop
+      // after a drift is the very thing to see: these charts keep their full range, linear.
+      chart.update(onlineLines(shown, metric.slice(7), focus), { ...s, xLabel: 'examples', robust: false, log: false }, markers);
+      continue;
     }
     const series: Series[] = [];
     for (const r of shown) {
@@ -274,9 +293,29 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
         ys: keep.map((i) => ys[i]),
       });
     }
-    chart.update(series, s);
+    chart.update(series, chartSettings, axis === 'examples' ? markers : []);
   }
+  // Cards keep the order of `metrics`, whenever their first points arrived.
+  const cards = metrics.map((m) => view.charts.get(m)!.card);
+  const current = Array.from(view.grid.children).filter((c) => !c.classList.contains('contour'));
+  if (cards.some((c, i) => current[i] !== c)) view.grid.append(...cards);
 }
+
+/** An online metric's lines: each run's model (its colour and dash) and its baselines (its colour, dashed). */
+function onlineLines(runs: readonly PageRun[], metric: string, focus: string | undefined): Series[] {
+  return runs.flatMap((r) => {
+    const { xs, model, baselines } = onlineSeries(r.points, metric);
+    const faded = focus !== undefined && r.info.id !== focus;
+    const own = { id: r.info.id, faded, focused: r.info.id === focus, xs };
+    return [
+      { ...own, label: r.info.name, color: r.color, dash: r.dash, ys: model },
+      ...Object.entries(baselines).map(([b, ys], k) => ({ ...own, label: `${b} · ${r.info.name}`, color: r.color, dash: BASELINE_DASHES[k % BASELINE_DASHES.length], ys })),
+    ];
+  });
+}
+
+/** Dash patterns of a run's baselines (the run itself is solid or has its own pattern). */
+const BASELINE_DASHES: readonly (readonly number[])[] = [[6, 4], [2, 3], [10, 3, 2, 3]];
 
 function plural(n: number, noun: string): string {
   return `${n.toLocaleString()} ${noun}${n === 1 ? '' : 's'}`;

@@ -19,7 +19,8 @@ export interface RobustRangeOptions {
  * 3. The range is [q_lo, q_hi], the weighted quantiles at `lo` and `hi` (the smallest value whose
  *    cumulative weight reaches lo·S, resp. hi·S, of the total weight S), widened by
  *    `pad`·(q_hi − q_lo) on each side (so a flat line at the edge stays visible).
- * 4. A flat result (q_lo = q_hi) falls back to the data's [min, max]; that too flat, or no value
+ * 4. A flat result (q_hi − q_lo ≤ 1e-9·max(1, |q_lo|, |q_hi|): a constant, give or take the
+ *    rounding of a smoothed line) falls back to the data's [min, max]; that too flat, or no value
  *    at all, gives `null` (let the chart choose).
  *
  * @example
@@ -47,10 +48,11 @@ export function robustRange(series: readonly (readonly (number | null)[])[], opt
   };
   const min = points[0][0];
   const max = points[points.length - 1][0];
+  const flat = (x: number, y: number) => y - x <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
   let a = quantile(lo);
   let b = quantile(hi);
-  if (a === b) [a, b] = [min, max];
-  if (a === b) return null;
+  if (flat(a, b)) [a, b] = [min, max];
+  if (flat(a, b)) return null;
   const margin = (b - a) * pad;
   const range: [number, number] = [a - margin, b + margin];
   return log ? [10 ** range[0], 10 ** range[1]] : range;

@@ -6,9 +6,13 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { from } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../demo/startDemo';
 import { formatNumber } from '../../demo/web/formatNumber';
+import type { StepResult } from '../../streams/Step';
+import { metricsServer } from '../../streams/sinks/MetricsServer';
+import { wsMetrics } from '../../streams/sinks/wsMetrics';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -63,8 +67,9 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     await page.waitForFunction(() => /[1-9][\d,]* points?\b/.test(document.getElementById('summary')?.textContent ?? ''));
     const firstPointMs = performance.now() - t0;
     console.log(`e2e: address printed after ${demo.startMs.toFixed(0)} ms, first point on the page ${firstPointMs.toFixed(0)} ms after start`);
-    await poll(() => page.locator('section.group').count()).toBe(2);
-    await poll(() => page.locator('table.runs tbody tr[data-run]').count()).toBe(29);
+    // The chapter's 17 traces and 12 airfoil runs (and whatever other groups npm start shows).
+    await poll(() => page.locator('section[data-group="trace"] table.runs tbody tr[data-run]').count()).toBe(17);
+    await poll(() => page.locator('section[data-group="airfoil"] table.runs tbody tr[data-run]').count()).toBe(12);
     // The contours of both test functions and the loss charts are drawn.
     expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(2);
     await page.locator('[data-metric="loss"] .u-over').first().waitFor();
@@ -171,7 +176,10 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
     expect(csv[0].startsWith('run,name,step,epoch,wallTime,loss,lr,')).toBe(true);
     const runs = new Set(csv.slice(1).map((line) => line.split(',')[0]));
-    expect(runs.size).toBe(30);
+    // Every run with a point so far (29 of the chapter, the restarted one, the online runs that have started).
+    const withPoints = await page.locator('table.runs tbody tr[data-run] td.step').evaluateAll((tds) => tds.filter((td) => td.textContent !== '–').length);
+    expect(withPoints).toBeGreaterThanOrEqual(30);
+    expect(runs.size).toBe(withPoints);
     await row().locator('td.vis input').uncheck();
     await poll(() => row().getAttribute('class')).toContain('hidden-run');
     await row().locator('td.vis input').check();
@@ -204,6 +212,51 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     await page.setViewportSize({ width: 1440, height: 1000 });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(20_000);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('shows an online run by examples seen: its metric beside the baselines, drifts as vertical lines, the ingest counters', async () => {
+    // A fake test-then-train run of 40 steps of 10 examples, published through a server of its own.
+    const point = (k: number): StepResult => ({
+      step: k, epoch: 1, loss: 0.5, lr: 0.1, hyper: { lr: 0.1 }, gradNorm: 1, updateNorm: 0.1, size: 10, examples: 10 * k, time: 1, wallTime: 1_700_000_000_000 + k, info: {},
+      online: {
+        metrics: { 'rolling.accuracy': 0.5 + k / 100, accuracy: 0.5 + k / 200 },
+        baselines: { noChange: { 'rolling.accuracy': 0.6, accuracy: 0.6 }, majority: { 'rolling.accuracy': 0.55, accuracy: 0.55 } },
+        ingest: { received: 10 * k + 5, queued: 5, trained: 10 * k, dropped: 2, rejected: 1, lastReason: 'x[3]: NaN', lag: 40 },
+        pending: 0,
+        drifts: k >= 20 ? 1 : 0,
+        driftEvents: k === 20 ? [{ step: 20, examples: 200, detector: 'adwin', status: 'drift', statistic: 0.2 }] : [],
+      },
+    });
+    const server = await metricsServer({ port: 0, token: TOKEN });
+    const online = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    online.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const run = server.run({ id: 'online-fake', name: 'logistic (fake stream)', group: 'online', config: { model: 'logistic' } });
+      from(Array.from({ length: 40 }, (_, i) => point(i + 1))).pipe(wsMetrics(run)).subscribe();
+      await online.goto(server.url);
+      await online.locator('#smoothing').fill('0'); // the values themselves in legends and tooltips
+      const group = online.locator('section[data-group="online"]');
+      // The rolling metric comes first, then the cumulative one, then the usual charts.
+      await poll(() => group.locator('.chart').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.metric))).toEqual(['online.rolling.accuracy', 'online.accuracy', 'loss', 'lr']);
+      const chart = group.locator('[data-metric="online.rolling.accuracy"]');
+      // The model and both baselines, with their latest values (step 40: 0.5 + 40/100).
+      await poll(() => chart.locator('.legend .item').allTextContents()).toEqual(['logistic (fake stream)0.9', 'noChange · logistic (fake stream)0.6', 'majority · logistic (fake stream)0.55']);
+      expect(await chart.locator('.legend .item svg line').nth(1).getAttribute('stroke-dasharray')).toBe('6 4');
+      expect(await chart.locator('.marks').textContent()).toBe('vertical lines: adwin @ 200');
+      // Under the cursor at 200 examples (x from 10 to 400): step 20's values, by examples seen.
+      const over = chart.locator('.u-over');
+      const { width, height } = (await over.boundingBox())!;
+      await over.hover({ position: { x: ((200 - 10) / 390) * width, y: height / 2 } });
+      await poll(() => chart.locator('.tooltip .x').textContent()).toBe('examples 200');
+      expect(await chart.locator('.legend .item').first().locator('.value').textContent()).toBe('0.7');
+      const counters = group.locator('tr[data-run="online-fake"] td.extra');
+      expect(await counters.locator('.metric').textContent()).toBe('rolling.accuracy 0.9 (noChange 0.6, majority 0.55)');
+      expect(await counters.locator('.ingest').textContent()).toBe('received 405 · dropped 2 · rejected 1 · lag 40 ms · pending 0 · drifts 1 · last rejected: x[3]: NaN');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await online.close();
+      await server.close();
+    }
   });
 
   it('shows the lost connection, stops cleanly on Ctrl-C, and reconnects to a new server', async () => {

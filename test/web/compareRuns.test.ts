@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartScale } from '../../demo/web/chartScale';
+import { chartScale, logBounds } from '../../demo/web/chartScale';
 import { formatNumber } from '../../demo/web/formatNumber';
 import { nearestIndex } from '../../demo/web/nearestIndex';
 import { robustRange } from '../../demo/web/robustRange';
@@ -95,6 +95,9 @@ describe('robustRange: a y range that ignores outliers', () => {
     // 19 fives and a nine (1/20 each): q(0.05) = 5 and q(0.95) = 5 (cumulative 19/20), so the extremes.
     expect(robustRange([[...Array<number>(19).fill(5), 9]], { pad: 0 })).toEqual([5, 9]);
     expect(robustRange([[3, 3]])).toBeNull();
+    // A smoothed constant: 0.1 give or take 1.4e-17 (the debiased EMA's rounding) is flat, not a range of 3e-17.
+    expect(robustRange([[0.1, 0.1 + 1.4e-17, 0.1 - 1.4e-17]], { log: true })).toBeNull();
+    expect(robustRange([[0.1, 0.1 + 1.4e-17, 0.1 - 1.4e-17]])).toBeNull();
     expect(robustRange([[null, NaN], []])).toBeNull();
     expect(robustRange([[-1, 0]], { log: true })).toBeNull();
   });
@@ -122,5 +125,22 @@ describe('formatNumber', () => {
     expect(formatNumber(0)).toBe('0');
     expect(formatNumber(0.005, 3)).toBe('0.005');
     for (const v of [null, undefined, NaN, Infinity]) expect(formatNumber(v)).toBe('–');
+  });
+});
+
+describe('logBounds: a log range uPlot can tick', () => {
+  it('rounds each bound outward to one significant digit', () => {
+    // 0.00982 = 9.82·10⁻³ → 9·10⁻³; 2.03 = 2.03·10⁰ → 3·10⁰.
+    expect(logBounds(0.00982, 2.03)).toEqual([0.009, 3]);
+    expect(logBounds(0.138, 0.545)).toEqual([0.1, 0.6]);
+    // Exact values stay (3·10⁻⁴ and 10²), whatever the floating-point noise of the division.
+    expect(logBounds(0.0003, 100)).toEqual([0.0003, 100]);
+    expect(logBounds(1e-24, 7.000000000000001)).toEqual([1e-24, 7]);
+  });
+
+  it("gives the doubles a decimal literal gives (what uPlot's tick steps land on)", () => {
+    const [lo, hi] = logBounds(0.0712, 41.5);
+    expect(lo).toBe(0.07);
+    expect(hi).toBe(50);
   });
 });
