@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { Subject, defer, from, lastValueFrom, map, of, take, tap, throwError, toArray, type Observable } from 'rxjs';
 import type { ExampleBatch } from '../../../src/ExampleBatch';
 import type { Metric } from '../../../src/metrics/Metric';
+import { mae } from '../../../src/metrics/mae';
+import { runningMean } from '../../../src/metrics/runningMean';
 import { logisticRegression } from '../../../src/models/logisticRegression';
 import { sgd } from '../../../src/optimizers/sgd';
 import { applyUpdates } from '../../../streams/operators/applyUpdates';
@@ -97,6 +99,24 @@ describe('progressiveValidation: test then train', () => {
     const model = memorizer();
     const [s] = await lastValueFrom(of(stepOf(1, [{ y: 1 }])).pipe(progressiveValidation(model, { metrics: [hits, probaSum], baselines: [previous] }), toArray()));
     expect(s.online!.baselines).toEqual({ previous: { hits: 0 } });
+    model.dispose();
+  });
+});
+
+describe('progressiveValidation: regression', () => {
+  it('scores values: ŷ is the model\'s output, the error |y − ŷ|, no probabilities', async () => {
+    // A model predicting 2x; rows x = 1, 2, 3 with y = 1, 5, 6 → ŷ 2, 4, 6, errors 1, 1, 0;
+    // mae 2/3. The running mean (0, then 1, then 3) errs 1, 4, 3 → mae 8/3.
+    const model = { ...memorizer(), task: 'regression' as const, outputs: 1, scoreRows: (_p: unknown, b: ExampleBatch, out: Float32Array) => b.x.forEach((x, i) => (out[i] = 2 * x)) };
+    const [s] = await lastValueFrom(
+      of(stepOf(1, [{ x: 1, y: 1 }, { x: 2, y: 5 }, { x: 3, y: 6 }])).pipe(progressiveValidation(model, { metrics: [mae()], baselines: [runningMean()] }), toArray()),
+    );
+    expect(Array.from(s.predictions!.yHat)).toEqual([2, 4, 6]);
+    expect(Array.from(s.predictions!.error)).toEqual([1, 1, 0]);
+    expect(s.predictions!.proba).toBeUndefined();
+    expect(s.online!.metrics!.mae).toBeCloseTo(2 / 3, 12);
+    expect(s.online!.baselines!.runningMean.mae).toBeCloseTo(8 / 3, 12);
+    expect(() => progressiveValidation(model, { metrics: [probaSum] })).toThrow('Expected `metrics.probaSum` a metric of values (a regression model gives no probabilities)');
     model.dispose();
   });
 });
