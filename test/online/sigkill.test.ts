@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +13,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // per run (so SIGKILL reaches the run itself), started in a third of tsx's time. The bundle is
 // written inside the project (tmp/, git-ignored) so its packages, left external, resolve from the
 // project's node_modules, and `rxgrad/data/…` from the project itself.
-const bundle = join(root, 'tmp/sigkill/sigkillRun.mjs');
+const bundle = join(root, 'tmp', `sigkill-${process.pid}`, 'sigkillRun.mjs');
 const ROWS = 2400;
 const dirs: string[] = [];
 beforeAll(async () => {
   await build({ entryPoints: [fileURLToPath(new URL('./sigkillRun.ts', import.meta.url))], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
 });
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => [...dirs, dirname(bundle)].forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** One run of sigkillRun.ts as a real process. */
 function launch(dir: string, optimizer: string) {
