@@ -67,9 +67,9 @@ export interface PushProducer {
  *
  * 1. Per subscription: a run (`RunScope.open(resume.state)`), registering the `SourcePosition`
  *    under `source`; a new queue; then `start(sink, restored)` starts the producer.
- * 2. A step is emitted when `batchSize` examples are queued, when the oldest queued example has
- *    waited `maxWaitMs` (a partial batch), and for the rest after `complete` — then the stream
- *    completes. Steps are emitted from their own event-loop turns, never from inside the
+ * 2. A step is emitted when `batchSize` examples are queued (or the queue is full, if it holds
+ *    fewer), when the oldest queued example has waited `maxWaitMs` (a partial batch), and for
+ *    the rest after `complete` — then the stream completes. Steps are emitted from their own event-loop turns, never from inside the
  *    producer's call, so a faster producer fills the queue and its policy applies. After
  *    `yieldEveryMs` of steps, training yields a turn so producers run.
  * 3. With policy `block`, `producer.pause()` is called when the queue is full and `resume()`
@@ -138,7 +138,7 @@ export function pushSource(
     };
     const ready = (): boolean => {
       const n = queue.length;
-      if (n >= batchSize) return true;
+      if (n >= batchSize || n === capacity) return true;
       if (n === 0) return false;
       return done || (maxWaitMs !== undefined && timers.now() - (queue.oldestArrival as number) >= maxWaitMs);
     };
@@ -173,7 +173,7 @@ export function pushSource(
           producerPaused = true;
           producer.pause?.();
         }
-        if (queue.length >= batchSize) schedule();
+        if (queue.length >= batchSize || queue.full) schedule();
         else arm();
         return outcome;
       },

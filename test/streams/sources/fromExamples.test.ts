@@ -29,6 +29,14 @@ describe('fromExamples', () => {
     });
   });
 
+  it('emits a full queue smaller than batchSize as a batch, so a blocked producer never waits forever (marbles)', () => {
+    marbles().run(({ cold, expectObservable }) => {
+      const src = cold('abcd|', values);
+      const out = fromExamples(src, { batchSize: 5, queue: { capacity: 2 }, scheduler: asyncScheduler }).pipe(map((s) => [firsts(s), s.online?.ingest?.dropped]));
+      expectObservable(out).toBe('-x-y|', { x: [[1, 2], 0], y: [[3, 4], 0] });
+    });
+  });
+
   it('rejects bad examples with counted reasons in every step while the run continues (marbles)', () => {
     marbles().run(({ cold, expectObservable }) => {
       const src = cold('anbwcs|', values);
