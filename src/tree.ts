@@ -50,7 +50,8 @@ export function globalNorm(tree: Tensors): tf.Scalar {
  * tensorsIn({ m: { w: t1 }, count: 3, list: [t2] }); // [t1, t2]
  */
 export function tensorsIn(value: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
-  if (value === null || typeof value !== 'object') return out;
+  // Typed arrays (an ExampleBatch's columns) hold numbers only: not walked element by element.
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return out;
   if (Array.isArray(value)) for (let i = 0; i < value.length; i++) tensorsIn(value[i], out);
   // `dataId` first: a cheap test that spares plain objects tfjs's `instanceof` check.
   else if ('dataId' in value && value instanceof tf.Tensor) out.push(value);
