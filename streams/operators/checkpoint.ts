@@ -44,7 +44,8 @@ export interface CheckpointOptions {
  *    first step `everySeconds` after the last write; and once more at the end (complete) if the
  *    last step was not saved. Only the `keep` newest remain. Temp files left by an interrupted
  *    write are removed at the start.
- * 4. Results pass on unchanged. A result without a run (no `scopeOf`) fails the run.
+ * 4. Results pass on unchanged. A result without a run (no `scopeOf`: made by hand, or copied by
+ *    an operator between `applyUpdates` and `checkpoint`) fails the run.
  *
  * @example
  * const r = resume('ckpt', model.params);
@@ -73,7 +74,7 @@ export function checkpoint(options: CheckpointOptions): OperatorFunction<StepRes
 
     const write = (result: StepResult, ending: boolean) => {
       const scope = scopeOf(result);
-      if (!scope) throw new RxgradError('result', 'a StepResult of a run (from an rxgrad source, through applyUpdates)', shown(`step ${result.step} without one`));
+      if (!scope) throw new RxgradError('result', 'a StepResult of a run (from an rxgrad source; put checkpoint right after applyUpdates: a copied result loses its run)', shown(`step ${result.step} without one`));
       const state = scope.save();
       const source = state[SOURCE_KEY] as SourcePosition | undefined;
       if (!ending && source && source.step > result.step) {

@@ -175,7 +175,7 @@ describe('checkpoint', () => {
   it('fails on a result without a run, and on a source ahead of the result (asynchrony in between)', async () => {
     const w = tf.variable(tf.zeros([1]));
     await expect(lastValueFrom(of(fakeResult(1)).pipe(checkpoint({ dir, params: { w }, everySteps: 1 })))).rejects.toThrow(
-      'Expected `result` a StepResult of a run (from an rxgrad source, through applyUpdates), got step 1 without one',
+      'Expected `result` a StepResult of a run (from an rxgrad source; put checkpoint right after applyUpdates: a copied result loses its run), got step 1 without one',
     );
     w.dispose();
     const model = logisticRegression(3);
