@@ -26,7 +26,9 @@ export interface SimulateQaOptions<T> {
  *    returns (called after the answers, so it may depend on them).
  *
  * @example
- * askQuestion(store, 5, 2, 'id-5', (a) => learn(a.value), () => features); // id-5 is due at 7
+ * const store = new PendingStore<string>({ ttlMs: Infinity, cap: 100 });
+ * askQuestion(store, 0, 2, 'q0', (a) => console.log('answer', a.key), () => 'x0'); // q0 is due at 2
+ * askQuestion(store, 2, 2, 'q2', (a) => console.log('answer', a.key), () => 'x2'); // logs "answer q0" first
  */
 export function askQuestion<V>(store: PendingStore<V>, t: number, delay: number, key: string | number, answer: (entry: PendingEntry<V>) => void, question: () => V): void {
   store.releaseDue(t, answer);
