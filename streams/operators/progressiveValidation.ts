@@ -152,7 +152,8 @@ class Answers {
  *    in one last step (number: the last step's + 1) — also in a resumed run whose source had
  *    nothing left to give (the run the source opens while subscribed is restored at once).
  * 6. All state (metrics, baselines, waiting predictions) is registered with the run's scope
- *    under `key` and restored from it, so a resumed run continues exactly.
+ *    under `key` and restored from it, so a resumed run continues exactly. (A later run through
+ *    the same subscription — `repeat` — continues the same evaluation and registers it too.)
  * 7. Within one step every row is scored with the same parameters (test-then-train at the
  *    granularity of the micro-batch; with batch size 1 it is River's per-example order).
  *
@@ -199,7 +200,6 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
     };
 
     const start = (run: RunScope | undefined) => {
-      scope = run;
       const saved = run?.restored<Saved>(key);
       if (saved !== undefined && (saved === null || typeof saved !== 'object' || !saved.evaluation || !saved.pending)) {
         throw new RxgradError(`restored.${key}`, "progressiveValidation's saved state", saved);
@@ -211,6 +211,11 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       asked = saved?.asked ?? 0;
       lost += saved?.lost ?? 0;
       lastSeen = saved?.last ?? null;
+      join(run);
+    };
+    /** Register the state with a run (a later run through the same subscription — `repeat` — too). */
+    const join = (run: RunScope | undefined) => {
+      scope = run;
       run?.register(key, {
         save: (): Saved => {
           const pending = store.save();
@@ -305,6 +310,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         }
         if (failure) throw failure.err;
         if (!ev) start(step.scope);
+        else if (step.scope && step.scope !== scope) join(step.scope);
         last = step;
         lastSeen = { step: step.step, epoch: step.epoch, examples: step.examples };
         const scores = new Float32Array(b.n * k);

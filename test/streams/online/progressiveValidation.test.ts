@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Subject, defer, from, lastValueFrom, map, of, take, tap, throwError, toArray, type Observable } from 'rxjs';
+import { Subject, defer, from, lastValueFrom, map, of, repeat, take, tap, throwError, toArray, type Observable } from 'rxjs';
 import type { ExampleBatch } from '../../../src/ExampleBatch';
 import type { Metric } from '../../../src/metrics/Metric';
 import { mae } from '../../../src/metrics/mae';
@@ -327,6 +327,22 @@ describe('progressiveValidation: checkpointed state with labels on a stream', ()
     model.dispose();
     return seen;
   }
+
+  it('a later run through the same subscription (repeat) continues the evaluation and has it in its checkpoints', async () => {
+    const model = memorizer();
+    const saved = await lastValueFrom(
+      replay({ xs: [[0], [0], [0]], ys: [1, 0, 1] }, { batchSize: 1 }).pipe(
+        repeat(2),
+        progressiveValidation(model, { metrics: [hits] }),
+        map((s) => ({ scope: s.scope, state: s.scope!.save().evaluation as { evaluation: { metrics: { hits: { n: number } } } } })),
+        toArray(),
+      ),
+    );
+    // two runs (two scopes), the second's state counts all 6 examples
+    expect(new Set(saved.map((s) => s.scope)).size).toBe(2);
+    expect(saved.map((s) => s.state.evaluation.metrics.hits.n)).toEqual([1, 2, 3, 4, 5, 6]);
+    model.dispose();
+  });
 
   it('fails on a saved state that is not its own, from a source that opens the run as it is subscribed', async () => {
     const model = memorizer();
