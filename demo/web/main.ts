@@ -90,6 +90,7 @@ const connection = new Connection(
       // A (re)connection starts afresh: the server may have other runs now.
       for (const view of groups.values()) view.section.remove();
       groups.clear();
+      focused.clear();
       everything = true;
     }
     for (const id of changed) {
@@ -211,10 +212,11 @@ function xsOf(run: PageRun, axis: string, t0: number): number[] {
 function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): void {
   const view = groupView(name);
   const runs = store.group(name);
-  const focus = focused.get(name);
+  const shown = runs.filter((r) => !r.hidden);
+  // A focused run that is hidden (or gone) fades nothing.
+  const focus = shown.find((r) => r.info.id === focused.get(name))?.info.id;
   view.table.update(runs, focus);
   view.section.querySelector('summary')!.textContent = `${plural(runs.length, 'run')} · ${runs.filter((r) => r.info.status === 'running').length} running`;
-  const shown = runs.filter((r) => !r.hidden);
 
   for (const run of runs) {
     const o = run.info.objective;

@@ -160,6 +160,11 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     await poll(() => group.locator('.chart .legend .item.focused').count()).toBe(charts);
     expect(await group.locator(`.chart .legend .item.focused:not([data-run="${adam}"])`).count()).toBe(0);
     expect(await group.locator('.chart .legend .item:not(.faded):not(.focused)').count()).toBe(0);
+    // Hidden, the focused run fades nothing; shown again, it has the focus again.
+    await group.locator(`tr[data-run="${adam}"] td.vis input`).uncheck();
+    await poll(() => group.locator('.chart .legend .item.faded').count()).toBe(0);
+    await group.locator(`tr[data-run="${adam}"] td.vis input`).check();
+    await poll(() => group.locator('.chart .legend .item.focused').count()).toBe(charts);
     // Clicking its name in the table clears the focus.
     await group.locator(`tr[data-run="${adam}"] td.name`).click();
     await poll(() => group.locator('.chart .legend .item.faded').count()).toBe(0);
