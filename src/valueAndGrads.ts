@@ -7,7 +7,7 @@ interface TapeNode {
 }
 interface EngineState {
   gradientDepth: number;
-  activeTape: TapeNode[] | null;
+  activeTape?: TapeNode[] | null; // undefined on an engine that has not computed a gradient yet
 }
 
 /**
@@ -17,7 +17,7 @@ interface EngineState {
  */
 function dropAbandonedTape(): void {
   const state = (tf.engine() as unknown as { state: EngineState }).state;
-  if (state.gradientDepth !== 0 || state.activeTape === null) return;
+  if (state.gradientDepth !== 0 || state.activeTape == null) return;
   for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
   state.activeTape = null;
 }
@@ -28,7 +28,8 @@ function dropAbandonedTape(): void {
  *   value = L(x),   grads[name] = ∂L/∂x[name]
  *
  * 1. `f` must return a scalar tensor; anything else throws an `RxgradError` with its shape.
- * 2. When `f` throws, no tensor is left behind (unlike a bare `tf.variableGrads`).
+ * 2. When `f` throws, or tfjs fails after it (a loss connected to no parameter), no tensor is left
+ *    behind (unlike a bare `tf.variableGrads`).
  * 3. Gradients are keyed by the names of `params`, never by variable names or positions.
  *
  * @example
@@ -38,15 +39,17 @@ export function valueAndGrads(f: () => tf.Scalar, params: Params): { value: tf.S
   const names = Object.keys(params);
   const vars = names.map((n) => params[n]);
   let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+  let loss: tf.Tensor | undefined; // tfjs can fail after f returned (a loss connected to no parameter)
   try {
     result = tf.variableGrads(() => {
       const l: unknown = f();
       if (!(l instanceof tf.Tensor)) throw new RxgradError('loss', 'a scalar tensor', l);
       if (l.rank !== 0) throw new RxgradError('loss', 'a scalar tensor (rank 0)', shown(`shape [${l.shape.join(', ')}]`));
-      return l as tf.Scalar;
+      return (loss = l) as tf.Scalar;
     }, vars);
   } catch (err) {
     dropAbandonedTape();
+    loss?.dispose();
     throw err;
   }
   const grads: Tensors = {};

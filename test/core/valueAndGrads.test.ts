@@ -35,3 +35,31 @@ describe('valueAndGrads', () => {
     tf.dispose([value, grads.w, xs, params.w]);
   });
 });
+
+describe('valueAndGrads on an engine that has not computed a gradient yet', () => {
+  // A fresh tfjs engine has no `activeTape` at all (undefined, not null) until its first gradient.
+  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+
+  it('rethrows the original error when variableGrads fails before recording (no "activeTape is not iterable")', () => {
+    const before = state.activeTape;
+    state.activeTape = undefined;
+    try {
+      expect(() => valueAndGrads(() => tf.scalar(1), {})).toThrow('expects at least one of the input variables to be trainable');
+      const t = tf.scalar(2);
+      expect(() => valueAndGrads(() => tf.scalar(1), { w: t as unknown as tf.Variable })).toThrow('must be an array of variables');
+      t.dispose();
+    } finally {
+      state.activeTape = before;
+    }
+  });
+});
+
+describe('valueAndGrads with a loss that does not depend on any parameter', () => {
+  it('fails with tfjs’s message and leaves the returned loss behind neither', async () => {
+    const params = { w: tf.variable(tf.scalar(1)) };
+    await expectNoLeak(() => {
+      expect(() => valueAndGrads(() => tf.scalar(3), params)).toThrow('Cannot find a connection between any variable and the result');
+    });
+    params.w.dispose();
+  });
+});
