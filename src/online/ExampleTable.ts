@@ -16,16 +16,19 @@ export interface ExampleTable {
 /** Rows as plain arrays, for `exampleTable`. */
 export interface ExampleRows {
   readonly xs: readonly (readonly number[])[];
-  readonly ys: readonly number[];
+  /** One label per row; `null` (or undefined): none, stored as NaN (unlabelled). */
+  readonly ys: readonly (number | null | undefined)[];
 }
 
 /**
  * An `ExampleTable` from rows of numbers, checked: every row as wide as the first, every value
- * finite (an `RxgradError` names the row), as many labels as rows. A table is returned as is
- * after checking its sizes.
+ * finite (an `RxgradError` names the row), as many labels as rows, each a finite number or
+ * `null`/undefined — no label, stored as NaN (unlabelled, as in an `ExampleBatch`). A table is
+ * returned as is after checking its sizes.
  *
  * @example
  * exampleTable({ xs: [[0, 1], [1, 0]], ys: [1, 0] }); // { n: 2, d: 2, xs: Float32Array [0, 1, 1, 0], ys: Float32Array [1, 0] }
+ * exampleTable({ xs: [[0], [1]], ys: [1, null] }).ys; // Float32Array [1, NaN]
  */
 export function exampleTable(data: ExampleTable | ExampleRows): ExampleTable {
   if (data === null || typeof data !== 'object') throw new RxgradError('table', 'an object { xs, ys }', data);
@@ -52,5 +55,5 @@ export function exampleTable(data: ExampleTable | ExampleRows): ExampleTable {
     }
     out.set(xs[i], i * d);
   }
-  return { n, d, xs: out, ys: Float32Array.from(ys) };
+  return { n, d, xs: out, ys: Float32Array.from(ys, (y) => y ?? NaN) };
 }

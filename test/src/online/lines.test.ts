@@ -95,4 +95,10 @@ describe('exampleTable', () => {
     expect(() => exampleTable({ xs: [[0, 1]], ys: [1, 0] })).toThrow('Expected `table.ys` 1 labels (one per row), got [1, 0]');
     expect(() => exampleTable({ n: 2, d: 2, xs: new Float32Array(3), ys: new Float32Array(2) })).toThrow('Expected `table.xs` n × d = 2 × 2 values, got 3');
   });
+
+  it('stores a null or missing label as NaN (unlabelled), never as 0', () => {
+    const t = exampleTable({ xs: [[0], [1], [2]], ys: [1, null, undefined] });
+    expect(Array.from(t.ys)).toEqual([1, NaN, NaN]);
+    expect(() => exampleTable({ xs: [[0]], ys: [NaN] })).toThrow('Expected `y` a finite number, null or absent, got NaN (row 0)');
+  });
 });
