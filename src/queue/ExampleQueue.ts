@@ -1,6 +1,7 @@
 import type { ExampleBatch } from '../ExampleBatch';
 import { RxgradError } from '../RxgradError';
 import { checkExample, type Example } from '../online/checkExample';
+import type { IngestCounts } from '../online/SourcePosition';
 import { positiveInt } from '../validate';
 
 /** What a full queue does with one more example. */
@@ -31,6 +32,8 @@ export interface ExampleQueueOptions {
   readonly features?: number;
   /** Uniform numbers in [0, 1) for `sample` (a seeded PRNG makes it reproducible); default `Math.random`. */
   readonly random?: () => number;
+  /** Counters to continue from (a resumed run's `settled()` and its trained examples); default zeros. */
+  readonly counts?: IngestCounts & { readonly trained: number };
 }
 
 /** What `offer` did with an example. */
@@ -64,7 +67,13 @@ interface Counts {
  *    arrays; `y` NaN where no label came, `times` the producer's time else the arrival time)
  *    and the mark of its last example; they count as trained.
  * 4. `counters(now)`: received = queued + trained + dropped + rejected, and `lag`, the age of the
- *    oldest queued example (0 when empty).
+ *    oldest queued example (0 when empty). They start from `options.counts` (a resumed run's).
+ * 5. `settled()`: the counters up to the last example taken, in arrival order — received and
+ *    rejected as they were when it arrived, the last reason then, and dropped = received −
+ *    trained − rejected (every input before it has been trained, dropped or rejected). A
+ *    checkpoint keeps them with the source's position after that example: a source that reads
+ *    again from there (a file) counts what follows again, so a resumed run reports the counters
+ *    of an uninterrupted one.
  *
  * @example
  * const q = new ExampleQueue({ capacity: 2, policy: 'dropOldest' });
@@ -83,6 +92,12 @@ export class ExampleQueue {
   private readonly times: Float64Array;
   private readonly arrivals: Float64Array;
   private readonly marks: Float64Array;
+  /** Per queued example: received, rejected and the last reason when it arrived (for `settled`). */
+  private readonly receivedAt: Float64Array;
+  private readonly rejectedAt: Float64Array;
+  private readonly reasonAt: (string | undefined)[];
+  /** `settled()` as of the last example taken (or the counters a resumed queue starts from). */
+  private lastTaken: IngestCounts = { received: 0, dropped: 0, rejected: 0 };
   private head = 0;
   private len = 0;
   /** Examples offered since the queue last filled, for `sample`. */
@@ -93,12 +108,20 @@ export class ExampleQueue {
     this.capacity = positiveInt('queue.capacity', options?.capacity);
     this.policy = queuePolicy(options.policy);
     this.random = options.random ?? Math.random;
+    if (options.counts) {
+      const { received, trained, dropped, rejected, lastReason } = options.counts;
+      Object.assign(this.counts, { received, trained, dropped, rejected, lastReason });
+      this.lastTaken = { received, dropped, rejected, ...(lastReason !== undefined && { lastReason }) };
+    }
     if (options.features !== undefined) this.allocate(positiveInt('features', options.features));
     this.y = new Float32Array(this.capacity);
     this.ids = new Array(this.capacity).fill(undefined);
     this.times = new Float64Array(this.capacity);
     this.arrivals = new Float64Array(this.capacity);
     this.marks = new Float64Array(this.capacity);
+    this.receivedAt = new Float64Array(this.capacity);
+    this.rejectedAt = new Float64Array(this.capacity);
+    this.reasonAt = new Array(this.capacity).fill(undefined);
   }
 
   /** Examples queued now. */
@@ -173,6 +196,14 @@ export class ExampleQueue {
       times[i] = this.times[s];
       mark = this.marks[s];
     }
+    if (n > 0) {
+      const s = (this.head + n - 1) % this.capacity;
+      const received = this.receivedAt[s];
+      const rejected = this.rejectedAt[s];
+      const lastReason = this.reasonAt[s];
+      const trained = this.counts.trained + n;
+      this.lastTaken = { received, dropped: received - trained - rejected, rejected, ...(lastReason !== undefined && { lastReason }) };
+    }
     this.head = (this.head + n) % this.capacity;
     this.len -= n;
     this.counts.trained += n;
@@ -194,6 +225,11 @@ export class ExampleQueue {
     };
   }
 
+  /** The counters up to the last example taken (see the class). */
+  settled(): IngestCounts {
+    return this.lastTaken;
+  }
+
   private allocate(d: number): void {
     this.d = d;
     this.x = new Float32Array(this.capacity * d);
@@ -212,6 +248,9 @@ export class ExampleQueue {
     this.times[s] = e.time ?? now;
     this.arrivals[s] = now;
     this.marks[s] = mark;
+    this.receivedAt[s] = this.counts.received;
+    this.rejectedAt[s] = this.counts.rejected;
+    this.reasonAt[s] = this.counts.lastReason;
   }
 
   /** Remove the i-th queued example, moving the later ones forward (order kept). */
@@ -233,6 +272,9 @@ export class ExampleQueue {
       this.times[to] = this.times[from];
       this.arrivals[to] = this.arrivals[from];
       this.marks[to] = this.marks[from];
+      this.receivedAt[to] = this.receivedAt[from];
+      this.rejectedAt[to] = this.rejectedAt[from];
+      this.reasonAt[to] = this.reasonAt[from];
     }
     this.ids[(this.head + this.len - 1) % c] = undefined;
     this.len -= 1;

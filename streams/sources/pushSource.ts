@@ -66,7 +66,8 @@ export interface PushProducer {
  * micro-batches from it as steps.
  *
  * 1. Per subscription: a run (`RunScope.open(resume.state)`), registering the `SourcePosition`
- *    under `source`; a new queue; then `start(sink, restored)` starts the producer.
+ *    under `source` (with the settled ingest counters, `ExampleQueue.settled()`); a new queue;
+ *    then `start(sink, restored)` starts the producer.
  * 2. A step is emitted when `batchSize` examples are queued (or the queue is full, if it holds
  *    fewer), when the oldest queued example has waited `maxWaitMs` (a partial batch), and for
  *    the rest after `complete` — then the stream completes. Steps are emitted from their own event-loop turns, never from inside the
@@ -75,8 +76,8 @@ export interface PushProducer {
  * 3. With policy `block`, `producer.pause()` is called when the queue is full and `resume()`
  *    once it drained to half its capacity.
  * 4. While `paused` is true no step is emitted (the queue fills, its policy applies); `false`
- *    resumes. With `resume`, step and example counts continue from the checkpoint's, and the
- *    producer gets its position (`restored`) to continue after it.
+ *    resumes. With `resume`, step and example counts and the ingest counters continue from the
+ *    checkpoint's, and the producer gets its position (`restored`) to continue after it.
  * 5. Each step: `step` (from 1, or after the resumed one), `epoch` 1, `batch` (an
  *    `ExampleBatch`, no tensors), `size`, `examples`, `startedAt`, `hyper` {}, `scope`, and
  *    `online.ingest` (received, queued, trained, dropped, rejected, last reason, lag).
@@ -106,8 +107,9 @@ export function pushSource(
     let step = restored?.step ?? 0;
     let examples = restored?.examples ?? 0;
     let position = restored?.position;
-    scope.register(SOURCE_KEY, { save: (): SourcePosition => ({ step, examples, ...(position !== undefined && { position }) }) });
-    const queue = new ExampleQueue({ capacity, policy, features, random: mulberry32(seed) });
+    const counts = restored?.ingest && { ...restored.ingest, trained: examples };
+    const queue = new ExampleQueue({ capacity, policy, features, random: mulberry32(seed), counts });
+    scope.register(SOURCE_KEY, { save: (): SourcePosition => ({ step, examples, ...(position !== undefined && { position }), ingest: queue.settled() }) });
     let producer: PushProducer = {};
     let done = false;
     let isPaused = false;

@@ -30,8 +30,8 @@ export interface ReplayOptions extends DriveOptions {
  * 3. Each step: `step`, `epoch` 1, `batch` (an `ExampleBatch` with fresh typed arrays; `ids` the
  *    row indices, `times` the emission time), `size`, `examples`, `startedAt`, `hyper` {},
  *    `scope` — a run per subscription (`RunScope.open(resume.state)`), where the source registers
- *    `{ step, examples }` under `source` — and `online.ingest` (every row received and trained,
- *    none queued, dropped or rejected).
+ *    `{ step, examples }` under `source` — and `online.ingest` (every row played so far received
+ *    and trained, none queued, dropped or rejected; a resumed run counts the rows before it too).
  * 4. With `resume`, the first step is the one after the checkpoint's: rows from its `examples` on.
  *
  * @example
@@ -49,7 +49,6 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
     const restored = sourcePosition(scope.restored(SOURCE_KEY));
     let step = restored?.step ?? 0;
     let examples = restored?.examples ?? 0;
-    let played = 0;
     scope.register(SOURCE_KEY, { save: (): SourcePosition => ({ step, examples }) });
     const next = (): Step<ExampleBatch> | undefined => {
       const from = examples;
@@ -58,7 +57,6 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
       const n = to - from;
       step += 1;
       examples = to;
-      played += n;
       const batch: ExampleBatch = {
         n,
         d: t.d,
@@ -76,7 +74,7 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
         startedAt: performance.now(),
         hyper: {},
         scope,
-        online: { ingest: { received: played, queued: 0, trained: played, dropped: 0, rejected: 0, lag: 0 } },
+        online: { ingest: { received: examples, queued: 0, trained: examples, dropped: 0, rejected: 0, lag: 0 } },
       });
     };
     return { size: () => Math.max(0, Math.min(batchSize, t.n - examples)), next };

@@ -49,6 +49,29 @@ describe('ExampleQueue', () => {
     expect(q.counters(0)).toEqual({ received: 5, queued: 1, trained: 0, dropped: 0, rejected: 4, lastReason: 'Expected `line` JSON, got "{"', lag: 0 });
   });
 
+  it('settled(): the counters up to the last example taken, and a queue continuing from them', () => {
+    const q = new ExampleQueue({ capacity: 2, policy: 'dropOldest' });
+    expect(q.settled()).toEqual({ received: 0, dropped: 0, rejected: 0 });
+    // inputs in order: a (queued), bad (rejected), b, c (drops a: full), d (drops b), bad2 (rejected)
+    q.offer(ex(1), 0);
+    q.offer({ x: [NaN, 0] }, 0);
+    q.offer(ex(2), 0);
+    q.offer(ex(3), 0);
+    q.offer(ex(4), 0);
+    q.reject('late');
+    q.take(1); // takes c (3); queued: d
+    // up to c, by hand: received a, bad, b, c = 4; rejected bad = 1; trained c = 1; so dropped a, b = 4 − 1 − 1 = 2.
+    // d and the second bad input came after c: not settled (a file source reads them again after c's position).
+    expect(q.settled()).toEqual({ received: 4, dropped: 2, rejected: 1, lastReason: 'Expected `x[0]` a finite number, got NaN' });
+    expect(q.counters(0)).toMatchObject({ received: 6, queued: 1, trained: 1, dropped: 2, rejected: 2, lastReason: 'late' });
+    // A resumed queue starts from a checkpoint's settled counters and the trained examples.
+    const r = new ExampleQueue({ capacity: 2, policy: 'dropOldest', counts: { ...q.settled(), trained: 1 } });
+    expect(r.settled()).toEqual(q.settled());
+    r.offer(ex(4), 0);
+    r.reject('late');
+    expect(r.counters(0)).toEqual(q.counters(0));
+  });
+
   it('dropNewest and block keep the first `capacity` examples; dropOldest the last', () => {
     for (const policy of ['dropNewest', 'block'] as const) {
       const q = new ExampleQueue({ capacity: 3, policy });

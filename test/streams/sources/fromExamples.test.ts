@@ -93,7 +93,7 @@ describe('fromExamples', () => {
     const run1 = await lastValueFrom(fromExamples(asArray([1, 2, 3]), { batchSize: 2 }).pipe(toArray()));
     expect(run1.map((s) => [s.step, s.examples])).toEqual([[1, 2], [2, 3]]);
     const state = run1[1].scope!.save();
-    expect(state.source).toEqual({ step: 2, examples: 3 });
+    expect(state.source).toEqual({ step: 2, examples: 3, ingest: { received: 3, dropped: 0, rejected: 0 } });
     const run2 = await lastValueFrom(fromExamples(asArray([4, 5]), { batchSize: 2, resume: { state } }).pipe(toArray()));
     expect(run2.map((s) => [s.step, s.examples, firsts(s)])).toEqual([[3, 5, [4, 5]]]);
     expect(run2[0].scope).not.toBe(run1[0].scope);

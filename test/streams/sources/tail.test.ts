@@ -101,7 +101,7 @@ describe('tail', () => {
     await until(() => seen.length === 6);
     expect(seen).toEqual([0, 1, 2, 3, 10, 11]);
     // the position is now the offset in the new content: two lines of 17 bytes
-    expect(state.last!.scope!.save().source).toEqual({ step: 6, examples: 6, position: 2 * line(10).length });
+    expect(state.last!.scope!.save().source).toEqual({ step: 6, examples: 6, position: 2 * line(10).length, ingest: { received: 6, dropped: 0, rejected: 0 } });
     state.sub!.unsubscribe();
   });
 
@@ -123,7 +123,7 @@ describe('tail', () => {
     writeFileSync(path, lines(0, 5));
     const first = await lastValueFrom(tail(path, { batchSize: 2, pollMs: 10 }).pipe(take(1)));
     const state = first.scope!.save();
-    expect(state.source).toEqual({ step: 1, examples: 2, position: 2 * line(0).length });
+    expect(state.source).toEqual({ step: 1, examples: 2, position: 2 * line(0).length, ingest: { received: 2, dropped: 0, rejected: 0 } });
     appendFileSync(path, lines(5, 7));
     const { seen, state: s2 } = follow(path, { batchSize: 1, pollMs: 10, resume: { state } });
     await until(() => seen.length === 5);
