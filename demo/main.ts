@@ -113,6 +113,6 @@ for (const e of chosen) {
 
 console.log(`${chosen.length} run${chosen.length === 1 ? '' : 's'} live (open the address above; it carries the access token). Ctrl-C stops.`);
 for (const e of chosen) {
-  if (typeof e.config.producer === 'string') console.log(`${e.name} waits for a producer; in another terminal: ${e.config.producer.replace('<address>', server.url)}`);
+  if (typeof e.config.producer === 'string') console.log(`${e.name} waits for a producer; in another terminal: ${e.config.producer.replace('<address>', `'${server.url}'`)}`);
 }
 

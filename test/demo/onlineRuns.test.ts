@@ -198,7 +198,7 @@ describe('npm start: the online runs', () => {
     const replayed = (await client.next((m) => m.type === 'points' && m.run === 'online-elec2-replay', 20_000)) as Extract<ServerMessage, { type: 'points' }>;
     expect(replayed.points[0].online?.metrics?.accuracy).toBeTypeOf('number');
     // The command it printed, with the address and token: run here through produce().
-    const printed = await waitFor(() => demo!.output().match(/in another terminal: npx tsx demo\/produce\.ts (\S+)/)?.[1]);
+    const printed = await waitFor(() => demo!.output().match(/in another terminal: npx tsx demo\/produce\.ts '(\S+)'/)?.[1]);
     expect(printed).toBe(demo.url);
     await produce({ url: printed, limit: 30 });
     await client.next((m) => m.type === 'points' && m.run === 'online-elec2-ingest' && m.points.some((p) => p.online?.ingest?.trained === 30), 10_000);
