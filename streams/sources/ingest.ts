@@ -88,6 +88,21 @@ function flushWaiting(ep: Endpoint): void {
   }
 }
 
+/**
+ * Parse a message; one refused by the schema that names a run which is training counts as one
+ * rejected input of that run, with the reason (nothing skipped silently), then the refusal is
+ * answered as usual.
+ */
+function parse(router: Map<string, Endpoint>, message: unknown): ReturnType<typeof parseIngestMessage> {
+  try {
+    return parseIngestMessage(message);
+  } catch (err) {
+    const run = message !== null && typeof message === 'object' && Object.hasOwn(message, 'run') ? (message as { run: unknown }).run : undefined;
+    if (typeof run === 'string') router.get(run)?.sink?.reject((err as Error).message);
+    throw err;
+  }
+}
+
 function endpoint(router: Map<string, Endpoint>, run: string): Endpoint {
   const ep = router.get(run);
   if (!ep) throw new RxgradError('run', `a run taking examples on this server (${[...router.keys()].slice(0, 5).join(', ')})`, run);
@@ -103,7 +118,7 @@ function routerOf(server: MetricsServer): Map<string, Endpoint> {
   server.handle(
     'examples',
     (message) => {
-      const m = parseIngestMessage(message);
+      const m = parse(r, message);
       if (m.type !== 'examples') throw new RxgradError('type', 'examples', m.type);
       const ep = endpoint(r, m.run);
       const sink = ep.sink;
@@ -123,7 +138,7 @@ function routerOf(server: MetricsServer): Map<string, Endpoint> {
   server.handle(
     'labels',
     (message) => {
-      const m = parseIngestMessage(message);
+      const m = parse(r, message);
       if (m.type !== 'labels') throw new RxgradError('type', 'labels', m.type);
       const ep = endpoint(r, m.run);
       for (const l of m.labels) ep.labels.next({ id: l.id, y: l.y });
@@ -146,6 +161,9 @@ function routerOf(server: MetricsServer): Map<string, Endpoint> {
  *    (last: …)"); bad examples are counted in the run's `online.ingest` too. A message for an
  *    unknown run, or one that is not training, is rejected.
  * 2. `{ type: 'labels', run, id?, labels: [{ id, y }, …] }`: passed on at once on `labels`.
+ *    A message the schema refuses that names a training run is also counted in that run's
+ *    `online.ingest` as one rejected input, with the reason (malformed JSON or an oversize
+ *    message names no run: only its sender is told).
  * 3. **Flow control (policy `block`)**: an ack means "all of this message's examples are
  *    queued". While the queue is full, a message's examples wait and its ack is withheld until
  *    training made room (the queue drained to half); at most `maxWaitingMessages` messages wait,
