@@ -58,3 +58,19 @@ export function bool(field: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new RxgradError(field, 'a boolean', value);
   return value;
 }
+
+/**
+ * Check that `value` can name a hyperparameter on a step's `hyper` record:
+ *
+ * 1. a non-empty string;
+ * 2. not `__proto__`: copying the record (`extend`, `Object.assign`) would call the prototype
+ *    setter instead of keeping the value, so the hyperparameter would silently never apply.
+ *
+ * @example
+ * hyperName('name', 'momentum'); // 'momentum'
+ */
+export function hyperName(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new RxgradError(field, 'a hyperparameter name', value);
+  if (value === '__proto__') throw new RxgradError(field, 'a hyperparameter name (not __proto__)', value);
+  return value;
+}

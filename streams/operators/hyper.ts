@@ -4,6 +4,7 @@ import { hyperOption, resolveHyper } from '../../src/resolveHyper';
 import type { HyperValue } from '../../src/types';
 import { extend } from '../../src/extend';
 import { listen } from '../listen';
+import { hyperName } from '../../src/validate';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
 
@@ -38,7 +39,7 @@ export interface HyperOptions {
  * 4. A value that is not a finite number (or a schedule giving one) fails the run, naming `name`.
  * 5. A name the optimizer does not read (`hyper('learning_rate', …)` with `sgd`, which reads
  *    `lr`) fails the step at `optimize`, with the names it reads.
- * 5. With `restartOn: 'drift'` a schedule is evaluated at `step − lastDrift + 1`, where
+ * 6. With `restartOn: 'drift'` a schedule is evaluated at `step − lastDrift + 1`, where
  *    `lastDrift` is the step of the last drift (`step.online.lastDrift`, set by `detectDrift`);
  *    before any drift, at `step`. A step without drift detection fails the run.
  *
@@ -46,7 +47,7 @@ export interface HyperOptions {
  * steps.pipe(gradients(loss, params), hyper('momentum', cyclic({ base: 0.95, peak: 0.85, stepSizeUp: 100 })), optimize(sgd({ lr: 0.1, momentum: 0.9 })));
  */
 export function hyper<B>(name: string, value: HyperSource, options: HyperOptions = {}): OperatorFunction<Step<B>, Step<B>> {
-  if (typeof name !== 'string' || name.length === 0) throw new RxgradError('name', 'a hyperparameter name', name);
+  hyperName('name', name);
   const initial = options.initial === undefined ? undefined : hyperOption(`${name} (initial)`, options.initial, {});
   const stream = isObservable(value) ? value : undefined;
   const fixed = stream ? undefined : hyperOption(name, value, {});

@@ -5,6 +5,7 @@ import { oneOf } from '../../src/schedules/oneOf';
 import type { HyperValue } from '../../src/types';
 import { extend } from '../../src/extend';
 import { listen } from '../listen';
+import { hyperName } from '../../src/validate';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
 
@@ -36,7 +37,7 @@ export interface OverrideOptions {
  * slider.next(0.01); // every later step uses lr 0.01; slider.next(null) hands back to the cosine
  */
 export function override<B>(name: string, values: Observable<HyperValue | null>, options: OverrideOptions = {}): OperatorFunction<Step<B>, Step<B>> {
-  if (typeof name !== 'string' || name.length === 0) throw new RxgradError('name', 'a hyperparameter name', name);
+  hyperName('name', name);
   if (!values || typeof values.subscribe !== 'function') throw new RxgradError('values', 'an Observable of numbers, schedules or null', values);
   const mode = oneOf('mode', options.mode ?? 'replace', ['replace', 'scale'] as const);
   const check = (v: HyperValue | null) => (v === null ? null : hyperOption(`override.${name}`, v, {}));

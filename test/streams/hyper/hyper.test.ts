@@ -122,6 +122,9 @@ describe('hyper / learningRate: lifetimes and errors', () => {
 
   it('rejects bad arguments when built', () => {
     expect(() => hyper('', 0.1)).toThrow('Expected `name` a hyperparameter name, got ""');
+    // An own key `__proto__` is lost when the step's hyper record is copied (Object.assign calls
+    // the prototype setter): the value would silently never reach the optimizer.
+    expect(() => hyper('__proto__', 0.5)).toThrow('Expected `name` a hyperparameter name (not __proto__), got "__proto__"');
     expect(() => learningRate('0.1' as never)).toThrow('Expected `lr` a number or a schedule (step => value), got "0.1"');
     expect(() => learningRate(NEVER, { initial: NaN })).toThrow('Expected `lr (initial)` a finite number, got NaN');
   });

@@ -82,6 +82,7 @@ describe('override: lifetimes and errors', () => {
     expect(slider.observed).toBe(false);
     expect(() => override('lr', 0.1 as never)).toThrow('Expected `values` an Observable of numbers, schedules or null, got 0.1');
     expect(() => override('lr', NEVER, { mode: 'add' as never })).toThrow('Expected `mode` one of "replace", "scale", got "add"');
+    expect(() => override('__proto__', NEVER)).toThrow('Expected `name` a hyperparameter name (not __proto__), got "__proto__"');
     const failed: string[] = [];
     of(plainStep(1)).pipe(override('lr', throwError(() => new Error('gone')))).subscribe({ error: (e) => failed.push(e.message) });
     expect(failed).toEqual(['gone']);
