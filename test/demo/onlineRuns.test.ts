@@ -184,6 +184,25 @@ describe('npm start: the online runs', () => {
     client.ws.close();
   });
 
+  it("the dashboard's pause holds the live run: its queue fills, the producer waits for its acks, resume trains the rest", async () => {
+    const e = elec2Ingest({ ingestId: 'elec2', batchSize: 1, capacity: 100, lr: 1 });
+    server = await metricsServer({ token: TOKEN, staticDir: null });
+    const client = connect(server.port, TOKEN);
+    await client.next((m) => m.type === 'hello');
+    launch(server, e);
+    client.send({ type: 'pause', run: e.id, id: 1 });
+    await client.next(isAck(1));
+    let produced = false;
+    const producing = produce({ url: server.url, limit: 300 }).then((r) => ((produced = true), r));
+    await sleep(400);
+    expect(published(server, e.id)).toBe(0);
+    expect(produced).toBe(false);
+    client.send({ type: 'resume', run: e.id, id: 2 });
+    expect(await producing).toMatchObject({ examples: 300, rejected: 0 });
+    await client.next((m) => m.type === 'points' && m.run === e.id && m.points.some((p) => p.online?.ingest?.trained === 300));
+    client.ws.close();
+  });
+
   it('the live run fails, naming the missing server, when run without one', async () => {
     const e = elec2Ingest({ ingestId: 'elec2', batchSize: 1, capacity: 100, lr: 1 });
     await expect(collect(e.run())).rejects.toThrow(/server/);
