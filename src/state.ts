@@ -127,7 +127,7 @@ function decode(value: unknown, path: string, made: tf.Tensor[]): unknown {
 const COUNTERS: ReadonlySet<string> = new Set(['count', 'skipped']);
 
 function kind(value: unknown): string {
-  if (value instanceof tf.Tensor) return `${value.dtype === 'int32' ? 'an' : 'a'} ${value.dtype} tensor of shape [${value.shape.join(', ')}]`;
+  if (value instanceof tf.Tensor) return `${value.isDisposed ? 'a disposed' : value.dtype === 'int32' ? 'an' : 'a'} ${value.dtype} tensor of shape [${value.shape.join(', ')}]`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (isPlainObject(value)) return `an object with the keys ${Object.keys(value).sort().join(', ') || '(none)'}`;
   return JSON.stringify(value) ?? String(value);
@@ -146,6 +146,7 @@ function checkLayout(value: unknown, ref: unknown, after: unknown, path: string,
     if (value === null && ref === null) return;
     const like = `${ref === null ? 'null or ' : ''}a ${expected?.dtype ?? 'float32'} tensor${expected ? ` of shape [${expected.shape.join(', ')}]` : ''}`;
     if (!(value instanceof tf.Tensor)) return fail(like);
+    if (value.isDisposed) fail('a tensor not yet disposed');
     if (expected && (value.dtype !== expected.dtype || !tf.util.arraysEqual(value.shape, expected.shape))) fail(like);
     return;
   }
@@ -176,7 +177,7 @@ function checkLayout(value: unknown, ref: unknown, after: unknown, path: string,
 /**
  * Check that `state` fits `transform`'s state layout for these parameters: the structure of
  * `transform.init(params)` — the same arrays, the same object keys (parameter names included),
- * tensors of the same dtype and shape (float32 moments), counters (`count`, `skipped`) as
+ * tensors of the same dtype and shape (float32 moments), not disposed, counters (`count`, `skipped`) as
  * non-negative safe integers, finite numbers. A field `init` leaves `null` (a momentum buffer
  * made on the first update, Adam's `vMax` without amsgrad) may hold the tensor one update makes.
  *

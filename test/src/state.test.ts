@@ -167,6 +167,19 @@ describe('restoreState against the optimizer’s state layout', () => {
     disposeTree([fresh, restored, p]);
   });
 
+  it('rejects a state whose tensors were disposed (optimize({ state }) after the caller freed it), naming the field', () => {
+    const p = params();
+    const opt = adam({ lr: 0.1 });
+    const state = opt.init(p);
+    disposeTree(state);
+    const before = tf.memory().numTensors;
+    expect(() => checkStateLayout(state, opt, p, 'options.state')).toThrow(
+      "Expected `options.state[1].params.b.m` a tensor not yet disposed (the optimizer's state layout), got a disposed float32 tensor of shape [1]",
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    disposeTree(p);
+  });
+
   it('needs the parameters with a transform', () => {
     expect(() => restoreState({ format: 'rxgrad-state', version: 1, state: [] }, sgd())).toThrow('Expected `params` the parameters the state belongs to');
   });
