@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
-import { asyncScheduler, delay, filter, from, lastValueFrom, observeOn, tap, toArray, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { asyncScheduler, delay, filter, from, lastValueFrom, Observable, observeOn, take, tap, toArray, type MonoTypeOperatorFunction } from 'rxjs';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ExampleBatch } from '../../../src/ExampleBatch';
 import { accuracy } from '../../../src/metrics/accuracy';
 import { noChange } from '../../../src/metrics/noChange';
@@ -10,8 +14,14 @@ import { applyUpdates } from '../../../streams/operators/applyUpdates';
 import { gradients } from '../../../streams/operators/gradients';
 import { optimize } from '../../../streams/operators/optimize';
 import { progressiveValidation } from '../../../streams/operators/progressiveValidation';
+import type { MessageHandler, MetricsServer } from '../../../streams/sinks/MetricsServer';
+import type { CustomMessage } from '../../../streams/sinks/parseControlMessage';
+import { csv } from '../../../streams/sources/csv';
 import { fromExamples } from '../../../streams/sources/fromExamples';
+import { ingest } from '../../../streams/sources/ingest';
+import { ndjson } from '../../../streams/sources/ndjson';
 import { replay } from '../../../streams/sources/replay';
+import { tail } from '../../../streams/sources/tail';
 import type { Step } from '../../../streams/Step';
 import { expectNoLeak } from '../../helpers';
 
@@ -115,5 +125,69 @@ describe('a delay or observeOn after an online source', () => {
         });
       });
     }
+  }
+});
+
+describe('every online source through a training run: no tensor left after complete, error and early unsubscribe', () => {
+  // The source tests check each source alone (its steps hold no tensor); here the steps go
+  // through test-then-train and an update, so the run's tensors are made and must all be freed.
+  const dir = mkdtempSync(join(tmpdir(), 'rxgrad-own-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const ndjsonLines = xs.map((x, i) => `${JSON.stringify({ x, y: ys[i] })}\n`);
+  const csvLines = ['a,b,y\n', ...xs.map((x, i) => `${x[0]},${x[1]},${ys[i]}\n`)];
+  const file = join(dir, 'examples.ndjson');
+  writeFileSync(file, ndjsonLines.join(''));
+  /** A readable that sends the first lines, then fails. */
+  const failing = (lines: string[]) => () => {
+    const r = new PassThrough();
+    r.write(lines.slice(0, 9).join(''));
+    setTimeout(() => r.destroy(new Error('source failed')), 20);
+    return r;
+  };
+  /** An ingest run fed by calling the server's handler (as a producer's message would). */
+  const ingested = () => {
+    const handlers = new Map<string, MessageHandler>();
+    const server = { handle: (type: string, h: MessageHandler) => void handlers.set(type, h) } as unknown as MetricsServer;
+    const { steps } = ingest(server, 'live', { batchSize: 4 });
+    return new Observable<Step<ExampleBatch>>((subscriber) => {
+      const sub = steps.subscribe(subscriber);
+      handlers.get('examples')!({ type: 'examples', run: 'live', examples: xs.map((x, i) => ({ x, y: ys[i] })) } as unknown as CustomMessage);
+      return sub;
+    });
+  };
+  const cases: Record<string, { make: () => Observable<Step<ExampleBatch>>; failing?: () => Observable<Step<ExampleBatch>>; endless?: boolean }> = {
+    replay: { make: () => replay({ xs, ys }, { batchSize: 4 }) },
+    fromExamples: { make: () => fromExamples(from(xs.map((x, i) => ({ x, y: ys[i] }))), { batchSize: 4 }) },
+    ndjson: { make: () => ndjson(() => Readable.from(ndjsonLines), { batchSize: 4 }), failing: () => ndjson(failing(ndjsonLines), { batchSize: 4 }) },
+    csv: { make: () => csv(() => Readable.from(csvLines), { batchSize: 4 }), failing: () => csv(failing(csvLines), { batchSize: 4 }) },
+    tail: { make: () => tail(file, { batchSize: 4, pollMs: 10 }), endless: true },
+    ingest: { make: ingested, endless: true },
+  };
+  const train = (steps: Observable<Step<ExampleBatch>>, model: ReturnType<typeof logisticRegression>) =>
+    steps.pipe(
+      progressiveValidation(model, { metrics: [accuracy()], baselines: [noChange()] }),
+      gradients(model.loss, model.params),
+      optimize(sgd({ lr: 0.5 })),
+      applyUpdates(model.params),
+    );
+  for (const [name, c] of Object.entries(cases)) {
+    it(name, async () => {
+      const model = logisticRegression(2);
+      await expectNoLeak(async () => {
+        // complete (a source that never completes by itself is cut after its 6 steps)
+        const all = await lastValueFrom(train(c.make(), model).pipe(c.endless ? take(6) : (s) => s, toArray()));
+        expect(all.map((r) => r.examples)).toEqual([4, 8, 12, 16, 20, 24]);
+        // an error downstream of the update, at step 2
+        const fail = tap<{ step: number }>((r) => {
+          if (r.step === 2) throw new Error('consumer failed');
+        });
+        await expect(lastValueFrom(train(c.make(), model).pipe(fail))).rejects.toThrow('consumer failed');
+        // the source's own error
+        if (c.failing) await expect(lastValueFrom(train(c.failing(), model))).rejects.toThrow('source failed');
+        // early unsubscribe
+        expect((await lastValueFrom(train(c.make(), model).pipe(take(1)))).step).toBe(1);
+      });
+      model.dispose();
+    });
   }
 });
