@@ -74,3 +74,15 @@ export function hyperName(field: string, value: unknown): string {
   if (value === '__proto__') throw new RxgradError(field, 'a hyperparameter name (not __proto__)', value);
   return value;
 }
+
+/**
+ * Check that `value` is a seed of a 32-bit PRNG (`mulberry32`): an integer in [0, 2^32) — never
+ * taken modulo 2^32 (2^32 + 7 would silently be 7).
+ *
+ * @example
+ * seed32('seed', 42); // 42
+ */
+export function seed32(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= 2 ** 32) throw new RxgradError(field, 'an integer in [0, 2^32)', value);
+  return value;
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Observable } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
-import { bool, positiveInt } from '../../src/validate';
+import { bool, positiveInt, seed32 } from '../../src/validate';
 import { fromValues } from '../../src/kernels/values';
 import type { Batch, Step } from '../Step';
 import { drive, type DriveOptions } from './drive';
@@ -111,8 +111,7 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
   const epochs = options.epochs === Infinity ? Infinity : positiveInt('epochs', options.epochs ?? 1);
   const shuffle = bool('shuffle', options.shuffle ?? false);
   const dropLast = bool('dropLast', options.dropLast ?? false);
-  const seed = options.seed ?? 0;
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) throw new RxgradError('seed', 'an integer in [0, 2^32)', seed);
+  const seed = seed32('seed', options.seed ?? 0);
   if (data === null || typeof data !== 'object') throw new RxgradError('data', 'an object { xs, ys }', data);
   const xs = toTable('xs', data.xs);
   const ys = toTable('ys', data.ys);

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { ExampleQueue, queuePolicy, type OfferOutcome, type QueuePolicy } from '../../src/queue/ExampleQueue';
-import { inRange, positiveInt } from '../../src/validate';
+import { inRange, positiveInt, seed32 } from '../../src/validate';
 import { SOURCE_KEY, sourcePosition, type SourcePosition } from '../../src/online/SourcePosition';
 import { RunScope } from '../RunScope';
 import type { Step } from '../Step';
@@ -95,7 +95,7 @@ export function pushSource(
   const maxWaitMs = options.maxWaitMs === undefined ? undefined : inRange('maxWaitMs', options.maxWaitMs, { min: 0 });
   const capacity = positiveInt('queue.capacity', options.queue?.capacity ?? 10_000);
   const policy = queuePolicy(options.queue?.policy ?? 'block');
-  const seed = positiveInt('queue.seed', options.queue?.seed ?? 0, 0);
+  const seed = seed32('queue.seed', options.queue?.seed ?? 0);
   const yieldEveryMs = inRange('yieldEveryMs', options.yieldEveryMs ?? 5, { min: 0 });
   const features = options.features === undefined ? undefined : positiveInt('features', options.features);
   const timers = options.scheduler ?? asyncScheduler;

@@ -158,6 +158,8 @@ describe('fromExamples', () => {
     expect(() => fromExamples(src, { batchSize: 1, maxWaitMs: -1 })).toThrow('Expected `maxWaitMs` ≥ 0, got -1');
     expect(() => fromExamples(src, { batchSize: 1, queue: { capacity: 0 } })).toThrow('Expected `queue.capacity` an integer ≥ 1, got 0');
     expect(() => fromExamples(src, { batchSize: 1, queue: { policy: 'x' as never } })).toThrow('Expected `queue.policy` one of block, dropOldest, dropNewest, sample, got "x"');
+    // the sample policy's PRNG (mulberry32) would take the seed modulo 2^32: 2^32 + 7 would be 7
+    for (const seed of [2 ** 32 + 7, 1e300, -1, 0.5]) expect(() => fromExamples(src, { batchSize: 1, queue: { seed } })).toThrow(`Expected \`queue.seed\` an integer in [0, 2^32), got ${seed}`);
   });
 
   it('serves the paused flag from a BehaviorSubject in real time', async () => {
