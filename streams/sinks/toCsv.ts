@@ -17,12 +17,22 @@ function cell(v: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/** The numbers and texts of an `online` report by dotted path (`metrics.accuracy`, `ingest.lag` …); lists (drift events) are left out. */
+function flatten(value: unknown, prefix: string, out: Map<string, number | string>): Map<string, number | string> {
+  if (typeof value === 'number' || typeof value === 'string') out.set(prefix, value);
+  else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  }
+  return out;
+}
+
 /**
  * All runs in one CSV table (RFC 4180, `\n` line ends), one row per point.
  *
  * 1. Columns: `run`, `name`, the `StepResult` numbers (step, epoch, wallTime, loss, lr,
  *    gradNorm, updateNorm, size, examples, time), then `hyper.<k>` for every other
- *    hyperparameter, `info.<k>` and `values.<name>.<i>` found in any run, sorted by name.
+ *    hyperparameter, `info.<k>`, `values.<name>.<i>` and `online.<path>` (online learning's metrics, baselines,
+ *    ingest counters, pending, drifts; not the list of drift events) found in any run, sorted by name.
  * 2. A value a point does not have, or a non-finite one (NaN, or `null` from JSON), is empty.
  * 3. Text is quoted when it holds `"` `,` or a line break; text starting with = + - @ gets a
  *    leading `'` so spreadsheets do not run it as a formula.
@@ -35,8 +45,10 @@ export function toCsv(runs: readonly CsvRun[]): string {
   const hyper = new Set<string>();
   const info = new Set<string>();
   const values = new Map<string, number>();
+  const online = new Set<string>();
   for (const run of runs) {
     for (const p of run.points) {
+      for (const k of flatten(p.online, '', new Map()).keys()) online.add(k);
       for (const k of Object.keys(p.hyper ?? {})) if (k !== 'lr') hyper.add(k);
       for (const k of Object.keys(p.info ?? {})) info.add(k);
       for (const [k, v] of Object.entries(p.values ?? {})) values.set(k, Math.max(values.get(k) ?? 0, v.length));
@@ -44,6 +56,7 @@ export function toCsv(runs: readonly CsvRun[]): string {
   }
   const hyperKeys = [...hyper].sort();
   const infoKeys = [...info].sort();
+  const onlineKeys = [...online].sort();
   const valueCols = [...values.keys()].sort().flatMap((k) => Array.from({ length: values.get(k)! }, (_, i) => [k, i] as const));
   const header = [
     'run',
@@ -52,10 +65,12 @@ export function toCsv(runs: readonly CsvRun[]): string {
     ...hyperKeys.map((k) => `hyper.${k}`),
     ...infoKeys.map((k) => `info.${k}`),
     ...valueCols.map(([k, i]) => `values.${k}.${i}`),
+    ...onlineKeys.map((k) => `online.${k}`),
   ];
   const lines = [header.map(cell).join(',')];
   for (const run of runs) {
     for (const p of run.points) {
+      const flat = onlineKeys.length > 0 ? flatten(p.online, '', new Map()) : undefined;
       const row = [
         cell(run.id),
         cell(run.name),
@@ -63,6 +78,7 @@ export function toCsv(runs: readonly CsvRun[]): string {
         ...hyperKeys.map((k) => cell(p.hyper?.[k])),
         ...infoKeys.map((k) => cell(p.info?.[k])),
         ...valueCols.map(([k, i]) => cell(p.values?.[k]?.[i])),
+        ...onlineKeys.map((k) => cell(flat?.get(k))),
       ];
       lines.push(row.join(','));
     }

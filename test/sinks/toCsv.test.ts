@@ -41,6 +41,23 @@ describe('toCsv', () => {
     expect(csv.split('\n')[1]).toBe(`'=cmd,"say ""hi""",1,1,1700000000000,,0.1,2,0.2,10,10,1.5`);
   });
 
+  it('adds online learning\'s numbers and texts as online.<path> columns (drift event lists left out)', () => {
+    const online = {
+      metrics: { accuracy: 0.75 },
+      baselines: { noChange: { accuracy: 0.5 } },
+      ingest: { received: 4, queued: 0, trained: 4, dropped: 0, rejected: 1, lastReason: 'x[1]: NaN', lag: 0 },
+      drifts: 1,
+      driftEvents: [{ step: 1, examples: 4, detector: 'adwin', status: 'drift' as const, statistic: 0.5 }],
+    };
+    const csv = toCsv([{ id: 'o', name: 'online', points: [point({ online }), point({ step: 2 })] }]).split('\n');
+    expect(csv[0]).toBe(
+      'run,name,step,epoch,wallTime,loss,lr,gradNorm,updateNorm,size,examples,time,online.baselines.noChange.accuracy,online.drifts,' +
+        'online.ingest.dropped,online.ingest.lag,online.ingest.lastReason,online.ingest.queued,online.ingest.received,online.ingest.rejected,online.ingest.trained,online.metrics.accuracy',
+    );
+    expect(csv[1]).toBe('o,online,1,1,1700000000000,0.5,0.1,2,0.2,10,10,1.5,0.5,1,0,0,x[1]: NaN,0,4,1,4,0.75');
+    expect(csv[2]).toBe('o,online,2,1,1700000000000,0.5,0.1,2,0.2,10,10,1.5,,,,,,,,,,');
+  });
+
   it('gives just the header for no points', () => {
     expect(toCsv([])).toBe('run,name,step,epoch,wallTime,loss,lr,gradNorm,updateNorm,size,examples,time\n');
   });
