@@ -25,7 +25,11 @@ export interface PushOptions extends DriveOptions {
   readonly batchSize: number;
   /** A partial batch is handed to training once its oldest example waited this long (default: only full batches, and the rest on complete). */
   readonly maxWaitMs?: number;
-  /** Features per example (default: fixed by the first valid example). */
+  /**
+   * Features per example (default: fixed by the first valid example). Set it when you do not
+   * control the producer (`ingest`, a socket, stdin): otherwise a wrong first example fixes the
+   * width, every right one after it is rejected, and the model fails the run at its first step.
+   */
   readonly features?: number;
   /** The bounded queue (default 10,000 examples, `block`). */
   readonly queue?: QueueOptions;
