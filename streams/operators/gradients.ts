@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OperatorFunction } from 'rxjs';
-import { RxgradError } from '../../src/RxgradError';
+import { RxgradError, shown } from '../../src/RxgradError';
 import type { Params } from '../../src/types';
 import { valueAndGrads } from '../../src/valueAndGrads';
 import { operate } from '../operate';
@@ -8,6 +8,18 @@ import { advance, disposeStep, type Step } from '../Step';
 
 /** A loss: a scalar tensor computed from the parameters and one batch. */
 export type LossFn<B> = (params: Params, batch: B) => tf.Scalar;
+
+/** A step's batch tensors must be alive: one freed means the step was trained already (two pipelines on one `share()`d source). */
+function checkNotFreed(step: Step<unknown>): void {
+  const batch = step.batch;
+  if (batch === null || typeof batch !== 'object') return;
+  for (const key of Object.keys(batch)) {
+    const t = (batch as Record<string, unknown>)[key];
+    if (t instanceof tf.Tensor && t.isDisposed) {
+      throw new RxgradError(`step.batch.${key}`, 'a tensor not yet freed (a step is trained once: give each pipeline its own subscription of the source, not a share()d one)', shown(`a freed tensor at step ${step.step}`));
+    }
+  }
+}
 
 /**
  * Compute the minibatch loss and its gradient with respect to every named parameter.
@@ -18,6 +30,8 @@ export type LossFn<B> = (params: Params, batch: B) => tf.Scalar;
  * 2. A loss that is not a scalar tensor fails the step, naming its shape.
  * 3. The step's tensors are freed when the loss function throws, and so is the gradient tape
  *    (see `valueAndGrads`).
+ * 4. A step whose batch tensors were already freed fails with an `RxgradError` naming the field
+ *    (a step trained twice: two pipelines on one `share()`d source).
  *
  * @example
  * minibatches(data, { batchSize: 10 }).pipe(
@@ -35,6 +49,7 @@ export function gradients<B>(loss: LossFn<B>, params: Params): OperatorFunction<
   }
   return operate<Step<B>, Step<B>>((out) => ({
     next: (step) => {
+      checkNotFreed(step);
       const { value, grads } = valueAndGrads(() => loss(params, step.batch), params);
       out.next(advance(step, { params, loss: value, grads }));
     },

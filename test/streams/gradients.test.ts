@@ -75,6 +75,18 @@ describe('gradients', () => {
     p.dispose();
   });
 
+  it('fails clearly on a step whose batch was already freed (a share()d source trained by two pipelines), leaking nothing', async () => {
+    const p = tinyProblem();
+    await expectNoLeak(async () => {
+      const step = tinyStep(3);
+      disposeStep(step); // what the other pipeline's applyUpdates did with the same step
+      await expect(lastValueFrom(of(step).pipe(gradients(p.loss, p.params)))).rejects.toThrow(
+        'Expected `step.batch.xs` a tensor not yet freed (a step is trained once: give each pipeline its own subscription of the source, not a share()d one), got a freed tensor at step 3',
+      );
+    });
+    p.dispose();
+  });
+
   it('cuts a synchronous source with take', async () => {
     const p = tinyProblem();
     await expectNoLeak(async () => {
