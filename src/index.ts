@@ -24,6 +24,7 @@ export * from './transforms/addDecayedWeights';
 export * from './transforms/clipByGlobalNorm';
 export * from './transforms/clipByValue';
 export * from './transforms/skipNonFinite';
+export * from './transforms/accumulate';
 export * from './optimizers/sgd';
 export * from './optimizers/adagrad';
 export * from './optimizers/rmsprop';

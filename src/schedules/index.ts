@@ -21,4 +21,5 @@ export * from './scale';
 export * from './clamp';
 export * from './warmup';
 export * from './perEpoch';
+export * from './perOptimizerStep';
 export * from './plateau';
