@@ -3,6 +3,7 @@ import { RxgradError } from '../RxgradError';
 import type { ExampleBatch } from '../ExampleBatch';
 import type { Params } from '../types';
 import { batchTensors, isExampleBatch } from './batchTensors';
+import { dense } from './dense';
 import type { AnyBatch, Model, Task } from './Model';
 
 /** Hidden-layer activation of a dense network. */
@@ -75,7 +76,8 @@ export function denseModel({ sizes, names, activation, output, weights }: DenseS
   const logits = (p: Params, xs: tf.Tensor): tf.Tensor2D => {
     let h = xs as tf.Tensor2D;
     names.forEach(({ w, b }, l) => {
-      h = tf.add(tf.matMul(h, p[w] as tf.Tensor2D), p[b]);
+      // The first layer's input is the batch's data: no gradient to it (see `dense`).
+      h = dense(h, p[w] as tf.Tensor2D, p[b] as tf.Tensor1D, { inputGrad: l > 0 });
       if (l < layers - 1) h = act.tensor(h) as tf.Tensor2D;
     });
     return h;
