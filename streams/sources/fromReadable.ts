@@ -13,8 +13,12 @@ export interface LineOptions extends PushOptions {
   readonly maxLineBytes?: number;
 }
 
-/** A Node readable, or a function opening one per subscription (which is then destroyed with it). */
-export type ReadableInput = Readable | (() => Readable);
+/**
+ * A Node readable, or a function opening one per subscription (which is then destroyed with it),
+ * given the byte offset to start at: 0, or in a resumed run the offset after the last line
+ * trained — `(start) => fs.createReadStream(path, { start })` continues a file exactly there.
+ */
+export type ReadableInput = Readable | ((start: number) => Readable);
 
 /**
  * Examples from the lines of a Node readable (stdin, a socket, a file), through a push source's
@@ -27,6 +31,11 @@ export type ReadableInput = Readable | (() => Readable);
  * 3. The readable's end flushes the last lines and completes the stream; its error errors it.
  * 4. Unsubscribing detaches from a readable given as is (it stays open: stdin), and destroys one
  *    opened by a function. A readable given as is can be read by one subscription only.
+ * 5. Resuming: a function is called with the byte offset after the last line trained (saved as
+ *    the source's `position`; 0 when not resuming) — a file opened there is continued without
+ *    losing or repeating a line. A CSV resumed past its start has no header line left to read:
+ *    give the column names (`header: [...]`), else the run fails saying so. A readable given as
+ *    is (stdin, a socket) is read from where it is.
  *
  * @example
  * import { Readable } from 'node:stream';
@@ -38,10 +47,14 @@ export function fromReadable(input: ReadableInput, options: LineOptions & LineFo
     throw new RxgradError('readable', 'a Node readable stream or a function returning one', input);
   }
   lineParser(options); // checks the format options now
-  return pushSource((sink) => {
+  return pushSource((sink, restored) => {
     const owned = typeof input === 'function';
-    const readable = owned ? input() : input;
-    const feed = feedLines(sink, lineParser(options), options);
+    const start = owned ? (restored?.position ?? 0) : 0;
+    if (start > 0 && options.format === 'csv' && (options.header ?? true) === true) {
+      throw new RxgradError('header', `the column names (a CSV resumed at byte ${start} has no header line left to read)`, true);
+    }
+    const readable = owned ? input(start) : input;
+    const feed = feedLines(sink, lineParser(options), { ...options, marks: owned, start });
     let ended = false;
     const guard = (fn: () => void) => () => {
       try {
