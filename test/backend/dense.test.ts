@@ -23,11 +23,11 @@ function expectSameGrad(actual: tf.Tensor, expected: tf.Tensor, name: string): v
 /** Two dense layers with a tanh between, loss Σ z² / 2: the gradients of both paths, by name. */
 function twoLayerGrads(transposes: boolean): Record<string, tf.Tensor> {
   const g = tf.tidy(() => {
-    const x = tf.variable(tf.randomUniform([37, 29], -1, 1, 'float32', 1), true, 'x');
-    const w1 = tf.variable(tf.randomUniform([29, 23], -1, 1, 'float32', 2), true, 'w1');
-    const b1 = tf.variable(tf.randomUniform([23], -1, 1, 'float32', 3), true, 'b1');
-    const w2 = tf.variable(tf.randomUniform([23, 5], -1, 1, 'float32', 4), true, 'w2');
-    const b2 = tf.variable(tf.randomUniform([5], -1, 1, 'float32', 5), true, 'b2');
+    const x = tf.variable(tf.randomUniform([37, 29], -1, 1, 'float32', 1) as tf.Tensor2D, true, 'x');
+    const w1 = tf.variable(tf.randomUniform([29, 23], -1, 1, 'float32', 2) as tf.Tensor2D, true, 'w1');
+    const b1 = tf.variable(tf.randomUniform([23], -1, 1, 'float32', 3) as tf.Tensor1D, true, 'b1');
+    const w2 = tf.variable(tf.randomUniform([23, 5], -1, 1, 'float32', 4) as tf.Tensor2D, true, 'w2');
+    const b2 = tf.variable(tf.randomUniform([5], -1, 1, 'float32', 5) as tf.Tensor1D, true, 'b2');
     const f = () => {
       const h = tf.tanh(dense(x, w1, b1, { transposes }));
       return tf.div(tf.sum(tf.square(dense(h as tf.Tensor2D, w2, b2, { transposes }))), 2) as tf.Scalar;
