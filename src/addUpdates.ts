@@ -3,7 +3,9 @@ import type { Params, Tensors } from './types';
 import { RxgradError, shown } from './RxgradError';
 import { useFused, type FusedMode } from './kernels/useFused';
 import { addKernel } from './kernels/addKernel';
-import { fromValues, values } from './kernels/values';
+import { fromValues, ownValues, values } from './kernels/values';
+import { giveScratch, takeScratch } from './kernels/scratch';
+import { takeStagedSum } from './kernels/stagedSum';
 
 /** The first of `names` whose tensor (among those at `indices`) holds a non-finite value; one read-back. */
 function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], indices: readonly number[]): string | undefined {
@@ -29,6 +31,11 @@ function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], in
  *    is changed (use `skipNonFinite` to skip such steps instead).
  * 3. Names and shapes are not checked here: check them first (`checkMatches(updates, params)`).
  * 4. No tensor is left behind; the updates stay owned by the caller.
+ * 5. No fresh array per update on the fused path: x + u is written into a spare array
+ *    (`takeScratch`) and becomes the parameter's storage; the storage it replaces becomes the
+ *    next spare when no other tensor shares it (`ownValues`). Where the optimizer already
+ *    computed x + u in its own pass (`fusedChain`'s `updateInPlace`, recorded by `stageSum`), that
+ *    sum and its finiteness check are taken as they are: no second pass.
  *
  * @example
  * const params = { w: tf.variable(tf.tensor([1, 2])) };
@@ -45,8 +52,9 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   for (const name of names) {
     const x = params[name];
     const u = updates[name];
-    if (fused && x.dtype === 'float32') {
-      const sum = addKernel(values(x), values(u));
+    const ahead = takeStagedSum(u, x);
+    if (ahead !== undefined || (fused && x.dtype === 'float32')) {
+      const sum = ahead !== undefined ? (ahead.finite ? ahead.sum : undefined) : addKernel(values(x), values(u), takeScratch(x, x.size));
       if (sum === undefined) {
         bad = name;
         break;
@@ -63,7 +71,10 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
     throw new RxgradError(`params.${bad}`, 'finite values after the update x + u (use skipNonFinite() to skip such steps)', shown('a value that is not finite in float32 (the update overflows it)'));
   }
   for (let i = 0; i < names.length; i++) {
-    params[names[i]].assign(next[i]);
+    const x = params[names[i]];
+    const spare = ownValues(x);
+    x.assign(next[i]);
     next[i].dispose();
+    if (spare !== undefined) giveScratch(x, spare);
   }
 }

@@ -1,3 +1,5 @@
+import type { InPlaceOutput } from './InPlaceOutput';
+
 /** Hyperparameters of one fused Adam update: the values in force, and t, the parameter's 1-based update count. */
 export interface AdamKernelHyper {
   /** η */
@@ -77,4 +79,58 @@ export function adamKernel(g: Float32Array, x: Float32Array | undefined, s: Adam
     update[i] = eta * (decoupled === 0 ? di : di + decoupled * x![i]);
   }
   return { update, m, v, vMax };
+}
+
+/**
+ * `adamKernel` in place, for state its caller owns: the same arithmetic (float64, one rounding
+ * per stored value: bit-identical results), in one pass that also adds the update to x:
+ *
+ *   m_i, v_i (and v̂_i with AMSGrad) ← their new values, written into `s`'s arrays
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *
+ * 1. Allocates nothing; `x` and `g` are only read.
+ * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`); the moments
+ *    are advanced either way (the caller decides whether to assign `out.next`).
+ *
+ * @example
+ * const s = { m: Float32Array.of(0), v: Float32Array.of(0), vMax: null };
+ * const out = { update: new Float32Array(1), next: new Float32Array(1) };
+ * adamKernelInPlace(Float32Array.of(2), Float32Array.of(1), s, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0, decoupled: false, t: 1 }, out);
+ * // 0; out.update = [−0.1], out.next = [0.9], s.m = [0.2], s.v = [0.004]
+ */
+export function adamKernelInPlace(g: Float32Array, x: Float32Array, s: AdamKernelState, h: AdamKernelHyper, out: InPlaceOutput): number {
+  const n = g.length;
+  const coupled = h.decoupled ? 0 : h.weightDecay;
+  const decoupled = h.decoupled ? h.weightDecay : 0;
+  const b1 = h.beta1;
+  const c1 = 1 - b1;
+  const b2 = h.beta2;
+  const c2 = 1 - b2;
+  const bc1 = 1 - b1 ** h.t;
+  const rootBc2 = Math.sqrt(1 - b2 ** h.t);
+  const eps = h.eps;
+  const eta = -h.lr;
+  const { m, v, vMax } = s;
+  const { update, next } = out;
+  let check = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const gi = coupled === 0 ? g[i] : g[i] + coupled * xi;
+    const mi = b1 * m[i] + c1 * gi;
+    const vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let vHat = vi;
+    if (vMax !== null) {
+      vHat = Math.max(vMax[i], vi);
+      vMax[i] = vHat;
+    }
+    const di = mi / bc1 / (Math.sqrt(vHat) / rootBc2 + eps);
+    const ui = Math.fround(eta * (decoupled === 0 ? di : di + decoupled * xi));
+    update[i] = ui;
+    const xn = Math.fround(xi + ui);
+    next[i] = xn;
+    check += xn - xn;
+  }
+  return check;
 }

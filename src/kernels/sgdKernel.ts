@@ -1,3 +1,5 @@
+import type { InPlaceOutput } from './InPlaceOutput';
+
 /** Hyperparameters of one fused SGD update: the values in force at this step. */
 export interface SgdKernelHyper {
   /** η */
@@ -51,4 +53,54 @@ export function sgdKernel(g: Float32Array, x: Float32Array | undefined, trace: F
     update[i] = eta * (h.nesterov ? gi + mu * vi : vi);
   }
   return { update, trace: v };
+}
+
+/**
+ * `sgdKernel` in place, for state its caller owns: the same arithmetic (bit-identical results),
+ * in one pass that also adds the update to x:
+ *
+ *   trace_i ← v_i (μ ≠ 0; with `fresh`, `trace` is a new buffer: v_i = g'_i, its contents unread)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *
+ * 1. Allocates nothing; `x` and `g` are only read; with μ = 0 `trace` may be `null`.
+ * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
+ *
+ * @example
+ * const trace = Float32Array.of(2);
+ * const out = { update: new Float32Array(1), next: new Float32Array(1) };
+ * sgdKernelInPlace(Float32Array.of(1), Float32Array.of(1), trace, false, { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }, out);
+ * // 0; trace = [2.8], out.update = [−0.28], out.next = [0.72]
+ */
+export function sgdKernelInPlace(
+  g: Float32Array,
+  x: Float32Array,
+  trace: Float32Array | null,
+  fresh: boolean,
+  h: SgdKernelHyper,
+  out: InPlaceOutput,
+): number {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const mu = h.momentum;
+  const keep = 1 - h.dampening;
+  const eta = -h.lr;
+  const nesterov = h.nesterov;
+  const { update, next } = out;
+  let check = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    let di = gi;
+    if (mu !== 0) {
+      const vi = fresh ? gi : mu * trace![i] + keep * gi;
+      trace![i] = vi;
+      di = nesterov ? gi + mu * vi : vi;
+    }
+    const ui = Math.fround(eta * di);
+    update[i] = ui;
+    const xn = Math.fround(xi + ui);
+    next[i] = xn;
+    check += xn - xn;
+  }
+  return check;
 }

@@ -26,3 +26,26 @@ export function values(t: tf.Tensor): Float32Array {
 export function fromValues(data: Float32Array, shape: readonly number[]): tf.Tensor {
   return tf.engine().makeTensor(data, shape as number[], 'float32');
 }
+
+/**
+ * A tensor's own storage, when writing into it in place is safe; otherwise `undefined`:
+ *
+ * 1. on `cpu` only (elsewhere reading copies), for a float32 tensor;
+ * 2. only when no other tensor shares the storage (the backend's reference count is 1: a
+ *    `clone`, a `reshape` or a variable made from the tensor share it and make it 2).
+ *
+ * For state a caller owns and never hands out (see `fusedChain`'s `updateInPlace`).
+ *
+ * @example
+ * const t = tf.zeros([2]);
+ * ownValues(t);               // Float32Array [0, 0], t's own storage
+ * const c = t.clone();
+ * ownValues(t);               // undefined: c shares it
+ */
+export function ownValues(t: tf.Tensor): Float32Array | undefined {
+  if (t.dtype !== 'float32' || t.isDisposed || tf.getBackend() !== 'cpu') return undefined;
+  const backend = tf.engine().backend as unknown as { refCount(dataId: object): number };
+  if (backend.refCount(t.dataId) !== 1) return undefined;
+  const v = t.dataSync();
+  return v instanceof Float32Array ? v : undefined;
+}

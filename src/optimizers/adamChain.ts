@@ -6,9 +6,10 @@ import type { ParamwisePlan } from '../transforms/paramwise';
 import type { UpdatePlan } from '../transforms/PlannedTransform';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { fusedMode } from '../kernels/useFused';
-import { adamKernel } from '../kernels/adamKernel';
+import { adamKernel, adamKernelInPlace } from '../kernels/adamKernel';
+import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import type { AdamOptions } from './adam';
-import { fusedChain } from './fusedChain';
+import { fusedChain, type FusedInPlaceCall } from './fusedChain';
 import { values } from '../kernels/values';
 
 /**
@@ -17,8 +18,8 @@ import { values } from '../kernels/values';
  *   decoupled false: `chain(addDecayedWeights(λ), scaleByAdam({ beta1, beta2, eps, amsgrad }), scaleByLearningRate(η))`
  *   decoupled true:  `chain(scaleByAdam({ beta1, beta2, eps, amsgrad }), addDecayedWeights(λ), scaleByLearningRate(η))`
  *
- * run by `adamKernel` in one pass per parameter where the backend allows (see `fusedChain`).
- * `adam` and `adamw` are this with their own defaults.
+ * run by `adamKernel` in one pass per parameter where the backend allows (see `fusedChain`), and
+ * by `adamKernelInPlace` on the state `optimize` owns. `adam` and `adamw` are this with their own defaults.
  *
  * @example
  * const opt = adamChain({ ...adamDefaults, lr: 0.01 }, false); // = adam({ lr: 0.01 })
@@ -39,13 +40,48 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
     );
     return { update: r.update, moments: { m: r.m, v: r.v, vMax: r.vMax } };
   };
+  const stepInPlace = (
+    a: ParamwisePlan<ScaleByAdamParamState>,
+    d: UpdatePlan,
+    lr: UpdatePlan,
+    name: string,
+    g: Float32Array,
+    x: Float32Array,
+    own: Parameters<FusedInPlaceCall<[]>>[4],
+    out: InPlaceOutput,
+  ) => {
+    const s = a.params[name];
+    const writable = (t: tf.Tensor) => own(t) ?? values(t).slice();
+    const m = writable(s.m);
+    const v = writable(s.v);
+    const vMax = s.vMax && writable(s.vMax);
+    const check = adamKernelInPlace(g, x, { m, v, vMax }, { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay: d.hyper.weightDecay, decoupled, t: s.count + 1 }, out);
+    const kept = (t: tf.Tensor, arr: Float32Array) => (own(t) === arr ? t : arr);
+    return { check, moments: { m: kept(s.m, m), v: kept(s.v, v), vMax: s.vMax && kept(s.vMax, vMax!) } };
+  };
   return decoupled
-    ? fusedChain([adamPart, decay, lrPart] as const, mode, ([a, d, lr], name, g, p) => {
-        const { update, moments } = step(a, d, lr, name, g, p);
-        return { update, fields: [moments, {}, undefined] };
-      })
-    : fusedChain([decay, adamPart, lrPart] as const, mode, ([d, a, lr], name, g, p) => {
-        const { update, moments } = step(a, d, lr, name, g, p);
-        return { update, fields: [{}, moments, undefined] };
-      });
+    ? fusedChain(
+        [adamPart, decay, lrPart] as const,
+        mode,
+        ([a, d, lr], name, g, p) => {
+          const { update, moments } = step(a, d, lr, name, g, p);
+          return { update, fields: [moments, {}, undefined] };
+        },
+        ([a, d, lr], name, g, x, own, out) => {
+          const { check, moments } = stepInPlace(a, d, lr, name, g, x, own, out);
+          return { check, fields: [moments, {}, undefined] };
+        },
+      )
+    : fusedChain(
+        [decay, adamPart, lrPart] as const,
+        mode,
+        ([d, a, lr], name, g, p) => {
+          const { update, moments } = step(a, d, lr, name, g, p);
+          return { update, fields: [{}, moments, undefined] };
+        },
+        ([d, a, lr], name, g, x, own, out) => {
+          const { check, moments } = stepInPlace(a, d, lr, name, g, x, own, out);
+          return { check, fields: [{}, moments, undefined] };
+        },
+      );
 }

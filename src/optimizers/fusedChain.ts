@@ -1,9 +1,12 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { Tensors, Transform, UpdateContext, UpdateResult } from '../types';
 import { chain } from '../chain';
 import type { PlannedTransform, UpdatePlan } from '../transforms/PlannedTransform';
 import { useFused, type FusedMode } from '../kernels/useFused';
-import { fromValues, values } from '../kernels/values';
+import { fromValues, ownValues, values } from '../kernels/values';
+import type { InPlaceOutput } from '../kernels/InPlaceOutput';
+import { giveScratch, takeScratch } from '../kernels/scratch';
+import { stageSum } from '../kernels/stagedSum';
 
 /** The plans of a tuple of planned transforms, position by position. */
 export type PlansOf<T extends readonly PlannedTransform<any, any>[]> = {
@@ -31,6 +34,44 @@ export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
   g: Float32Array,
   p: tf.Tensor | undefined,
 ) => FusedStep;
+
+/**
+ * What a fused optimizer gives for one parameter whose state it may overwrite: like
+ * `FusedKernelCall`, with `x` (the parameter's values), `own` (the storage of a state tensor, or
+ * `undefined` when writing into it is not safe: then the call returns that field as a new
+ * array) and `out` (see `InPlaceOutput`). Returns the kernel's finiteness check and each part's
+ * fields (the same tensors for state updated in place, new arrays otherwise).
+ */
+export type FusedInPlaceCall<T extends readonly PlannedTransform<any, any>[]> = (
+  plans: PlansOf<T>,
+  name: string,
+  g: Float32Array,
+  x: Float32Array,
+  own: (t: tf.Tensor) => Float32Array | undefined,
+  out: InPlaceOutput,
+) => { readonly check: number; readonly fields: FusedStep['fields'] };
+
+/**
+ * A transform that can also update state its caller owns in place (`fusedChain` with an
+ * in-place kernel). `updateInPlace` takes the arguments and gives the result of `update`, but
+ * may overwrite the tensors of `state` (the result's state then holds the same tensors), and
+ * stages each x + u for `addUpdates`. Only for state that is never handed out: `optimize` uses it
+ * for the state it owns.
+ */
+export interface InPlaceTransform<S> extends Transform<S> {
+  updateInPlace(grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): UpdateResult<S>;
+}
+
+/**
+ * Whether a transform has `updateInPlace` (see `InPlaceTransform`).
+ *
+ * @example
+ * hasInPlace(adam()); // true
+ * hasInPlace(chain(clipByGlobalNorm(1), adam())); // false
+ */
+export function hasInPlace<S>(t: Transform<S>): t is InPlaceTransform<S> {
+  return typeof (t as Partial<InPlaceTransform<S>>).updateInPlace === 'function';
+}
 
 /** Values in all the gradients (NaN if one is not a tensor: the chain then reports it). */
 function sizeOf(grads: Tensors): number {
@@ -64,6 +105,16 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  * Otherwise (`mode` false, or `'auto'` where `FUSED_BACKENDS` does not take the kernels for this
  * backend and this many values) the update is the chain's.
  *
+ * With `inPlace` (an in-place kernel), the transform also has `updateInPlace` (see
+ * `InPlaceTransform`): on the fused path on `cpu`, for each parameter that is a float32 tensor,
+ * 1. the kernel writes the new moments into the state's own tensors where no other tensor
+ *    shares them (`ownValues`; a state copied with `cloneState` shares them until its first
+ *    update, which then writes new arrays), and the update and x + u into spare arrays
+ *    recycled across updates (`takeScratch`): no fresh array in steady state;
+ * 2. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which assigns them, or
+ *    refuses them naming the parameter, without a second pass; nothing is assigned here.
+ * The results are bit-identical to `update`'s. Anywhere else `updateInPlace` is `update`.
+ *
  * @example
  * const parts = [scaleByAdam(), scaleByLearningRate(0.01)] as const;
  * const opt = fusedChain(parts, 'auto', ([adam, lr], name, g) => {
@@ -77,28 +128,47 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   parts: T,
   mode: FusedMode,
   kernel: FusedKernelCall<T>,
+  inPlace?: FusedInPlaceCall<T>,
 ): Transform<unknown[]> {
   const chained = chain(...parts);
-  return {
+  const fusedUpdate = (owned: boolean, grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
+    if (!useFused(mode, sizeOf(grads))) return chained.update(grads, state, params, ctx);
+    const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
+    const updates: Tensors = {};
+    const fields = parts.map((): Record<string, object> => ({}));
+    const writable = owned && inPlace !== undefined && tf.getBackend() === 'cpu';
+    for (const name of Object.keys(grads)) {
+      const g = grads[name];
+      const p = params?.[name];
+      let r: FusedStep;
+      if (writable && p instanceof tf.Tensor && p.dtype === 'float32') {
+        const n = g.size;
+        const out = { update: takeScratch(p, n), next: takeScratch(p, n) };
+        const done = inPlace(plans, name, values(g), values(p), ownValues, out);
+        const u = fromValues(out.update, g.shape);
+        giveScratch(p, out.update, u);
+        stageSum(u, p, out.next, done.check === 0);
+        updates[name] = u;
+        r = { update: out.update, fields: done.fields };
+      } else {
+        r = kernel(plans, name, values(g), p);
+        updates[name] = fromValues(r.update, g.shape);
+      }
+      for (let i = 0; i < parts.length; i++) {
+        const f = r.fields[i];
+        if (f) fields[i][name] = tensorsOf(f, g.shape);
+      }
+    }
+    const used: Record<string, number> = {};
+    for (const p of plans as readonly UpdatePlan[]) Object.assign(used, p.hyper);
+    return { updates, state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), used };
+  };
+  const transform: Transform<unknown[]> = {
     hyper: chained.hyper,
     init: chained.init,
-    update: (grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
-      if (!useFused(mode, sizeOf(grads))) return chained.update(grads, state, params, ctx);
-      const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
-      const updates: Tensors = {};
-      const fields = parts.map((): Record<string, object> => ({}));
-      for (const name of Object.keys(grads)) {
-        const g = grads[name];
-        const r = kernel(plans, name, values(g), params?.[name]);
-        updates[name] = fromValues(r.update, g.shape);
-        for (let i = 0; i < parts.length; i++) {
-          const f = r.fields[i];
-          if (f) fields[i][name] = tensorsOf(f, g.shape);
-        }
-      }
-      const used: Record<string, number> = {};
-      for (const p of plans as readonly UpdatePlan[]) Object.assign(used, p.hyper);
-      return { updates, state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), used };
-    },
+    update: (grads, state, params, ctx) => fusedUpdate(false, grads, state, params, ctx),
   };
+  if (inPlace === undefined) return transform;
+  const withInPlace: InPlaceTransform<unknown[]> = { ...transform, updateInPlace: (grads, state, params, ctx) => fusedUpdate(true, grads, state, params, ctx) };
+  return withInPlace;
 }

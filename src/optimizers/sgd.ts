@@ -4,7 +4,7 @@ import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
-import { sgdKernel } from '../kernels/sgdKernel';
+import { sgdKernel, sgdKernelInPlace } from '../kernels/sgdKernel';
 import { fusedChain } from './fusedChain';
 import { values } from '../kernels/values';
 
@@ -43,7 +43,8 @@ export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum:
  * The buffer holds gradients; η is applied after it (the book's v ← γv + ηg is the same
  * trajectory for a constant η). Built as
  * `chain(addDecayedWeights(λ), trace({ momentum, dampening, nesterov }), scaleByLearningRate(η))`,
- * run by `sgdKernel` in one pass per parameter where the backend allows (see `fusedChain`).
+ * run by `sgdKernel` in one pass per parameter where the backend allows (see `fusedChain`), and by
+ * `sgdKernelInPlace` on the state `optimize` owns.
  * Every option is checked when built; nesterov without momentum, or with dampening, is rejected.
  *
  * @example
@@ -70,5 +71,13 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
       weightDecay,
     });
     return { update: r.update, fields: [{}, { trace: r.trace ?? s.trace }, undefined] };
+  }, ([decay, momentum, lr], name, g, x, own, out) => {
+    const s = momentum.params[name];
+    const h = { lr: lr.hyper.lr, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, nesterov, weightDecay: decay.hyper.weightDecay };
+    if (h.momentum === 0) return { check: sgdKernelInPlace(g, x, null, false, h, out), fields: [{}, { trace: s.trace }, undefined] };
+    const mine = s.trace && own(s.trace);
+    const trace = mine ?? (s.trace ? values(s.trace).slice() : new Float32Array(g.length));
+    const check = sgdKernelInPlace(g, x, trace, s.trace === null, h, out);
+    return { check, fields: [{}, { trace: mine ? s.trace : trace }, undefined] };
   });
 }

@@ -4,6 +4,7 @@ import type { Params, Transform } from '../../src/types';
 import { checkStateLayout, cloneState, restoreState, serializeState } from '../../src/state';
 import { disposeReplaced, disposeTree } from '../../src/tree';
 import { extend } from '../../src/extend';
+import { hasInPlace } from '../../src/optimizers/fusedChain';
 import { operate } from '../operate';
 import type { RunScope } from '../RunScope';
 import { advance, disposeStep, type Step } from '../Step';
@@ -48,7 +49,11 @@ export interface OptimizeOptions<S> {
  * 4. After each update the superseded state tensors are freed; the last state is freed on
  *    complete, error and unsubscribe. `onState` sees the state of the moment only (see above).
  * 5. A failing update leaves the state as it was and frees the step.
- * 6. With `resetOn: 'drift'`, a step whose `online.driftEvents` hold a drift is updated from a
+ * 6. The state is the operator's own (a copy, restored, or initialized): where the transform
+ *    can update such state in place (`hasInPlace`: the fused optimizers on `cpu`), it does — no
+ *    new moment arrays per update, and x + u computed in the same pass for `applyUpdates` (see
+ *    `fusedChain`). The results are bit-identical to `transform.update`'s.
+ * 7. With `resetOn: 'drift'`, a step whose `online.driftEvents` hold a drift is updated from a
  *    fresh `transform.init` state (the old one is freed); a step without drift detection fails.
  *
  * @example
@@ -60,6 +65,7 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
   }
   if (options.resetOn !== undefined && options.resetOn !== 'drift') throw new RxgradError('resetOn', "'drift' or undefined", options.resetOn);
   if (!Array.isArray(transform.hyper)) throw new RxgradError('transform.hyper', 'the names of the hyperparameters the transform reads', transform.hyper);
+  const inPlace = hasInPlace(transform);
   const key = options.key ?? 'optimizer';
   if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
   const reads = new Set(transform.hyper);
@@ -104,7 +110,8 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
           step.scope.register(key, { save: () => serializeState(state) });
           registered = step.scope;
         }
-        const r = transform.update(step.grads, state, step.params, { step: step.step, epoch: step.epoch, hyper: step.hyper });
+        const ctx = { step: step.step, epoch: step.epoch, hyper: step.hyper };
+        const r = inPlace ? transform.updateInPlace(step.grads, state, step.params, ctx) : transform.update(step.grads, state, step.params, ctx);
         disposeReplaced(state, r.state);
         state = r.state;
         const info = r.info ? extend(step.info ?? {}, r.info) : (step.info ?? {});

@@ -1,0 +1,235 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { lastValueFrom, toArray } from 'rxjs';
+import {
+  adam,
+  adamKernel,
+  adamKernelInPlace,
+  addKernel,
+  addUpdates,
+  cloneState,
+  disposeReplaced,
+  disposeTree,
+  sgd,
+  sgdKernel,
+  sgdKernelInPlace,
+  type Tensors,
+  type Transform,
+} from '../../src/index';
+import { hasInPlace, type InPlaceTransform } from '../../src/optimizers/fusedChain';
+import { mulberry32 } from '../../streams/sources/mulberry32';
+import { minibatches } from '../../streams/sources/minibatches';
+import { airfoil } from '../../streams/sources/airfoil';
+import { gradients } from '../../streams/operators/gradients';
+import { optimize } from '../../streams/operators/optimize';
+import { applyUpdates } from '../../streams/operators/applyUpdates';
+import { linearRegression } from '../../src/models/linearRegression';
+import { expectNoLeak } from '../helpers';
+import { FUSED_CONFIGS, randomGrads, randomParams } from './configs';
+
+/**
+ * The in-place kernels do the pure kernels' arithmetic (float64, one rounding per stored value)
+ * in the same order, so every stored value must be bit-identical to `pure kernel` + `addKernel`;
+ * the pure kernels and fused optimizers are checked against PyTorch in conformance.test.ts and
+ * agreement.test.ts, which carries over.
+ */
+function randomArray(n: number, rand: () => number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+}
+
+const N = 257;
+
+describe('adamKernelInPlace equals adamKernel + addKernel bit for bit', () => {
+  const cases = [
+    { amsgrad: false, weightDecay: 0, decoupled: false },
+    { amsgrad: true, weightDecay: 0.1, decoupled: false },
+    { amsgrad: true, weightDecay: 0.01, decoupled: true },
+  ];
+  for (const c of cases) {
+    it(`amsgrad ${c.amsgrad}, λ ${c.weightDecay}, decoupled ${c.decoupled}: 20 steps`, () => {
+      const rand = mulberry32(3);
+      const x = randomArray(N, rand, 5);
+      let pure = { m: new Float32Array(N), v: new Float32Array(N), vMax: c.amsgrad ? new Float32Array(N) : null };
+      const mine = { m: new Float32Array(N), v: new Float32Array(N), vMax: c.amsgrad ? new Float32Array(N) : null };
+      let xPure = x.slice();
+      let xMine = x.slice();
+      for (let t = 1; t <= 20; t++) {
+        const g = randomArray(N, rand, 10 ** (rand() * 4 - 2));
+        const h = { lr: 0.05, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: c.weightDecay, decoupled: c.decoupled, t };
+        const r = adamKernel(g, xPure, pure, h);
+        pure = r;
+        const out = { update: new Float32Array(N), next: new Float32Array(N) };
+        expect(adamKernelInPlace(g, xMine, mine, h, out)).toBe(0);
+        expect(out.update).toEqual(r.update);
+        expect(mine.m).toEqual(r.m);
+        expect(mine.v).toEqual(r.v);
+        expect(mine.vMax).toEqual(r.vMax);
+        xPure = addKernel(xPure, r.update)!;
+        expect(out.next).toEqual(xPure);
+        xMine = out.next;
+      }
+    });
+  }
+
+  it('reports a non-finite x + u (an overflow of float32) with NaN', () => {
+    // x = 3e38, u = −lr·m̂/(√v̂ + 0) = −lr·sign(g) = 3e38 with lr = −3e38: x + u = 6e38 > float32 max
+    const s = { m: new Float32Array(1), v: new Float32Array(1), vMax: null };
+    const out = { update: new Float32Array(1), next: new Float32Array(1) };
+    const h = { lr: -3e38, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0, decoupled: false, t: 1 };
+    expect(adamKernelInPlace(Float32Array.of(1), Float32Array.of(3e38), s, h, out)).toBeNaN();
+  });
+});
+
+describe('sgdKernelInPlace equals sgdKernel + addKernel bit for bit', () => {
+  const cases = [
+    { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
+    { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0.01 },
+    { momentum: 0.9, dampening: 0.5, nesterov: false, weightDecay: 0 },
+    { momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01 },
+  ];
+  for (const c of cases) {
+    it(`μ ${c.momentum}, τ ${c.dampening}, nesterov ${c.nesterov}, λ ${c.weightDecay}: 20 steps from no buffer`, () => {
+      const rand = mulberry32(5);
+      let xPure = randomArray(N, rand, 5);
+      let xMine = xPure.slice();
+      let pureTrace: Float32Array | null = null;
+      const mine = new Float32Array(N);
+      for (let t = 1; t <= 20; t++) {
+        const g = randomArray(N, rand);
+        const h = { lr: 0.1, ...c };
+        const r = sgdKernel(g, xPure, pureTrace, h);
+        pureTrace = r.trace;
+        const out = { update: new Float32Array(N), next: new Float32Array(N) };
+        expect(sgdKernelInPlace(g, xMine, c.momentum === 0 ? null : mine, t === 1, h, out)).toBe(0);
+        expect(out.update).toEqual(r.update);
+        if (c.momentum !== 0) expect(mine).toEqual(r.trace);
+        xPure = addKernel(xPure, r.update)!;
+        expect(out.next).toEqual(xPure);
+        xMine = out.next;
+      }
+    });
+  }
+});
+
+/** `steps` updates the way `optimize` + `applyUpdates` make them (in place when `inPlace`), returning every step's parameter values. */
+function runOwned(opt: Transform<any>, inPlace: boolean, params0: Tensors, grads: (t: number) => Tensors, steps: number): number[][][] {
+  const params = Object.fromEntries(Object.entries(params0).map(([n, p]) => [n, tf.variable(p.clone())]));
+  let state = opt.init(params);
+  const xs: number[][][] = [];
+  for (let t = 1; t <= steps; t++) {
+    const g = grads(t);
+    const r = inPlace ? (opt as InPlaceTransform<any>).updateInPlace(g, state, params, { step: t }) : opt.update(g, state, params, { step: t });
+    disposeReplaced(state, r.state);
+    state = r.state;
+    addUpdates(params, r.updates);
+    disposeTree([g, r.updates]);
+    xs.push(Object.values(params).map((p) => Array.from(p.dataSync())));
+  }
+  disposeTree([state, params]);
+  return xs;
+}
+
+const IN_PLACE = Object.entries(FUSED_CONFIGS).filter(([, make]) => hasInPlace(make(true)));
+
+describe('updateInPlace (the state optimize owns) equals update bit for bit', () => {
+  it('adam, adamw and sgd (every variant) have it', () => {
+    expect(IN_PLACE.map(([n]) => n)).toEqual([
+      'sgd',
+      'sgd momentum + dampening',
+      'sgd nesterov + weight decay',
+      'adam',
+      'adam amsgrad + weight decay',
+      'adamw amsgrad',
+    ]);
+  });
+
+  const ref: { p0: number[][]; grads: number[][][] } = JSON.parse(readFileSync(new URL('../fixtures/torch_reference.json', import.meta.url), 'utf8'));
+  for (const [name, make] of IN_PLACE) {
+    it(`${name}: random data (3 parameters, subsets) and the PyTorch fixture's gradients, 40 steps`, () => {
+      const params = randomParams();
+      const subset = (grads: (t: number) => Tensors) => (t: number) => {
+        const g = grads(t);
+        if (t % 5 !== 0) return g;
+        tf.dispose(g.b);
+        return { a: g.a, c: g.c };
+      };
+      expect(runOwned(make(true), true, params, subset(randomGrads(params)), 40)).toEqual(runOwned(make(true), false, params, subset(randomGrads(params)), 40));
+      const fixture = { x: tf.tensor(ref.p0) };
+      const g = (t: number): Tensors => ({ x: tf.tensor(ref.grads[t - 1]) });
+      expect(runOwned(make(true), true, fixture, g, 40)).toEqual(runOwned(make(true), false, fixture, g, 40));
+      disposeTree([params, fixture]);
+    });
+  }
+
+  it('never writes into state another tensor shares (a cloneState copy), nor into the caller state', () => {
+    const opt = adam({ lr: 0.1 }) as InPlaceTransform<any>;
+    const params = { w: tf.variable(tf.tensor([1, 2, 3])) };
+    const grads = { w: tf.tensor([1, -1, 0.5]) };
+    const given = opt.init(params);
+    const r0 = opt.update(grads, given, params, { step: 1 });
+    tf.dispose(r0.updates);
+    const keep = cloneState(r0.state);
+    const before = JSON.stringify(keep, (_k, v) => (v instanceof tf.Tensor ? Array.from(v.dataSync()) : v));
+    const mine = cloneState(keep);
+    const r1 = opt.updateInPlace(grads, mine, params, { step: 2 });
+    const r2 = opt.updateInPlace(grads, r1.state, params, { step: 3 });
+    expect(JSON.stringify(keep, (_k, v) => (v instanceof tf.Tensor ? Array.from(v.dataSync()) : v))).toBe(before);
+    disposeReplaced(mine, r1.state);
+    disposeReplaced(r1.state, r2.state);
+    disposeTree([given, r0.state, keep, r2.state, r1.updates, r2.updates, params, grads]);
+  });
+
+  it('recycles its arrays: after warm-up, 20 updates of a parameter use at most 4 distinct buffers', () => {
+    const opt = sgd({ lr: 0.01, momentum: 0.9 }) as InPlaceTransform<any>;
+    const params = { w: tf.variable(tf.randomNormal([1000], 0, 1, 'float32', 1)) };
+    const grads = { w: tf.randomNormal([1000], 0, 1, 'float32', 2) };
+    let state = opt.init(params);
+    const buffers = new Set<ArrayBufferLike>();
+    for (let t = 1; t <= 23; t++) {
+      const r = opt.updateInPlace(grads, state, params, { step: t });
+      disposeReplaced(state, r.state);
+      state = r.state;
+      addUpdates(params, r.updates);
+      if (t > 3) buffers.add(r.updates.w.dataSync().buffer).add(params.w.dataSync().buffer);
+      disposeTree(r.updates);
+    }
+    expect(buffers.size).toBeLessThanOrEqual(4);
+    disposeTree([state, params, grads]);
+  });
+
+  it('a non-finite x + u fails in addUpdates naming the parameter, nothing assigned', () => {
+    // b: x = 3e38, u = −3e38·(−1) = 3e38, x + u = 6e38 > float32's maximum (3.4e38); a: 1 − 3e38 is finite
+    const opt = sgd({ lr: 3e38 }) as InPlaceTransform<any>;
+    const params = { a: tf.variable(tf.tensor([1, 2])), b: tf.variable(tf.tensor([3e38, 1])) };
+    const grads = { a: tf.tensor([1, 1]), b: tf.tensor([-1, -1]) };
+    const state = opt.init(params);
+    const r = opt.updateInPlace(grads, state, params, { step: 1 });
+    expect(() => addUpdates(params, r.updates)).toThrow('params.b');
+    expect(Array.from(params.a.dataSync())).toEqual([1, 2]);
+    expect(Array.from(params.b.dataSync())).toEqual([3e38, 1].map(Math.fround));
+    disposeTree([state, r.state, r.updates, params, grads]);
+  });
+});
+
+describe('optimize on the in-place path', () => {
+  it('airfoil with adam: the same StepResults (loss, norms) as the pure path, no tensor left behind', async () => {
+    const data = airfoil();
+    const go = async (opt: Transform<any>) => {
+      const model = linearRegression(5, { seed: 1 });
+      const rs = await lastValueFrom(
+        minibatches(data, { batchSize: 10, shuffle: true, seed: 1, epochs: 1 }).pipe(gradients(model.loss, model.params), optimize(opt), applyUpdates(model.params), toArray()),
+      );
+      model.dispose();
+      return rs.map((r) => [r.loss, r.gradNorm, r.updateNorm]);
+    };
+    // the pure path: a transform without updateInPlace, otherwise the same object
+    const pure = (): Transform<any> => {
+      const { init, update, hyper } = adam({ lr: 0.01, weightDecay: 0.01 });
+      return { init, update, hyper };
+    };
+    await expectNoLeak(async () => {
+      expect(await go(adam({ lr: 0.01, weightDecay: 0.01 }))).toEqual(await go(pure()));
+    });
+  });
+});
