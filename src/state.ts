@@ -185,6 +185,7 @@ function checkLayout(value: unknown, ref: unknown, after: unknown, path: string,
  *    and what the state has (an adam state given to sgd fails at `state[1].params.w`).
  * 2. Builds the layout with `init` and one update on zero gradients, frees it, and leaves
  *    `state` as it is.
+ * 3. A transform with its own `checkState` (e.g. `swappable`) checks the state itself.
  *
  * @example
  * checkStateLayout(restoreState(json), sgd({ momentum: 0.9 }), params); // throws if json is an adam state
@@ -194,6 +195,7 @@ export function checkStateLayout(state: unknown, transform: Transform<any>, para
     throw new RxgradError('transform', 'a Transform { init, update }', transform);
   }
   if (params === null || typeof params !== 'object') throw new RxgradError('params', 'a record of tensors by name', params);
+  if (transform.checkState) return transform.checkState(state, params, path);
   const ref = transform.init(params);
   let probe: { state: unknown; grads: Tensors; updates?: Tensors } | undefined;
   try {

@@ -65,4 +65,9 @@ export interface Transform<S = unknown> {
   init(params: Tensors): S;
   update(grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): UpdateResult<S>;
   readonly hyper: readonly string[];
+  /**
+   * Check a state whose layout is not `init`'s alone (e.g. `swappable`, whose inner state is that of
+   * the optimizer in force); `checkStateLayout` defers to it when present.
+   */
+  checkState?(state: unknown, params: Tensors, path: string): void;
 }
