@@ -45,7 +45,7 @@ const report = (last: StepResult | undefined) => {
 };
 
 // A run killed after the checkpoint of its last step has nothing left to read: it reports what was saved.
-if (resumed.checkpoint?.examples === total) report(resumed.checkpoint.result as StepResult | undefined);
+if (resumed.checkpoint?.examples === total) report(resumed.checkpoint.result as unknown as StepResult);
 else {
   const last = await lastValueFrom(
     tail(file, { batchSize: 8, features: 6, pollMs: 20, resume: resumed.checkpoint }).pipe(
