@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RxgradError } from '../RxgradError';
 import type { ExampleBatch } from '../ExampleBatch';
 import type { Params } from '../types';
+import { withAnalytic } from '../fast/AnalyticLoss';
 import { batchTensors, isExampleBatch } from './batchTensors';
 import { dense } from './dense';
 import type { AnyBatch, Model, Task } from './Model';
@@ -47,7 +48,9 @@ const ACTIVATIONS: Record<Activation, { tensor: (t: tf.Tensor) => tf.Tensor; sca
  * 1. Parameters are `tf.Variable`s named by `names` (`w`, `b` or `w1`, `b1`, …); biases start at 0.
  * 2. `loss` takes tensors `{ xs, ys }` (ys: values [n, out], or class labels [n] / [n, 1]) or an
  *    `ExampleBatch`, whose tensors it makes inside its own `tf.tidy`.
- * 3. `scoreRows` runs the same forward pass in plain loops over the parameters' `dataSync()`
+ * 3. `loss` carries its analytic gradient (`withAnalytic`): `gradients(model.loss, model.params)`
+ *    takes the fast path (`analyticGrads`) on its own.
+ * 4. `scoreRows` runs the same forward pass in plain loops over the parameters' `dataSync()`
  *    arrays (zero-copy on the cpu backend) into `out`: [1 − p, p] (sigmoid), the k class
  *    probabilities (softmax) or z (linear) per row. No tensor is made.
  *
@@ -83,7 +86,7 @@ export function denseModel({ sizes, names, activation, output, weights }: DenseS
     return h;
   };
 
-  const loss = (p: Params, batch: AnyBatch): tf.Scalar =>
+  const loss = withAnalytic((p: Params, batch: AnyBatch): tf.Scalar =>
     tf.tidy(() => {
       if (output === 'linear' && width !== 1 && isExampleBatch(batch)) {
         throw new RxgradError('batch', `tensors { xs, ys } with ys [n, ${width}] (an ExampleBatch has one label per row)`, 'an ExampleBatch');
@@ -98,7 +101,7 @@ export function denseModel({ sizes, names, activation, output, weights }: DenseS
       }
       const onehot = tf.oneHot(tf.cast(tf.reshape(ys, [-1]), 'int32'), width);
       return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(z)), 1))) as tf.Scalar;
-    });
+    }), { sizes: [...sizes], activation, output }, names, 'any');
 
   const predict = (p: Params, xs: tf.Tensor2D): tf.Tensor =>
     tf.tidy(() => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Params } from '../types';
 import { positiveInt } from '../validate';
+import { withAnalytic } from '../fast/AnalyticLoss';
 
 /** A linear regression model y = Xw + b with the book's squared loss. */
 export interface LinearRegression {
@@ -17,7 +18,8 @@ export interface LinearRegression {
 
 /**
  * The linear regression of *Dive into Deep Learning* §12.5 (`train_ch11`): w ~ N(0, 0.01²),
- * b = 0, loss (ŷ − y)²/2 averaged over the batch.
+ * b = 0, loss (ŷ − y)²/2 averaged over the batch. The loss carries its analytic gradient
+ * (`withAnalytic`, for ys [n, 1]): `gradients(model.loss, model.params)` takes the fast path.
  *
  * @example
  * const model = linearRegression(5, { seed: 1 });
@@ -29,11 +31,16 @@ export function linearRegression(features: number, { seed, std = 0.01 }: { seed?
   const b = tf.tidy(() => tf.variable(tf.zeros([1]), true));
   return {
     params: { w, b },
-    loss: (p, { xs, ys }) =>
-      tf.tidy(() => {
-        const err = tf.sub(tf.add(tf.matMul(xs as tf.Tensor2D, p.w as tf.Tensor2D), p.b), ys);
-        return tf.mean(tf.square(err)).div(2) as tf.Scalar;
-      }),
+    loss: withAnalytic(
+      (p: Params, { xs, ys }: { readonly xs: tf.Tensor; readonly ys: tf.Tensor }) =>
+        tf.tidy(() => {
+          const err = tf.sub(tf.add(tf.matMul(xs as tf.Tensor2D, p.w as tf.Tensor2D), p.b), ys);
+          return tf.mean(tf.square(err)).div(2) as tf.Scalar;
+        }),
+      { sizes: [features, 1], activation: 'relu', output: 'linear' },
+      [{ w: 'w', b: 'b' }],
+      'column',
+    ),
     dispose: () => {
       w.dispose();
       b.dispose();

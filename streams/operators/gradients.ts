@@ -3,6 +3,8 @@ import type { OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
 import type { Params } from '../../src/types';
 import { valueAndGrads } from '../../src/valueAndGrads';
+import { analyticOf } from '../../src/fast/AnalyticLoss';
+import { analyticGrads, fitsParams } from '../../src/fast/analyticGrads';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
 
@@ -21,6 +23,16 @@ function checkNotFreed(step: Step<unknown>): void {
   }
 }
 
+/** Options of `gradients`. */
+export interface GradientsOptions {
+  /**
+   * The fast path for a loss that carries its analytic gradient (rxgrad's own models, see
+   * `analyticGrads`): `'auto'` (default) on the `cpu` backend, where reading values is zero-copy;
+   * `true` on every backend; `false` never (always tfjs's autodiff).
+   */
+  readonly fast?: boolean | 'auto';
+}
+
 /**
  * Compute the minibatch loss and its gradient with respect to every named parameter.
  *
@@ -30,6 +42,11 @@ function checkNotFreed(step: Step<unknown>): void {
  * 2. A loss that is not a scalar tensor fails the step, naming its shape.
  * 3. The step's tensors are freed when the loss function throws, and so is the gradient tape
  *    (see `valueAndGrads`).
+ * 5. Fast path: when `loss` is a model's loss carrying its analytic gradient (`analyticOf`),
+ *    `params` are exactly that model's parameters, `options.fast` allows it on the backend in
+ *    force (checked at every step) and the batch is one the analytic pass takes, the loss and
+ *    gradients are computed on arrays (`analyticGrads`) — the same fields, the same values to
+ *    ~1e-7 relative, no autodiff. Anything else takes tfjs's autodiff.
  * 4. A step whose batch tensors were already freed fails with an `RxgradError` naming the field
  *    (a step trained twice: two pipelines on one `share()`d source).
  *
@@ -38,7 +55,7 @@ function checkNotFreed(step: Step<unknown>): void {
  *   gradients((p, { xs, ys }) => tf.losses.meanSquaredError(ys, xs.matMul(p.w)), params),
  * );
  */
-export function gradients<B>(loss: LossFn<B>, params: Params): OperatorFunction<Step<B>, Step<B>> {
+export function gradients<B>(loss: LossFn<B>, params: Params, options: GradientsOptions = {}): OperatorFunction<Step<B>, Step<B>> {
   if (typeof loss !== 'function') throw new RxgradError('loss', 'a function (params, batch) => scalar tensor', loss);
   if (params === null || typeof params !== 'object' || Object.keys(params).length === 0) {
     throw new RxgradError('params', 'a non-empty record of tf.Variable', params);
@@ -47,10 +64,15 @@ export function gradients<B>(loss: LossFn<B>, params: Params): OperatorFunction<
   for (const name of names) {
     if (!(params[name] instanceof tf.Variable)) throw new RxgradError(`params.${name}`, 'a tf.Variable', params[name]);
   }
+  const fast = options.fast ?? 'auto';
+  if (fast !== true && fast !== false && fast !== 'auto') throw new RxgradError('options.fast', "true, false or 'auto'", fast);
+  const candidate = analyticOf(loss);
+  const analytic = fast !== false && candidate && fitsParams(candidate, params) ? candidate : undefined;
   return operate<Step<B>, Step<B>>((out) => ({
     next: (step) => {
       checkNotFreed(step);
-      const { value, grads } = valueAndGrads(() => loss(params, step.batch), params);
+      const quick = analytic && (fast === true || tf.getBackend() === 'cpu') ? analyticGrads(analytic, params, step.batch as never) : undefined;
+      const { value, grads } = quick ?? valueAndGrads(() => loss(params, step.batch), params);
       out.next(advance(step, { params, loss: value, grads }));
     },
     release: disposeStep,

@@ -1,0 +1,153 @@
+import type { Activation, OutputKind } from '../models/denseModel';
+
+/** The shape of a dense network for its analytic pass: widths [d, h₁, …, out], hidden activation, output. */
+export interface DenseLayout {
+  readonly sizes: readonly number[];
+  readonly activation: Activation;
+  readonly output: OutputKind;
+}
+
+/**
+ * One analytic forward/backward pass over a batch: writes ∂L/∂θ for every parameter into `grads`
+ * (same order and lengths as `params`: w₁, b₁, w₂, b₂, … row-major) and returns L.
+ */
+export type DenseBackward = (params: readonly Float32Array[], x: Float32Array, y: ArrayLike<number>, n: number, grads: readonly Float32Array[]) => number;
+
+/** act'(z) written with h = act(z), as the backward pass keeps only h. */
+function derivative(activation: Activation, h: number): number {
+  if (activation === 'relu') return h > 0 ? 1 : 0;
+  if (activation === 'tanh') return 1 - h * h;
+  return h * (1 - h);
+}
+
+function activate(activation: Activation, s: number): number {
+  if (activation === 'relu') return s > 0 ? s : 0;
+  if (activation === 'tanh') return Math.tanh(s);
+  return 1 / (1 + Math.exp(-s));
+}
+
+/**
+ * The loss and gradient of a dense network (`denseModel`'s, and `linearRegression`'s) on plain
+ * arrays, without tfjs. With h₀ = x [n, d], z_l = h_{l−1} W_l + b_l, h_l = act(z_l) (l < L), z = z_L:
+ *
+ * | output  | L                                   | δ_L = ∂L/∂z                   |
+ * |---------|-------------------------------------|-------------------------------|
+ * | linear  | (1/(n·out)) Σ (z − y)² / 2          | (z − y)/(n·out)               |
+ * | sigmoid | (1/n) Σ softplus(z) − y·z           | (σ(z) − y)/n                  |
+ * | softmax | (1/n) Σ logsumexp(z_i) − z_{i,y_i}  | (softmax(z_i) − onehot(y_i))/n |
+ *
+ * then for l = L … 1:  ∂L/∂W_l = h_{l−1}ᵀ δ_l,  ∂L/∂b_l = Σ_i δ_{l,i},
+ * δ_{l−1} = (δ_l W_lᵀ) ⊙ act'(z_{l−1})  (act' from h: relu [h > 0], tanh 1 − h², sigmoid h(1 − h)).
+ *
+ * 1. `y` holds n·out targets (linear) or n labels (sigmoid: any real in [0, 1]; softmax: class
+ *    indices, checked by the caller).
+ * 2. Sums run in float64; activations and deltas are kept in float64 scratch owned by the
+ *    returned function and grown to the largest batch seen (no allocation per call in steady state).
+ * 3. `grads` are overwritten, never read.
+ *
+ * @example
+ * const pass = denseBackward({ sizes: [2, 1], activation: 'relu', output: 'sigmoid' });
+ * const gw = new Float32Array(2), gb = new Float32Array(1);
+ * pass([new Float32Array(2), new Float32Array(1)], Float32Array.of(1, 2), [1], 1, [gw, gb]);
+ * // log 2; gw = [−0.5, −1], gb = [−0.5]   (σ(0) − 1 = −½, times x)
+ */
+export function denseBackward({ sizes, activation, output }: DenseLayout): DenseBackward {
+  const layers = sizes.length - 1;
+  const out = sizes[layers];
+  const widest = Math.max(...sizes.slice(1));
+  let rows = 0;
+  let hidden: Float64Array[] = [];
+  let delta = new Float64Array(0);
+  let next = new Float64Array(0);
+  const grow = (n: number): void => {
+    rows = n;
+    hidden = sizes.slice(1, layers).map((h) => new Float64Array(n * h));
+    delta = new Float64Array(n * widest);
+    next = new Float64Array(n * widest);
+  };
+  return (params, x, y, n, grads) => {
+    if (n > rows) grow(n);
+    // Forward: hidden layers into `hidden`, the output's z into `delta`.
+    for (let l = 0; l < layers; l++) {
+      const src = l === 0 ? x : hidden[l - 1];
+      const dst = l === layers - 1 ? delta : hidden[l];
+      const w = params[2 * l];
+      const b = params[2 * l + 1];
+      const fanIn = sizes[l];
+      const fanOut = sizes[l + 1];
+      const last = l === layers - 1;
+      for (let i = 0; i < n; i++) {
+        const at = i * fanIn;
+        for (let j = 0; j < fanOut; j++) {
+          let s = b[j];
+          for (let k = 0; k < fanIn; k++) s += src[at + k] * w[k * fanOut + j];
+          dst[i * fanOut + j] = last ? s : activate(activation, s);
+        }
+      }
+    }
+    // Loss and δ_L in place of z.
+    let loss = 0;
+    if (output === 'linear') {
+      const scale = 1 / (n * out);
+      for (let i = 0; i < n * out; i++) {
+        const r = delta[i] - y[i];
+        loss += r * r;
+        delta[i] = r * scale;
+      }
+      loss *= scale / 2;
+    } else if (output === 'sigmoid') {
+      for (let i = 0; i < n; i++) {
+        const z = delta[i];
+        loss += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y[i] * z;
+        delta[i] = (1 / (1 + Math.exp(-z)) - y[i]) / n;
+      }
+      loss /= n;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const at = i * out;
+        let max = -Infinity;
+        for (let j = 0; j < out; j++) if (delta[at + j] > max) max = delta[at + j];
+        let sum = 0;
+        for (let j = 0; j < out; j++) sum += Math.exp(delta[at + j] - max);
+        const label = y[i];
+        loss += max + Math.log(sum) - delta[at + label];
+        for (let j = 0; j < out; j++) delta[at + j] = (Math.exp(delta[at + j] - max) / sum - (j === label ? 1 : 0)) / n;
+      }
+      loss /= n;
+    }
+    // Backward.
+    for (let l = layers - 1; l >= 0; l--) {
+      const src = l === 0 ? x : hidden[l - 1];
+      const w = params[2 * l];
+      const gw = grads[2 * l];
+      const gb = grads[2 * l + 1];
+      const fanIn = sizes[l];
+      const fanOut = sizes[l + 1];
+      for (let j = 0; j < fanOut; j++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += delta[i * fanOut + j];
+        gb[j] = s;
+      }
+      for (let k = 0; k < fanIn; k++) {
+        for (let j = 0; j < fanOut; j++) {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += src[i * fanIn + k] * delta[i * fanOut + j];
+          gw[k * fanOut + j] = s;
+        }
+      }
+      if (l > 0) {
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < fanIn; k++) {
+            let s = 0;
+            for (let j = 0; j < fanOut; j++) s += delta[i * fanOut + j] * w[k * fanOut + j];
+            next[i * fanIn + k] = s * derivative(activation, src[i * fanIn + k]);
+          }
+        }
+        const t = delta;
+        delta = next;
+        next = t;
+      }
+    }
+    return loss;
+  };
+}
