@@ -18,6 +18,7 @@ export * from './sources/csv';
 export * from './sources/tail';
 export * from './sources/ingest';
 export * from './operators/gradients';
+export * from './operators/samGradients';
 export * from './operators/optimize';
 export * from './operators/hyper';
 export * from './operators/learningRate';
