@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { adagrad, adam, disposeReplaced, disposeTree, rmsprop, sgd, type Tensors, type Transform } from '../../../src/index';
+import { inspectOptimizer } from '../../../src/inspectOptimizer';
+import { swappable } from '../../../src/swappable';
+import { expectNoLeak } from '../../helpers';
+
+const G = [0.1, -0.2, 0.3, 0.4];
+
+/** `steps` updates with gradients g, 2g, 3g …, the parameter updated in place; the inspection after the last one. */
+function inspectAfter(opt: Transform<any>, steps: number): Record<string, number> {
+  const x = tf.tidy(() => tf.variable(tf.tensor1d([1, -2, 3, 4])));
+  const params: Tensors = { x };
+  let state = opt.init(params);
+  let out: Record<string, number> = {};
+  for (let t = 1; t <= steps; t++) {
+    const grads = { x: tf.tensor1d(G.map((g) => g * t)) };
+    const r = opt.update(grads, state, params, { step: t });
+    disposeReplaced(state, r.state);
+    state = r.state;
+    if (t === steps) out = inspectOptimizer(state, params, r.updates, r.used ?? {});
+    tf.tidy(() => x.assign(x.add(r.updates.x)));
+    disposeTree([grads, r.updates]);
+  }
+  disposeTree([state, x]);
+  return out;
+}
+
+function expectClose(actual: Record<string, number>, expected: Record<string, number>, digits = 5): void {
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [k, v] of Object.entries(expected)) expect(actual[k], k).toBeCloseTo(v, digits);
+}
+
+describe('inspectOptimizer', () => {
+  it('Adam after two steps: step sizes η/(√v̂ + ε), |m̂| and ‖u‖/‖x‖ with bias correction at t = 2', async () => {
+    await expectNoLeak(() => {
+      // g1 = g, g2 = 2g (g = [0.1, −0.2, 0.3, 0.4]), η = 0.1, β = (0.9, 0.999), ε = 1e−8.
+      // m2 = 0.9·0.1g + 0.1·2g = 0.29g, m̂ = 0.29g/0.19 = 1.526316g → |m̂| = [0.152632, 0.305263, 0.457895, 0.610526]
+      // v2 = 0.999·0.001g² + 0.001·4g² = 0.004999g², v̂ = v2/0.001999 → √v̂ = 1.581376|g|
+      // step = 0.1/(1.581376|g|) = [0.632361, 0.316180, 0.210787, 0.158090]
+      // quantiles (h = 3p over the sorted values): p5 0.165995, p25 0.197613, p50 0.263484, p75 0.395225, p95 0.584934;
+      // |m̂|: p5 0.175526, p25 0.267105, p50 0.381579, p75 0.496053, p95 0.587632.
+      // x1 = x0 − 0.1·sign(g) = [0.9, −1.9, 2.9, 3.9], ‖x1‖ = √28.04; u2 = −0.1·1.526316/1.581376·sign(g), ‖u2‖ = 2·0.0965182
+      // ratio = 0.193036/5.295281 = 0.0364544
+      expectClose(inspectAfter(adam({ lr: 0.1 }), 2), {
+        'inspect.updateRatio.x': 0.0364544,
+        'inspect.stepSize.x.p5': 0.165995,
+        'inspect.stepSize.x.p25': 0.197613,
+        'inspect.stepSize.x.p50': 0.263484,
+        'inspect.stepSize.x.p75': 0.395225,
+        'inspect.stepSize.x.p95': 0.584934,
+        'inspect.mAbs.x.p5': 0.175526,
+        'inspect.mAbs.x.p25': 0.267105,
+        'inspect.mAbs.x.p50': 0.381579,
+        'inspect.mAbs.x.p75': 0.496053,
+        'inspect.mAbs.x.p95': 0.587632,
+      });
+    });
+  });
+
+  it('RMSProp and AdaGrad report step sizes only; SGD only the update ratio', () => {
+    // RMSProp, one step, η = 0.01, α = 0.9: s = 0.1g², step = 0.01/(√0.1·|g| + 1e−8) = [0.316228, 0.158114, 0.105409, 0.079057]
+    // quantiles: p5 0.083010, p25 0.098821, p50 0.131762, p75 0.197642, p95 0.292511
+    const r = inspectAfter(rmsprop({ lr: 0.01, alpha: 0.9 }), 1);
+    expect(Object.keys(r).some((k) => k.startsWith('inspect.mAbs'))).toBe(false);
+    expect(r['inspect.stepSize.x.p5']).toBeCloseTo(0.08301, 5);
+    expect(r['inspect.stepSize.x.p50']).toBeCloseTo(0.131762, 5);
+    expect(r['inspect.stepSize.x.p95']).toBeCloseTo(0.292511, 5);
+    // AdaGrad, one step, η = 0.1: s = g², step = 0.1/(|g| + 1e−10) = [1, 0.5, 0.333333, 0.25]
+    // quantiles: p5 = 0.25 + 0.15·0.083333 = 0.2625, p50 = 0.333333 + 0.5·0.166667 = 0.416667, p95 = 0.5 + 0.85·0.5 = 0.925
+    const a = inspectAfter(adagrad({ lr: 0.1 }), 1);
+    expect(a['inspect.stepSize.x.p5']).toBeCloseTo(0.2625, 5);
+    expect(a['inspect.stepSize.x.p50']).toBeCloseTo(0.416667, 5);
+    expect(a['inspect.stepSize.x.p95']).toBeCloseTo(0.925, 5);
+    // SGD, one step, η = 0.1: u = −0.1g, ‖u‖ = 0.1·√0.3, ‖x‖ = √30 → 0.01
+    expectClose(inspectAfter(sgd({ lr: 0.1 }), 1), { 'inspect.updateRatio.x': 0.01 });
+  });
+
+  it('finds the moments inside a swappable state, and takes other quantiles', () => {
+    // Adam, one step, η = 0.1: m̂ = g, step = 0.1/|g| = [1, 0.5, 0.333333, 0.25]; p0 = 0.25, p100 = 1; |m̂| p100 = 0.4.
+    const opt = swappable({ sgd: sgd(), adam: adam({ lr: 0.1 }) }, { initial: 'adam' });
+    const x = tf.tensor1d([1, -2, 3, 4]);
+    const s = opt.init({ x });
+    const grads = { x: tf.tensor1d(G) };
+    const r = opt.update(grads, s, { x });
+    const out = inspectOptimizer(r.state, { x }, r.updates, r.used ?? {}, { quantiles: [0, 1] });
+    expect(out['inspect.stepSize.x.p0']).toBeCloseTo(0.25, 5);
+    expect(out['inspect.stepSize.x.p100']).toBeCloseTo(1, 5);
+    expect(out['inspect.mAbs.x.p100']).toBeCloseTo(0.4, 5);
+    expect(() => inspectOptimizer(r.state, { x }, r.updates, {}, { quantiles: [] })).toThrow('inspect.quantiles');
+    expect(() => inspectOptimizer(r.state, {}, r.updates, {})).toThrow('params.x');
+    disposeTree([s, r.state, r.updates, grads, x]);
+  });
+
+  it('reports ‖u‖/‖x‖ as Infinity for a zero parameter', () => {
+    const x = tf.zeros([2]);
+    const u = tf.ones([2]);
+    expect(inspectOptimizer({}, { x }, { x: u }, {})).toEqual({ 'inspect.updateRatio.x': Infinity });
+    disposeTree([x, u]);
+  });
+});
