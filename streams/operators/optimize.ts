@@ -1,9 +1,13 @@
-import type { OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
 import type { Params, Transform } from '../../src/types';
 import { checkStateLayout, cloneState, restoreState, serializeState } from '../../src/state';
 import { disposeReplaced, disposeTree } from '../../src/tree';
 import { extend } from '../../src/extend';
+import { inspectOptimizer, type InspectOptions } from '../../src/inspectOptimizer';
+import type { SwappableTransform } from '../../src/swappable';
+import { positiveInt } from '../../src/validate';
+import { listen } from '../listen';
 import { hasInPlace } from '../../src/optimizers/fusedChain';
 import { operate } from '../operate';
 import type { RunScope } from '../RunScope';
@@ -27,6 +31,13 @@ export interface OptimizeOptions<S> {
   readonly key?: string;
   /** `'drift'`: start the state afresh (`transform.init`) at every step where a `detectDrift` before this operator reported a drift. */
   readonly resetOn?: 'drift';
+  /**
+   * Names of the optimizer to swap to (the transform must be a `swappable`): each name applies
+   * from the next step that reaches the operator (see 7 below).
+   */
+  readonly switchTo?: Observable<string>;
+  /** Report the optimizer's per-parameter state every `every` steps in `info` (`inspectOptimizer`; see 8 below). */
+  readonly inspect?: InspectOptions & { readonly every: number };
 }
 
 /**
@@ -55,6 +66,14 @@ export interface OptimizeOptions<S> {
  *    `fusedChain`). The results are bit-identical to `transform.update`'s.
  * 7. With `resetOn: 'drift'`, a step whose `online.driftEvents` hold a drift is updated from a
  *    fresh `transform.init` state (the old one is freed); a step without drift detection fails.
+ * 7. With `switchTo` (a `swappable` transform only), the latest name it emitted is handed to
+ *    `transform.swap` before the next step's update: that step is the new optimizer's first
+ *    (`info.optimizer`, `info.optimizerSince` say which and since when), its state starts afresh
+ *    and the old one is freed; the swap is in the state, so the run's checkpoint keeps it. A name
+ *    the transform does not have, or an error of `switchTo`, fails the run; the stream is
+ *    unsubscribed when the run ends.
+ * 8. With `inspect: { every: n }`, every step whose number is a multiple of n carries
+ *    `inspectOptimizer(state, params, updates, hyper)` in `info` (`inspect.stepSize.<name>.p50` …).
  *
  * @example
  * steps.pipe(gradients(loss, params), optimize(adam({ lr: 0.01 })), applyUpdates(params));
@@ -67,6 +86,12 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
   if (!Array.isArray(transform.hyper)) throw new RxgradError('transform.hyper', 'the names of the hyperparameters the transform reads', transform.hyper);
   const inPlace = hasInPlace(transform);
   const key = options.key ?? 'optimizer';
+  const swapper = transform as unknown as Partial<SwappableTransform>;
+  if (options.switchTo !== undefined && (typeof options.switchTo?.subscribe !== 'function' || typeof swapper.swap !== 'function')) {
+    throw new RxgradError('switchTo', 'an Observable of optimizer names, with a swappable() transform', typeof swapper.swap === 'function' ? options.switchTo : shown('switchTo with a transform that is not swappable()'));
+  }
+  const inspect = options.inspect;
+  if (inspect !== undefined) positiveInt('inspect.every', inspect?.every);
   if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
   const reads = new Set(transform.hyper);
   const checkHyper = (step: Step<any>): void => {
@@ -93,6 +118,13 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
     let state: S | undefined;
     let checked: Step<any>['hyper'] | undefined;
     let registered: RunScope | undefined;
+    let requested: string | undefined;
+    const switching =
+      options.switchTo &&
+      listen(options.switchTo, out, (name) => {
+        if (!swapper.names!.includes(name)) throw new RxgradError('switchTo', `one of ${swapper.names!.join(', ')}`, name);
+        requested = name;
+      });
     return {
       next: (step) => {
         if (!step.grads || !step.params) throw new RxgradError('step.grads', 'gradients (put gradients() before optimize())', step.grads);
@@ -106,6 +138,12 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
           disposeTree(state);
           state = transform.init(step.params);
         }
+        if (requested !== undefined) {
+          const swapped = swapper.swap!(state as never, requested, step.params, step.step) as S;
+          disposeReplaced(state, swapped);
+          state = swapped;
+          requested = undefined;
+        }
         if (step.scope && step.scope !== registered) {
           step.scope.register(key, { save: () => serializeState(state) });
           registered = step.scope;
@@ -114,8 +152,10 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
         const r = inPlace ? transform.updateInPlace(step.grads, state, step.params, ctx) : transform.update(step.grads, state, step.params, ctx);
         disposeReplaced(state, r.state);
         state = r.state;
-        const info = r.info ? extend(step.info ?? {}, r.info) : (step.info ?? {});
-        const next = advance(step, { updates: r.updates, hyper: r.used ? extend(step.hyper, r.used) : step.hyper, info });
+        const used = r.used ? extend(step.hyper, r.used) : step.hyper;
+        let info = r.info ? extend(step.info ?? {}, r.info) : (step.info ?? {});
+        if (inspect && step.step % inspect.every === 0) info = extend(info, inspectOptimizer(state, step.params, r.updates, used, inspect));
+        const next = advance(step, { updates: r.updates, hyper: used, info });
         try {
           options.onState?.(state, step.step);
         } catch (err) {
@@ -125,7 +165,10 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
         out.next(next);
       },
       release: disposeStep,
-      teardown: () => disposeTree(state),
+      teardown: () => {
+        switching?.unsubscribe();
+        disposeTree(state);
+      },
     };
   });
 }
