@@ -33,10 +33,10 @@ export interface OptimizeOptions<S> {
   readonly resetOn?: 'drift';
   /**
    * Names of the optimizer to swap to (the transform must be a `swappable`): each name applies
-   * from the next step that reaches the operator (see 7 below).
+   * from the next step that reaches the operator (see 8 below).
    */
   readonly switchTo?: Observable<string>;
-  /** Report the optimizer's per-parameter state every `every` steps in `info` (`inspectOptimizer`; see 8 below). */
+  /** Report the optimizer's per-parameter state every `every` steps in `info` (`inspectOptimizer`; see 9 below). */
   readonly inspect?: InspectOptions & { readonly every: number };
 }
 
@@ -66,13 +66,13 @@ export interface OptimizeOptions<S> {
  *    `fusedChain`). The results are bit-identical to `transform.update`'s.
  * 7. With `resetOn: 'drift'`, a step whose `online.driftEvents` hold a drift is updated from a
  *    fresh `transform.init` state (the old one is freed); a step without drift detection fails.
- * 7. With `switchTo` (a `swappable` transform only), the latest name it emitted is handed to
+ * 8. With `switchTo` (a `swappable` transform only), the latest name it emitted is handed to
  *    `transform.swap` before the next step's update: that step is the new optimizer's first
  *    (`info.optimizer`, `info.optimizerSince` say which and since when), its state starts afresh
  *    and the old one is freed; the swap is in the state, so the run's checkpoint keeps it. A name
  *    the transform does not have, or an error of `switchTo`, fails the run; the stream is
  *    unsubscribed when the run ends.
- * 8. With `inspect: { every: n }`, every step whose number is a multiple of n carries
+ * 9. With `inspect: { every: n }`, every step whose number is a multiple of n carries
  *    `inspectOptimizer(state, params, updates, hyper)` in `info` (`inspect.stepSize.<name>.p50` …).
  *
  * @example
