@@ -7,7 +7,7 @@
  * Options: --model logistic,mlp (any of logistic, softmax, mlp), --optimizer sgd, --lr 1,
  * --batch 1, --rate N (examples/s; default as fast as possible), --delay N (labels N examples
  * late), --detector adwin|pageHinkley|ddm|none, --checkpoint DIR, --checkpoint-every N (steps),
- * --resume, --limit N (the first N rows only), --json.
+ * --resume, --limit N (the first N rows only), --json, --backend cpu|wasm|tensorflow|auto (default cpu).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import cliProgress from 'cli-progress';
 import {
   RxgradError, useBackend, positiveInt, inRange, logisticRegression, softmaxRegression, mlp, accuracy, logLoss, rocAuc, noChange, majority,
   adwin, pageHinkley, ddm, Evaluation, named, sgd, adam, adagrad, rmsprop, adamw, adamax, nadam, radam, adadelta,
-  type Params, type Transform, type Model, type DriftDetector, type EvaluationState, type ExampleTable,
+  type BackendName, type Params, type Transform, type Model, type DriftDetector, type EvaluationState, type ExampleTable,
 } from '../src/index';
 import {
   elec2, replay, progressiveValidation, detectDrift, gradients, optimize, applyUpdates, checkpoint, resume,
@@ -215,11 +215,12 @@ async function main(): Promise<void> {
     .option('--resume', 'continue from the newest valid checkpoint in --checkpoint')
     .option('--limit <n>', 'replay only the first n rows')
     .option('--json', 'print one JSON object as the last line')
+    .option('--backend <name>', 'tfjs backend: cpu, wasm, tensorflow or auto', 'cpu')
     .parse();
   const a = program.opts<Record<string, string | boolean | undefined>>();
   const models = String(a.model).split(',') as (keyof typeof MODELS)[];
   const num = (v: unknown) => (v === undefined ? undefined : Number(v));
-  await useBackend('cpu');
+  await useBackend(String(a.backend) as BackendName);
   const bars = !a.json && process.stdout.isTTY;
   let bar: cliProgress.SingleBar | undefined;
   let barModel = '';
