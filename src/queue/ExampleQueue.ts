@@ -30,6 +30,8 @@ export interface ExampleQueueOptions {
   readonly policy: QueuePolicy;
   /** Features per example; default: fixed by the first valid example. */
   readonly features?: number;
+  /** A classifier's classes: a label must be an integer in [0, classes) (default: any finite number). */
+  readonly classes?: number;
   /** Uniform numbers in [0, 1) for `sample` (a seeded PRNG makes it reproducible); default `Math.random`. */
   readonly random?: () => number;
   /** Counters to continue from (a resumed run's `settled()` and its trained examples); default zeros. */
@@ -52,8 +54,9 @@ interface Counts {
  * A bounded FIFO of examples between a push source and training, on preallocated typed arrays
  * (a ring buffer of `capacity` rows), with an explicit overflow policy and counters.
  *
- * 1. `offer(raw, now, mark)` counts the example as received, checks it (`checkExample`: an
- *    invalid one is counted as rejected with its reason and not queued) and queues it with its
+ * 1. `offer(raw, now, mark)` counts the example as received, checks it (`checkExample`, with
+ *    `features` and `classes` when given: an invalid one is counted as rejected with its reason
+ *    and not queued) and queues it with its
  *    arrival time `now` and a source `mark` (e.g. the byte offset after its line).
  * 2. When the queue already holds `capacity` examples:
  *    - `dropNewest` and `block` drop the offered example (with `block` the source should have
@@ -85,6 +88,7 @@ export class ExampleQueue {
   readonly capacity: number;
   readonly policy: QueuePolicy;
   private readonly random: () => number;
+  private readonly classes: number | undefined;
   private d: number | undefined;
   private x = new Float32Array(0);
   private readonly y: Float32Array;
@@ -108,6 +112,7 @@ export class ExampleQueue {
     this.capacity = positiveInt('queue.capacity', options?.capacity);
     this.policy = queuePolicy(options.policy);
     this.random = options.random ?? Math.random;
+    this.classes = options.classes === undefined ? undefined : positiveInt('classes', options.classes);
     if (options.counts) {
       const { received, trained, dropped, rejected, lastReason } = options.counts;
       Object.assign(this.counts, { received, trained, dropped, rejected, lastReason });
@@ -149,7 +154,7 @@ export class ExampleQueue {
     this.counts.received += 1;
     let e: Example;
     try {
-      e = checkExample(raw, this.d);
+      e = checkExample(raw, this.d, this.classes);
     } catch (err) {
       this.counts.rejected += 1;
       this.counts.lastReason = (err as Error).message;

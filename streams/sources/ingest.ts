@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
+import { isClass } from '../../src/online/checkExample';
 import { parseIngestMessage, type LabelsMessage } from '../../src/online/parseIngestMessage';
 import { RxgradError, shown } from '../../src/RxgradError';
 import { positiveInt } from '../../src/validate';
@@ -52,6 +53,8 @@ interface Endpoint {
   readonly waiting: Waiting[];
   readonly maxWaiting: number;
   readonly labels: Subject<IngestLabel>;
+  /** `options.classes`: labels must be class indices. */
+  readonly classes: number | undefined;
 }
 
 const routers = new WeakMap<MetricsServer, Map<string, Endpoint>>();
@@ -141,6 +144,12 @@ function routerOf(server: MetricsServer): Map<string, Endpoint> {
       const m = parse(r, message);
       if (m.type !== 'labels') throw new RxgradError('type', 'labels', m.type);
       const ep = endpoint(r, m.run);
+      const bad = ep.classes === undefined ? -1 : m.labels.findIndex((l) => !isClass(l.y, ep.classes as number));
+      if (bad >= 0) {
+        const err = new RxgradError(`labels[${bad}].y`, `a class index in [0, ${ep.classes})`, m.labels[bad].y);
+        ep.sink?.reject(err.message);
+        throw err;
+      }
       for (const l of m.labels) ep.labels.next({ id: l.id, y: l.y });
       return `${m.labels.length} label${m.labels.length === 1 ? '' : 's'} received`;
     },
@@ -161,7 +170,8 @@ function routerOf(server: MetricsServer): Map<string, Endpoint> {
  *    (last: …)"); bad examples are counted in the run's `online.ingest` too. A message for an
  *    unknown run, or one that is not training, is rejected.
  * 2. `{ type: 'labels', run, id?, labels: [{ id, y }, …] }`: passed on at once on `labels`.
- *    A message the schema refuses that names a training run is also counted in that run's
+ *    With `classes`, a label that is not a class index rejects the message (as an example's
+ *    would be: a classifier cannot take it). A message the schema refuses that names a training run is also counted in that run's
  *    `online.ingest` as one rejected input, with the reason (malformed JSON or an oversize
  *    message names no run: only its sender is told).
  * 3. **Flow control (policy `block`)**: an ack means "all of this message's examples are
@@ -187,7 +197,12 @@ export function ingest(server: MetricsServer, run: string, options: IngestOption
   if (typeof run !== 'string' || run.length === 0 || run.length > 200) throw new RxgradError('run', 'a string of 1–200 characters', run);
   const router = routerOf(server);
   if (router.has(run)) throw new RxgradError('run', 'an ingest id not yet used on this server', run);
-  const ep: Endpoint = { waiting: [], maxWaiting: positiveInt('maxWaitingMessages', options?.maxWaitingMessages ?? 16), labels: new Subject() };
+  const ep: Endpoint = {
+    waiting: [],
+    maxWaiting: positiveInt('maxWaitingMessages', options?.maxWaitingMessages ?? 16),
+    labels: new Subject(),
+    classes: options.classes === undefined ? undefined : positiveInt('classes', options.classes),
+  };
   const steps = pushSource((sink) => {
     if (ep.sink) throw new RxgradError('steps', 'one subscription at a time (this run is already training)', shown('a second subscription'));
     ep.sink = sink;

@@ -31,6 +31,12 @@ export interface PushOptions extends DriveOptions {
    * width, every right one after it is rejected, and the model fails the run at its first step.
    */
   readonly features?: number;
+  /**
+   * A classifier's classes: a label outside the integers [0, classes) is rejected (counted) like
+   * any bad input. Without it any finite label passes, and one the model cannot take (7 for a
+   * binary model) fails the run at the evaluation: set it when the producer is not yours.
+   */
+  readonly classes?: number;
   /** The bounded queue (default 10,000 examples, `block`). */
   readonly queue?: QueueOptions;
   /** Training gives the event loop a turn after this many ms of steps, so producers run (default 5). */
@@ -102,6 +108,7 @@ export function pushSource(
   const seed = seed32('queue.seed', options.queue?.seed ?? 0);
   const yieldEveryMs = inRange('yieldEveryMs', options.yieldEveryMs ?? 5, { min: 0 });
   const features = options.features === undefined ? undefined : positiveInt('features', options.features);
+  const classes = options.classes === undefined ? undefined : positiveInt('classes', options.classes);
   const timers = options.scheduler ?? asyncScheduler;
 
   return new Observable<Step<ExampleBatch>>((subscriber) => {
@@ -112,7 +119,7 @@ export function pushSource(
     let examples = restored?.examples ?? 0;
     let position = restored?.position;
     const counts = restored?.ingest && { ...restored.ingest, trained: examples };
-    const queue = new ExampleQueue({ capacity, policy, features, random: mulberry32(seed), counts });
+    const queue = new ExampleQueue({ capacity, policy, features, classes, random: mulberry32(seed), counts });
     scope.register(SOURCE_KEY, { save: (): SourcePosition => ({ step, examples, ...(position !== undefined && { position }), ingest: queue.settled() }) });
     let producer: PushProducer = {};
     let done = false;

@@ -79,6 +79,11 @@ describe('parseJsonLine and checkExample', () => {
     expect(() => checkExample({ x: [] }, undefined)).toThrow('Expected `x` at least one feature, got none');
     expect(() => checkExample({ x: [1, Infinity] }, 2)).toThrow('Expected `x[1]` a finite number, got Infinity');
     expect(() => checkExample({ x: [1, 2], y: '1' }, 2)).toThrow('Expected `y` a finite number, null or absent, got "1"');
+    // a classifier's label: an integer in [0, classes)
+    expect(checkExample({ x: [1, 2], y: 1 }, 2, 2)).toBeTruthy();
+    expect(checkExample({ x: [1, 2], y: null }, 2, 2)).toBeTruthy();
+    for (const y of [2, 7, -1, 0.5]) expect(() => checkExample({ x: [1, 2], y }, 2, 2)).toThrow(`Expected \`y\` a class index in [0, 2), null or absent, got ${y}`);
+    expect(checkExample({ x: [1, 2], y: 7 }, 2)).toBeTruthy(); // without classes: any finite label (regression)
     expect(() => checkExample({ x: [1, 2], id: {} }, 2)).toThrow('`id`');
     expect(() => checkExample({ x: [1, 2], time: 'now' }, 2)).toThrow('Expected `time` a finite number (ms since the epoch), got "now"');
     expect(() => checkExample({ x: [1, 2], label: 1 }, 2)).toThrow('Expected `label` absent (an example has x, y, id, time), got it');

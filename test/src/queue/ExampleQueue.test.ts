@@ -49,6 +49,13 @@ describe('ExampleQueue', () => {
     expect(q.counters(0)).toEqual({ received: 5, queued: 1, trained: 0, dropped: 0, rejected: 4, lastReason: 'Expected `line` JSON, got "{"', lag: 0 });
   });
 
+  it('with classes, rejects a label that is not a class index (counted, with the reason)', () => {
+    const q = new ExampleQueue({ capacity: 4, policy: 'block', classes: 3 });
+    expect([0, 2, 3, 1.5, -1].map((y) => q.offer({ x: [1], y }, 0))).toEqual(['queued', 'queued', 'rejected', 'rejected', 'rejected']);
+    expect(q.counters(0)).toMatchObject({ received: 5, queued: 2, rejected: 3, lastReason: 'Expected `y` a class index in [0, 3), null or absent, got -1' });
+    expect(() => new ExampleQueue({ capacity: 4, policy: 'block', classes: 0 })).toThrow('Expected `classes` an integer ≥ 1, got 0');
+  });
+
   it('settled(): the counters up to the last example taken, and a queue continuing from them', () => {
     const q = new ExampleQueue({ capacity: 2, policy: 'dropOldest' });
     expect(q.settled()).toEqual({ received: 0, dropped: 0, rejected: 0 });

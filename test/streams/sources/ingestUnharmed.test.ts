@@ -54,7 +54,8 @@ describe('the ingest endpoint fed malformed input while a run trains', () => {
     await expectNoLeak(async () => {
       // features: 2 — without it the first valid-looking example fixes the width, and a producer's
       // first example of 3 features would make every later one "wrong" (and fail the model)
-      const { steps } = ingest(server!, 'live', { batchSize: 1, features: 2 });
+      // classes: 2 — without it a label the binary model cannot take (7) fails the run at the evaluation
+      const { steps } = ingest(server!, 'live', { batchSize: 1, features: 2, classes: 2 });
       const results = lastValueFrom(train(steps, model).pipe(take(40), toArray()));
       const answer = (id: number) => client!.next((m) => (m.type === 'ack' || m.type === 'reject') && (m as { id?: number }).id === id);
       const bad: unknown[] = [
@@ -68,14 +69,15 @@ describe('the ingest endpoint fed malformed input while a run trains', () => {
         { type: 'examples', run: 'elsewhere', examples: [{ x: [1, 2], y: 1 }] },
         { type: 'examples', run: '__proto__', examples: [{ x: [1, 2], y: 1 }] },
         { type: 'labels', run: 'live', labels: [{ id: {}, y: 1 }] },
+        { type: 'labels', run: 'live', labels: [{ id: 1, y: 1 }, { id: 2, y: 3 }] }, // not a class
         { type: 'nonsense' },
       ];
       let id = 0;
       for (let m = 0; m < 8; m++) {
         // bad input before each good message, and bad examples inside it (wrong width, NaN-like, a string, an unknown field)
         for (const b of bad) client!.send(typeof b === 'string' ? b : { ...(b as object), id: ++id });
-        client!.send({ type: 'examples', run: 'live', id: ++id, examples: [{ x: [1, 2, 3], y: 1 }, ...examples.slice(5 * m, 5 * m + 5), { x: [null, 1] }, { x: ['1', 2] }, { x: [1, 2], z: 1 }] });
-        expect(await answer(id)).toEqual({ type: 'ack', id, detail: '9 received: 5 queued, 4 rejected (last: Expected `z` absent (an example has x, y, id, time), got it)' });
+        client!.send({ type: 'examples', run: 'live', id: ++id, examples: [{ x: [1, 2, 3], y: 1 }, ...examples.slice(5 * m, 5 * m + 5), { x: [1, 2], y: 7 }, { x: [1, 2], y: 0.5 }, { x: [null, 1] }, { x: ['1', 2] }, { x: [1, 2], z: 1 }] });
+        expect(await answer(id)).toEqual({ type: 'ack', id, detail: '11 received: 5 queued, 6 rejected (last: Expected `z` absent (an example has x, y, id, time), got it)' });
       }
       const got: StepResult[] = await results;
       const last = got.at(-1)!;
@@ -87,7 +89,8 @@ describe('the ingest endpoint fed malformed input while a run trains', () => {
       const rejects = client!.messages.filter((m) => m.type === 'reject').length;
       expect(rejects).toBe(8 * bad.length);
       expect(last.online!.ingest).toMatchObject({ trained: 40, queued: 0, dropped: 0 });
-      expect(last.online!.ingest!.rejected).toBeGreaterThanOrEqual(8 * 4);
+      expect(last.online!.ingest!.rejected).toBeGreaterThanOrEqual(8 * 6);
+      expect(client!.messages.some((m) => m.type === 'reject' && m.reason === 'Expected `labels[1].y` a class index in [0, 2), got 3')).toBe(true);
     });
     model.dispose();
   });
