@@ -116,3 +116,6 @@ export * from './drift/DriftDetector';
 export * from './drift/adwin';
 export * from './drift/pageHinkley';
 export * from './drift/ddm';
+export * from './swappable';
+export * from './quantiles';
+export * from './inspectOptimizer';
