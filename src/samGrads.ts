@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Params, Tensors } from './types';
 import { globalNorm, mapTree } from './tree';
 import { valueAndGrads } from './valueAndGrads';
+import { withValues } from './withValues';
 
 /**
  * Sharpness-aware gradients (SAM, Foret, Kleinberg, Mobahi & Neyshabur, 2021): the gradient at
@@ -12,8 +13,8 @@ import { valueAndGrads } from './valueAndGrads';
  * 1. Two loss evaluations: at x (its value is the one returned) and at x + ε (its gradient is
  *    returned). ‖g‖ is the global L2 norm over every parameter (the paper's and the reference
  *    implementation's; 1e-12 as in `davda54/sam`).
- * 2. The parameters hold x + ε during the second evaluation only, and get their exact former
- *    values back (the original tensors, bit for bit) also when the second evaluation throws.
+ * 2. The parameters hold x + ε during the second evaluation only (`withValues`), and get their
+ *    exact former values back (bit for bit) also when the second evaluation throws.
  * 3. Every intermediate tensor is freed; the caller owns `value` and `grads`.
  *
  * @example
@@ -21,22 +22,22 @@ import { valueAndGrads } from './valueAndGrads';
  */
 export function samGrads(f: () => tf.Scalar, params: Params, rho: number): { value: tf.Scalar; grads: Tensors } {
   const first = valueAndGrads(f, params);
-  const names = Object.keys(params);
-  const before = names.map((n) => params[n].clone());
   try {
-    tf.tidy(() => {
+    const perturbed = tf.tidy(() => {
       const scale = tf.div(rho, globalNorm(first.grads).add(1e-12));
-      const eps = mapTree(first.grads, (g) => g.mul(scale));
-      for (const n of names) params[n].assign(params[n].add(eps[n]));
+      return mapTree(first.grads, (g, n) => params[n].add(g.mul(scale)));
     });
-    const second = valueAndGrads(f, params);
-    second.value.dispose();
-    return { value: first.value, grads: second.grads };
+    try {
+      const second = withValues(params, perturbed, () => valueAndGrads(f, params));
+      second.value.dispose();
+      return { value: first.value, grads: second.grads };
+    } finally {
+      tf.dispose(Object.values(perturbed));
+    }
   } catch (err) {
     first.value.dispose();
     throw err;
   } finally {
-    names.forEach((n, i) => params[n].assign(before[i]));
-    tf.dispose([...before, ...Object.values(first.grads)]);
+    tf.dispose(Object.values(first.grads));
   }
 }

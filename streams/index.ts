@@ -24,6 +24,7 @@ export * from './operators/hyper';
 export * from './operators/learningRate';
 export * from './operators/applyUpdates';
 export * from './operators/evaluate';
+export * from './operators/averageParams';
 export * from './sinks/protocol';
 export * from './sinks/parseControlMessage';
 export * from './sinks/Decimator';
