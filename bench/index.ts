@@ -5,8 +5,11 @@
  * epochs), --fused auto|true|false (the rxgrad optimizers' mode; default auto), --sizes
  * 1e3,1e5,1e6, --skip-pipeline, --skip-optimizers, --online (only the online benchmark: logistic
  * regression test-then-train, batch 1, vs a plain-JS loop; --online-rounds N, default 7;
- * --online-examples N per round, default 2000).
+ * --online-examples N per round, default 2000), --mlp (only the MLP 784-256-10 Adam step on the
+ * auto backend against rxgrad's step before `dense`; --mlp-rounds N, default 7), --torch (only
+ * PyTorch beside rxgrad on the same workloads; --python <cmd>, default python3).
  */
+import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import { useBackend, type BackendName } from '../src/useBackend';
 import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
@@ -14,6 +17,8 @@ import { fusedMode } from '../src/kernels/useFused';
 import { benchPipeline, type PipelineFigures } from './pipeline';
 import { benchOptimizers } from './optimizers';
 import { benchOnline } from './online';
+import { benchMlp } from './mlp';
+import { AIRFOIL_OPTIMIZERS, adamUpdate, airfoilStep, torchFigures } from './torch';
 
 const program = new Command()
   .name('bench')
@@ -27,6 +32,10 @@ const program = new Command()
   .option('--online', 'only the online benchmark (logistic regression, 100 features, batch 1, test-then-train)')
   .option('--online-rounds <n>', 'interleaved rounds of the online benchmark (medians are reported)', '7')
   .option('--online-examples <n>', 'examples per round through rxgrad (the plain loop does 100 times as many)', '2000')
+  .option('--mlp', "only the MLP benchmark (784-256-10, batch 128, Adam): the auto backend against rxgrad's step before dense")
+  .option('--mlp-rounds <n>', 'interleaved rounds of the MLP benchmark (medians are reported)', '7')
+  .option('--torch', "only PyTorch's times (bench/torch_bench.py, one thread) beside rxgrad's on the same workloads")
+  .option('--python <cmd>', 'the Python that runs bench/torch_bench.py', 'python3')
   .parse();
 const opts = program.opts<{
   backend: BackendName;
@@ -39,6 +48,10 @@ const opts = program.opts<{
   online?: boolean;
   onlineRounds: string;
   onlineExamples: string;
+  mlp?: boolean;
+  mlpRounds: string;
+  torch?: boolean;
+  python: string;
 }>();
 const rounds = Number(opts.rounds);
 const fused = fusedMode(({ true: true, false: false } as Record<string, boolean>)[opts.fused] ?? opts.fused);
@@ -54,7 +67,42 @@ if (opts.online) {
   console.log(`  CPU time:  rxgrad ${fmt(f.cpu.rxgrad)} examples/s, plain-JS loop ${fmt(f.cpu.plain)} examples/s, plain/rxgrad ${f.cpu.ratio.toFixed(1)}×`);
 }
 
-if (!opts.skipPipeline && !opts.online) {
+const only = opts.online || opts.mlp || opts.torch;
+
+if (opts.mlp) {
+  const mlpRounds = Number(opts.mlpRounds);
+  const m = await benchMlp(mlpRounds, await useBackend('auto'));
+  console.log(`MLP 784-256-10, batch 128, Adam, one step (medians of ${mlpRounds} interleaved rounds of 5 steps):`);
+  console.log(`  rxgrad, auto backend (${m.backend}): ${m.ours.toFixed(2)} ms/step; rxgrad's step before dense (wasm, tfjs's matMul gradients): ${m.before.toFixed(2)} ms/step; ratio ${m.ratio.toFixed(3)}× (target ≤ 0.35×)`);
+}
+
+if (opts.torch) {
+  const torchRounds = Number(opts.mlpRounds);
+  const sizes = [1e3, 1e4, 1e5, 1e6, 1e7];
+  const torch = torchFigures(opts.python, ['airfoil', 'online', 'adam', 'mlp'], torchRounds);
+  if (typeof torch === 'string') console.log(torch);
+  else {
+    const backend = tf.getBackend();
+    const ours: [string, string, number, string][] = [
+      ['airfoil step, SGD, batch 10 (ms)', 'airfoil-sgd', await airfoilStep(AIRFOIL_OPTIMIZERS.sgd, torchRounds), backend],
+      ['airfoil step, Adam, batch 10 (ms)', 'airfoil-adam', await airfoilStep(AIRFOIL_OPTIMIZERS.adam, torchRounds), backend],
+      ['online logistic, 100 features, batch 1 (examples/s)', 'online-logistic', (await benchOnline(torchRounds, Number(opts.onlineExamples))).rxgrad, backend],
+    ];
+    for (const size of sizes) ours.push([`Adam update, ${size.toExponential(0)} values (ms)`, `adam-${size.toExponential(0).replace('+', '')}`, await adamUpdate(size, torchRounds), backend]);
+    const mlp = await benchMlp(torchRounds, await useBackend('auto'));
+    ours.push(['MLP 784-256-10, batch 128, Adam (ms)', 'mlp', mlp.ours, mlp.backend]);
+    console.log(`rxgrad beside PyTorch ${torch.version} (1 thread), medians of ${torchRounds} rounds each; ratio = rxgrad time / PyTorch time (for examples/s, PyTorch / rxgrad):`);
+    console.log(`${'workload'.padEnd(54)}${'rxgrad'.padStart(12)}${'backend'.padStart(9)}${'PyTorch'.padStart(12)}${'ratio'.padStart(9)}`);
+    for (const [label, key, value, on] of ours) {
+      const theirs = torch.figures[key];
+      const ratio = key === 'online-logistic' ? theirs / value : value / theirs;
+      const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));
+      console.log(`${label.padEnd(54)}${fmt(value).padStart(12)}${on.padStart(9)}${fmt(theirs).padStart(12)}${`${ratio.toFixed(2)}×`.padStart(9)}`);
+    }
+  }
+}
+
+if (!opts.skipPipeline && !only) {
   const epochs = Number(opts.pipelineRounds);
   const alternating = Math.ceil(epochs / 3);
   const p = await benchPipeline(epochs, alternating);
@@ -64,7 +112,7 @@ if (!opts.skipPipeline && !opts.online) {
   console.log(line(`${alternating} alternating epochs`, p.alternating));
 }
 
-if (!opts.skipOptimizers && !opts.online) {
+if (!opts.skipOptimizers && !only) {
   const sizes = opts.sizes.split(',').map(Number);
   console.log(`\none update (ms, medians of ${rounds} interleaved rounds): rxgrad (fused where the backend allows) vs tf.train.*; chain = rxgrad with fused: false (target: ratio ≤ 1)`);
   console.log(`${'optimizer'.padEnd(18)}${'params'.padStart(9)}${'rxgrad'.padStart(11)}${'tf.train'.padStart(11)}${'ratio'.padStart(8)}${'chain'.padStart(11)}`);

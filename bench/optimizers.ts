@@ -64,12 +64,13 @@ function repeats(size: number): number {
 }
 
 /** A runner that makes `k` updates per call and returns ms per update; `dispose` frees everything. */
-interface Runner {
+export interface Runner {
   run(): number;
   dispose(): void;
 }
 
-function rxgradRunner(pair: Pair, fused: FusedMode, size: number, g: tf.Tensor): Runner {
+/** rxgrad's side of a pair: `pair.rxgrad(fused)` on one parameter of `size` values, the gradient `g`, from a warm state. */
+export function rxgradRunner(pair: Pair, fused: FusedMode, size: number, g: tf.Tensor): Runner {
   const params = { x: tf.variable(tf.randomNormal([size], 0, 1, 'float32', 1)) };
   const grads = { x: g };
   const opt = pair.rxgrad(fused);
