@@ -15,7 +15,8 @@ export interface ExampleTable {
 
 /** Rows as plain arrays, for `exampleTable`. */
 export interface ExampleRows {
-  readonly xs: readonly (readonly number[])[];
+  /** Rows of features: arrays of numbers, or Float32Array/Float64Array rows. */
+  readonly xs: readonly (readonly number[] | Float32Array | Float64Array)[];
   /** One label per row; `null` (or undefined): none, stored as NaN (unlabelled). */
   readonly ys: readonly (number | null | undefined)[];
 }
@@ -44,7 +45,8 @@ export function exampleTable(data: ExampleTable | ExampleRows): ExampleTable {
   if (!Array.isArray(xs) || xs.length === 0) throw new RxgradError('table.xs', 'a non-empty array of rows', xs);
   if (!Array.isArray(ys) || ys.length !== xs.length) throw new RxgradError('table.ys', `${xs.length} labels (one per row)`, ys);
   const n = xs.length;
-  const d = Array.isArray(xs[0]) ? xs[0].length : 0;
+  const first = xs[0];
+  const d = Array.isArray(first) || first instanceof Float32Array || first instanceof Float64Array ? first.length : 0;
   const out = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
     try {

@@ -101,6 +101,11 @@ describe('exampleTable', () => {
     expect(() => exampleTable({ n: 2, d: 2, xs: new Float32Array(3), ys: new Float32Array(2) })).toThrow('Expected `table.xs` n × d = 2 × 2 values, got 3');
   });
 
+  it('takes typed-array rows as checkExample does', () => {
+    const t = exampleTable({ xs: [Float32Array.of(1, 2), Float64Array.of(3, 4)], ys: [1, 0] });
+    expect([t.n, t.d, Array.from(t.xs)]).toEqual([2, 2, [1, 2, 3, 4]]);
+  });
+
   it('stores a null or missing label as NaN (unlabelled), never as 0', () => {
     const t = exampleTable({ xs: [[0], [1], [2]], ys: [1, null, undefined] });
     expect(Array.from(t.ys)).toEqual([1, NaN, NaN]);
