@@ -31,7 +31,12 @@ export interface TorchRun {
  */
 export function torchFigures(python: string, workloads: readonly string[], rounds: number): TorchRun | string {
   const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
-  const r = spawnSync(python, [script, workloads.join(','), String(rounds)], { encoding: 'utf8', timeout: 30 * 60_000 });
+  const r = spawnSync(python, [script, workloads.join(','), String(rounds)], {
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+    // One thread everywhere, whichever BLAS the torch build uses.
+    env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
   if (r.error) return `PyTorch figures skipped: ${python} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); pass --python <path to a python3 with torch>.`;
   if (r.status !== 0) {
     if (/No module named 'torch'/.test(r.stderr)) return `PyTorch figures skipped: ${python} cannot import torch (pip install torch, or pass --python <a python3 that has it>).`;
