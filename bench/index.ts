@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import { useBackend, type BackendName } from '../src/useBackend';
 import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
 import { fusedMode } from '../src/kernels/useFused';
-import { benchPipeline, type PipelineFigures } from './pipeline';
+import { benchFastPath, benchPipeline, type PipelineFigures } from './pipeline';
 import { benchOptimizers } from './optimizers';
 import { benchOnline } from './online';
 import { benchMlp } from './mlp';
@@ -63,7 +63,8 @@ if (opts.online) {
   const f = await benchOnline(onlineRounds, Number(opts.onlineExamples));
   const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
   console.log(`online logistic regression, 100 features, batch 1, test-then-train (medians of ${onlineRounds} interleaved rounds):`);
-  console.log(`  wall time: rxgrad ${fmt(f.rxgrad)} examples/s, plain-JS loop ${fmt(f.plain)} examples/s, plain/rxgrad ${f.ratio.toFixed(1)}×`);
+  console.log(`  wall time: rxgrad ${fmt(f.rxgrad)} examples/s (fast path), ${fmt(f.general)} with fast: false, plain-JS loop ${fmt(f.plain)} examples/s`);
+  console.log(`  rxgrad/plain throughput: ${(1 / f.ratio).toFixed(4)}× (fast path; target ≥ 0.3×), ${(1 / f.generalRatio).toFixed(4)}× (fast: false)`);
   console.log(`  CPU time:  rxgrad ${fmt(f.cpu.rxgrad)} examples/s, plain-JS loop ${fmt(f.cpu.plain)} examples/s, plain/rxgrad ${f.cpu.ratio.toFixed(1)}×`);
 }
 
@@ -110,6 +111,10 @@ if (!opts.skipPipeline && !only) {
     `pipeline, airfoil minibatch SGD (batch 10), ${what} (medians): rxgrad ${f.rxgrad.toFixed(4)} ms/step, hand-written tfjs ${f.tfjs.toFixed(4)} ms/step, ratio ${f.ratio.toFixed(3)}× (target ≤ 1.02×)`;
   console.log(line(`${epochs} lockstep epochs`, p.lockstep));
   console.log(line(`${alternating} alternating epochs`, p.alternating));
+  const f = await benchFastPath(Math.max(5, Math.ceil(epochs / 13)));
+  const ms = (v: number) => `${(v * 1000).toFixed(1)} µs`;
+  console.log(`airfoil step (linear regression, batch 10, SGD), whole pipeline, interleaved epochs (medians): fast path ${ms(f.fast)}, fast: false ${ms(f.general)}, hand-written tfjs ${ms(f.tfjs)}, plain JS ${ms(f.plain)}`);
+  console.log(`  fast/plain ${f.fastVsPlain.toFixed(1)}× (target ≤ 5×), fast/tfjs ${f.fastVsTfjs.toFixed(3)}× (target ≤ 0.1×), fast: false/plain ${f.generalVsPlain.toFixed(1)}×`);
 }
 
 if (!opts.skipOptimizers && !only) {

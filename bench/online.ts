@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- --online`: examples/s of online logistic regression (100 features, batch 1,
- * test-then-train, plain SGD) through rxgrad's public API, beside a hand-written plain-JS loop
- * doing the same arithmetic, in interleaved rounds of the same run.
+ * test-then-train, plain SGD) through rxgrad's public API — as a user writes it (the fast path
+ * chosen on its own) and with `gradients(…, { fast: false })` — beside a hand-written plain-JS
+ * loop doing the same arithmetic, in interleaved rounds of the same run.
  */
 import { lastValueFrom } from 'rxjs';
 import { accuracy, logisticRegression, sgd } from '../src/index';
@@ -11,9 +12,12 @@ import { median, pairedRatio, samples } from './measure';
 
 /** Examples per second of each path (medians over rounds) and their paired ratio. */
 export interface OnlineFigures {
-  /** Examples per second of wall time. */
+  /** Examples per second of wall time: the pipeline as written (fast path), with `fast: false`, the plain loop. */
   readonly rxgrad: number;
+  readonly general: number;
   readonly plain: number;
+  /** Median over rounds of plain / general. */
+  readonly generalRatio: number;
   /** Median over rounds of plain / rxgrad (how many times faster the plain loop is), wall time. */
   readonly ratio: number;
   /** The same per second of the process's CPU time (user + system): steadier on a shared machine. */
@@ -80,37 +84,41 @@ export async function benchOnline(rounds: number, examples: number): Promise<Onl
   const lr = 0.1;
   const table = stream(examples, d);
   const passes = 100;
-  const wall: Record<'rxgrad' | 'plain', number[]> = { rxgrad: [], plain: [] };
-  const round = async (name: 'rxgrad' | 'plain', f: () => void | Promise<void>, count: number): Promise<number> => {
+  const wall: Record<'rxgrad' | 'general' | 'plain', number[]> = { rxgrad: [], general: [], plain: [] };
+  const round = async (name: 'rxgrad' | 'general' | 'plain', f: () => void | Promise<void>, count: number): Promise<number> => {
     const t = await timed(f);
     wall[name].push(t.wall / count);
     return t.cpu / count;
   };
+  const pipeline = (name: 'rxgrad' | 'general', fast: 'auto' | false) => () => {
+    const model = logisticRegression(d);
+    const run = () =>
+      lastValueFrom(
+        replay(table, { batchSize: 1 }).pipe(
+          progressiveValidation(model, { metrics: [accuracy()] }),
+          gradients(model.loss, model.params, { fast }),
+          optimize(sgd({ lr })),
+          applyUpdates(model.params),
+        ),
+      ).then(() => undefined);
+    return round(name, run, examples).finally(() => model.dispose());
+  };
   const cpu = await samples(
     {
-      rxgrad: () => {
-        const model = logisticRegression(d);
-        const run = () =>
-          lastValueFrom(
-            replay(table, { batchSize: 1 }).pipe(
-              progressiveValidation(model, { metrics: [accuracy()] }),
-              gradients(model.loss, model.params),
-              optimize(sgd({ lr })),
-              applyUpdates(model.params),
-            ),
-          ).then(() => undefined);
-        return round('rxgrad', run, examples).finally(() => model.dispose());
-      },
+      rxgrad: pipeline('rxgrad', 'auto'),
+      general: pipeline('general', false),
       plain: () => round('plain', () => void plainLoop(table, passes, lr), examples * passes),
     },
     rounds,
   );
   // Drop the warm-up call's wall time (samples makes one of each first).
-  const w = { rxgrad: wall.rxgrad.slice(1), plain: wall.plain.slice(1) };
+  const w = { rxgrad: wall.rxgrad.slice(1), general: wall.general.slice(1), plain: wall.plain.slice(1) };
   return {
     rxgrad: 1000 / median(w.rxgrad),
+    general: 1000 / median(w.general),
     plain: 1000 / median(w.plain),
     ratio: pairedRatio(w.rxgrad, w.plain),
+    generalRatio: pairedRatio(w.general, w.plain),
     cpu: { rxgrad: 1000 / median(cpu.rxgrad), plain: 1000 / median(cpu.plain), ratio: pairedRatio(cpu.rxgrad, cpu.plain) },
   };
 }

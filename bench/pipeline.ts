@@ -4,6 +4,10 @@
  * step of each in turn) and, as a cross-check, in alternating whole epochs. Both read the loss of
  * every step, as a training loop that logs it does, and both are timed from the raw rows (turning
  * them into shuffled batches is part of each epoch). Prints ms/step for each and the ratio.
+ *
+ * `benchFastPath` puts the pipeline (its fast path, chosen on its own for the model's loss, and
+ * forced off with `gradients(…, { fast: false })`) beside the hand-written tfjs loop and a
+ * plain-JS loop doing the same arithmetic on Float32Arrays, in interleaved whole epochs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lastValueFrom, tap } from 'rxjs';
@@ -92,11 +96,11 @@ async function lockstepEpoch(data: ReturnType<typeof airfoil>): Promise<{ rxgrad
 }
 
 /** One epoch of the pipeline alone, timed from subscribing (the raw rows) to completion; ms/step. */
-async function rxgradEpoch(data: ReturnType<typeof airfoil>): Promise<number> {
+async function rxgradEpoch(data: ReturnType<typeof airfoil>, fast: boolean | 'auto' = 'auto'): Promise<number> {
   const model = linearRegression(5, { seed: 1 });
   const t0 = performance.now();
   const last = await lastValueFrom(
-    minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(gradients(model.loss, model.params), optimize(sgd({ lr: LR })), applyUpdates(model.params)),
+    minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(gradients(model.loss, model.params, { fast }), optimize(sgd({ lr: LR })), applyUpdates(model.params)),
   );
   const ms = (performance.now() - t0) / last.step;
   model.dispose();
@@ -114,6 +118,93 @@ function handWrittenEpoch(data: ReturnType<typeof airfoil>): number {
   hand.dispose();
   model.dispose();
   return ms;
+}
+
+/**
+ * One epoch of the same minibatch SGD in plain JavaScript, timed from the raw rows like the
+ * others (rows flattened, the same seeded shuffle): per step, gather the batch, r = Xw + b − y,
+ * L = Σ r²/(2n) (kept, as the pipeline reports it), w −= η Xᵀr/n, b −= η Σ r/n. ms/step.
+ */
+function plainEpoch(data: ReturnType<typeof airfoil>): number {
+  const t0 = performance.now();
+  const n = data.xs.length;
+  const d = 5;
+  const xs = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xs[i * d + j] = data.xs[i][j];
+  const ys = Float32Array.from(data.ys);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const rand = mulberry32(1);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const w = new Float32Array(d);
+  const gw = new Float32Array(d);
+  const r = new Float32Array(BATCH);
+  const bx = new Float32Array(BATCH * d);
+  let b = 0;
+  let losses = 0;
+  const steps = Math.ceil(n / BATCH);
+  for (let s = 0; s < steps; s++) {
+    const size = Math.min(BATCH, n - s * BATCH);
+    let loss = 0;
+    for (let k = 0; k < size; k++) {
+      const row = order[s * BATCH + k];
+      let z = b;
+      for (let j = 0; j < d; j++) z += (bx[k * d + j] = xs[row * d + j]) * w[j];
+      r[k] = z - ys[row];
+      loss += r[k] * r[k];
+    }
+    losses += loss / (2 * size);
+    gw.fill(0);
+    let gb = 0;
+    for (let k = 0; k < size; k++) {
+      for (let j = 0; j < d; j++) gw[j] += bx[k * d + j] * r[k];
+      gb += r[k];
+    }
+    for (let j = 0; j < d; j++) w[j] -= (LR * gw[j]) / size;
+    b -= (LR * gb) / size;
+  }
+  if (!Number.isFinite(losses)) throw new Error('plain loop diverged');
+  return (performance.now() - t0) / steps;
+}
+
+/** ms/step (medians) of the pipeline with and without its fast path, the hand-written tfjs loop and the plain-JS loop, and the paired ratios. */
+export interface FastPathFigures {
+  readonly fast: number;
+  readonly general: number;
+  readonly tfjs: number;
+  readonly plain: number;
+  /** fast / plain, fast / tfjs, general / plain (medians of per-round ratios). */
+  readonly fastVsPlain: number;
+  readonly fastVsTfjs: number;
+  readonly generalVsPlain: number;
+}
+
+/**
+ * The airfoil step four ways in `rounds` interleaved whole epochs (after 5 warm-up epochs each):
+ * the pipeline as a user writes it (fast path chosen on its own), the same pipeline with
+ * `{ fast: false }`, the hand-written tfjs loop and the plain-JS loop.
+ *
+ * @example
+ * const f = await benchFastPath(15); // f.fastVsPlain: target ≤ 5; f.fastVsTfjs: target ≤ 0.1
+ */
+export async function benchFastPath(rounds = 15): Promise<FastPathFigures> {
+  const data = airfoil();
+  const t = await samples(
+    { fast: () => rxgradEpoch(data), general: () => rxgradEpoch(data, false), tfjs: () => handWrittenEpoch(data), plain: () => plainEpoch(data) },
+    rounds,
+    5,
+  );
+  return {
+    fast: median(t.fast),
+    general: median(t.general),
+    tfjs: median(t.tfjs),
+    plain: median(t.plain),
+    fastVsPlain: pairedRatio(t.fast, t.plain),
+    fastVsTfjs: pairedRatio(t.fast, t.tfjs),
+    generalVsPlain: pairedRatio(t.general, t.plain),
+  };
 }
 
 /** Medians of ms/step of each and their ratio (the median of the per-round ratios, see `pairedRatio`). */
