@@ -88,6 +88,8 @@ export interface LiveControls {
   readonly live: Readonly<Record<string, Observable<number>>>;
   /** `live.lr`, when the spec makes `lr` live. */
   readonly lr?: Observable<number>;
+  /** The optimizer names set from the dashboard (the spec's `optimizers`): `optimize`'s `switchTo`. */
+  readonly optimizer: Observable<string>;
   /** Hyperparameters edited for a restart (undefined for a first start). */
   readonly hyper?: Readonly<Record<string, number>>;
 }
@@ -389,7 +391,7 @@ export class MetricsServer {
     };
     const channel = this.add(spec, { restart, editable: spec.editable ?? {}, ...(restartOf && { restartOf }) });
     const live = channel.live;
-    const controls: LiveControls = { paused: channel.paused, live, ...(live.lr && { lr: live.lr }), ...(hyper && { hyper }) };
+    const controls: LiveControls = { paused: channel.paused, live, optimizer: channel.optimizer, ...(live.lr && { lr: live.lr }), ...(hyper && { hyper }) };
     try {
       this.launched.set(channel.id, start(controls).pipe(publishRun(channel)).subscribe({ error: () => undefined }));
     } catch (err) {

@@ -43,7 +43,8 @@ const ENDED: readonly RunStatus[] = ['done', 'stopped', 'error'];
  *    emits on `stopRequested` (`wsMetrics` completes the run on it); `set` checks the name is
  *    one of `spec.live` and the value in its interval, then emits on `live[name]`; `restart`
  *    checks every name is in `editable` (and in its live interval, if it has one), also after
- *    the run ended. Other controls of an ended run are rejected.
+ *    the run ended; `optimizer` checks the name is one of `spec.optimizers`, then emits it on
+ *    `optimizer` (and `info.optimizer` shows it). Other controls of an ended run are rejected.
  * 3. Names are looked up as own properties only (null-prototype maps): `constructor`,
  *    `toString`, `__proto__` … are names like any other, rejected unless the spec declares them.
  * 4. `end(status)` records how the run ended (first call wins). `evict()` drops an ended run's
@@ -66,6 +67,8 @@ export class RunChannel {
   private readonly pausedSubject = new BehaviorSubject<boolean>(false);
   private readonly stopSubject = new Subject<void>();
   private readonly liveSubjects = new Map<string, Subject<number>>();
+  private readonly optimizerSubject = new Subject<string>();
+  private requestedOptimizer: string | undefined;
   private readonly editable: ReadonlyMap<string, number>;
   /** `true` while paused from a client; starts `false`. */
   readonly paused: Observable<boolean> = this.pausedSubject.asObservable();
@@ -73,6 +76,8 @@ export class RunChannel {
   readonly stopRequested: Observable<void> = this.stopSubject.asObservable();
   /** A stream per live hyperparameter of `spec.live`, emitting each value set from a client. */
   readonly live: Readonly<Record<string, Observable<number>>>;
+  /** The optimizer names clients ask for (one of `spec.optimizers`): wire it into `optimize`'s `switchTo`. */
+  readonly optimizer: Observable<string> = this.optimizerSubject.asObservable();
 
   constructor(
     readonly spec: RunSpec,
@@ -116,6 +121,7 @@ export class RunChannel {
       ...(this.options.restartOf !== undefined && { restartOf: this.options.restartOf }),
       editable: Object.fromEntries(this.editable),
       overrides: Object.fromEntries(this.overrides),
+      ...(this.requestedOptimizer !== undefined && { optimizer: this.requestedOptimizer }),
       points: this.count,
       ...(this.history === undefined && { evicted: true }),
     };
@@ -193,6 +199,14 @@ export class RunChannel {
         this.hub.changed(this.info);
         subject.next(message.value);
         return `${message.name} = ${message.value} for ${this.id}`;
+      }
+      case 'optimizer': {
+        const names = this.spec.optimizers ?? [];
+        if (!names.includes(message.name)) throw new RxgradError('name', names.length ? `one of the run's optimizers (${names.join(', ')})` : 'an optimizer to swap to (this run has none)', message.name);
+        this.requestedOptimizer = message.name;
+        this.hub.changed(this.info);
+        this.optimizerSubject.next(message.name);
+        return `optimizer ${message.name} for ${this.id} from its next step`;
       }
       case 'restart': {
         if (!this.options.restart) throw new RxgradError('run', 'a run started with launch (restartable)', shown(`run \`${this.id}\``));

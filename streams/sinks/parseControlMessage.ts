@@ -7,13 +7,14 @@ import type { ControlMessage } from './protocol';
  * @example
  * CONTROL_TYPES.includes('set'); // true
  */
-export const CONTROL_TYPES: readonly ControlMessage['type'][] = ['pause', 'resume', 'stop', 'set', 'restart'];
+export const CONTROL_TYPES: readonly ControlMessage['type'][] = ['pause', 'resume', 'stop', 'set', 'restart', 'optimizer'];
 const FIELDS: Record<ControlMessage['type'], readonly string[]> = {
   pause: ['type', 'run', 'id'],
   resume: ['type', 'run', 'id'],
   stop: ['type', 'run', 'id'],
   set: ['type', 'run', 'id', 'name', 'value'],
   restart: ['type', 'run', 'id', 'hyper'],
+  optimizer: ['type', 'run', 'id', 'name'],
 };
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 const MAX_HYPER = 32;
@@ -63,7 +64,8 @@ function readId(v: unknown): number | string | undefined {
  * 2. The text must be a JSON object whose `type` is pause, resume, stop, set or restart, with
  *    exactly that type's fields: `run` (string ≤ 200), optional `id` (integer or string ≤ 64);
  *    `set` adds `name` (a hyperparameter name) and `value` (finite number); `restart` adds
- *    `hyper` (≤ 32 names → finite numbers). Unknown fields are rejected.
+ *    `hyper` (≤ 32 names → finite numbers); `optimizer` adds `name` (an optimizer name: letters,
+ *    digits, _ . -; ≤ 64). Unknown fields are rejected.
  * 3. A rejection says why ("Expected `value` a finite number, got "0.1"") and echoes the
  *    message's `id` when it was readable.
  * 4. A `type` in `custom` (types registered with `MetricsServer.handle`) is not checked further:
@@ -100,6 +102,10 @@ export function parseControlMessage(data: string | Uint8Array, isBinary: boolean
     const extra = Object.keys(raw).find((k) => !allowed.includes(k));
     if (extra !== undefined) throw new RxgradError(extra, `absent (a ${type} message has ${allowed.join(', ')})`, shown('it'));
     const base = { type, run: str('run', raw.run, 200), ...(id !== undefined && { id }) };
+    if (type === 'optimizer') {
+      if (typeof raw.name !== 'string' || !NAME.test(raw.name)) throw new RxgradError('name', 'an optimizer name (letters, digits, _ . -; ≤ 64)', raw.name);
+      return { ok: true, message: { ...base, type, name: raw.name } };
+    }
     if (type === 'set') return { ok: true, message: { ...base, type, name: hyperName('name', raw.name), value: finite('value', raw.value) } };
     if (type === 'restart') {
       if (!isRecord(raw.hyper)) throw new RxgradError('hyper', 'an object of hyperparameter values', raw.hyper);

@@ -54,6 +54,11 @@ export interface RunSpec {
    * message for any other name, or a value outside the interval, is rejected.
    */
   readonly live?: Readonly<Record<string, Interval>>;
+  /**
+   * The optimizers the run can swap between (a `swappable`'s names, wired to `optimize`'s
+   * `switchTo`): an `optimizer` message naming another is rejected.
+   */
+  readonly optimizers?: readonly string[];
 }
 
 /** Lifecycle of a run. */
@@ -75,6 +80,8 @@ export interface RunInfo extends RunSpec {
   readonly restartOf?: string;
   /** Latest value of each live override set from a client. */
   readonly overrides: Readonly<Record<string, number>>;
+  /** The optimizer a client last asked for (`optimizer` message), if any; the points' `info.optimizer` says which is in force. */
+  readonly optimizer?: string;
   /** Points published so far. */
   readonly points: number;
   /**
@@ -172,6 +179,12 @@ export interface SetMessage extends Addressed {
   readonly value: number;
 }
 
+/** Swap the run's optimizer to one of `RunSpec.optimizers` (applies from the run's next step on). */
+export interface OptimizerMessage extends Addressed {
+  readonly type: 'optimizer';
+  readonly name: string;
+}
+
 /** Stop the run (if still going) and start it again as a new run with edited hyperparameters. */
 export interface RestartMessage extends Addressed {
   readonly type: 'restart';
@@ -179,4 +192,4 @@ export interface RestartMessage extends Addressed {
 }
 
 /** Anything a client may send. */
-export type ControlMessage = LifecycleMessage | SetMessage | RestartMessage;
+export type ControlMessage = LifecycleMessage | SetMessage | RestartMessage | OptimizerMessage;

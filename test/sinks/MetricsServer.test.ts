@@ -695,7 +695,7 @@ describe('MetricsServer: limits', () => {
     expect(answers(c).slice(0, 5).map((m) => m.type === 'ack' && m.detail)).toEqual(['noted 1', 'noted 2', 'noted 3', 'noted 4', 'noted 5']);
     expect(answers(c)[5]).toEqual({ type: 'reject', id: 'bad', reason: 'Expected `text` a string, got 7' });
     c.send({ type: 'jump', id: 'j' });
-    expect(await c.next((m) => 'id' in m && m.id === 'j')).toEqual({ type: 'reject', id: 'j', reason: 'Expected `type` one of pause, resume, stop, set, restart, note, got "jump"' });
+    expect(await c.next((m) => 'id' in m && m.id === 'j')).toEqual({ type: 'reject', id: 'j', reason: 'Expected `type` one of pause, resume, stop, set, restart, optimizer, note, got "jump"' });
   });
 });
 

@@ -13,14 +13,15 @@ describe('parseControlMessage', () => {
       ok: true,
       message: { type: 'restart', run: 'a', hyper: { lr: 0.2, momentum: 0.9 } },
     });
+    expect(parse('{"type":"optimizer","run":"a","name":"sgd","id":2}')).toEqual({ ok: true, message: { type: 'optimizer', run: 'a', name: 'sgd', id: 2 } });
   });
 
   it.each([
     ['not json', 'Expected JSON, got "not json"'],
     ['[1,2]', 'Expected `message` a JSON object, got [1, 2]'],
     ['null', 'Expected `message` a JSON object, got null'],
-    ['{"type":"jump","run":"a"}', 'Expected `type` one of pause, resume, stop, set, restart, got "jump"'],
-    ['{"run":"a"}', 'Expected `type` one of pause, resume, stop, set, restart, got undefined'],
+    ['{"type":"jump","run":"a"}', 'Expected `type` one of pause, resume, stop, set, restart, optimizer, got "jump"'],
+    ['{"run":"a"}', 'Expected `type` one of pause, resume, stop, set, restart, optimizer, got undefined'],
     ['{"type":"pause"}', 'Expected `run` a string of 1–200 characters, got undefined'],
     ['{"type":"pause","run":""}', 'Expected `run` a string of 1–200 characters, got ""'],
     ['{"type":"pause","run":"a","extra":1}', 'Expected `extra` absent (a pause message has type, run, id), got it'],
@@ -30,6 +31,9 @@ describe('parseControlMessage', () => {
     ['{"type":"restart","run":"a","hyper":[1]}', 'Expected `hyper` an object of hyperparameter values, got [1]'],
     ['{"type":"restart","run":"a","hyper":{"lr":"big"}}', 'Expected `hyper.lr` a finite number, got "big"'],
     ['{"type":"pause","run":"a","id":1.5}', 'Expected `id` an integer or a string of ≤ 64 characters, got 1.5'],
+    ['{"type":"optimizer","run":"a"}', 'Expected `name` an optimizer name (letters, digits, _ . -; ≤ 64), got undefined'],
+    ['{"type":"optimizer","run":"a","name":"s g d"}', 'Expected `name` an optimizer name (letters, digits, _ . -; ≤ 64), got "s g d"'],
+    ['{"type":"optimizer","run":"a","name":"sgd","value":1}', 'Expected `value` absent (a optimizer message has type, run, id, name), got it'],
   ])('rejects %s with a reason', (text, reason) => {
     expect(parse(text)).toEqual({ ok: false, reason });
   });
@@ -65,6 +69,6 @@ describe('parseControlMessage', () => {
     expect({ ...parsed.custom }).toEqual({ type: 'ingest', id: 4, rows: [[1, 2]], ['__proto__']: { x: 1 } });
     expect(parsed.custom.constructor).toBeUndefined();
     expect(parseControlMessage('{"type":"ingest","id":{}}', false, 4096, custom)).toEqual({ ok: false, reason: 'Expected `id` an integer or a string of ≤ 64 characters, got {}' });
-    expect(parseControlMessage('{"type":"jump"}', false, 4096, custom)).toEqual({ ok: false, reason: 'Expected `type` one of pause, resume, stop, set, restart, ingest, got "jump"' });
+    expect(parseControlMessage('{"type":"jump"}', false, 4096, custom)).toEqual({ ok: false, reason: 'Expected `type` one of pause, resume, stop, set, restart, optimizer, ingest, got "jump"' });
   });
 });
