@@ -30,7 +30,9 @@ function dropAbandonedTape(): void {
  * 1. `f` must return a scalar tensor; anything else throws an `RxgradError` with its shape.
  * 2. When `f` throws, or tfjs fails after it (a loss connected to no parameter), no tensor is left
  *    behind (unlike a bare `tf.variableGrads`).
- * 3. Gradients are keyed by the names of `params`, never by variable names or positions.
+ * 3. Gradients are keyed by the names of `params`, never by variable names or positions. A
+ *    parameter the loss does not depend on gets no key (as PyTorch leaves its `grad` None): the
+ *    transforms then leave it and its state alone.
  *
  * @example
  * const { value, grads } = valueAndGrads(() => tf.sum(tf.square(params.w)), params);
@@ -53,6 +55,9 @@ export function valueAndGrads(f: () => tf.Scalar, params: Params): { value: tf.S
     throw err;
   }
   const grads: Tensors = {};
-  names.forEach((name, i) => (grads[name] = result.grads[vars[i].name]));
+  names.forEach((name, i) => {
+    const g = result.grads[vars[i].name];
+    if (g !== undefined) grads[name] = g;
+  });
   return { value: result.value, grads };
 }

@@ -63,3 +63,14 @@ describe('valueAndGrads with a loss that does not depend on any parameter', () =
     params.w.dispose();
   });
 });
+
+describe('valueAndGrads with a parameter the loss does not use', () => {
+  it('gives no gradient for it (like PyTorch’s grad None): the transforms then leave it and its state alone', () => {
+    // L = Σ w  ⇒  ∂L/∂w = [1, 1]; `unused` takes no part in L.
+    const params = { w: tf.variable(tf.tensor1d([3, 4])), unused: tf.variable(tf.tensor1d([7])) };
+    const { value, grads } = valueAndGrads(() => tf.sum(params.w) as tf.Scalar, params);
+    expect(Object.keys(grads)).toEqual(['w']);
+    expect(Array.from(grads.w.dataSync())).toEqual([1, 1]);
+    tf.dispose([value, grads.w, params.w, params.unused]);
+  });
+});

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Subject, lastValueFrom, map, of, take, toArray } from 'rxjs';
+import { sgd } from '../../src/optimizers/sgd';
+import { applyUpdates } from '../../streams/operators/applyUpdates';
 import { gradients } from '../../streams/operators/gradients';
+import { optimize } from '../../streams/operators/optimize';
 import { disposeStep } from '../../streams/Step';
 import { expectNoLeak, marbles, tinyProblem, tinyStep } from '../helpers';
 
@@ -84,6 +87,23 @@ describe('gradients', () => {
         'Expected `step.batch.xs` a tensor not yet freed (a step is trained once: give each pipeline its own subscription of the source, not a share()d one), got a freed tensor at step 3',
       );
     });
+    p.dispose();
+  });
+
+  it('trains with a parameter the loss does not use: no gradient for it, it stays as it was (was: `grads.unused` undefined)', async () => {
+    const p = tinyProblem();
+    const unused = tf.variable(tf.tensor1d([7]));
+    const params = { ...p.params, unused };
+    await expectNoLeak(async () => {
+      const results = await lastValueFrom(
+        of(1, 2).pipe(map((k) => tinyStep(k)), gradients(p.loss, params), optimize(sgd({ lr: 0.1, momentum: 0.9 })), applyUpdates(params), toArray()),
+      );
+      expect(results.map((r) => r.step)).toEqual([1, 2]);
+    });
+    // tinyProblem's hand derivation: ∂w = [−3, −6] at w = [0.5, −0.5]: the first step moves w by −0.1·∂w.
+    expect(Array.from(unused.dataSync())).toEqual([7]);
+    expect(p.params.w.dataSync()[0]).not.toBe(0.5);
+    unused.dispose();
     p.dispose();
   });
 

@@ -85,7 +85,7 @@ async function run(source: () => Observable<any>, op: Op, at: (typeof positions)
     applyUpdates(model.params),
   );
   const steps: number[] = [];
-  await lastValueFrom(once.pipe(repeat(times), tap((r) => steps.push(r.step)), toArray())).catch((err: Error) => {
+  await lastValueFrom(once.pipe(repeat(times), tap((r: { step: number }) => steps.push(r.step)), toArray())).catch((err: Error) => {
     if (err.message !== 'tap failed at step 3') throw err;
   });
   model.dispose();
