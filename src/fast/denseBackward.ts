@@ -59,6 +59,8 @@ export function denseBackward({ sizes, activation, output }: DenseLayout): Dense
   let hidden: Float64Array[] = [];
   let delta = new Float64Array(0);
   let next = new Float64Array(0);
+  // ∂L/∂W_l accumulated in float64, one per layer.
+  const sums = sizes.slice(1).map((fanOut, l) => new Float64Array(sizes[l] * fanOut));
   const grow = (n: number): void => {
     rows = n;
     hidden = sizes.slice(1, layers).map((h) => new Float64Array(n * h));
@@ -78,11 +80,21 @@ export function denseBackward({ sizes, activation, output }: DenseLayout): Dense
       const last = l === layers - 1;
       for (let i = 0; i < n; i++) {
         const at = i * fanIn;
-        for (let j = 0; j < fanOut; j++) {
-          let s = b[j];
-          for (let k = 0; k < fanIn; k++) s += src[at + k] * w[k * fanOut + j];
-          dst[i * fanOut + j] = last ? s : activate(activation, s);
+        const row = i * fanOut;
+        if (fanOut === 1) {
+          let z = b[0];
+          for (let k = 0; k < fanIn; k++) z += src[at + k] * w[k];
+          dst[row] = z;
+        } else {
+          for (let j = 0; j < fanOut; j++) dst[row + j] = b[j];
+          // Row-major W: the inner loop runs along a row of W and of the output (contiguous).
+          for (let k = 0; k < fanIn; k++) {
+            const a = src[at + k];
+            const wk = k * fanOut;
+            for (let j = 0; j < fanOut; j++) dst[row + j] += a * w[wk + j];
+          }
         }
+        if (!last) for (let j = 0; j < fanOut; j++) dst[row + j] = activate(activation, dst[row + j]);
       }
     }
     // Loss and δ_L in place of z.
@@ -128,13 +140,17 @@ export function denseBackward({ sizes, activation, output }: DenseLayout): Dense
         for (let i = 0; i < n; i++) s += delta[i * fanOut + j];
         gb[j] = s;
       }
-      for (let k = 0; k < fanIn; k++) {
-        for (let j = 0; j < fanOut; j++) {
-          let s = 0;
-          for (let i = 0; i < n; i++) s += src[i * fanIn + k] * delta[i * fanOut + j];
-          gw[k * fanOut + j] = s;
+      const acc = sums[l];
+      acc.fill(0);
+      for (let i = 0; i < n; i++) {
+        const row = i * fanOut;
+        for (let k = 0; k < fanIn; k++) {
+          const a = src[i * fanIn + k];
+          const wk = k * fanOut;
+          for (let j = 0; j < fanOut; j++) acc[wk + j] += a * delta[row + j];
         }
       }
+      for (let q = 0; q < acc.length; q++) gw[q] = acc[q];
       if (l > 0) {
         for (let i = 0; i < n; i++) {
           for (let k = 0; k < fanIn; k++) {
