@@ -19,6 +19,8 @@ export interface RunControls {
   readonly lr?: Observable<number>;
   /** Hyperparameters edited before a restart (e.g. `{ lr: 0.02, momentum: 0.9 }`), replacing the experiment's. */
   readonly hyper?: Readonly<Record<string, number>>;
+  /** Optimizer names from the dashboard: swaps a run that has `optimizers` (see `optimize`'s `switchTo`). */
+  readonly optimizer?: Observable<string>;
   /** The server the run is launched on: a run fed by producers takes its examples at this server's ingest endpoint. */
   readonly server?: MetricsServer;
 }
@@ -35,6 +37,8 @@ export interface Experiment {
   readonly config: Readonly<Record<string, unknown>>;
   /** For `trace` experiments: the objective to draw. */
   readonly objective?: QuadraticObjective;
+  /** The optimizers the run can swap between from the dashboard (the first is in force at the start). */
+  readonly optimizers?: readonly string[];
   /** The values the book prints for this experiment, when it prints any. */
   readonly book?: Readonly<Record<string, number>>;
   /**

@@ -3,6 +3,7 @@ import { defer, finalize, identity, map, type Observable } from 'rxjs';
 import { adadelta, adagrad, adam, rmsprop, sgd } from '../src/index';
 import { linearRegression } from '../src/models/linearRegression';
 import type { Hyper, Params, Schedule, Transform } from '../src/types';
+import { swappable } from '../src/swappable';
 import { airfoil } from '../streams/sources/airfoil';
 import { minibatches } from '../streams/sources/minibatches';
 import { objective } from '../streams/sources/objective';
@@ -111,6 +112,8 @@ interface AirfoilSpec {
   /** A learning-rate schedule replacing the constant `hyper.lr` (e.g. per-epoch decay). */
   readonly schedule?: Schedule;
   readonly scheduleLabel?: string;
+  /** Optimizers the run can swap to from the dashboard (the run's own is the first). */
+  readonly swap?: Readonly<Record<string, Build>>;
 }
 
 let airfoilData: ReturnType<typeof airfoil> | undefined;
@@ -118,12 +121,18 @@ const airfoilRows = () => (airfoilData ??= airfoil());
 
 /**
  * Linear regression on the airfoil data (§12.5 `train_ch11`): w ~ N(0, 0.01²), b = 0, loss
- * (ŷ − y)²/2, shuffled minibatches; the loss on all 1500 rows is reported every 200 examples.
+ * (ŷ − y)²/2, shuffled minibatches; the loss on all 1500 rows is reported every 200 examples,
+ * the optimizer's state (`inspectOptimizer`: step sizes, |m̂|, ‖u‖/‖x‖) every 10 steps. With
+ * `swap`, the optimizer is a `swappable` the dashboard can swap (`controls.optimizer`).
  */
 function airfoilRun(spec: AirfoilSpec): Experiment {
   const epochs = spec.epochs ?? 2;
+  const optimizers = spec.swap ? [spec.optimizer, ...Object.keys(spec.swap)] : undefined;
+  const build = (h: Hyper): Transform<unknown> =>
+    spec.swap ? swappable({ [spec.optimizer]: OPTIMIZERS[spec.optimizer](h), ...Object.fromEntries(Object.entries(spec.swap).map(([k, b]) => [k, b(h)])) }) : OPTIMIZERS[spec.optimizer](h);
   return {
     id: `airfoil-${slug(spec.name)}`,
+    ...(optimizers && { optimizers }),
     name: spec.name,
     group: 'airfoil',
     config: {
@@ -152,7 +161,7 @@ function airfoilRun(spec: AirfoilSpec): Experiment {
           gradients(model.loss, model.params),
           learningRate(spec.schedule && controls.hyper?.lr === undefined ? spec.schedule : h.lr),
           controls.lr ? override('lr', controls.lr) : identity,
-          optimize(OPTIMIZERS[spec.optimizer](h)),
+          optimize(build(h), { inspect: { every: 10 }, ...(optimizers && controls.optimizer && { switchTo: controls.optimizer }) }),
           applyUpdates(model.params),
           evaluate('fullLoss', fullLoss, { everyExamples: 200 }),
           finalize(() => {
@@ -198,7 +207,8 @@ export const airfoilRuns: readonly Experiment[] = [
   airfoilRun({ optimizer: 'adagrad', name: 'AdaGrad lr 0.1', hyper: { lr: 0.1 }, batchSize: 10 }),
   airfoilRun({ optimizer: 'rmsprop', name: 'RMSProp lr 0.01 γ 0.9', hyper: { lr: 0.01, gamma: 0.9 }, batchSize: 10 }),
   airfoilRun({ optimizer: 'adadelta', name: 'AdaDelta ρ 0.9', hyper: { lr: 1, rho: 0.9 }, batchSize: 10 }),
-  airfoilRun({ optimizer: 'adam', name: 'Adam lr 0.01', hyper: { lr: 0.01 }, batchSize: 10 }),
+  // Swappable from the dashboard to SGD with momentum 0.9 at the lr in force (the idea of SWATS).
+  airfoilRun({ optimizer: 'adam', name: 'Adam lr 0.01', hyper: { lr: 0.01 }, batchSize: 10, swap: { sgd: (h) => sgd({ lr: h.lr, momentum: 0.9 }) } }),
   airfoilRun({
     optimizer: 'sgd',
     name: 'Minibatch SGD lr 0.05 ÷10 per epoch',

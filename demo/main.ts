@@ -99,11 +99,12 @@ for (const e of chosen) {
       config: e.config,
       ...(e.objective && { objective: e.objective }),
       ...(e.book && { book: e.book }),
+      ...(e.optimizers && { optimizers: e.optimizers }),
       live: { lr: { min: 0, max: 100, minOpen: true } },
       editable: editable(e),
     },
     (controls) =>
-      paced((paused) => e.run({ yieldEveryMs: 5, paused, lr: controls.lr, hyper: controls.hyper, server }), controls.paused, ms).pipe(
+      paced((paused) => e.run({ yieldEveryMs: 5, paused, lr: controls.lr, optimizer: controls.optimizer, hyper: controls.hyper, server }), controls.paused, ms).pipe(
         opts.out ? jsonl(join(opts.out, `${e.id}${controls.hyper ? `-${Date.now()}` : ''}.jsonl`), { run: e.id }) : identity,
       ),
   );
