@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { checkStateLayout, disposeReplaced, disposeTree, lookahead, restoreState, serializeState, sgd, type Transform } from '../../../src/index';
 import { trajectory } from '../helpers';
-import { expectNoLeak } from '../../helpers';
+import { lastValueFrom, map, of, take, toArray } from 'rxjs';
+import { applyUpdates, gradients, optimize } from '../../../streams/index';
+import { expectNoLeak, tinyProblem, tinyStep } from '../../helpers';
 
 describe('lookahead', () => {
   it('k = 2, α = 0.5 around sgd(lr 1) with g = 1: slow weights pull the fast ones back every 2nd step', async () => {
@@ -68,5 +70,21 @@ describe('lookahead', () => {
     const s = t.init(p);
     expect(() => t.update(p, s)).toThrow('Expected `params` the parameters');
     disposeTree([p, s]);
+  });
+});
+
+describe('lookahead in a pipeline', () => {
+  it('trains through optimize, frees its slow weights on complete, error and early unsubscribe', async () => {
+    const p = tinyProblem();
+    await expectNoLeak(async () => {
+      // tiny problem at w = [0.5, −0.5]: g = [−3, −6]; sgd(lr 0.1) → x̃ = [0.8, 0.1]; k = 1, α = 0.5: φ = [0.65, −0.2]
+      const [r] = await lastValueFrom(of(1).pipe(map((k) => tinyStep(k)), gradients(p.loss, p.params), optimize(lookahead(sgd({ lr: 0.1 }), { k: 1 })), applyUpdates(p.params, { track: ['w'] }), toArray()));
+      expect(r.values!.w).toEqual([expect.closeTo(0.65, 6), expect.closeTo(-0.2, 6)]);
+      expect(r.info.synced).toBe(1);
+      const bad = of(1, 2).pipe(map((k) => (k === 2 ? { ...tinyStep(k), hyper: { lr: -1 } } : tinyStep(k))), gradients(p.loss, p.params), optimize(lookahead(sgd())), applyUpdates(p.params));
+      await expect(lastValueFrom(bad)).rejects.toThrow('`lr`');
+      await lastValueFrom(of(1, 2, 3).pipe(map((k) => tinyStep(k)), gradients(p.loss, p.params), optimize(lookahead(sgd())), applyUpdates(p.params), take(1)));
+    });
+    p.dispose();
   });
 });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { lastValueFrom, map, of, toArray } from 'rxjs';
+import { lastValueFrom, map, of, take, tap, toArray } from 'rxjs';
 import { samGrads, sgd, type Params } from '../../../src/index';
-import { applyUpdates, optimize, samGradients, disposeStep, type Batch, type Step } from '../../../streams/index';
+import { applyUpdates, minibatches, optimize, samGradients, disposeStep, type Batch, type Step } from '../../../streams/index';
 import { expectNoLeak, marbles } from '../../helpers';
 
 /** L = ½‖w‖² (batch ignored): ∇L = w. */
@@ -82,7 +82,7 @@ describe('samGradients', () => {
     params.w.dispose();
   });
 
-  it('early unsubscribe and a synchronous source cut by take leak nothing (marbles)', async () => {
+  it('early unsubscribe leaks nothing (marbles)', async () => {
     const params = { w: tf.variable(tf.tensor([3, 4])) };
     await expectNoLeak(() =>
       marbles().run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -106,6 +106,18 @@ describe('samGradients', () => {
       }),
     );
     expect(Array.from(params.w.dataSync())).toEqual([3, 4]);
+    params.w.dispose();
+  });
+
+  it('a synchronous source cut by take: exactly n steps made, nothing left behind', async () => {
+    const params = { w: tf.variable(tf.tensor([3, 4])) };
+    await expectNoLeak(async () => {
+      let made = 0;
+      const data = { xs: [[0], [0], [0], [0]], ys: [0, 0, 0, 0] };
+      const r = await lastValueFrom(minibatches(data, { batchSize: 1, epochs: 5 }).pipe(tap(() => made++), samGradients((p) => half(p), params), optimize(sgd({ lr: 0.1 })), applyUpdates(params), take(3), toArray()));
+      expect(r.map((x) => x.step)).toEqual([1, 2, 3]);
+      expect(made).toBe(3);
+    });
     params.w.dispose();
   });
 
