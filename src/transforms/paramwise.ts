@@ -27,6 +27,11 @@ export interface ParamwiseDefinition<PS, H extends string> {
   readonly hyper: Readonly<Record<H, HyperSpec>>;
   /** A rule between hyperparameters (e.g. nesterov needs momentum), checked at construction and per update. */
   readonly check?: (h: Readonly<Record<H, number>>) => void;
+  /**
+   * Whether every tensor of a parameter's state has the parameter's shape (default true), checked
+   * against each gradient; false for reduced statistics (Adafactor's row and column moments).
+   */
+  readonly stateShaped?: boolean;
   /** A precondition on one parameter's value (e.g. weight decay needs it), checked per update before any arithmetic. */
   readonly checkParam?: (p: tf.Tensor | undefined, h: Readonly<Record<H, number>>) => void;
   /** One parameter's initial state. */
@@ -55,7 +60,7 @@ export type ParamwiseTransform<PS> = PlannedTransform<ParamwiseState<PS>, Paramw
  * 2. `update` resolves the hyperparameters once (`ctx.hyper[name]` overrides the option; see
  *    `hyperparameters`), checks `def.check`, then in ONE `tf.tidy` runs `def.update` for each
  *    gradient with that parameter's count t = count + 1, and reports the values as `used`.
- * 3. A gradient whose shape differs from its parameter's (or its state's) throws an
+ * 3. A gradient whose shape differs from its parameter's (or its state's, unless `stateShaped` is false) throws an
  *    `RxgradError` naming the parameter and both shapes; a gradient for a name `init` never saw
  *    throws; `def.checkParam` runs for each gradient; names absent from `grads` keep their state
  *    object unchanged.
@@ -84,7 +89,7 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
       const p = params?.[name];
       if (!(g instanceof tf.Tensor)) throw new RxgradError(`grads.${name}`, 'a tensor', g);
       if (p) checkShape(g, p, name, 'grad');
-      for (const ref of tensorsIn(s)) checkShape(g, ref, name, 'grad');
+      if (def.stateShaped !== false) for (const ref of tensorsIn(s)) checkShape(g, ref, name, 'grad');
       def.checkParam?.(p, hyper);
     }
     return { count, hyper, params: state.params };
