@@ -38,6 +38,7 @@ import { optimize } from '../../streams/operators/optimize';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import { fromExamples } from '../../streams/sources/fromExamples';
 import { replay } from '../../streams/sources/replay';
+import type { StepResult } from '../../streams/Step';
 import { expectNoLeak } from '../helpers';
 
 // 40 examples, 2 features, label 1 when x0 > x1: 10 steps of 4.
@@ -83,9 +84,9 @@ async function run(source: () => Observable<any>, op: Op, at: (typeof positions)
     optimize(adam({ lr: 0.1 })),
     after('optimize'),
     applyUpdates(model.params),
-  );
+  ) as Observable<StepResult>; // pipe's typed overloads stop at 9 operators
   const steps: number[] = [];
-  await lastValueFrom(once.pipe(repeat(times), tap((r: { step: number }) => steps.push(r.step)), toArray())).catch((err: Error) => {
+  await lastValueFrom(once.pipe(repeat(times), tap((r) => steps.push(r.step)), toArray())).catch((err: Error) => {
     if (err.message !== 'tap failed at step 3') throw err;
   });
   model.dispose();
