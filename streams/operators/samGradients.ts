@@ -5,6 +5,7 @@ import type { HyperValue, Params } from '../../src/types';
 import { samGrads } from '../../src/samGrads';
 import { hyperOption, resolveHyper } from '../../src/resolveHyper';
 import { extend } from '../../src/extend';
+import { withDefaults } from '../../src/transforms/withDefaults';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
 import type { LossFn } from './gradients';
@@ -14,6 +15,14 @@ export interface SamGradientsOptions {
   /** Radius ρ ≥ 0 of the neighbourhood (0.05, the paper's and `davda54/sam`'s default): a number or a schedule of the step. */
   readonly rho?: HyperValue;
 }
+
+/**
+ * Defaults of `samGradients`: ρ = 0.05 (Foret et al. and `davda54/sam`).
+ *
+ * @example
+ * samGradientsDefaults.rho; // 0.05
+ */
+export const samGradientsDefaults: Readonly<Required<SamGradientsOptions>> = { rho: 0.05 };
 
 /**
  * `gradients` for SAM (sharpness-aware minimization, Foret et al. 2021): a two-pass step whose
@@ -37,10 +46,8 @@ export function samGradients<B>(loss: LossFn<B>, params: Params, options: SamGra
   if (typeof loss !== 'function') throw new RxgradError('loss', 'a function (params, batch) => scalar tensor', loss);
   if (params === null || typeof params !== 'object' || Object.keys(params).length === 0) throw new RxgradError('params', 'a non-empty record of tf.Variable', params);
   for (const name of Object.keys(params)) if (!(params[name] instanceof tf.Variable)) throw new RxgradError(`params.${name}`, 'a tf.Variable', params[name]);
-  if (options === null || typeof options !== 'object') throw new RxgradError('options', 'an object { rho }', options);
-  for (const key of Object.keys(options)) if (key !== 'rho') throw new RxgradError(`options.${key}`, "one of samGradients's options (rho)", key);
   const interval = { min: 0 };
-  const rho = hyperOption('options.rho', options.rho ?? 0.05, interval);
+  const rho = hyperOption('options.rho', withDefaults('samGradients', options, samGradientsDefaults).rho, interval);
   return operate<Step<B>, Step<B>>((out) => ({
     next: (step) => {
       const r = resolveHyper('options.rho', rho, { step: step.step, epoch: step.epoch }, step.step, interval);
