@@ -6,10 +6,11 @@ import type { ParamwisePlan } from '../transforms/paramwise';
 import type { UpdatePlan } from '../transforms/PlannedTransform';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { fusedMode } from '../kernels/useFused';
-import { adamKernel, adamKernelInPlace } from '../kernels/adamKernel';
+import { adamKernel } from '../kernels/adamKernel';
+import { adamKernelSimd } from '../kernels/wasm/adamKernelSimd';
 import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import type { AdamOptions } from './adam';
-import { fusedChain, type FusedInPlaceCall } from './fusedChain';
+import { fusedChain } from './fusedChain';
 import { values } from '../kernels/values';
 
 /**
@@ -19,7 +20,7 @@ import { values } from '../kernels/values';
  *   decoupled true:  `chain(scaleByAdam({ beta1, beta2, eps, amsgrad }), addDecayedWeights(λ), scaleByLearningRate(η))`
  *
  * run by `adamKernel` in one pass per parameter where the backend allows (see `fusedChain`), and
- * by `adamKernelInPlace` on the state `optimize` owns. `adam` and `adamw` are this with their own defaults.
+ * by `adamKernelInPlace` (`adamKernelSimd` for large parameters) on the state `optimize` owns. `adam` and `adamw` are this with their own defaults.
  *
  * @example
  * const opt = adamChain({ ...adamDefaults, lr: 0.01 }, false); // = adam({ lr: 0.01 })
@@ -47,16 +48,15 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
     name: string,
     g: Float32Array,
     x: Float32Array,
-    own: Parameters<FusedInPlaceCall<[]>>[4],
+    writable: (t: tf.Tensor) => Float32Array,
     out: InPlaceOutput,
   ) => {
     const s = a.params[name];
-    const writable = (t: tf.Tensor) => own(t) ?? values(t).slice();
     const m = writable(s.m);
     const v = writable(s.v);
     const vMax = s.vMax && writable(s.vMax);
-    const check = adamKernelInPlace(g, x, { m, v, vMax }, { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay: d.hyper.weightDecay, decoupled, t: s.count + 1 }, out);
-    const kept = (t: tf.Tensor, arr: Float32Array) => (own(t) === arr ? t : arr);
+    const check = adamKernelSimd(g, x, { m, v, vMax }, { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay: d.hyper.weightDecay, decoupled, t: s.count + 1 }, out);
+    const kept = (t: tf.Tensor, arr: Float32Array) => (values(t) === arr ? t : arr);
     return { check, moments: { m: kept(s.m, m), v: kept(s.v, v), vMax: s.vMax && kept(s.vMax, vMax!) } };
   };
   return decoupled
@@ -67,10 +67,11 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           const { update, moments } = step(a, d, lr, name, g, p);
           return { update, fields: [moments, {}, undefined] };
         },
-        ([a, d, lr], name, g, x, own, out) => {
-          const { check, moments } = stepInPlace(a, d, lr, name, g, x, own, out);
+        ([a, d, lr], name, g, x, writable, out) => {
+          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out);
           return { check, fields: [moments, {}, undefined] };
         },
+        ([a], name) => a.params[name].vMax === null,
       )
     : fusedChain(
         [decay, adamPart, lrPart] as const,
@@ -79,9 +80,10 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           const { update, moments } = step(a, d, lr, name, g, p);
           return { update, fields: [{}, moments, undefined] };
         },
-        ([d, a, lr], name, g, x, own, out) => {
-          const { check, moments } = stepInPlace(a, d, lr, name, g, x, own, out);
+        ([d, a, lr], name, g, x, writable, out) => {
+          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out);
           return { check, fields: [{}, moments, undefined] };
         },
+        ([, a], name) => a.params[name].vMax === null,
       );
 }

@@ -7,6 +7,7 @@ import { fromValues, ownValues, values } from '../kernels/values';
 import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import { giveScratch, takeScratch } from '../kernels/scratch';
 import { stageSum } from '../kernels/stagedSum';
+import { simdArena } from '../kernels/wasm/simdKernels';
 
 /** The plans of a tuple of planned transforms, position by position. */
 export type PlansOf<T extends readonly PlannedTransform<any, any>[]> = {
@@ -37,19 +38,73 @@ export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
 
 /**
  * What a fused optimizer gives for one parameter whose state it may overwrite: like
- * `FusedKernelCall`, with `x` (the parameter's values), `own` (the storage of a state tensor, or
- * `undefined` when writing into it is not safe: then the call returns that field as a new
- * array) and `out` (see `InPlaceOutput`). Returns the kernel's finiteness check and each part's
- * fields (the same tensors for state updated in place, new arrays otherwise).
+ * `FusedKernelCall`, with `x` (the parameter's values), `writable` (a state tensor's values to
+ * update in place: its own storage when that is safe and where the kernel runs, else a copy —
+ * return the tensor as the field when `writable(t) === values(t)`, the copy otherwise) and `out`
+ * (see `InPlaceOutput`). Returns the kernel's finiteness check and each part's fields.
  */
 export type FusedInPlaceCall<T extends readonly PlannedTransform<any, any>[]> = (
   plans: PlansOf<T>,
   name: string,
   g: Float32Array,
   x: Float32Array,
-  own: (t: tf.Tensor) => Float32Array | undefined,
+  writable: (t: tf.Tensor) => Float32Array,
   out: InPlaceOutput,
 ) => { readonly check: number; readonly fields: FusedStep['fields'] };
+
+/** The state tensors of one parameter in the plans (what `writable` may be asked for). */
+function stateTensors(plans: readonly UpdatePlan[], name: string): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  for (const p of plans) for (const v of Object.values(p.params?.[name] ?? {})) if (v instanceof tf.Tensor) out.push(v);
+  return out;
+}
+
+/**
+ * Run an in-place kernel call on one parameter `p` (a float32 tensor on `cpu`), in a SIMD arena
+ * when `simdArena` takes its size (every buffer the kernel touches then lives in the arena: the
+ * gradient and, the first time, the parameter and moments are copied in), else on spare arrays
+ * (`takeScratch`). Returns the update tensor; x + u is staged for `addUpdates`.
+ */
+function runInPlace<T extends readonly PlannedTransform<any, any>[]>(
+  inPlace: FusedInPlaceCall<T>,
+  simd: (plans: PlansOf<T>, name: string) => boolean,
+  plans: PlansOf<T>,
+  name: string,
+  g: tf.Tensor,
+  p: tf.Tensor,
+): { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] } {
+  const n = g.size;
+  const x = values(p);
+  const state = stateTensors(plans as readonly UpdatePlan[], name);
+  const outside = (a: Float32Array | undefined, buffer: ArrayBufferLike) => (a === undefined || a.buffer !== buffer ? 1 : 0);
+  const probe = simd(plans, name) ? simdArena(p, n, 3) : undefined;
+  const arena = probe && simdArena(p, n, 3 + outside(x, probe) + state.reduce((k, t) => k + outside(ownValues(t), probe), 0));
+  const loaned: Float32Array[] = [];
+  const place = (src: Float32Array): Float32Array => {
+    const a = arena ? takeScratch(p, n, arena) : undefined;
+    if (a === undefined) return src.slice();
+    a.set(src);
+    return a;
+  };
+  const inArena = (src: Float32Array): Float32Array => {
+    if (arena === undefined || src.buffer === arena) return src;
+    const a = place(src);
+    loaned.push(a);
+    return a;
+  };
+  const writable = (t: tf.Tensor): Float32Array => {
+    const own = ownValues(t);
+    return own !== undefined && (arena === undefined || own.buffer === arena) ? own : place(values(t));
+  };
+  const take = () => (arena ? takeScratch(p, n, arena) : undefined) ?? takeScratch(p, n);
+  const out = { update: take(), next: take() };
+  const done = inPlace(plans, name, inArena(values(g)), inArena(x), writable, out);
+  for (const a of loaned) giveScratch(p, a);
+  const update = fromValues(out.update, g.shape);
+  giveScratch(p, out.update, update);
+  stageSum(update, p, out.next, done.check === 0);
+  return { update, fields: done.fields };
+}
 
 /**
  * A transform that can also update state its caller owns in place (`fusedChain` with an
@@ -105,15 +160,19 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  * Otherwise (`mode` false, or `'auto'` where `FUSED_BACKENDS` does not take the kernels for this
  * backend and this many values) the update is the chain's.
  *
- * With `inPlace` (an in-place kernel), the transform also has `updateInPlace` (see
+ * With `inPlace` (an in-place kernel) and `simd`, the transform also has `updateInPlace` (see
  * `InPlaceTransform`): on the fused path on `cpu`, for each parameter that is a float32 tensor,
  * 1. the kernel writes the new moments into the state's own tensors where no other tensor
  *    shares them (`ownValues`; a state copied with `cloneState` shares them until its first
  *    update, which then writes new arrays), and the update and x + u into spare arrays
- *    recycled across updates (`takeScratch`): no fresh array in steady state;
+ *    recycled across updates (`takeScratch`): no fresh array in steady state; a large
+ *    parameter for which `simd(plans, name)` says the in-place kernel has a SIMD path runs in a
+ *    WebAssembly SIMD arena (`simdArena`, `SIMD_KERNELS.minSize`), where its storage and its
+ *    moments' then live;
  * 2. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which assigns them, or
  *    refuses them naming the parameter, without a second pass; nothing is assigned here.
- * The results are bit-identical to `update`'s. Anywhere else `updateInPlace` is `update`.
+ * The results are bit-identical to `update`'s with the JavaScript kernels, within float32
+ * rounding (~1e-7 relative) with the SIMD ones. Anywhere else `updateInPlace` is `update`.
  *
  * @example
  * const parts = [scaleByAdam(), scaleByLearningRate(0.01)] as const;
@@ -129,6 +188,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   mode: FusedMode,
   kernel: FusedKernelCall<T>,
   inPlace?: FusedInPlaceCall<T>,
+  simd: (plans: PlansOf<T>, name: string) => boolean = () => false,
 ): Transform<unknown[]> {
   const chained = chain(...parts);
   const fusedUpdate = (owned: boolean, grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
@@ -140,20 +200,13 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     for (const name of Object.keys(grads)) {
       const g = grads[name];
       const p = params?.[name];
-      let r: FusedStep;
-      if (writable && p instanceof tf.Tensor && p.dtype === 'float32') {
-        const n = g.size;
-        const out = { update: takeScratch(p, n), next: takeScratch(p, n) };
-        const done = inPlace(plans, name, values(g), values(p), ownValues, out);
-        const u = fromValues(out.update, g.shape);
-        giveScratch(p, out.update, u);
-        stageSum(u, p, out.next, done.check === 0);
-        updates[name] = u;
-        r = { update: out.update, fields: done.fields };
-      } else {
-        r = kernel(plans, name, values(g), p);
-        updates[name] = fromValues(r.update, g.shape);
+      let r: { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] };
+      if (writable && p instanceof tf.Tensor && p.dtype === 'float32') r = runInPlace(inPlace, simd, plans, name, g, p);
+      else {
+        const k = kernel(plans, name, values(g), p);
+        r = { update: fromValues(k.update, g.shape), fields: k.fields };
       }
+      updates[name] = r.update;
       for (let i = 0; i < parts.length; i++) {
         const f = r.fields[i];
         if (f) fields[i][name] = tensorsOf(f, g.shape);

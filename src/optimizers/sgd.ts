@@ -5,6 +5,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { sgdKernel, sgdKernelInPlace } from '../kernels/sgdKernel';
+import { sgdKernelSimd } from '../kernels/wasm/sgdKernelSimd';
 import { fusedChain } from './fusedChain';
 import { values } from '../kernels/values';
 
@@ -44,7 +45,7 @@ export const sgdDefaults: Readonly<Required<SgdOptions>> = { lr: 1e-3, momentum:
  * trajectory for a constant η). Built as
  * `chain(addDecayedWeights(λ), trace({ momentum, dampening, nesterov }), scaleByLearningRate(η))`,
  * run by `sgdKernel` in one pass per parameter where the backend allows (see `fusedChain`), and by
- * `sgdKernelInPlace` on the state `optimize` owns.
+ * `sgdKernelInPlace` (`sgdKernelSimd` for large parameters) on the state `optimize` owns.
  * Every option is checked when built; nesterov without momentum, or with dampening, is rejected.
  *
  * @example
@@ -71,13 +72,12 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
       weightDecay,
     });
     return { update: r.update, fields: [{}, { trace: r.trace ?? s.trace }, undefined] };
-  }, ([decay, momentum, lr], name, g, x, own, out) => {
+  }, ([decay, momentum, lr], name, g, x, writable, out) => {
     const s = momentum.params[name];
     const h = { lr: lr.hyper.lr, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, nesterov, weightDecay: decay.hyper.weightDecay };
     if (h.momentum === 0) return { check: sgdKernelInPlace(g, x, null, false, h, out), fields: [{}, { trace: s.trace }, undefined] };
-    const mine = s.trace && own(s.trace);
-    const trace = mine ?? (s.trace ? values(s.trace).slice() : new Float32Array(g.length));
-    const check = sgdKernelInPlace(g, x, trace, s.trace === null, h, out);
-    return { check, fields: [{}, { trace: mine ? s.trace : trace }, undefined] };
-  });
+    const trace = s.trace ? writable(s.trace) : new Float32Array(g.length);
+    const check = sgdKernelSimd(g, x, trace, s.trace === null, h, out);
+    return { check, fields: [{}, { trace: s.trace && values(s.trace) === trace ? s.trace : trace }, undefined] };
+  }, ([, momentum], name) => momentum.params[name].trace !== null);
 }

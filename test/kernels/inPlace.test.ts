@@ -14,6 +14,7 @@ import {
   sgd,
   sgdKernel,
   sgdKernelInPlace,
+  type AdamKernelState,
   type Tensors,
   type Transform,
 } from '../../src/index';
@@ -50,10 +51,10 @@ describe('adamKernelInPlace equals adamKernel + addKernel bit for bit', () => {
     it(`amsgrad ${c.amsgrad}, λ ${c.weightDecay}, decoupled ${c.decoupled}: 20 steps`, () => {
       const rand = mulberry32(3);
       const x = randomArray(N, rand, 5);
-      let pure = { m: new Float32Array(N), v: new Float32Array(N), vMax: c.amsgrad ? new Float32Array(N) : null };
-      const mine = { m: new Float32Array(N), v: new Float32Array(N), vMax: c.amsgrad ? new Float32Array(N) : null };
-      let xPure = x.slice();
-      let xMine = x.slice();
+      let pure: AdamKernelState = { m: new Float32Array(N), v: new Float32Array(N), vMax: c.amsgrad ? new Float32Array(N) : null };
+      const mine: AdamKernelState = { m: new Float32Array(N), v: new Float32Array(N), vMax: c.amsgrad ? new Float32Array(N) : null };
+      let xPure: Float32Array = x.slice();
+      let xMine: Float32Array = x.slice();
       for (let t = 1; t <= 20; t++) {
         const g = randomArray(N, rand, 10 ** (rand() * 4 - 2));
         const h = { lr: 0.05, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: c.weightDecay, decoupled: c.decoupled, t };
@@ -91,8 +92,8 @@ describe('sgdKernelInPlace equals sgdKernel + addKernel bit for bit', () => {
   for (const c of cases) {
     it(`μ ${c.momentum}, τ ${c.dampening}, nesterov ${c.nesterov}, λ ${c.weightDecay}: 20 steps from no buffer`, () => {
       const rand = mulberry32(5);
-      let xPure = randomArray(N, rand, 5);
-      let xMine = xPure.slice();
+      let xPure: Float32Array = randomArray(N, rand, 5);
+      let xMine: Float32Array = xPure.slice();
       let pureTrace: Float32Array | null = null;
       const mine = new Float32Array(N);
       for (let t = 1; t <= 20; t++) {
