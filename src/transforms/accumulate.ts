@@ -44,7 +44,8 @@ const accumulateDefaults: Readonly<Required<AccumulateOptions>> = { mean: true }
  *    far (1 … k); `optimizerStep` the inner updates made so far, this one included. On an update
  *    the inner's `info` and `used` are merged in.
  * 5. The state is plain tensors and numbers: `serializeState`, `restoreState` and run
- *    checkpoints hold it, a resumed run continues mid-group.
+ *    checkpoints hold it, a resumed run continues mid-group. A state whose `micro` is not an
+ *    integer in [0, k) (saved with another k) fails the update naming `state.micro`.
  *
  * @example
  * const opt = accumulate(4, sgd({ lr: 0.1 }));
@@ -62,6 +63,9 @@ export function accumulate<S>(k: number, inner: Transform<S>, options?: Accumula
     init: (params: Tensors) => ({ inner: inner.init(params), acc: zerosLike(params), micro: 0, count: 0 }),
     update: (grads: Tensors, state: AccumulateState<S>, params?: Tensors, ctx?: UpdateContext) =>
       tf.tidy(() => {
+        if (!Number.isInteger(state.micro) || state.micro < 0 || state.micro >= every) {
+          throw new RxgradError('state.micro', `an integer in [0, ${every - 1}] (micro-batches held, k = ${every})`, state.micro);
+        }
         checkMatches(grads, state.acc, 'grad');
         const micro = state.micro + 1;
         const acc: Tensors = { ...state.acc };

@@ -37,7 +37,8 @@ export type AverageParamsOptions = AverageMethod & {
  *    own values right after (`withValues`: bit for bit, also when `fn` throws); `fn` must
  *    return a finite number. `onAverage` sees the averaged values of every step.
  * 4. The average is a part of the run's checkpoint under `key` (`scopeOf(result)`): a resumed
- *    run continues it. Results keep their link to the run (`checkpoint` may follow).
+ *    run continues it. Results keep their link to the run: put `checkpoint` after this operator
+ *    (before it, a checkpoint would hold the average of the step before).
  * 5. SWA's learning rate (PyTorch's `SWALR`) is a schedule upstream: see the PyTorch → rxgrad
  *    table (`sequence([…, cosine(…)], [start])`).
  *

@@ -103,6 +103,7 @@ describe('accumulate', () => {
     const s = t.init(p);
     const g = { v: tf.zeros([2]) };
     expect(() => t.update(g, s, p)).toThrow('grads.v');
+    expect(() => t.update(p, { ...s, micro: 2 }, p)).toThrow('Expected `state.micro` an integer in [0, 1] (micro-batches held, k = 2), got 2');
     const g3 = { w: tf.zeros([3]) };
     expect(() => t.update(g3, s, p)).toThrow('shape [2]');
     disposeTree([p, s, g, g3]);
