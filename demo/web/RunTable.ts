@@ -32,6 +32,8 @@ interface Row {
   readonly restart: HTMLButtonElement;
   readonly slider?: HTMLInputElement;
   readonly sliderValue?: HTMLElement;
+  readonly optimizer?: HTMLSelectElement;
+  readonly optimizerNote?: HTMLElement;
 }
 
 /**
@@ -40,7 +42,9 @@ interface Row {
  * 1. One row per run, built once and updated in place (a slider being dragged keeps its value).
  * 2. Controls send control messages through the connection and report the answer via `notify`:
  *    pause / resume, stop, a log-scale learning-rate slider (runs with a live `lr`), and
- *    restart with edited hyperparameters (an inline form of the run's `editable` values).
+ *    restart with edited hyperparameters (an inline form of the run's `editable` values), and a
+ *    select of the run's `optimizers` (runs with a swappable optimizer) showing the one in force
+ *    (`info.optimizer` of the latest point) and since which step; choosing another swaps it.
  * 3. Unticking a run hides it from the charts and contours (`onVisibility`): the ticked runs
  *    are the ones compared.
  * 4. Clicking a run's name focuses it (`onFocus`): the page fades the others; the focused row
@@ -130,6 +134,20 @@ export class RunTable {
       wrap.append(el('span', 'lr-label', 'lr'), s, v);
       controls.append(wrap);
     }
+    let optimizer: HTMLSelectElement | undefined;
+    let optimizerNote: HTMLElement | undefined;
+    const optimizers = run.info.optimizers ?? [];
+    if (optimizers.length > 0) {
+      const select = el('select', 'optimizer');
+      select.title = 'optimizer in force; choosing another swaps it from the next step (its state starts afresh)';
+      select.append(...optimizers.map((o) => new Option(o, o)));
+      select.addEventListener('change', () => this.send({ type: 'optimizer', run: id, name: select.value }));
+      optimizer = select;
+      optimizerNote = el('span', 'optimizer-since');
+      const wrap = el('label', 'optimizer-control');
+      wrap.append(el('span', 'lr-label', 'optimizer'), select, optimizerNote);
+      controls.append(wrap);
+    }
     controls.append(restart);
     tr.append(first, name, ...cells, controls);
     const form = el('tr', 'restart-form');
@@ -140,7 +158,7 @@ export class RunTable {
     });
     this.body.append(tr, form);
     const [status, step, epoch, loss, extra, lr, config] = cells;
-    const row: Row = { tr, form, visible, status, step, epoch, loss, extra, lr, config, pause, stop, restart, slider, sliderValue };
+    const row: Row = { tr, form, visible, status, step, epoch, loss, extra, lr, config, pause, stop, restart, slider, sliderValue, optimizer, optimizerNote };
     this.rows.set(id, row);
     return row;
   }
@@ -199,6 +217,14 @@ export class RunTable {
     row.pause.disabled = ended;
     row.stop.disabled = ended;
     row.restart.disabled = !info.restartable;
+    if (row.optimizer) {
+      row.optimizer.disabled = ended;
+      const index = last?.info?.optimizer;
+      const since = last?.info?.optimizerSince;
+      const names = info.optimizers ?? [];
+      if (document.activeElement !== row.optimizer && typeof index === 'number' && names[index] !== undefined) row.optimizer.value = names[index];
+      row.optimizerNote!.textContent = typeof since === 'number' && since > 0 ? `since step ${since}` : '';
+    }
     if (row.slider) {
       row.slider.disabled = ended;
       if (document.activeElement !== row.slider && last && Number.isFinite(last.lr) && last.lr > 0) {

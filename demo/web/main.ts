@@ -1,7 +1,9 @@
 /**
  * The dashboard page: connects to the metrics server, keeps every run in a `RunStore`, and
  * draws per group of runs the 2-D contours with trajectories, one chart per metric (loss,
- * the metrics runs report in `info`, lr and every other hyperparameter) and the run table.
+ * the metrics runs report in `info`, lr and every other hyperparameter), the optimizer's state
+ * (quantile bands of `inspectOptimizer`'s numbers per parameter; swaps drawn as vertical lines)
+ * and the run table.
  * Bundled by demo/buildWeb.ts (esbuild) into dist/web/ (DASHBOARD_DIR), where the package ships it.
  */
 import './style.css';
@@ -11,6 +13,7 @@ import { Connection, type ConnectionState } from './Connection';
 import { ContourView } from './ContourView';
 import { epochAxis } from './epochAxis';
 import { driftMarkers } from './driftMarkers';
+import { INSPECT_TITLES, inspectCharts, inspectValues } from './inspectCharts';
 import { MetricChart, type ChartSettings, type Marker, type Series } from './MetricChart';
 import { onlineMetricNames, onlineSeries } from './onlineSeries';
 import { RunTable } from './RunTable';
@@ -35,8 +38,13 @@ interface GroupView {
   readonly grid: HTMLElement;
   readonly table: RunTable;
   readonly charts: Map<string, MetricChart>;
+  /** Charts of the optimizer's state (`inspectOptimizer`), by `stepSize.w` …, after the others. */
+  readonly bands: Map<string, MetricChart>;
   readonly contours: Map<string, ContourView>;
 }
+
+/** What a run reports in `info` that is not a chart of its own: the optimizer's state (band charts) and which optimizer is in force (table, swap lines). */
+const notCharted = (n: string) => n.startsWith('info.override.') || n.startsWith('info.inspect.') || n === 'info.optimizer' || n === 'info.optimizerSince';
 
 const store = new RunStore();
 const groups = new Map<string, GroupView>();
@@ -156,7 +164,7 @@ function groupView(name: string): GroupView {
     },
     (id) => toggleFocus(name, id),
   );
-  view = { section, grid, table, charts: new Map(), contours: new Map() };
+  view = { section, grid, table, charts: new Map(), bands: new Map(), contours: new Map() };
   groups.set(name, view);
   return view;
 }
@@ -177,7 +185,7 @@ function metricsOf(runs: readonly PageRun[]): string[] {
   for (const r of runs) {
     for (const n of r.names) {
       present.add(n);
-      if (n.startsWith('info.') && !n.startsWith('info.override.')) info.add(n);
+      if (n.startsWith('info.') && !notCharted(n)) info.add(n);
       if (n.startsWith('online.')) online.add(n.slice(7));
     }
     for (const k of r.varying) if (k !== 'lr') varying.add(`hyper.${k}`);
@@ -190,7 +198,7 @@ function metricsOf(runs: readonly PageRun[]): string[] {
 function refreshMetricMenu(): void {
   const menu = $<HTMLSelectElement>('add-metric');
   const names = new Set<string>(['gradNorm', 'updateNorm', 'time']);
-  for (const r of store.runs.values()) for (const n of r.names) if (n !== 'hyper.lr' && !n.startsWith('online.')) names.add(n);
+  for (const r of store.runs.values()) for (const n of r.names) if (n !== 'hyper.lr' && !n.startsWith('online.') && !n.startsWith('info.inspect.')) names.add(n);
   const wanted = [...names].sort();
   const have = Array.from(menu.options).slice(1).map((o) => o.value);
   if (wanted.join() === have.join()) return;
@@ -245,6 +253,16 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
   const xsByRun = new Map(shown.map((r) => [r, xsOf(r, axis, t0)]));
   const chartSettings = { ...s, xLabel: axis === 'wall' ? 'wall time (s)' : axis };
   const markers: Marker[] = !online ? [] : shown.flatMap((r) => driftMarkers(r.points).map((m) => ({ x: m.examples, color: r.color, label: m.detector })));
+  // A swap of the optimizer (`info.optimizerSince`) is a vertical line at its first step, on any axis.
+  const swaps: Marker[] = shown.flatMap((r) => {
+    const names = r.info.optimizers ?? [];
+    const xs = xsByRun.get(r)!;
+    return r.points.flatMap((p, i) => {
+      const since = p.info?.optimizerSince;
+      const before = r.points[i - 1]?.info?.optimizerSince;
+      return typeof since === 'number' && since > 0 && since !== before ? [{ x: xs[i], color: r.color, label: `→ ${names[p.info.optimizer] ?? p.info.optimizer}` }] : [];
+    });
+  });
   const metrics = metricsOf(runs);
   for (const [metric, chart] of view.charts) {
     if (metrics.includes(metric)) continue;
@@ -295,12 +313,64 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
         ys: keep.map((i) => ys[i]),
       });
     }
-    chart.update(series, chartSettings, axis === 'examples' ? markers : []);
+    chart.update(series, chartSettings, [...(axis === 'examples' ? markers : []), ...swaps]);
   }
+  drawBands(name, view, shown, xsByRun, chartSettings, focus, swaps);
   // Cards keep the order of `metrics`, whenever their first points arrived.
-  const cards = metrics.map((m) => view.charts.get(m)!.card);
+  const cards = [...metrics.map((m) => view.charts.get(m)!.card), ...[...view.bands.values()].map((c) => c.card)];
   const current = Array.from(view.grid.children).filter((c) => !c.classList.contains('contour'));
   if (cards.some((c, i) => current[i] !== c)) view.grid.append(...cards);
+}
+
+/** Dash patterns and opacities of the quantile lines of a band chart, by distance from the median. */
+const BAND_STYLE: Readonly<Record<string, { readonly dash: readonly number[]; readonly alpha: number }>> = {
+  inner: { dash: [5, 3], alpha: 0.6 },
+  outer: { dash: [1, 3], alpha: 0.35 },
+};
+
+/**
+ * The group's charts of the optimizer's state: per quantity and parameter, each run's quantiles
+ * as lines (median solid in the run's colour, 25–75 % dashed, 5–95 % dotted, fainter), the
+ * update ratio as one line; cards class `band-chart`, `data-inspect="stepSize.w"`.
+ */
+function drawBands(group: string, view: GroupView, shown: readonly PageRun[], xsByRun: Map<PageRun, number[]>, s: ChartSettings, focus: string | undefined, swaps: readonly Marker[]): void {
+  const charts = inspectCharts(new Set(shown.flatMap((r) => [...r.names])));
+  const keys = new Set(charts.map((c) => c.key));
+  for (const [key, chart] of view.bands) {
+    if (keys.has(key)) continue;
+    chart.card.remove();
+    view.bands.delete(key);
+  }
+  for (const c of charts) {
+    let chart = view.bands.get(c.key);
+    if (!chart) {
+      const body = card(view.grid, `${INSPECT_TITLES[c.quantity] ?? c.quantity} · ${c.param}`, c.labels.length ? `optimizer state · quantiles ${[...c.labels].sort((a, b) => parseFloat(a.slice(1)) - parseFloat(b.slice(1))).join(' ')}` : 'optimizer state');
+      body.className = 'band-chart';
+      body.dataset.inspect = c.key;
+      chart = new MetricChart(body, (id) => toggleFocus(group, id));
+      view.bands.set(c.key, chart);
+    }
+    const series: Series[] = shown.flatMap((r) => {
+      const xs = xsByRun.get(r)!;
+      const faded = focus !== undefined && r.info.id !== focus;
+      return (c.labels.length ? c.labels : [undefined]).map((label) => {
+        const { index, ys } = inspectValues(r.points, c, label);
+        const p = label ? Math.abs(Number(label.slice(1).replace('_', '.')) - 50) : 0;
+        const style = p === 0 ? undefined : p <= 25 ? BAND_STYLE.inner : BAND_STYLE.outer;
+        return {
+          id: r.info.id,
+          label: label ? `${label} · ${r.info.name}` : r.info.name,
+          color: style ? withAlpha(r.color, style.alpha) : r.color,
+          dash: style?.dash ?? r.dash,
+          faded,
+          focused: r.info.id === focus,
+          xs: index.map((i) => xs[i]),
+          ys,
+        };
+      });
+    });
+    chart.update(series, s, swaps);
+  }
 }
 
 /** An online metric's lines: each run's model (its colour and dash) and its baselines (its colour, dashed). */
