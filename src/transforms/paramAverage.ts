@@ -42,6 +42,8 @@ export interface ParamAverage {
  *   a_1 = x,  a_n = a_{n−1} + (x − a_{n−1})/n        (the mean of the n averaged values)
  *
  * 1. The state is `{ count, average }` (JSON-able through `serializeState`).
+ *    PyTorch's usual once-per-epoch `update_parameters` from epoch E on is
+ *    `{ swa: { start: E·n, every: n } }` with n steps per epoch (the last step of each epoch).
  * 2. `update` checks that the parameters match the state (names, shapes) and runs in one `tf.tidy`.
  *
  * @example

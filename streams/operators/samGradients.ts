@@ -38,6 +38,8 @@ export const samGradientsDefaults: Readonly<Required<SamGradientsOptions>> = { r
  * 2. The parameters are back at x_{t-1} exactly when the step leaves the operator, also when
  *    the loss throws (the step is then freed and the stream fails).
  * 3. ρ is reported as `info['sam.rho']`; `StepResult.gradNorm` is the SAM gradient's norm.
+ * 4. Both passes run on tfjs's general path (`valueAndGrads`): twice the cost of `gradients`;
+ *    a model's analytic fast path is not used.
  *
  * @example
  * minibatches(data, { batchSize: 10 }).pipe(samGradients(model.loss, model.params, { rho: 0.05 }), optimize(sgd({ lr: 0.05 })), applyUpdates(model.params));
