@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { lastValueFrom, map, range, take, toArray } from 'rxjs';
+import { concat, lastValueFrom, map, range, take, throwError, toArray } from 'rxjs';
 import { expect, it } from 'vitest';
-import { checkStateLayout, disposeReplaced, disposeTree, restoreState, serializeState, tensorsIn, type Tensors, type Transform } from '../../../src/index';
+import { checkStateLayout, disposeReplaced, RxgradError, disposeTree, restoreState, serializeState, tensorsIn, type Tensors, type Transform } from '../../../src/index';
 import { applyUpdates, gradients, optimize } from '../../../streams/index';
 import { expectNoLeak, tinyProblem, tinyStep } from '../../helpers';
 
@@ -55,6 +55,33 @@ export function contract(name: string, make: () => Transform<any>, override: Rec
     disposeTree([r, g, params]);
   });
 
+  it(`${name}: a subset of gradients updates only those parameters, the others' state kept (the same tensors)`, () => {
+    const opt = make();
+    const { params, state, grads } = run(opt, 2);
+    const g = grads(3);
+    const r = opt.update({ a: g.a }, state, params);
+    expect(Object.keys(r.updates)).toEqual(['a']);
+    for (const other of ['b', 'c']) {
+      const before = tensorsNamed(state, other);
+      expect(before.length).toBeGreaterThan(0);
+      expect(tensorsNamed(r.state, other)).toEqual(before);
+    }
+    disposeReplaced(state, r.state);
+    disposeTree([r, g, params]);
+  });
+
+  it(`${name}: a gradient for an unknown parameter, or of the wrong shape, throws naming the parameter`, () => {
+    const opt = make();
+    const params = mixedParams();
+    const s = opt.init(params);
+    const c = { d: tf.zeros([2]) };
+    expect(() => opt.update(c, s, params)).toThrow(RxgradError);
+    expect(() => opt.update(c, s, params)).toThrow(/`grads\.d`|`gradients\.d`|`params\.d`/);
+    const wrong = { a: tf.ones([3, 2]) };
+    expect(() => opt.update(wrong, s, params)).toThrow("Expected `grads.a` shape [2, 3] (the parameter's), got shape [3, 2]");
+    disposeTree([s, c, wrong, params]);
+  });
+
   it(`${name}: tf.memory().numTensors stays flat over 50 updates and returns to its start`, () => {
     const start = tf.memory().numTensors;
     const opt = make();
@@ -104,16 +131,28 @@ export function contract(name: string, make: () => Transform<any>, override: Rec
     disposeTree([s, r, g, params]);
   });
 
-  it(`${name}: runs in the pipeline gradients → optimize → applyUpdates without leaking (complete, early unsubscribe)`, async () => {
+  it(`${name}: runs in the pipeline gradients → optimize → applyUpdates without leaking (complete, error, early unsubscribe)`, async () => {
     const p = tinyProblem();
     await expectNoLeak(async () => {
       const rs = await lastValueFrom(range(1, 12).pipe(map((k) => tinyStep(k)), gradients(p.loss, p.params), optimize(make()), applyUpdates(p.params), toArray()));
       expect(rs).toHaveLength(12);
       expect(rs.every((r) => Number.isFinite(r.loss))).toBe(true);
       await lastValueFrom(range(1, 12).pipe(map((k) => tinyStep(k)), gradients(p.loss, p.params), optimize(make()), applyUpdates(p.params), take(3), toArray()));
+      const failing = concat(range(1, 3).pipe(map((k) => tinyStep(k))), throwError(() => new Error('source failed')));
+      await expect(lastValueFrom(failing.pipe(gradients(p.loss, p.params), optimize(make()), applyUpdates(p.params)))).rejects.toThrow('source failed');
     });
     p.dispose();
   });
+}
+
+/** The tensors of a state held under the key `name` (a parameter's state, wherever it sits), by identity. */
+function tensorsNamed(state: unknown, name: string, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (state === null || typeof state !== 'object' || state instanceof tf.Tensor) return out;
+  for (const [k, v] of Object.entries(state)) {
+    if (k === name) out.push(...tensorsIn(v));
+    else tensorsNamed(v, name, out);
+  }
+  return out;
 }
 
 /** x after each of `gs.length` steps of `opt` on one parameter from x0, fed the fixed gradients `gs`. */
