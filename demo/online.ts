@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { identity, type OperatorFunction } from 'rxjs';
 import { Command } from 'commander';
+import { silenceTfjsBanner } from './silenceTfjsBanner';
 import cliProgress from 'cli-progress';
 import {
   RxgradError, useBackend, positiveInt, inRange, logisticRegression, softmaxRegression, mlp, accuracy, logLoss, rocAuc, noChange, majority,
@@ -221,6 +222,7 @@ async function main(): Promise<void> {
   const models = String(a.model).split(',') as (keyof typeof MODELS)[];
   const num = (v: unknown) => (v === undefined ? undefined : Number(v));
   await useBackend(String(a.backend) as BackendName);
+  silenceTfjsBanner();
   const bars = !a.json && process.stdout.isTTY;
   let bar: cliProgress.SingleBar | undefined;
   let barModel = '';
@@ -268,4 +270,10 @@ async function main(): Promise<void> {
   console.log(formatTable(summary, models));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // A bad flag or file is a message and exit code 1, not a stack trace.
+  await main().catch((err: unknown) => {
+    console.error(err instanceof RxgradError ? `online: ${err.message}` : err);
+    process.exit(1);
+  });
+}

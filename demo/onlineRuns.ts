@@ -131,6 +131,9 @@ function endpointOf(server: MetricsServer, spec: Elec2IngestSpec): Endpoint {
     const paused = new BehaviorSubject<Observable<boolean>>(of(false));
     const source = ingest(server, spec.ingestId, {
       batchSize: spec.batchSize,
+      // Fixed by the model, not by the first example: a bad first example is rejected, not taken as the width.
+      features: 6,
+      classes: 2,
       queue: { capacity: spec.capacity, policy: 'block' },
       paused: paused.pipe(switchAll()),
     });

@@ -74,4 +74,13 @@ describe('npm run online', () => {
       expect(summary.paramsDigest[name]).toMatch(/^[0-9a-f]{64}$/);
     }
   });
+
+  it('a bad flag is one line naming it and exit code 1, without a stack trace or tfjs\'s banner', async () => {
+    const err = await promisify(execFile)('npx', ['tsx', 'demo/online.ts', '--lr', '-1'], { encoding: 'utf8' }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr.trim()).toBe('online: Expected `lr` > 0, got -1');
+  });
 });

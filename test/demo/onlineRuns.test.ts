@@ -184,6 +184,24 @@ describe('npm start: the online runs', () => {
     client.ws.close();
   });
 
+  it('the live run fixes its width and classes from the model: a bad first example or label is rejected and counted, the good ones after it train', async () => {
+    const e = elec2Ingest({ ingestId: 'elec2', batchSize: 1, capacity: 100, lr: 1 });
+    server = await metricsServer({ token: TOKEN, staticDir: null });
+    const client = connect(server.port, TOKEN);
+    await client.next((m) => m.type === 'hello');
+    launch(server, e);
+    // Five features instead of six, then a label 7 for a binary model: both rejected, neither taken as the run's shape.
+    client.send({ type: 'examples', run: 'elec2', id: 1, examples: [{ x: [0.1, 0.2, 0.3, 0.4, 0.5], y: 1 }] });
+    await client.next(isAck(1));
+    client.send({ type: 'examples', run: 'elec2', id: 2, examples: [{ x: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], y: 7 }] });
+    await client.next(isAck(2));
+    const report = await produce({ url: server.url, limit: 20 });
+    expect(report).toMatchObject({ examples: 20, rejected: 0 });
+    await client.next((m) => m.type === 'points' && m.run === e.id && m.points.some((p) => p.online?.ingest?.trained === 20));
+    expect(pointsOf(client, e.id).at(-1)!.online!.ingest).toMatchObject({ trained: 20, rejected: 2 });
+    client.ws.close();
+  });
+
   it("the dashboard's pause holds the live run: its queue fills, the producer waits for its acks, resume trains the rest", async () => {
     const e = elec2Ingest({ ingestId: 'elec2', batchSize: 1, capacity: 100, lr: 1 });
     server = await metricsServer({ token: TOKEN, staticDir: null });
