@@ -14,6 +14,7 @@ import {
   RxgradError,
   scaleByLearningRate,
   serializeState,
+  setToZero,
   sgd,
   type Tensors,
   type Transform,
@@ -110,6 +111,18 @@ describe('multiTransform', () => {
     expect(() => multiTransform({ a: sgd() }, { a: /^w$/ }).init(p)).toThrow('a pattern matching the parameter `b`');
     expect(() => multiTransform({ a: sgd() }, () => 'a').init(p)).not.toThrow(RxgradError);
     disposeTree(p);
+  });
+});
+
+describe('setToZero', () => {
+  it('freezes a group: zero updates, null state', async () => {
+    await expectNoLeak(() => {
+      const r = once(multiTransform({ frozen: setToZero(), trained: sgd({ lr: 0.1 }) }, { frozen: /^b$/, trained: /^/ }));
+      // b frozen: 0; w: −0.1·1
+      expect(r.updates.b).toEqual([0]);
+      expect(r.updates.w[0]).toBeCloseTo(-0.1, 7);
+      expect(r.state).toEqual({ frozen: null, trained: expect.anything() });
+    });
   });
 });
 
