@@ -15,7 +15,7 @@ import { useBackend, type BackendName } from '../src/useBackend';
 import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
 import { fusedMode } from '../src/kernels/useFused';
 import { benchFastPath, benchPipeline, type PipelineFigures } from './pipeline';
-import { benchOptimizers } from './optimizers';
+import { benchInPlace, benchOptimizers } from './optimizers';
 import { benchOnline } from './online';
 import { benchMlp } from './mlp';
 import { AIRFOIL_OPTIMIZERS, adamUpdate, airfoilStep, torchFigures } from './torch';
@@ -29,6 +29,9 @@ const program = new Command()
   .option('--sizes <list>', 'parameter counts of the optimizer comparison', '1e3,1e5,1e6')
   .option('--skip-pipeline', 'skip the pipeline comparison')
   .option('--skip-optimizers', 'skip the optimizer comparison')
+  .option('--in-place-sizes <list>', 'parameter counts of the in-place update comparison (adam, momentum)', '1e3,1e4,1e5,1e6,1e7')
+  .option('--in-place-rounds <n>', 'interleaved rounds of the in-place comparison (medians are reported)', '5')
+  .option('--skip-in-place', 'skip the in-place update comparison')
   .option('--online', 'only the online benchmark (logistic regression, 100 features, batch 1, test-then-train)')
   .option('--online-rounds <n>', 'interleaved rounds of the online benchmark (medians are reported)', '7')
   .option('--online-examples <n>', 'examples per round through rxgrad (the plain loop does 100 times as many)', '2000')
@@ -45,6 +48,9 @@ const opts = program.opts<{
   sizes: string;
   skipPipeline?: boolean;
   skipOptimizers?: boolean;
+  inPlaceSizes: string;
+  inPlaceRounds: string;
+  skipInPlace?: boolean;
   online?: boolean;
   onlineRounds: string;
   onlineExamples: string;
@@ -124,5 +130,17 @@ if (!opts.skipOptimizers && !only) {
   for (const r of await benchOptimizers(rounds, sizes, fused)) {
     const cells = [r.rxgrad, r.tfjs].map((v) => v.toFixed(4).padStart(11)).join('');
     console.log(`${r.name.padEnd(18)}${r.size.toExponential(0).padStart(9)}${cells}${`${r.ratio.toFixed(3)}×`.padStart(8)}${r.chain.toFixed(4).padStart(11)}`);
+  }
+}
+
+if (!opts.skipInPlace && !opts.online) {
+  const inPlaceRounds = Number(opts.inPlaceRounds);
+  console.log(
+    `\nin-place update on owned state (ms per update, medians of ${inPlaceRounds} interleaved rounds; ratios paired per round): rxgrad's JS kernel and SIMD kernel vs a hand-written in-place plain-JS loop and tf.train.* (targets: js/plain ≤ 1, simd/plain ≤ 0.5 from 1e5, rxgrad/tf.train ≤ 1)`,
+  );
+  console.log(`${'optimizer'.padEnd(14)}${'params'.padStart(8)}${'js'.padStart(10)}${'simd'.padStart(10)}${'plain'.padStart(10)}${'tf.train'.padStart(10)}${'js/plain'.padStart(10)}${'simd/plain'.padStart(12)}${'rxgrad/tf'.padStart(11)}`);
+  for (const r of await benchInPlace(inPlaceRounds, opts.inPlaceSizes.split(',').map(Number))) {
+    const ms = [r.js, r.simd, r.plain, r.tfjs].map((v) => v.toFixed(3).padStart(10)).join('');
+    console.log(`${r.name.padEnd(14)}${r.size.toExponential(0).padStart(8)}${ms}${`${r.jsPlain.toFixed(2)}×`.padStart(10)}${`${r.simdPlain.toFixed(2)}×`.padStart(12)}${`${r.autoTfjs.toFixed(2)}×`.padStart(11)}`);
   }
 }

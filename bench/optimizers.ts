@@ -22,7 +22,9 @@ import {
   type FusedMode,
   type Transform,
 } from '../src/index';
-import { interleaved } from './measure';
+import { interleaved, median, pairedRatio, samples } from './measure';
+import type { InPlaceTransform } from '../src/optimizers/fusedChain';
+import { SIMD_KERNELS } from '../src/kernels/wasm/simdKernels';
 
 const LR = 1e-3;
 const EPS = 1e-7;
@@ -144,6 +146,145 @@ export async function benchOptimizers(rounds = 15, sizes: readonly number[] = [1
       const m = await interleaved({ rxgrad: runners.rxgrad.run, chain: runners.chain.run, tfjs: runners.tfjs.run }, rounds);
       for (const r of Object.values(runners)) r.dispose();
       rows.push({ name: pair.name, size, rxgrad: m.rxgrad, chain: m.chain, tfjs: m.tfjs, ratio: m.rxgrad / m.tfjs });
+    }
+    g.dispose();
+  }
+  return rows;
+}
+
+/** The optimizers of the in-place comparison: rxgrad's, tf.train's and a hand-written in-place loop doing the same arithmetic. */
+interface InPlacePair {
+  readonly name: string;
+  readonly rxgrad: () => Transform<any>;
+  readonly tfjs: () => tf.Optimizer;
+  /** One update of x in place from g with moments a, b (zero-initialized), at step t. */
+  readonly plain: (x: Float32Array, g: Float32Array, a: Float32Array, b: Float32Array, t: number) => void;
+}
+
+export const IN_PLACE_PAIRS: readonly InPlacePair[] = [
+  {
+    name: 'adam',
+    rxgrad: () => adam({ lr: LR, eps: EPS }),
+    tfjs: () => tf.train.adam(LR, 0.9, 0.999, EPS),
+    plain: (x, g, m, v, t) => {
+      const bc1 = 1 - 0.9 ** t;
+      const rootBc2 = Math.sqrt(1 - 0.999 ** t);
+      for (let i = 0; i < x.length; i++) {
+        const gi = g[i];
+        const mi = 0.9 * m[i] + 0.1 * gi;
+        const vi = 0.999 * v[i] + 0.001 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        x[i] -= (LR * (mi / bc1)) / (Math.sqrt(vi) / rootBc2 + EPS);
+      }
+    },
+  },
+  {
+    name: 'momentum 0.9',
+    rxgrad: () => sgd({ lr: LR, momentum: 0.9 }),
+    tfjs: () => tf.train.momentum(LR, 0.9),
+    plain: (x, g, v) => {
+      for (let i = 0; i < x.length; i++) {
+        const vi = 0.9 * v[i] + g[i];
+        v[i] = vi;
+        x[i] -= LR * vi;
+      }
+    },
+  },
+];
+
+/** rxgrad the way `optimize` + `applyUpdates` update owned state: `updateInPlace` + `addUpdates`, SIMD kernels from `simdMin` values on. */
+function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.Tensor): Runner {
+  const params = { x: tf.variable(tf.randomNormal([size], 0, 1, 'float32', 1)) };
+  const grads = { x: g };
+  const opt = pair.rxgrad() as InPlaceTransform<any>;
+  let state = opt.init(params);
+  const k = repeats(size);
+  const update = () => {
+    const r = opt.updateInPlace(grads, state, params);
+    disposeReplaced(state, r.state);
+    state = r.state;
+    addUpdates(params, r.updates);
+    disposeTree(r.updates);
+  };
+  const run = () => {
+    const before = SIMD_KERNELS.minSize;
+    SIMD_KERNELS.minSize = simdMin;
+    const t0 = performance.now();
+    for (let i = 0; i < k; i++) update();
+    const ms = (performance.now() - t0) / k;
+    SIMD_KERNELS.minSize = before;
+    return ms;
+  };
+  run();
+  return { run, dispose: () => disposeTree([state, params]) };
+}
+
+function plainRunner(pair: InPlacePair, size: number, g: tf.Tensor): Runner {
+  const x = tf.randomNormal([size], 0, 1, 'float32', 1).dataSync() as Float32Array;
+  const gv = g.dataSync() as Float32Array;
+  const a = new Float32Array(size);
+  const b = new Float32Array(size);
+  const k = repeats(size);
+  let t = 0;
+  pair.plain(x, gv, a, b, ++t);
+  return {
+    run: () => {
+      const t0 = performance.now();
+      for (let i = 0; i < k; i++) pair.plain(x, gv, a, b, ++t);
+      return (performance.now() - t0) / k;
+    },
+    dispose: () => undefined,
+  };
+}
+
+/** One row of the in-place comparison: ms per update (medians) and the paired ratios. */
+export interface InPlaceRow {
+  readonly name: string;
+  readonly size: number;
+  /** rxgrad's JavaScript in-place kernel. */
+  readonly js: number;
+  /** rxgrad's WebAssembly SIMD kernel (where the size qualifies: a multiple of 4). */
+  readonly simd: number;
+  /** The hand-written in-place plain-JS loop. */
+  readonly plain: number;
+  /** tf.train.* on the same backend. */
+  readonly tfjs: number;
+  /** Medians of the per-round ratios: js / plain, simd / plain, and rxgrad as it runs by default (SIMD from `SIMD_KERNELS.minSize` on) / tfjs. */
+  readonly jsPlain: number;
+  readonly simdPlain: number;
+  readonly autoTfjs: number;
+}
+
+/**
+ * rxgrad's in-place update (JavaScript kernel and SIMD kernel) against a hand-written in-place
+ * plain-JS loop and tf.train.* on the same backend, side by side: interleaved rounds, medians,
+ * ratios paired per round (see `pairedRatio`).
+ */
+export async function benchInPlace(rounds = 5, sizes: readonly number[] = [1e3, 1e4, 1e5, 1e6, 1e7]): Promise<InPlaceRow[]> {
+  const rows: InPlaceRow[] = [];
+  for (const size of sizes) {
+    const g = tf.tidy(() => tf.randomNormal([size], 0, 1, 'float32', 2));
+    for (const pair of IN_PLACE_PAIRS) {
+      const runners = {
+        js: inPlaceRunner(pair, Infinity, size, g),
+        simd: inPlaceRunner(pair, 0, size, g),
+        plain: plainRunner(pair, size, g),
+        tfjs: tfjsRunner(pair.tfjs, size, g),
+      };
+      const s = await samples({ js: runners.js.run, simd: runners.simd.run, plain: runners.plain.run, tfjs: runners.tfjs.run }, rounds);
+      for (const r of Object.values(runners)) r.dispose();
+      rows.push({
+        name: pair.name,
+        size,
+        js: median(s.js),
+        simd: median(s.simd),
+        plain: median(s.plain),
+        tfjs: median(s.tfjs),
+        jsPlain: pairedRatio(s.js, s.plain),
+        simdPlain: pairedRatio(s.simd, s.plain),
+        autoTfjs: pairedRatio(size >= SIMD_KERNELS.minSize && size % 4 === 0 ? s.simd : s.js, s.tfjs),
+      });
     }
     g.dispose();
   }
