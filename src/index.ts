@@ -36,6 +36,7 @@ export * from './transforms/accumulate';
 export * from './transforms/paramLabels';
 export * from './transforms/multiTransform';
 export * from './transforms/masked';
+export * from './transforms/setToZero';
 export * from './transforms/lookahead';
 export * from './transforms/paramAverage';
 export * from './optimizers/sgd';
