@@ -39,7 +39,8 @@ export async function autoBackend(tfjsNode: () => Promise<boolean> = () => impor
  *
  * 1. `tensorflow` loads `@tensorflow/tfjs-node` (native, optional: never a dependency) and
  *    fails with a clear error when it is not installed.
- * 2. `wasm` loads `@tensorflow/tfjs-backend-wasm`.
+ * 2. `wasm` loads `@tensorflow/tfjs-backend-wasm` (an optional peer dependency) and fails with
+ *    a clear error when it is not installed.
  * 3. `cpu` is the pure-JS backend, always available.
  * 4. `auto` (the default) is `autoBackend()`'s pick — tfjs-node, else wasm, else cpu — and falls
  *    back to `cpu` when the pick fails to initialise. On each backend rxgrad's optimizers take
@@ -63,7 +64,9 @@ export async function useBackend(name: BackendName = 'auto'): Promise<string> {
   if (name === 'tensorflow' && !(await importable('@tensorflow/tfjs-node'))) {
     throw new RxgradError('backend', 'an installed @tensorflow/tfjs-node for "tensorflow"', name, 'npm install @tensorflow/tfjs-node');
   }
-  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (name === 'wasm' && !(await importable('@tensorflow/tfjs-backend-wasm'))) {
+    throw new RxgradError('backend', 'an installed @tensorflow/tfjs-backend-wasm for "wasm"', name, 'npm install @tensorflow/tfjs-backend-wasm');
+  }
   if (!(await tf.setBackend(name))) throw new RxgradError('backend', 'a backend that initialises', name);
   await tf.ready();
   return tf.getBackend();

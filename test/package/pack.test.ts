@@ -55,7 +55,7 @@ beforeAll(async () => {
   // 1. Pack a copy of the package (prepack builds it there).
   const pkg = join(work, 'pkg');
   mkdirSync(pkg);
-  for (const entry of ['package.json', 'README.md', 'tsconfig.json', 'tsup.config.ts', 'src', 'streams', 'bin', 'demo', 'data']) {
+  for (const entry of ['package.json', 'README.md', 'tsconfig.json', 'tsup.config.ts', 'src', 'streams', 'bin', 'demo', 'data', 'scripts']) {
     cpSync(join(ROOT, entry), join(pkg, entry), { recursive: true, filter: (src) => !src.includes(`${join('demo', 'web', 'dist')}`) });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'), 'dir');
@@ -111,6 +111,20 @@ describe('the packed package', () => {
     await build({ entryPoints: [join(app, 'quickstart.mjs')], bundle: true, platform: 'node', format: 'esm', outfile: join(app, 'bundle', 'quickstart.mjs'), external: ['@tensorflow/*', 'rxjs', 'ws', 'commander'], logLevel: 'error', absWorkingDir: app });
     const bundled = node('bundle/quickstart.mjs');
     expect(bundled.split('\n').filter((l) => /^\d+ \d+ /.test(l))).toEqual(steps);
+  });
+
+  it('without the optional wasm peer: useBackend("wasm") fails naming the package to install, "auto" picks cpu', () => {
+    writeFileSync(
+      join(app, 'backend.mjs'),
+      `import { useBackend } from 'rxgrad';
+try { await useBackend('wasm'); } catch (e) { console.log(e.name, e.message); }
+console.log(await useBackend('auto'));
+`,
+    );
+    expect(node('backend.mjs').split('\n').filter((l) => l && !/^=+$|^Hi, looks like you are running TensorFlow.js/.test(l))).toEqual([
+      'RxgradError Expected `backend` an installed @tensorflow/tfjs-backend-wasm for "wasm", got "wasm" (npm install @tensorflow/tfjs-backend-wasm)',
+      'cpu',
+    ]);
   });
 
   it('type-checks a TypeScript consumer (strict, nodenext) against the shipped .d.ts', () => {
