@@ -60,6 +60,14 @@ export const PAIRS: readonly Pair[] = [
   },
 ];
 
+/** The parameter every runner starts from: a variable of `size` seeded normal values (the temporary freed). */
+function startingPoint(size: number): tf.Variable {
+  const init = tf.randomNormal([size], 0, 1, 'float32', 1);
+  const x = tf.variable(init);
+  init.dispose();
+  return x;
+}
+
 /** Updates per timed call, so that a call lasts long enough to time (a few ms at least). */
 function repeats(size: number): number {
   return Math.max(1, Math.round(2e5 / size));
@@ -73,7 +81,7 @@ export interface Runner {
 
 /** rxgrad's side of a pair: `pair.rxgrad(fused)` on one parameter of `size` values, the gradient `g`, from a warm state. */
 export function rxgradRunner(pair: Pair, fused: FusedMode, size: number, g: tf.Tensor): Runner {
-  const params = { x: tf.variable(tf.randomNormal([size], 0, 1, 'float32', 1)) };
+  const params = { x: startingPoint(size) };
   const grads = { x: g };
   const opt = pair.rxgrad(fused);
   let state = opt.init(params);
@@ -97,7 +105,7 @@ export function rxgradRunner(pair: Pair, fused: FusedMode, size: number, g: tf.T
 }
 
 function tfjsRunner(make: () => tf.Optimizer, size: number, g: tf.Tensor): Runner {
-  const x = tf.variable(tf.randomNormal([size], 0, 1, 'float32', 1));
+  const x = startingPoint(size);
   const optimizer = make();
   const grads = { [x.name]: g };
   const k = repeats(size);
@@ -195,7 +203,7 @@ export const IN_PLACE_PAIRS: readonly InPlacePair[] = [
 
 /** rxgrad the way `optimize` + `applyUpdates` update owned state: `updateInPlace` + `addUpdates`, SIMD kernels from `simdMin` values on. */
 function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.Tensor): Runner {
-  const params = { x: tf.variable(tf.randomNormal([size], 0, 1, 'float32', 1)) };
+  const params = { x: startingPoint(size) };
   const grads = { x: g };
   const opt = pair.rxgrad() as InPlaceTransform<any>;
   let state = opt.init(params);
@@ -221,7 +229,9 @@ function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.T
 }
 
 function plainRunner(pair: InPlacePair, size: number, g: tf.Tensor): Runner {
-  const x = tf.randomNormal([size], 0, 1, 'float32', 1).dataSync() as Float32Array;
+  const init = startingPoint(size);
+  const x = init.dataSync().slice() as Float32Array;
+  init.dispose();
   const gv = g.dataSync() as Float32Array;
   const a = new Float32Array(size);
   const b = new Float32Array(size);
