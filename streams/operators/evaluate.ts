@@ -3,6 +3,7 @@ import { RxgradError } from '../../src/RxgradError';
 import { positiveInt } from '../../src/validate';
 import { operate } from '../operate';
 import type { StepResult } from '../Step';
+import { linkScope, scopeOf } from '../RunScope';
 
 /** Options of `evaluate`. */
 export interface EvaluateOptions {
@@ -31,7 +32,10 @@ export function evaluate(name: string, fn: () => number, options: EvaluateOption
       }
       const value = fn();
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new RxgradError(name, 'a finite number from the evaluation', value);
-      out.next({ ...r, info: { ...r.info, [name]: value } });
+      const result: StepResult = { ...r, info: { ...r.info, [name]: value } };
+      // The copy stays linked to its run, so a `checkpoint` after `evaluate` still finds it.
+      linkScope(result, scopeOf(r));
+      out.next(result);
     },
   }));
 }

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../streams/operators/evaluate';
 import type { StepResult } from '../../streams/Step';
 import { marbles } from '../helpers';
+import { linkScope, RunScope, scopeOf } from '../../streams/RunScope';
+import { lastValueFrom, of, toArray } from 'rxjs';
 
 const result = (step: number, size: number): StepResult => ({
   step, epoch: 1, loss: 1, lr: 0.1, hyper: { lr: 0.1 }, gradNorm: 1, updateNorm: 1, size, examples: step * size, time: 1, wallTime: 0, info: {},
@@ -16,5 +18,19 @@ describe('evaluate: non-finite results', () => {
       );
       expectSubscriptions(steps.subscriptions).toBe('(^!)');
     });
+  });
+});
+
+describe('evaluate: the run of a result', () => {
+  it('keeps an evaluated result linked to its run (checkpoint after evaluate finds it)', async () => {
+    const scope = new RunScope();
+    const a = result(1, 50);
+    const b = result(2, 25);
+    linkScope(a, scope);
+    linkScope(b, scope);
+    const out = await lastValueFrom(of(a, b).pipe(evaluate('full', () => 0.5, { everyExamples: 50 }), toArray()));
+    expect(out[0].info).toEqual({ full: 0.5 });
+    expect(out[1]).toBe(b);
+    expect(scopeOf(out[0])).toBe(scope);
   });
 });
