@@ -5,6 +5,7 @@ import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { multiTransform, type MultiTransformState } from '../transforms/multiTransform';
 import { withDefaults } from '../transforms/withDefaults';
+import { hyperOption } from '../resolveHyper';
 import { adamw } from './adamw';
 
 /** Options of `muon` (Keller Jordan's `MuonWithAuxAdam`, camelCase; the Adam group's options prefixed `adam`). Hyperparameters accept a number or a schedule. */
@@ -72,6 +73,11 @@ export const muonDefaults: Readonly<Required<MuonOptions>> = {
  */
 export function muon(options: MuonOptions = {}): Transform<MultiTransformState> {
   const o = withDefaults('muon', options, muonDefaults);
+  // The Adam group's options checked under their own names here (adamw would name them beta2, …).
+  const beta = { min: 0, max: 1, maxOpen: true };
+  for (const [name, interval] of [['adamLr', { min: 0 }], ['adamBeta1', beta], ['adamBeta2', beta], ['adamEps', { min: 0 }], ['adamWeightDecay', { min: 0 }]] as const) {
+    hyperOption(name, o[name], interval);
+  }
   return multiTransform(
     {
       muon: chain(scaleByMuon({ momentum: o.momentum, nesterov: o.nesterov, nsSteps: o.nsSteps }), addDecayedWeights(o.weightDecay), scaleByLearningRate(o.lr)),
