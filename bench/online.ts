@@ -21,7 +21,7 @@ export interface OnlineFigures {
   /** Median over rounds of plain / rxgrad (how many times faster the plain loop is), wall time. */
   readonly ratio: number;
   /** The same per second of the process's CPU time (user + system): steadier on a shared machine. */
-  readonly cpu: { readonly rxgrad: number; readonly plain: number; readonly ratio: number };
+  readonly cpu: { readonly rxgrad: number; readonly general: number; readonly plain: number; readonly ratio: number; readonly generalRatio: number };
 }
 
 /** Run `f` and return its wall and CPU milliseconds. */
@@ -119,6 +119,12 @@ export async function benchOnline(rounds: number, examples: number): Promise<Onl
     plain: 1000 / median(w.plain),
     ratio: pairedRatio(w.rxgrad, w.plain),
     generalRatio: pairedRatio(w.general, w.plain),
-    cpu: { rxgrad: 1000 / median(cpu.rxgrad), plain: 1000 / median(cpu.plain), ratio: pairedRatio(cpu.rxgrad, cpu.plain) },
+    cpu: {
+      rxgrad: 1000 / median(cpu.rxgrad),
+      general: 1000 / median(cpu.general),
+      plain: 1000 / median(cpu.plain),
+      ratio: pairedRatio(cpu.rxgrad, cpu.plain),
+      generalRatio: pairedRatio(cpu.general, cpu.plain),
+    },
   };
 }
