@@ -5,6 +5,7 @@ import type { Params } from '../../src/types';
 import { valueAndGrads } from '../../src/valueAndGrads';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { analyticGrads, fitsParams } from '../../src/fast/analyticGrads';
+import { stepWork, useFastPath } from '../../src/fast/useFastPath';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
 
@@ -27,8 +28,8 @@ function checkNotFreed(step: Step<unknown>): void {
 export interface GradientsOptions {
   /**
    * The fast path for a loss that carries its analytic gradient (rxgrad's own models, see
-   * `analyticGrads`): `'auto'` (default) on the `cpu` backend, where reading values is zero-copy;
-   * `true` on every backend; `false` never (always tfjs's autodiff).
+   * `analyticGrads`): `'auto'` (default) where `FAST_BACKENDS` measured it faster (cpu always;
+   * wasm for steps of up to 65,536 multiply-adds, `stepWork`); `true` on every backend; `false` never (always tfjs's autodiff).
    */
   readonly fast?: boolean | 'auto';
 }
@@ -68,10 +69,11 @@ export function gradients<B>(loss: LossFn<B>, params: Params, options: Gradients
   if (fast !== true && fast !== false && fast !== 'auto') throw new RxgradError('options.fast', "true, false or 'auto'", fast);
   const candidate = analyticOf(loss);
   const analytic = fast !== false && candidate && fitsParams(candidate, params) ? candidate : undefined;
+  const values = names.reduce((sum, name) => sum + params[name].size, 0);
   return operate<Step<B>, Step<B>>((out) => ({
     next: (step) => {
       checkNotFreed(step);
-      const quick = analytic && (fast === true || tf.getBackend() === 'cpu') ? analyticGrads(analytic, params, step.batch as never) : undefined;
+      const quick = analytic && useFastPath(fast, stepWork(values, step.batch as never)) ? analyticGrads(analytic, params, step.batch as never) : undefined;
       const { value, grads } = quick ?? valueAndGrads(() => loss(params, step.batch), params);
       out.next(advance(step, { params, loss: value, grads }));
     },
