@@ -6,10 +6,17 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { from } from 'rxjs';
+import * as tf from '@tensorflow/tfjs';
+import { from, map, Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type RunningDemo } from '../../demo/startDemo';
 import { formatNumber } from '../../demo/web/formatNumber';
+import { adam, sgd } from '../../src/index';
+import { swappable } from '../../src/swappable';
+import { applyUpdates } from '../../streams/operators/applyUpdates';
+import { gradients } from '../../streams/operators/gradients';
+import { optimize } from '../../streams/operators/optimize';
+import { tinyStep } from '../helpers';
 import type { StepResult } from '../../streams/Step';
 import { metricsServer } from '../../streams/sinks/MetricsServer';
 import { wsMetrics } from '../../streams/sinks/wsMetrics';
@@ -114,6 +121,67 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     const restarted = page.locator('tr[data-run="trace-1-gd-0.1~2"]');
     await poll(() => restarted.locator('td.name').textContent()).toContain('↻2 (lr=0.3)');
     await poll(() => restarted.locator('td.lr').textContent()).toBe('0.3');
+  });
+
+  it("shows the optimizer's state of the airfoil runs as band charts, and the Adam run's optimizer select", async () => {
+    const group = page.locator('section[data-group="airfoil"]');
+    // Every 10 steps the airfoil runs report inspectOptimizer's numbers: a band chart per quantity and parameter.
+    for (const key of ['stepSize.w', 'mAbs.w', 'updateRatio.w', 'stepSize.b']) await group.locator(`.band-chart[data-inspect="${key}"] .u-over`).waitFor();
+    expect(await group.locator('.band-chart[data-inspect="stepSize.w"]').evaluate((el) => el.parentElement!.querySelector('h3')!.textContent)).toContain('step size η/(√v̂+ε) · w');
+    // Adam's run lists its optimizers, Adam in force; no other airfoil run has the select.
+    const adam = group.locator('tr[data-run="airfoil-adam-lr-0.01"]');
+    expect(await adam.locator('select.optimizer option').allTextContents()).toEqual(['adam', 'sgd']);
+    expect(await adam.locator('select.optimizer').inputValue()).toBe('adam');
+    expect(await group.locator('select.optimizer').count()).toBe(1);
+  });
+
+  it('swaps a running optimizer from its select: the table and a vertical line show it; a wrong name is rejected', async () => {
+    // A swappable run of our own, stepped by the test: w = [1], loss = 2·w (g = 2), Adam then SGD.
+    const server = await metricsServer({ port: 0, token: TOKEN });
+    const swapPage = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    swapPage.on('pageerror', (e) => pageErrors.push(e.message));
+    const steps = new Subject<number>();
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2])));
+    const opt = swappable({ adam: adam({ lr: 0.1 }), sgd: sgd({ lr: 0.1, momentum: 0.9 }) });
+    try {
+      server.launch({ id: 'swap', name: 'Adam → SGD', group: 'swap', optimizers: opt.names }, (controls) =>
+        steps.pipe(
+          map((k) => tinyStep(k)),
+          gradients((p) => tf.tidy(() => p.w.mul(2).sum()) as tf.Scalar, { w }),
+          optimize(opt, { switchTo: controls.optimizer, inspect: { every: 1 } }),
+          applyUpdates({ w }),
+        ),
+      );
+      await swapPage.goto(server.url);
+      const row = swapPage.locator('tr[data-run="swap"]');
+      for (const k of [1, 2, 3]) steps.next(k);
+      await poll(() => row.locator('td.step').textContent()).toBe('3');
+      expect(await row.locator('select.optimizer').inputValue()).toBe('adam');
+      await swapPage.locator('.band-chart[data-inspect="stepSize.w"] .u-over').waitFor();
+      await row.locator('select.optimizer').selectOption('sgd');
+      await swapPage.locator('.toast', { hasText: 'optimizer sgd for swap from its next step' }).waitFor();
+      for (const k of [4, 5, 6]) steps.next(k);
+      // Step 4 is SGD's first: the select and the note say so, and the charts draw the swap there.
+      await poll(() => row.locator('.optimizer-since').textContent()).toBe('since step 4');
+      expect(await row.locator('select.optimizer').inputValue()).toBe('sgd');
+      await poll(() => swapPage.locator('[data-metric="loss"] .marks').textContent()).toBe('vertical lines: → sgd @ 4');
+      const rejected = await swapPage.evaluate(async (url) => {
+        const ws = new WebSocket(url.replace('http', 'ws').replace('/?', '/ws?'));
+        const reply = new Promise<string>((resolve) => (ws.onmessage = (e) => { const m = JSON.parse(String(e.data)); if (m.type === 'reject') resolve(m.reason); }));
+        await new Promise((r) => (ws.onopen = r));
+        ws.send(JSON.stringify({ type: 'optimizer', run: 'swap', name: 'lion', id: 1 }));
+        const reason = await reply;
+        ws.close();
+        return reason;
+      }, server.url);
+      expect(rejected).toBe('Expected `name` one of the run\'s optimizers (adam, sgd), got "lion"');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      steps.complete();
+      await swapPage.close();
+      await server.close();
+      w.dispose();
+    }
   });
 
   it("shows each run's value under the cursor in the chart's legend and a tooltip", async () => {
