@@ -29,7 +29,8 @@ export interface GradientsOptions {
   /**
    * The fast path for a loss that carries its analytic gradient (rxgrad's own models, see
    * `analyticGrads`): `'auto'` (default) where `FAST_BACKENDS` measured it faster (cpu always;
-   * wasm for steps of up to 65,536 multiply-adds, `stepWork`); `true` on every backend; `false` never (always tfjs's autodiff).
+   * wasm for steps of up to 65,536 multiply-adds, `stepWork`); `true` on every backend; `false`
+   * never (always tfjs's autodiff).
    */
   readonly fast?: boolean | 'auto';
 }
