@@ -9,7 +9,8 @@ function isScheduleFreeState(s: unknown): s is ScheduleFreeState {
 
 function find(state: unknown): ScheduleFreeState[] {
   if (isScheduleFreeState(state)) return [state];
-  return Array.isArray(state) ? state.flatMap(find) : [];
+  if (state === null || typeof state !== 'object' || state instanceof tf.Tensor) return [];
+  return Object.values(state).flatMap(find);
 }
 
 /**
@@ -20,8 +21,8 @@ function find(state: unknown): ScheduleFreeState[] {
  *
  * β is the one the last update formed y with (kept in the state), so a `beta1` schedule is exact.
  *
- * 1. `state` is a `scheduleFree` state (`scheduleFreeSgd`, `scheduleFreeAdamw`) or a `chain`'s
- *    state holding exactly one.
+ * 1. `state` is a `scheduleFree` state (`scheduleFreeSgd`, `scheduleFreeAdamw`) or a state
+ *    holding exactly one (a `chain`'s, a `multiTransform` group's, a wrapper's).
  * 2. Returns new tensors, owned by the caller, for every name of `params`; a name the state does
  *    not know, or another optimizer's state, throws an `RxgradError`.
  * 3. Training is not disturbed: neither `state` nor `params` change.
@@ -32,7 +33,7 @@ function find(state: unknown): ScheduleFreeState[] {
  */
 export function scheduleFreeEvalParams(state: unknown, params: Tensors): Tensors {
   const found = find(state);
-  if (found.length !== 1) throw new RxgradError('state', "the state of one scheduleFree optimizer (or a chain's state holding one)", shown(found.length === 0 ? 'none' : `${found.length} of them`));
+  if (found.length !== 1) throw new RxgradError('state', "the state of one scheduleFree optimizer (or a state holding exactly one)", shown(found.length === 0 ? 'none' : `${found.length} of them`));
   const s = found[0];
   for (const name of Object.keys(params)) {
     if (!(name in s.z)) throw new RxgradError(`params.${name}`, `a parameter the state knows (${Object.keys(s.z).join(', ') || 'none'})`, shown('unknown'));

@@ -6,6 +6,7 @@ import {
   clipByGlobalNorm,
   disposeReplaced,
   disposeTree,
+  multiTransform,
   RxgradError,
   scheduleFreeAdamw,
   scheduleFreeAdamwDefaults,
@@ -115,6 +116,20 @@ describe('scheduleFreeSgd (Defazio et al. 2024, Optax contrib defaults)', () => 
     const q = { v: tf.tensor([1]) };
     expect(() => scheduleFreeEvalParams(s, q)).toThrow(/`params\.v`/);
     disposeTree([p, s, x, sa, q]);
+  });
+
+  it('scheduleFreeEvalParams: finds the state in a multiTransform group; two of them are ambiguous', () => {
+    const p = { w: tf.tensor([1, 2]) };
+    const opt = multiTransform({ sf: scheduleFreeSgd({ lr: 0.1 }) }, () => 'sf');
+    const s = opt.init(p);
+    const g = { w: tf.tensor([1, -1]) };
+    const r = opt.update(g, s, p);
+    const y = p.w.add(r.updates.w);
+    // Step 1: c = 1, so x1 = z1 = y1 = [1 − 0.1, 2 + 0.1].
+    const x = scheduleFreeEvalParams(r.state, { w: y });
+    expectClose(Array.from(x.w.dataSync()), [0.9, 2.1], 'x', 1e-6);
+    expect(() => scheduleFreeEvalParams([s, s], p)).toThrow('got 2 of them');
+    disposeTree([p, s, g, r, y, x]);
   });
 
   it('needs the parameters, naming the first gradient without one', () => {
