@@ -118,7 +118,7 @@ if (!opts.skipPipeline && !only) {
     `pipeline, airfoil minibatch SGD (batch 10), ${what} (medians): rxgrad ${f.rxgrad.toFixed(4)} ms/step, hand-written tfjs ${f.tfjs.toFixed(4)} ms/step, ratio ${f.ratio.toFixed(3)}× (target ≤ 1.02×)`;
   console.log(line(`${epochs} lockstep epochs`, p.lockstep));
   console.log(line(`${alternating} alternating epochs`, p.alternating));
-  const f = await benchFastPath(Math.max(5, Math.ceil(epochs / 13)));
+  const f = await benchFastPath(Math.max(15, Math.ceil(epochs / 6)));
   const ms = (v: number) => `${(v * 1000).toFixed(1)} µs`;
   console.log(`airfoil step (linear regression, batch 10, SGD), whole pipeline, interleaved epochs (medians): fast path ${ms(f.fast)}, fast: false ${ms(f.general)}, hand-written tfjs ${ms(f.tfjs)}, plain JS ${ms(f.plain)}`);
   console.log(`  fast/plain ${f.fastVsPlain.toFixed(1)}× (target ≤ 5×), fast/tfjs ${f.fastVsTfjs.toFixed(3)}× (target ≤ 0.1×), fast: false/plain ${f.generalVsPlain.toFixed(1)}×`);
