@@ -36,7 +36,7 @@ describe('gradients on the fast path (marbles)', () => {
     await expectNoLeak(() =>
       marbles().run(({ cold, expectObservable, expectSubscriptions }) => {
         const src = cold('-a--b-c|', { a: 1, b: 2, c: 3 });
-        const out = src.pipe(map((k) => rowStep(k)), gradients(m.loss, m.params), map(read));
+        const out = src.pipe(map((k) => rowStep(k)), gradients<ExampleBatch>(m.loss, m.params), map(read));
         expectObservable(out).toBe('-a--b-c|', { a: '0.6931:-0.5,-0.5', b: '0.6931:1,0.5', c: '0.6931:-1.5,-0.5' });
         expectSubscriptions(src.subscriptions).toBe('^------!');
       }),
@@ -49,10 +49,10 @@ describe('gradients on the fast path (marbles)', () => {
     await expectNoLeak(() =>
       marbles().run(({ cold, expectObservable, expectSubscriptions }) => {
         const src = cold('-a-b-c-|', { a: 1, b: 2, c: 3 });
-        expectObservable(src.pipe(map((k) => rowStep(k)), gradients(m.loss, m.params), map(read)), '^--!').toBe('-a-', { a: '0.6931:-0.5,-0.5' });
+        expectObservable(src.pipe(map((k) => rowStep(k)), gradients<ExampleBatch>(m.loss, m.params), map(read)), '^--!').toBe('-a-', { a: '0.6931:-0.5,-0.5' });
         expectSubscriptions(src.subscriptions).toBe('^--!');
         const sync = cold('(abc|)', { a: 1, b: 2, c: 3 });
-        expectObservable(sync.pipe(map((k) => rowStep(k)), gradients(m.loss, m.params), take(2), map(read))).toBe('(ab|)', { a: '0.6931:-0.5,-0.5', b: '0.6931:1,0.5' });
+        expectObservable(sync.pipe(map((k) => rowStep(k)), gradients<ExampleBatch>(m.loss, m.params), take(2), map(read))).toBe('(ab|)', { a: '0.6931:-0.5,-0.5', b: '0.6931:1,0.5' });
       }),
     );
     m.dispose();
@@ -62,7 +62,7 @@ describe('gradients on the fast path (marbles)', () => {
     const m = logisticRegression(2);
     await expectNoLeak(() =>
       marbles().run(({ cold, expectObservable }) => {
-        const out = cold('-a-b|', { a: 1, b: 2 }).pipe(map((k) => rowStep(k, k === 2 ? 7 : 1)), gradients(m.loss, m.params), map(read));
+        const out = cold('-a-b|', { a: 1, b: 2 }).pipe(map((k) => rowStep(k, k === 2 ? 7 : 1)), gradients<ExampleBatch>(m.loss, m.params), map(read));
         expectObservable(out).toBe('-a-#', { a: '0.6931:-0.5,-0.5' }, expect.objectContaining({ message: 'Expected `batch.y[0]` a class index in [0, 2), got 7' }));
       }),
     );
