@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { disposeReplaced, disposeTree, muon, muonDefaults, newtonSchulz, RxgradError, scaleByMuon, type Tensors } from '../../../src/index';
+import { lastValueFrom, map, range, toArray } from 'rxjs';
+import { applyUpdates, gradients, hyper, learningRate, optimize } from '../../../streams/index';
+import type { Batch } from '../../../streams/Step';
+import type { Params } from '../../../src/types';
+import { expectNoLeak, tinyProblem, tinyStep } from '../../helpers';
 import { expectClose } from '../helpers';
 import { contract } from './contract';
 
@@ -101,6 +106,21 @@ describe('muon (Keller Jordan 2024, the reference defaults)', () => {
     }
     expect(Object.keys(state)).toEqual(['muon', 'adam']);
     disposeTree([state, params]);
+  });
+
+  it('in a pipeline, learningRate(s) sets both groups, hyper("adam.lr", s) only the Adam group; each step reports them', async () => {
+    const p = tinyProblem(); // w [2, 1] goes to Muon's group, b [1] (added below) to Adam's
+    const b = tf.variable(tf.zeros([1]));
+    const params = { w: p.params.w, b };
+    const loss = (q: Params, batch: Batch) => tf.tidy(() => p.loss({ w: q.w }, batch).add(q.b.square().sum())) as tf.Scalar;
+    await expectNoLeak(async () => {
+      const rs = await lastValueFrom(
+        range(1, 3).pipe(map((k) => tinyStep(k)), gradients(loss, params), learningRate((t) => 0.1 / t), hyper('adam.lr', (t) => 0.01 * t), optimize(muon()), applyUpdates(params), toArray()),
+      );
+      expect(rs.map((r) => [r.hyper['muon.lr'], r.hyper['adam.lr']])).toEqual([1, 2, 3].map((t) => [0.1 / t, 0.01 * t]));
+    });
+    b.dispose();
+    p.dispose();
   });
 
   it('scaleByMuon alone rejects a parameter that is not 2-D', () => {
