@@ -1,12 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { RxgradError } from './RxgradError';
 import { quantiles } from './quantiles';
+import { positiveInt } from './validate';
 import type { Hyper, Tensors } from './types';
 
 /** Options of `inspectOptimizer`. */
 export interface InspectOptions {
   /** Probabilities of the quantiles reported (default 5, 25, 50, 75, 95 %). */
   readonly quantiles?: readonly number[];
+  /**
+   * Values per tensor the quantiles are taken from, at most (default 16,384): a larger tensor is
+   * read every ⌈n/maxValues⌉-th coordinate (a fixed stride, so the same coordinates every time),
+   * and its quantiles are those of that sample. `Infinity`: every value.
+   */
+  readonly maxValues?: number;
 }
 
 /**
@@ -34,35 +41,48 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 const live = (t: unknown): t is tf.Tensor => t instanceof tf.Tensor && !t.isDisposed;
 
-/** One parameter's effective step sizes and |m̂|, from the moments its state holds, or undefined. */
-function perCoordinate(s: Record<string, unknown>, h: Hyper): { step: Float64Array; m?: Float64Array } | undefined {
+/** Fill an array with f(i) for i = 0, stride, 2·stride, … < n. */
+function sampled(n: number, stride: number, f: (i: number) => number): Float64Array {
+  const out = new Float64Array(Math.ceil(n / stride));
+  for (let i = 0, k = 0; i < n; i += stride, k++) out[k] = f(i);
+  return out;
+}
+
+/** One parameter's effective step sizes and |m̂| (every `stride`-th coordinate), from the moments its state holds, or undefined. */
+function perCoordinate(s: Record<string, unknown>, h: Hyper, maxValues: number): { step: Float64Array; m?: Float64Array } | undefined {
   const lr = h.lr ?? 1;
   const t = typeof s.count === 'number' ? s.count : 0;
   if (t < 1) return undefined;
   const eps = h.eps ?? 0;
-  if (live(s.m) && live(s.v)) {
+  const m = live(s.m) ? s.m.dataSync() : undefined;
+  const first = (live(s.m) ? s.m : live(s.square) ? s.square : live(s.sum) ? s.sum : undefined) as tf.Tensor | undefined;
+  if (!first) return undefined;
+  const n = first.size;
+  const stride = Math.max(1, Math.ceil(n / maxValues));
+  const bc1 = 1 - (h.beta1 ?? 0.9) ** t;
+  const mAbs = m && sampled(n, stride, (i) => Math.abs(m[i]) / bc1);
+  if (m && live(s.v)) {
     // Adam family: η / (√(v/(1 − β2^t)) + ε) and |m|/(1 − β1^t).
     const v = ((live(s.vMax) ? s.vMax : s.v) as tf.Tensor).dataSync();
-    const m = s.m.dataSync();
-    const bc1 = 1 - (h.beta1 ?? 0.9) ** t;
     const bc2 = 1 - (h.beta2 ?? 0.999) ** t;
-    return { step: Float64Array.from(v, (x) => lr / (Math.sqrt(x / bc2) + eps)), m: Float64Array.from(m, (x) => Math.abs(x) / bc1) };
+    return { step: sampled(n, stride, (i) => lr / (Math.sqrt(v[i] / bc2) + eps)), m: mAbs };
   }
-  if (live(s.m) && live(s.norm)) {
+  if (m && live(s.norm)) {
     // Adamax: η / n and |m|/(1 − β1^t) (the update is their product).
-    const bc1 = 1 - (h.beta1 ?? 0.9) ** t;
-    return { step: Float64Array.from(s.norm.dataSync(), (n) => lr / n), m: Float64Array.from(s.m.dataSync(), (x) => Math.abs(x) / bc1) };
+    const u = s.norm.dataSync();
+    return { step: sampled(n, stride, (i) => lr / u[i]), m: mAbs };
   }
   if (live(s.square) && !('delta' in s)) {
     // RMSProp: η / (√(s − m̄²) + ε), m̄ = 0 unless centred.
     const sq = s.square.dataSync();
     const mean = live(s.mean) ? s.mean.dataSync() : undefined;
-    return { step: Float64Array.from(sq, (x, i) => lr / (Math.sqrt(x - (mean ? mean[i] * mean[i] : 0)) + eps)) };
+    return { step: sampled(n, stride, (i) => lr / (Math.sqrt(sq[i] - (mean ? mean[i] * mean[i] : 0)) + eps)) };
   }
   if (live(s.sum)) {
     // AdaGrad: η / (1 + (t − 1)·δ) / (√s + ε).
+    const sum = s.sum.dataSync();
     const decay = 1 + (t - 1) * (h.lrDecay ?? 0);
-    return { step: Float64Array.from(s.sum.dataSync(), (x) => lr / decay / (Math.sqrt(x) + eps)) };
+    return { step: sampled(n, stride, (i) => lr / decay / (Math.sqrt(sum[i]) + eps)) };
   }
   return undefined;
 }
@@ -111,8 +131,8 @@ function perCoordinateKind(s: Record<string, unknown>): boolean {
  *    ‖x‖ = 0 < ‖u‖, NaN for 0/0).
  * 2. The state tree is searched for paramwise states (`{ count, params }`) at any depth (chains,
  *    `swappable`); the first one holding moments for a parameter is used.
- * 3. Reads values synchronously (`dataSync`) and creates no tensor; cost O(n log n) per
- *    parameter of n values (the sorts). Nothing is changed.
+ * 3. Reads values synchronously (`dataSync`) and creates no tensor; cost O(n) per parameter of n
+ *    values plus two sorts of at most `maxValues` (see `InspectOptions`). Nothing is changed.
  *
  * @example
  * const r = opt.update(grads, state, params);
@@ -121,6 +141,8 @@ function perCoordinateKind(s: Record<string, unknown>): boolean {
  */
 export function inspectOptimizer(state: unknown, params: Tensors, updates: Tensors, hyper: Hyper, options: InspectOptions = {}): Record<string, number> {
   const ps = options.quantiles ?? INSPECT_QUANTILES;
+  const maxValues = options.maxValues ?? 16_384;
+  if (maxValues !== Infinity) positiveInt('inspect.maxValues', maxValues);
   if (!Array.isArray(ps) || ps.length === 0) throw new RxgradError('inspect.quantiles', 'a non-empty array of probabilities in [0, 1]', ps);
   quantiles([0], ps); // checks every p before any work
   const found = new Map<string, Record<string, unknown>>();
@@ -132,7 +154,7 @@ export function inspectOptimizer(state: unknown, params: Tensors, updates: Tenso
     if (!(x instanceof tf.Tensor)) throw new RxgradError(`params.${name}`, 'the parameter the update belongs to', x);
     out[`inspect.updateRatio.${name}`] = norm(updates[name].dataSync()) / norm(x.dataSync());
     const s = found.get(name);
-    const per = s && perCoordinate(s, hyper);
+    const per = s && perCoordinate(s, hyper, maxValues);
     if (!per || per.step.length === 0) continue;
     put(`inspect.stepSize.${name}`, per.step);
     if (per.m) put(`inspect.mAbs.${name}`, per.m);

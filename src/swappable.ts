@@ -2,6 +2,7 @@ import { RxgradError, shown } from './RxgradError';
 import { checkStateLayout } from './state';
 import type { Tensors, Transform, UpdateContext, UpdateResult } from './types';
 import { extend } from './extend';
+import { hasInPlace, type InPlaceTransform } from './optimizers/fusedChain';
 
 /** State of a `swappable` optimizer: which optimizer is in force, since which step, and its state. */
 export interface SwappableState {
@@ -20,7 +21,7 @@ export interface SwappableOptions {
 }
 
 /** A transform made by `swappable`: a `Transform` that can also hand over to another of its optimizers. */
-export interface SwappableTransform extends Transform<SwappableState> {
+export interface SwappableTransform extends InPlaceTransform<SwappableState> {
   /** The names of its optimizers, in the order given (`info.optimizer` is an index into it). */
   readonly names: readonly string[];
   /**
@@ -62,7 +63,9 @@ function isTransform(t: unknown): t is Transform<unknown> {
  * 4. The state `{ active, since, inner }` is JSON-able with `serializeState`; `checkStateLayout`
  *    (and so `restoreState` and `optimize`'s resume) checks `inner` against the layout of the
  *    optimizer `active` names.
- * 5. Optimizer names are letters, digits, `_ . -` (≤ 64; they travel in dashboard messages);
+ * 5. `updateInPlace` is the optimizer in force's `updateInPlace` where it has one (adam, adamw,
+ *    sgd: `optimize` then runs the in-place fused path as for the optimizer alone), else `update`.
+ * 6. Optimizer names are letters, digits, `_ . -` (≤ 64; they travel in dashboard messages);
  *    an empty set, a non-transform, an unknown `initial` or `swap` target throw an `RxgradError`.
  *
  * In a pipeline, `optimize(swappable(…), { switchTo })` swaps at the first step after
@@ -90,16 +93,19 @@ export function swappable(optimizers: Readonly<Record<string, Transform<any>>>, 
     return name;
   };
   const initial = known('initial', options.initial ?? names[0]);
+  const run = (inPlace: boolean, grads: Tensors, state: SwappableState, params?: Tensors, ctx?: UpdateContext): UpdateResult<SwappableState> => {
+    const active = known('state.active', state?.active);
+    const o = optimizers[active];
+    const r = inPlace && hasInPlace(o) ? o.updateInPlace(grads, state.inner, params, ctx) : o.update(grads, state.inner, params, ctx);
+    const info = extend(r.info ?? {}, { optimizer: names.indexOf(active), optimizerSince: state.since });
+    return { updates: r.updates, state: { active, since: state.since, inner: r.state }, info, ...(r.used && { used: r.used }) };
+  };
   return {
     names,
     hyper: [...new Set(names.flatMap((n) => optimizers[n].hyper))],
     init: (params) => ({ active: initial, since: 0, inner: optimizers[initial].init(params) }),
-    update: (grads: Tensors, state: SwappableState, params?: Tensors, ctx?: UpdateContext): UpdateResult<SwappableState> => {
-      const active = known('state.active', state?.active);
-      const r = optimizers[active].update(grads, state.inner, params, ctx);
-      const info = extend(r.info ?? {}, { optimizer: names.indexOf(active), optimizerSince: state.since });
-      return { updates: r.updates, state: { active, since: state.since, inner: r.state }, info, ...(r.used && { used: r.used }) };
-    },
+    update: (grads, state, params, ctx) => run(false, grads, state, params, ctx),
+    updateInPlace: (grads, state, params, ctx) => run(true, grads, state, params, ctx),
     swap: (state, to, params, step) => {
       known('optimizer', to);
       if (!Number.isSafeInteger(step) || step < 0) throw new RxgradError('step', 'a non-negative integer', step);

@@ -92,6 +92,26 @@ describe('inspectOptimizer', () => {
     disposeTree([s, r.state, r.updates, grads, x]);
   });
 
+  it('takes the quantiles of every ⌈n/maxValues⌉-th coordinate of a large tensor', () => {
+    // AdaGrad, one step, η = 0.1, g = [0.1, 0.2, …, 1]: step = 0.1/g = [1, 1/2, 1/3, …, 1/10].
+    // maxValues 5 → stride 2 → coordinates 0, 2, 4, 6, 8: [1, 1/3, 1/5, 1/7, 1/9]; p0 = 1/9, p50 = 1/5, p100 = 1.
+    const opt = adagrad({ lr: 0.1 });
+    const x = tf.ones([10]);
+    const grads = { x: tf.tensor1d(Array.from({ length: 10 }, (_, i) => (i + 1) / 10)) };
+    const s = opt.init({ x });
+    const r = opt.update(grads, s, { x });
+    const out = inspectOptimizer(r.state, { x }, r.updates, r.used ?? {}, { quantiles: [0, 0.5, 1], maxValues: 5 });
+    expect(out['inspect.stepSize.x.p0']).toBeCloseTo(1 / 9, 5);
+    expect(out['inspect.stepSize.x.p50']).toBeCloseTo(1 / 5, 5);
+    expect(out['inspect.stepSize.x.p100']).toBeCloseTo(1, 5);
+    // Every value: p0 = 1/10, p50 = (1/5 + 1/6)/2.
+    const all = inspectOptimizer(r.state, { x }, r.updates, r.used ?? {}, { quantiles: [0, 0.5], maxValues: Infinity });
+    expect(all['inspect.stepSize.x.p0']).toBeCloseTo(0.1, 5);
+    expect(all['inspect.stepSize.x.p50']).toBeCloseTo((1 / 5 + 1 / 6) / 2, 5);
+    expect(() => inspectOptimizer(r.state, { x }, r.updates, {}, { maxValues: 0 })).toThrow('Expected `inspect.maxValues` an integer ≥ 1, got 0');
+    disposeTree([s, r.state, r.updates, grads, x]);
+  });
+
   it('reports ‖u‖/‖x‖ as Infinity for a zero parameter', () => {
     const x = tf.zeros([2]);
     const u = tf.ones([2]);

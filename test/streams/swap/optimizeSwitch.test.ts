@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Subject, lastValueFrom, map, of, toArray, type Observable } from 'rxjs';
-import { adam, RxgradError, sgd, type Params } from '../../../src/index';
+import { adam, RxgradError, sgd, type Params, type Transform } from '../../../src/index';
 import { swappable } from '../../../src/swappable';
 import { gradients } from '../../../streams/operators/gradients';
 import { optimize } from '../../../streams/operators/optimize';
@@ -18,7 +18,7 @@ function constantGradient(): { params: Params; loss: (p: Params) => tf.Scalar; d
 
 const adamSgd = () => swappable({ adam: adam({ lr: 0.1 }), sgd: sgd({ lr: 0.1, momentum: 0.9 }) }, { initial: 'adam' });
 
-function run(steps: Observable<number>, p: ReturnType<typeof constantGradient>, switchTo: Observable<string>, scope?: RunScope): Observable<StepResult> {
+function run(steps: Observable<number | string>, p: ReturnType<typeof constantGradient>, switchTo: Observable<string>, scope?: RunScope): Observable<StepResult> {
   return steps.pipe(
     map((k) => ({ ...tinyStep(Number(k)), ...(scope && { scope }) })),
     gradients(p.loss, p.params),
@@ -118,6 +118,22 @@ describe('optimize with switchTo', () => {
       expect(swaps.observed).toBe(false);
     });
     p.dispose();
+  });
+});
+
+describe('swappable on the fast path', () => {
+  it("runs the in-place fused update of the optimizer in force: bit-identical to that optimizer alone", async () => {
+    const trajectory = async (opt: Transform<unknown>): Promise<number[]> => {
+      const w = tf.tidy(() => tf.variable(tf.linspace(-1, 1, 1000)));
+      const loss = (p: Params) => tf.tidy(() => p.w.square().mul(tf.linspace(0.5, 2, 1000)).sum()) as tf.Scalar;
+      await lastValueFrom(of(1, 2, 3, 4, 5).pipe(map((k) => tinyStep(k)), gradients(loss, { w }), optimize(opt), applyUpdates({ w }), toArray()));
+      const out = Array.from(w.dataSync());
+      w.dispose();
+      return out;
+    };
+    const swap = swappable({ adam: adam({ lr: 0.01 }), sgd: sgd() });
+    expect(typeof swap.updateInPlace).toBe('function');
+    await expectNoLeak(async () => expect(await trajectory(swap)).toEqual(await trajectory(adam({ lr: 0.01 }))));
   });
 });
 
