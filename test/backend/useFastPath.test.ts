@@ -9,6 +9,8 @@ import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
 import { applyUpdates } from '../../streams/operators/applyUpdates';
 import { exampleBatch } from '../src/models/exampleBatch';
+import type { Step } from '../../streams/Step';
+import type { AnyBatch } from '../../src/models/Model';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -40,7 +42,7 @@ describe('useFastPath', () => {
     const batch = exampleBatch([[1, -2, 0.5], [0.3, 0.1, -1], [2, 1, 1]], [1, 0, 1]);
     const run = async (fast: boolean | 'auto') => {
       const model = logisticRegression(3);
-      const r = await lastValueFrom(of({ step: 1, epoch: 1, batch }).pipe(gradients(model.loss, model.params, { fast }), optimize(sgd({ lr: 0.5 })), applyUpdates(model.params)));
+      const r = await lastValueFrom(of<Step<AnyBatch>>({ step: 1, epoch: 1, batch, size: 3, examples: 3, startedAt: 0, hyper: {} }).pipe(gradients(model.loss, model.params, { fast }), optimize(sgd({ lr: 0.5 })), applyUpdates(model.params)));
       const w = Array.from(model.params.w.dataSync());
       model.dispose();
       return { loss: r.loss, w };
