@@ -72,6 +72,9 @@ async function runner(backend: string, plain: boolean): Promise<{ run: () => Pro
 /**
  * Time the two steps over `rounds` interleaved rounds (after one warm-up call each) and return
  * their medians and the median of the per-round ratios. Leaves `autoBackend` in force.
+ *
+ * @example
+ * const f = await benchMlp(7, await useBackend('auto')); // f.ours, f.before ms/step; f.ratio (target ≤ 0.35)
  */
 export async function benchMlp(rounds: number, autoBackend: string): Promise<MlpFigures> {
   const ours = await runner(autoBackend, false);

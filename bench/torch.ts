@@ -28,6 +28,9 @@ export interface TorchRun {
 /**
  * Run bench/torch_bench.py with `python` for `workloads` (airfoil, online, adam, mlp) and
  * `rounds`; its figures, or why there are none (a sentence).
+ *
+ * @example
+ * const t = torchFigures('python3', ['mlp'], 5); // { version, figures: { mlp: 3.4 } } or 'PyTorch figures skipped: …'
  */
 export function torchFigures(python: string, workloads: readonly string[], rounds: number): TorchRun | string {
   const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
@@ -50,6 +53,9 @@ export function torchFigures(python: string, workloads: readonly string[], round
  * rxgrad's airfoil step through the whole pipeline (minibatches → gradients → optimize →
  * applyUpdates, batch 10, the loss read back as a StepResult per step): ms per step, medians of
  * `rounds` whole epochs (after one), with `transform` as the optimizer.
+ *
+ * @example
+ * await airfoilStep(AIRFOIL_OPTIMIZERS.adam, 7); // ms per step
  */
 export async function airfoilStep(transform: () => Transform<unknown>, rounds: number): Promise<number> {
   const data = airfoil();
@@ -65,7 +71,12 @@ export async function airfoilStep(transform: () => Transform<unknown>, rounds: n
   return median((await samples({ epoch }, rounds)).epoch);
 }
 
-/** rxgrad's Adam update (lr 1e-3, eps 1e-7, fused 'auto') at `size` values: ms per update, median of `rounds`. */
+/**
+ * rxgrad's Adam update (lr 1e-3, eps 1e-7, fused 'auto') at `size` values: ms per update, median of `rounds`.
+ *
+ * @example
+ * await adamUpdate(1e6, 7); // ms per update
+ */
 export async function adamUpdate(size: number, rounds: number): Promise<number> {
   const g = tf.randomNormal([size], 0, 1, 'float32', 2);
   const runner = rxgradRunner(PAIRS.find((p) => p.name === 'adam')!, 'auto', size, g);
