@@ -18,8 +18,8 @@ export const EXPLICIT_TRANSPOSE_BACKENDS: ReadonlySet<string> = new Set(['wasm']
 export interface DenseOptions {
   /**
    * Whether a gradient flows to `x` (default true). False for a first layer, whose input is the
-   * batch's data: the backward pass then skips dx = dy Wᵀ, the costliest product of that layer,
-   * and a gradient asked of `x` fails (tfjs: "Cannot compute gradient … with respect to x").
+   * batch's data: with `transposes`, the backward pass then skips dx = dy Wᵀ, the costliest
+   * product of that layer, and a gradient asked of `x` fails (tfjs: "Cannot compute gradient …").
    */
   readonly inputGrad?: boolean;
   /**

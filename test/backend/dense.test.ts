@@ -40,7 +40,7 @@ function twoLayerGrads(transposes: boolean): Record<string, tf.Tensor> {
 }
 
 describe('dense', () => {
-  it('differentiates z = xW + b by hand: dW = xᵀ·1, db = n, dx = 1·Wᵀ for the loss Σ z', () => {
+  it('differentiates z = xW + b by hand: dW = xᵀ·1, db = n, dx = 1·Wᵀ for the loss Σ z', async () => {
     // x = [[1, 2], [3, 4]], W = [[1, 0], [0, 2]], b = [0.5, −1], L = Σ_ij z_ij:
     // dL/dz = ones [2, 2]; dW = xᵀ·ones = [[1+3, 1+3], [2+4, 2+4]] = [[4, 4], [6, 6]];
     // db = column sums of ones = [2, 2]; dx = ones·Wᵀ = rows [1+0, 0+2] = [[1, 2], [1, 2]].
@@ -59,12 +59,14 @@ describe('dense', () => {
       value.dispose();
       disposeTree(grads);
     }
-    // A data input (inputGrad: false) gets no gradient; the weights' are the same.
-    const { value, grads } = tf.variableGrads(() => tf.sum(dense(x, w, b, { transposes: true, inputGrad: false })), [w, b]);
-    expect(Array.from(grads[w.name].dataSync())).toEqual([4, 4, 6, 6]);
-    expect(Array.from(grads[b.name].dataSync())).toEqual([2, 2]);
-    value.dispose();
-    disposeTree(grads);
+    // A data input (inputGrad: false) gets no gradient; the weights' are the same; nothing is left behind.
+    await expectNoLeak(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(dense(x, w, b, { transposes: true, inputGrad: false })), [w, b]);
+      expect(Array.from(grads[w.name].dataSync())).toEqual([4, 4, 6, 6]);
+      expect(Array.from(grads[b.name].dataSync())).toEqual([2, 2]);
+      value.dispose();
+      disposeTree(grads);
+    });
     for (const v of [x, w, b]) v.dispose();
   });
 
@@ -90,8 +92,9 @@ describe('dense', () => {
       await tf.setBackend('cpu');
     });
 
-    it(`on ${backend}, an mlp's gradients are tfjs's own`, async () => {
+    it(`on ${backend}, an mlp's gradients are tfjs's own, leaving no tensor behind`, async () => {
       expect(await tf.setBackend(backend)).toBe(true);
+      const before = tf.memory().numTensors;
       const model = mlp([12, 8, 3], { output: 'softmax', seed: 3 });
       const batch = { xs: tf.randomUniform([16, 12], -1, 1, 'float32', 9), ys: tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0]) };
       const plain = tf.tidy(() => {
@@ -111,6 +114,7 @@ describe('dense', () => {
       disposeTree(plain);
       tf.dispose([batch.xs, batch.ys]);
       model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
       await tf.setBackend('cpu');
     });
   }
