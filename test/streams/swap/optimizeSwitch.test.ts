@@ -98,6 +98,9 @@ describe('optimize with switchTo', () => {
         expectSubscriptions(swaps.subscriptions).toBe('^--------!');
         const failing = hot('--#', undefined, new Error('dashboard gone'));
         expectObservable(run(cold('-1-2-3-|'), p, failing).pipe(map(which))).toBe('-a#', { a: 0 }, new Error('dashboard gone'));
+        const idle = hot('-------');
+        expectObservable(run(cold('-1-#', undefined, new Error('source failed')), p, idle).pipe(map(which))).toBe('-a-#', { a: 0 }, new Error('source failed'));
+        expectSubscriptions(idle.subscriptions).toBe('^--!');
         const cut = hot('------s-');
         const cutSteps = cold('-1-2-3-4-|');
         expectObservable(run(cutSteps, p, cut).pipe(map(which)), '^--!').toBe('-a-', { a: 0 });
