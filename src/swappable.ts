@@ -69,7 +69,8 @@ function isTransform(t: unknown): t is Transform<unknown> {
  *    an empty set, a non-transform, an unknown `initial` or `swap` target throw an `RxgradError`.
  *
  * In a pipeline, `optimize(swappable(…), { switchTo })` swaps at the first step after
- * `switchTo` emits a name.
+ * `switchTo` emits a name; `optimize`'s `resetOn: 'drift'` restarts from `init`, that is from the
+ * initial optimizer.
  *
  * @example
  * const opt = swappable({ adam: adam({ lr: 0.01 }), sgd: sgd({ lr: 0.01, momentum: 0.9 }) }, { initial: 'adam' });
