@@ -44,13 +44,13 @@ export interface GradientsOptions {
  * 2. A loss that is not a scalar tensor fails the step, naming its shape.
  * 3. The step's tensors are freed when the loss function throws, and so is the gradient tape
  *    (see `valueAndGrads`).
+ * 4. A step whose batch tensors were already freed fails with an `RxgradError` naming the field
+ *    (a step trained twice: two pipelines on one `share()`d source).
  * 5. Fast path: when `loss` is a model's loss carrying its analytic gradient (`analyticOf`),
  *    `params` are exactly that model's parameters, `options.fast` allows it on the backend in
  *    force (checked at every step) and the batch is one the analytic pass takes, the loss and
  *    gradients are computed on arrays (`analyticGrads`) — the same fields, the same values to
  *    ~1e-7 relative, no autodiff. Anything else takes tfjs's autodiff.
- * 4. A step whose batch tensors were already freed fails with an `RxgradError` naming the field
- *    (a step trained twice: two pipelines on one `share()`d source).
  *
  * @example
  * minibatches(data, { batchSize: 10 }).pipe(
