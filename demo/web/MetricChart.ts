@@ -22,6 +22,8 @@ export interface Series {
   readonly focused?: boolean;
   readonly xs: readonly number[];
   readonly ys: readonly (number | null)[];
+  /** The area between this line and the other one with the same `band.key` is filled with `band.fill` (quantile bands). */
+  readonly band?: { readonly key: string; readonly fill: string };
 }
 
 /** A vertical line at `x` across the chart (e.g. a drift detected at that many examples). */
@@ -106,7 +108,9 @@ function tick(v: number | null): string {
  *    `onFocus(id)`. A tooltip beside the cursor lists the runs' values there, largest first.
  * 5. `markers` are drawn as labelled vertical lines and listed under the chart (the first six
  *    distinct labels and places).
- * 6. The chart is rebuilt only when the set of lines or the settings change; otherwise new
+ * 6. Two lines with the same `band.key` have the area between them filled (under the lines),
+ *    point by point (they share their x values: quantiles of the same steps).
+ * 7. The chart is rebuilt only when the set of lines or the settings change; otherwise new
  *    points only replace its data. Drag to zoom, double-click to reset. Width follows the card.
  *
  * @example
@@ -119,6 +123,9 @@ export class MetricChart {
   private shape = '';
   private drawn: Drawn[] = [];
   private markers: readonly Marker[] = [];
+  /** Pairs of drawn lines (indices into `drawn`) whose area in between is filled. */
+  private bands: { readonly a: number; readonly b: number; readonly fill: string }[] = [];
+  private smoothed = false;
   private robust: [number, number] | null = null;
   private cursorX: number | null = null;
   private readonly observer: ResizeObserver;
@@ -159,12 +166,21 @@ export class MetricChart {
     const scale = chartScale(settings.log, drawn.map((s) => s.ys));
     this.drawn = drawn.map((s) => ({ s, main: smoothed ? smooth(s.ys, settings.smoothing) : s.ys, rawAlpha: rawAlphaOf(s) }));
     this.markers = markers;
+    this.smoothed = smoothed;
+    this.bands = [];
+    const open = new Map<string, number>();
+    this.drawn.forEach(({ s }, k) => {
+      if (!s.band) return;
+      const a = open.get(s.band.key);
+      if (a === undefined) open.set(s.band.key, k);
+      else this.bands.push({ a, b: k, fill: s.band.fill });
+    });
     const robust = settings.robust ? robustRange(this.drawn.filter((d) => !d.s.faded).map((d) => d.main), { log: scale.log }) : null;
     this.robust = robust && scale.log ? logBounds(...robust) : robust;
     this.note.textContent = scale.note ?? '';
     const listed = [...new Set(markers.map((m) => `${m.label} @ ${formatNumber(m.x, 6)}`))];
     this.marks.textContent = listed.length ? `vertical lines: ${listed.slice(0, 6).join(', ')}${listed.length > 6 ? `, +${listed.length - 6} more` : ''}` : '';
-    const shape = JSON.stringify([this.drawn.map(({ s, rawAlpha }) => [s.id, s.label, s.color, s.dash, s.faded, s.focused, smoothed && rawAlpha]), scale.log, smoothed, settings.xLabel]);
+    const shape = JSON.stringify([this.drawn.map(({ s, rawAlpha }) => [s.id, s.label, s.color, s.dash, s.faded, s.focused, smoothed && rawAlpha, s.band]), scale.log, smoothed, settings.xLabel]);
     const data: [number[], (number | null)[]][] = [];
     for (const { s, main } of this.drawn) {
       if (smoothed) data.push([[...s.xs], [...s.ys]]);
@@ -231,6 +247,7 @@ export class MetricChart {
       series: [{}, ...lines],
       hooks: {
         setCursor: [(u) => this.cursorMoved(u)],
+        drawClear: [(u) => this.drawBands(u)],
         draw: [(u) => this.drawMarkers(u)],
       },
     };
@@ -307,6 +324,33 @@ export class MetricChart {
     const w = this.tooltip.offsetWidth;
     this.tooltip.style.left = `${x + 14 + w <= window.innerWidth ? x + 14 : Math.max(0, x - 14 - w)}px`;
     this.tooltip.style.top = `${over.top + 4}px`;
+  }
+
+  /** Fill between the lines of each band (as drawn: smoothed or raw), beneath them. */
+  private drawBands(u: uPlot): void {
+    if (this.bands.length === 0) return;
+    const ctx = u.ctx;
+    const { left, top, width, height } = u.bbox;
+    const line = (k: number) => u.data[this.smoothed ? 2 * k + 2 : k + 1] as unknown as [number[], (number | null)[]];
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    for (const { a, b, fill } of this.bands) {
+      const [xa, ya] = line(a);
+      const [xb, yb] = line(b);
+      const pts: [number, number][] = [];
+      for (let i = 0; i < xa.length; i++) if (ya[i] !== null) pts.push([u.valToPos(xa[i], 'x', true), u.valToPos(ya[i]!, 'y', true)]);
+      for (let i = xb.length - 1; i >= 0; i--) if (yb[i] !== null) pts.push([u.valToPos(xb[i], 'x', true), u.valToPos(yb[i]!, 'y', true)]);
+      if (pts.length < 3) continue;
+      ctx.fillStyle = fill;
+      ctx.beginPath();
+      ctx.moveTo(pts[0][0], pts[0][1]);
+      for (const [x, y] of pts.slice(1)) ctx.lineTo(x, y);
+      ctx.closePath();
+      ctx.fill();
+    }
+    ctx.restore();
   }
 
   private drawMarkers(u: uPlot): void {

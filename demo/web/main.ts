@@ -323,15 +323,15 @@ function drawGroup(name: string, s: ReturnType<typeof settings>, t0: number): vo
 }
 
 /** Dash patterns and opacities of the quantile lines of a band chart, by distance from the median. */
-const BAND_STYLE: Readonly<Record<string, { readonly dash: readonly number[]; readonly alpha: number }>> = {
-  inner: { dash: [5, 3], alpha: 0.6 },
-  outer: { dash: [1, 3], alpha: 0.35 },
+const BAND_STYLE: Readonly<Record<string, { readonly dash: readonly number[]; readonly alpha: number; readonly fill: number }>> = {
+  inner: { dash: [5, 3], alpha: 0.6, fill: 0.16 },
+  outer: { dash: [1, 3], alpha: 0.35, fill: 0.08 },
 };
 
 /**
  * The group's charts of the optimizer's state: per quantity and parameter, each run's quantiles
- * as lines (median solid in the run's colour, 25–75 % dashed, 5–95 % dotted, fainter), the
- * update ratio as one line; cards class `band-chart`, `data-inspect="stepSize.w"`.
+ * as lines (median solid in the run's colour, 25–75 % dashed, 5–95 % dotted, fainter) with the
+ * bands between symmetric pairs filled, the update ratio as one line; cards class `band-chart`, `data-inspect="stepSize.w"`.
  */
 function drawBands(group: string, view: GroupView, shown: readonly PageRun[], xsByRun: Map<PageRun, number[]>, s: ChartSettings, focus: string | undefined, swaps: readonly Marker[]): void {
   const charts = inspectCharts(new Set(shown.flatMap((r) => [...r.names])));
@@ -357,7 +357,10 @@ function drawBands(group: string, view: GroupView, shown: readonly PageRun[], xs
         const { index, ys } = inspectValues(r.points, c, label);
         const p = label ? Math.abs(Number(label.slice(1).replace('_', '.')) - 50) : 0;
         const style = p === 0 ? undefined : p <= 25 ? BAND_STYLE.inner : BAND_STYLE.outer;
+        // Each symmetric pair of quantiles (5–95 %, 25–75 %) is a filled band.
+        const band = style && { key: `${r.info.id} ${p}`, fill: withAlpha(r.color, (faded ? 0.25 : 1) * style.fill) };
         return {
+          ...(band && { band }),
           id: r.info.id,
           label: label ? `${label} · ${r.info.name}` : r.info.name,
           color: style ? withAlpha(r.color, style.alpha) : r.color,
