@@ -134,7 +134,7 @@ if (!opts.skipOptimizers && !only) {
   }
 }
 
-if (!opts.skipInPlace && !opts.online) {
+if (!opts.skipInPlace && !only) {
   const inPlaceRounds = Number(opts.inPlaceRounds);
   console.log(
     `\nin-place update on owned state (ms per update, medians of ${inPlaceRounds} interleaved rounds; ratios paired per round): rxgrad's JS kernel and SIMD kernel vs a hand-written in-place plain-JS loop and tf.train.* (targets: js/plain ≤ 1, simd/plain ≤ 0.5 from 1e5, rxgrad/tf.train ≤ 1)`,
