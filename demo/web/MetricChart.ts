@@ -248,7 +248,7 @@ export class MetricChart {
       hooks: {
         setCursor: [(u) => this.cursorMoved(u)],
         drawClear: [(u) => this.drawBands(u)],
-        draw: [(u) => this.drawMarkers(u)],
+        draw: [(u) => this.drawMarkers(u), (u) => this.showRange(u)],
       },
     };
   }
@@ -258,6 +258,7 @@ export class MetricChart {
       const item = document.createElement('span');
       item.className = `item${s.faded ? ' faded' : ''}${s.focused ? ' focused' : ''}`;
       item.dataset.run = s.id;
+      item.dataset.style = `${s.color} ${s.dash?.join(',') ?? ''}`;
       item.title = 'click to focus this run (click again to clear)';
       const name = document.createElement('span');
       name.className = 'label';
@@ -351,6 +352,12 @@ export class MetricChart {
       ctx.fill();
     }
     ctx.restore();
+  }
+
+  /** The y range drawn, on the plot's element (`data-y-min`, `data-y-max`): what a reader sees on the axis, for tests and tools. */
+  private showRange(u: uPlot): void {
+    this.plotBox.dataset.yMin = String(u.scales.y.min);
+    this.plotBox.dataset.yMax = String(u.scales.y.max);
   }
 
   private drawMarkers(u: uPlot): void {

@@ -258,6 +258,28 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
     await row().locator('td.vis input').check();
   });
 
+  it("ignores outliers: the airfoil loss chart's y range narrows with the toggle; no two runs of a chart share colour and dash", async () => {
+    const plot = page.locator('section[data-group="airfoil"] [data-metric="loss"] .plot');
+    // The range as max / min (the chart is on a log scale): how many decades the runs must share.
+    const spread = async () => {
+      const [min, max] = await Promise.all([plot.getAttribute('data-y-min'), plot.getAttribute('data-y-max')]);
+      return Number(max) / Number(min);
+    };
+    expect(await page.locator('#robust').isChecked()).toBe(true);
+    await poll(spread).toBeGreaterThan(1);
+    const robust = await spread();
+    // Without it, the batch-1 SGD run's noisy loss sets the range and squeezes the others.
+    await page.locator('#robust').uncheck();
+    await poll(spread).toBeGreaterThan(10 * robust);
+    await page.locator('#robust').check();
+    await poll(spread).toBeLessThan(2 * robust);
+    // Metric charts (the optimizer-state band charts draw one run's quantiles in one colour).
+    for (const legend of await page.locator('section[data-group="airfoil"] .chart .legend').all()) {
+      const styles = await legend.locator('.item').evaluateAll((items) => items.map((i) => (i as HTMLElement).dataset.style));
+      expect(new Set(styles).size).toBe(styles.length);
+    }
+  });
+
   it('switches the x axis, smoothing, log scale and outlier scaling without errors, and saves a screenshot', async () => {
     await page.selectOption('#x-axis', 'epoch');
     await page.locator('#smoothing').fill('0.8');
