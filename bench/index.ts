@@ -3,7 +3,9 @@
  * Options: --backend cpu|wasm|tensorflow|auto (default cpu), --rounds N (optimizer comparison,
  * default 15), --pipeline-rounds N (lockstep epochs, default 201; a third as many alternating
  * epochs), --fused auto|true|false (the rxgrad optimizers' mode; default auto), --sizes
- * 1e3,1e5,1e6, --skip-pipeline, --skip-optimizers, --online (only the online benchmark: logistic
+ * 1e3,1e5,1e6, --skip-pipeline, --skip-optimizers, --in-place-sizes 1e3,1e4,1e5,1e6,1e7 and
+ * --in-place-rounds N (the in-place table: JS and SIMD kernels vs a plain-JS loop and tf.train.*,
+ * default 5 rounds), --skip-in-place, --online (only the online benchmark: logistic
  * regression test-then-train, batch 1, vs a plain-JS loop; --online-rounds N, default 7;
  * --online-examples N per round, default 2000), --mlp (only the MLP 784-256-10 Adam step on the
  * auto backend against rxgrad's step before `dense`; --mlp-rounds N, default 7), --torch (only
