@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { isArenaBuffer } from './wasm/simdKernels';
 
 /**
  * The bridge between tensors and the kernels' `Float32Array`s.
@@ -32,7 +33,9 @@ export function fromValues(data: Float32Array, shape: readonly number[]): tf.Ten
  *
  * 1. on `cpu` only (elsewhere reading copies), for a float32 tensor;
  * 2. only when no other tensor shares the storage (the backend's reference count is 1: a
- *    `clone`, a `reshape` or a variable made from the tensor share it and make it 2).
+ *    `clone`, a `reshape` or a variable made from the tensor share it and make it 2);
+ * 3. only when the storage is a whole buffer, or a region of a SIMD arena (`isArenaBuffer`): the
+ *    cpu backend's `slice` returns views into its input's storage under a storage of their own.
  *
  * For state a caller owns and never hands out (see `fusedChain`'s `updateInPlace`).
  *
@@ -47,5 +50,6 @@ export function ownValues(t: tf.Tensor): Float32Array | undefined {
   const backend = tf.engine().backend as unknown as { refCount(dataId: object): number };
   if (backend.refCount(t.dataId) !== 1) return undefined;
   const v = t.dataSync();
-  return v instanceof Float32Array ? v : undefined;
+  if (!(v instanceof Float32Array)) return undefined;
+  return (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) || isArenaBuffer(v.buffer) ? v : undefined;
 }

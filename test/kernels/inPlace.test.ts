@@ -11,6 +11,7 @@ import {
   cloneState,
   disposeReplaced,
   disposeTree,
+  ownValues,
   sgd,
   sgdKernel,
   sgdKernelInPlace,
@@ -232,5 +233,17 @@ describe('optimize on the in-place path', () => {
     await expectNoLeak(async () => {
       expect(await go(adam({ lr: 0.01, weightDecay: 0.01 }))).toEqual(await go(pure()));
     });
+  });
+});
+
+describe('ownValues', () => {
+  it('refuses storage that is a view into another tensor (a contiguous slice on cpu), and shared storage', () => {
+    const whole = tf.tensor([1, 2, 3, 4, 5, 6]);
+    const part = whole.slice([2], [2]); // on cpu: a view of whole's storage, with a storage id of its own
+    expect(ownValues(part)).toBeUndefined();
+    expect(ownValues(whole)).toBeDefined();
+    const c = whole.clone();
+    expect(ownValues(whole)).toBeUndefined();
+    disposeTree([whole, part, c]);
   });
 });

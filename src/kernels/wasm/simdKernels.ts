@@ -80,6 +80,16 @@ function freeRegions(key: object, n: number, buffer: ArrayBufferLike): number {
 }
 
 /**
+ * Whether `buffer` is a SIMD arena's memory (its regions are views that rxgrad hands out itself).
+ *
+ * @example
+ * isArenaBuffer(simdArena(param, 1 << 20, 4)!); // true
+ */
+export function isArenaBuffer(buffer: ArrayBufferLike): boolean {
+  return instances.has(buffer);
+}
+
+/**
  * The SIMD kernels running on `arrays`' memory, when every array lives in one SIMD arena
  * (`simdArena`); else `undefined` (run the JavaScript kernel).
  *
