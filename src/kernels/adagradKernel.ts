@@ -1,3 +1,5 @@
+import type { InPlaceOutput } from './InPlaceOutput';
+
 /** Hyperparameters of one fused AdaGrad update: the values in force, and t, the parameter's 1-based update count. */
 export interface AdagradKernelHyper {
   /** η */
@@ -47,4 +49,41 @@ export function adagradKernel(g: Float32Array, x: Float32Array | undefined, sum:
     update[i] = (scale * gi) / (h.epsInSqrt ? Math.sqrt(si + eps) : Math.sqrt(si) + eps);
   }
   return { update, sum: s };
+}
+
+/**
+ * `adagradKernel` in place, for state its caller owns: the same arithmetic (bit-identical
+ * results), in one pass that also adds the update to x:
+ *
+ *   sum_i ← sum_i + g'_i²  (written into `sum`)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *
+ * 1. Allocates nothing; `x` and `g` are only read.
+ * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
+ *
+ * @example
+ * const sum = Float32Array.of(0);
+ * const out = { update: new Float32Array(1), next: new Float32Array(1) };
+ * adagradKernelInPlace(Float32Array.of(2), Float32Array.of(1), sum, { lr: 0.1, lrDecay: 0, eps: 0, epsInSqrt: false, weightDecay: 0, t: 1 }, out);
+ * // 0; sum = [4], out.update = [−0.1], out.next = [0.9]
+ */
+export function adagradKernelInPlace(g: Float32Array, x: Float32Array, sum: Float32Array, h: AdagradKernelHyper, out: InPlaceOutput): number {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const eps = h.eps;
+  const scale = -h.lr / (1 + (h.t - 1) * h.lrDecay);
+  const { update, next } = out;
+  let check = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const si = sum[i] + gi * gi;
+    sum[i] = si;
+    const ui = Math.fround((scale * gi) / (h.epsInSqrt ? Math.sqrt(si + eps) : Math.sqrt(si) + eps));
+    update[i] = ui;
+    const xn = Math.fround(xi + ui);
+    next[i] = xn;
+    check += xn - xn;
+  }
+  return check;
 }

@@ -4,7 +4,7 @@ import { scaleByRss } from '../transforms/scaleByRss';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
-import { adagradKernel } from '../kernels/adagradKernel';
+import { adagradKernel, adagradKernelInPlace } from '../kernels/adagradKernel';
 import { fusedChain } from './fusedChain';
 import { values } from '../kernels/values';
 
@@ -52,7 +52,8 @@ export const adagradDefaults: Readonly<Required<AdagradOptions>> = {
  * `epsInSqrt: true` uses g'_t/√(s_t + ε) instead: the book's AdaGrad is
  * `adagrad({ lr, eps: 1e-6, epsInSqrt: true })`. Built as
  * `chain(addDecayedWeights(λ), scaleByRss({ lrDecay, initialAccumulatorValue, eps, epsInSqrt }), scaleByLearningRate(η))`,
- * run by `adagradKernel` in one pass per parameter where the backend allows (see `fusedChain`).
+ * run by `adagradKernel` in one pass per parameter where the backend allows (see `fusedChain`), and
+ * by `adagradKernelInPlace` on the state `optimize` owns.
  *
  * @example
  * const opt = adagrad({ lr: 0.1 });
@@ -78,5 +79,11 @@ export function adagrad(options: AdagradOptions = {}): Transform<unknown[]> {
       t: s.count + 1,
     });
     return { update: r.update, fields: [{}, { sum: r.sum }, undefined] };
+  }, ([decay, rss, lr], name, g, x, writable, out) => {
+    const s = rss.params[name];
+    const sum = writable(s.sum);
+    const h = { lr: lr.hyper.lr, lrDecay: rss.hyper.lrDecay, eps: rss.hyper.eps, epsInSqrt, weightDecay: decay.hyper.weightDecay, t: s.count + 1 };
+    const check = adagradKernelInPlace(g, x, sum, h, out);
+    return { check, fields: [{}, { sum: values(s.sum) === sum ? s.sum : sum }, undefined] };
   });
 }

@@ -135,11 +135,13 @@ function runOwned(opt: Transform<any>, inPlace: boolean, params0: Tensors, grads
 const IN_PLACE = Object.entries(FUSED_CONFIGS).filter(([, make]) => hasInPlace(make(true)));
 
 describe('updateInPlace (the state optimize owns) equals update bit for bit', () => {
-  it('adam, adamw and sgd (every variant) have it', () => {
+  it('adam, adamw, sgd and adagrad (every variant) have it', () => {
     expect(IN_PLACE.map(([n]) => n)).toEqual([
       'sgd',
       'sgd momentum + dampening',
       'sgd nesterov + weight decay',
+      'adagrad lrDecay + initial accumulator + weight decay',
+      'adagrad (book)',
       'adam',
       'adam amsgrad + weight decay',
       'adamw amsgrad',
