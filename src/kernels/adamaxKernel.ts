@@ -1,3 +1,5 @@
+import type { InPlaceOutput } from './InPlaceOutput';
+
 /** Hyperparameters of one fused Adamax update: the values in force, and t, the parameter's 1-based update count. */
 export interface AdamaxKernelHyper {
   /** η */
@@ -61,4 +63,48 @@ export function adamaxKernel(g: Float32Array, x: Float32Array | undefined, s: Ad
     update[i] = (eta * (mi / ni)) / bc1;
   }
   return { update, m, norm };
+}
+
+/**
+ * `adamaxKernel` in place, for state its caller owns: the same arithmetic (bit-identical
+ * results), in one pass that also adds the update to x:
+ *
+ *   m_i, n_i ← their new values, written into `s`'s arrays
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *
+ * 1. Allocates nothing; `x` and `g` are only read.
+ * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
+ *
+ * @example
+ * const s = { m: Float32Array.of(0), norm: Float32Array.of(0) };
+ * const out = { update: new Float32Array(1), next: new Float32Array(1) };
+ * adamaxKernelInPlace(Float32Array.of(2), Float32Array.of(1), s, { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0, t: 1 }, out);
+ * // 0; s.m = [0.2], s.norm = [2], out.update = [−0.1], out.next = [0.9]
+ */
+export function adamaxKernelInPlace(g: Float32Array, x: Float32Array, s: AdamaxKernelState, h: AdamaxKernelHyper, out: InPlaceOutput): number {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const b1 = h.beta1;
+  const c1 = 1 - b1;
+  const b2 = h.beta2;
+  const bc1 = 1 - b1 ** h.t;
+  const eps = h.eps;
+  const eta = -h.lr;
+  const { m, norm } = s;
+  const { update, next } = out;
+  let check = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const mi = b1 * m[i] + c1 * gi;
+    const ni = Math.max(b2 * norm[i], Math.abs(gi) + eps);
+    m[i] = mi;
+    norm[i] = ni;
+    const ui = Math.fround((eta * (mi / ni)) / bc1);
+    update[i] = ui;
+    const xn = Math.fround(xi + ui);
+    next[i] = xn;
+    check += xn - xn;
+  }
+  return check;
 }

@@ -4,7 +4,7 @@ import { scaleByAdamax } from '../transforms/scaleByAdamax';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
-import { adamaxKernel } from '../kernels/adamaxKernel';
+import { adamaxKernel, adamaxKernelInPlace } from '../kernels/adamaxKernel';
 import { fusedChain } from './fusedChain';
 import { values } from '../kernels/values';
 
@@ -41,7 +41,8 @@ export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, bet
  *   x_t  = x_{t-1} − η/(1 − β1^t) · m_t/n_t
  *
  * Built as `chain(addDecayedWeights(λ), scaleByAdamax({ beta1, beta2, eps }), scaleByLearningRate(η))`, run by
- * `adamaxKernel` in one pass per parameter where the backend allows (see `fusedChain`).
+ * `adamaxKernel` in one pass per parameter where the backend allows (see `fusedChain`), and by
+ * `adamaxKernelInPlace` on the state `optimize` owns.
  *
  * @example
  * const opt = adamax({ lr: 0.01 });
@@ -60,5 +61,12 @@ export function adamax(options: AdamaxOptions = {}): Transform<unknown[]> {
       { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay, t: s.count + 1 },
     );
     return { update: r.update, fields: [{}, { m: r.m, norm: r.norm }, undefined] };
+  }, ([decay, adamaxPart, lr], name, g, x, writable, out) => {
+    const s = adamaxPart.params[name];
+    const m = writable(s.m);
+    const norm = writable(s.norm);
+    const h = { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay: decay.hyper.weightDecay, t: s.count + 1 };
+    const check = adamaxKernelInPlace(g, x, { m, norm }, h, out);
+    return { check, fields: [{}, { m: values(s.m) === m ? s.m : m, norm: values(s.norm) === norm ? s.norm : norm }, undefined] };
   });
 }

@@ -135,7 +135,7 @@ function runOwned(opt: Transform<any>, inPlace: boolean, params0: Tensors, grads
 const IN_PLACE = Object.entries(FUSED_CONFIGS).filter(([, make]) => hasInPlace(make(true)));
 
 describe('updateInPlace (the state optimize owns) equals update bit for bit', () => {
-  it('adam, adamw, sgd and adagrad (every variant) have it', () => {
+  it('adam, adamw, adamax, sgd and adagrad (every variant) have it', () => {
     expect(IN_PLACE.map(([n]) => n)).toEqual([
       'sgd',
       'sgd momentum + dampening',
@@ -145,6 +145,7 @@ describe('updateInPlace (the state optimize owns) equals update bit for bit', ()
       'adam',
       'adam amsgrad + weight decay',
       'adamw amsgrad',
+      'adamax + weight decay',
     ]);
   });
 
