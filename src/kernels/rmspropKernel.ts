@@ -1,3 +1,5 @@
+import type { InPlaceOutput } from './InPlaceOutput';
+
 /** Hyperparameters of one fused RMSProp update: the values in force at this step. */
 export interface RmspropKernelHyper {
   /** η */
@@ -81,4 +83,61 @@ export function rmspropKernel(g: Float32Array, x: Float32Array | undefined, s: R
     }
   }
   return { update, square, mean, trace };
+}
+
+/**
+ * `rmspropKernel` in place, for state its caller owns: the same arithmetic (bit-identical
+ * results), in one pass that also adds the update to x:
+ *
+ *   square_i, mean_i (centred) and trace_i (μ ≠ 0) ← their new values, written into `s`'s arrays
+ *   (with `fresh`, `s.trace` is a new buffer: b_i = d_i, its contents unread)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *
+ * 1. Allocates nothing; `x` and `g` are only read; with μ = 0 `s.trace` is ignored.
+ * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
+ *
+ * @example
+ * const s = { square: Float32Array.of(0), mean: null, trace: null };
+ * const out = { update: new Float32Array(1), next: new Float32Array(1) };
+ * rmspropKernelInPlace(Float32Array.of(2), Float32Array.of(1), s, false, { lr: 0.1, alpha: 0.75, eps: 0, epsInSqrt: false, momentum: 0, dampening: 0, weightDecay: 0 }, out);
+ * // 0; s.square = [1], out.update = [−0.2], out.next = [0.8]
+ */
+export function rmspropKernelInPlace(g: Float32Array, x: Float32Array, s: RmspropKernelState, fresh: boolean, h: RmspropKernelHyper, out: InPlaceOutput): number {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const alpha = h.alpha;
+  const rest = 1 - alpha;
+  const eps = h.eps;
+  const mu = h.momentum;
+  const keep = 1 - h.dampening;
+  const eta = -h.lr;
+  const { square, mean } = s;
+  const trace = mu === 0 ? null : s.trace;
+  const { update, next } = out;
+  let check = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const si = alpha * square[i] + rest * gi * gi;
+    square[i] = si;
+    let variance = si;
+    if (mean !== null) {
+      const mi = alpha * mean[i] + rest * gi;
+      mean[i] = mi;
+      variance = si - mi * mi;
+    }
+    const di = gi / (h.epsInSqrt ? Math.sqrt(variance + eps) : Math.sqrt(variance) + eps);
+    let ui: number;
+    if (trace === null) ui = Math.fround(eta * di);
+    else {
+      const bi = fresh ? di : mu * trace[i] + keep * di;
+      trace[i] = bi;
+      ui = Math.fround(eta * bi);
+    }
+    update[i] = ui;
+    const xn = Math.fround(xi + ui);
+    next[i] = xn;
+    check += xn - xn;
+  }
+  return check;
 }

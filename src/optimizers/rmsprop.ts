@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs';
 import type { HyperValue, Transform } from '../types';
 import { addDecayedWeights } from '../transforms/addDecayedWeights';
 import { scaleByRms } from '../transforms/scaleByRms';
@@ -5,7 +6,7 @@ import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
-import { rmspropKernel } from '../kernels/rmspropKernel';
+import { rmspropKernel, rmspropKernelInPlace } from '../kernels/rmspropKernel';
 import { fusedChain } from './fusedChain';
 import { values } from '../kernels/values';
 
@@ -58,7 +59,8 @@ export const rmspropDefaults: Readonly<Required<RmspropOptions>> = {
  *
  * The book's RMSProp is `rmsprop({ lr, alpha: γ, eps: 1e-6, epsInSqrt: true })`. Built as
  * `chain(addDecayedWeights(λ), scaleByRms({ alpha, eps, epsInSqrt, centered }), trace({ momentum }), scaleByLearningRate(η))`,
- * run by `rmspropKernel` in one pass per parameter where the backend allows (see `fusedChain`).
+ * run by `rmspropKernel` in one pass per parameter where the backend allows (see `fusedChain`), and
+ * by `rmspropKernelInPlace` on the state `optimize` owns.
  *
  * @example
  * const opt = rmsprop({ lr: 0.01, alpha: 0.9 });
@@ -84,5 +86,16 @@ export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
       { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, weightDecay },
     );
     return { update: r.update, fields: [{}, { square: r.square, mean: r.mean }, { trace: r.trace ?? b.trace }, undefined] };
+  }, ([decay, rms, momentum, lr], name, g, x, writable, out) => {
+    const s = rms.params[name];
+    const b = momentum.params[name];
+    const mu = momentum.hyper.momentum;
+    const square = writable(s.square);
+    const mean = s.mean && writable(s.mean);
+    const trace = mu === 0 ? null : b.trace ? writable(b.trace) : new Float32Array(g.length);
+    const h = { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: mu, dampening: momentum.hyper.dampening, weightDecay: decay.hyper.weightDecay };
+    const check = rmspropKernelInPlace(g, x, { square, mean, trace }, b.trace === null, h, out);
+    const kept = (t: tf.Tensor | null, arr: Float32Array | null) => (t !== null && arr !== null && values(t) === arr ? t : arr);
+    return { check, fields: [{}, { square: kept(s.square, square), mean: kept(s.mean, mean) }, { trace: trace === null ? b.trace : kept(b.trace, trace) }, undefined] };
   });
 }

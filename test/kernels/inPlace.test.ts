@@ -135,13 +135,16 @@ function runOwned(opt: Transform<any>, inPlace: boolean, params0: Tensors, grads
 const IN_PLACE = Object.entries(FUSED_CONFIGS).filter(([, make]) => hasInPlace(make(true)));
 
 describe('updateInPlace (the state optimize owns) equals update bit for bit', () => {
-  it('adam, adamw, adamax, sgd and adagrad (every variant) have it', () => {
+  it('adam, adamw, adamax, sgd, adagrad and rmsprop (every variant) have it', () => {
     expect(IN_PLACE.map(([n]) => n)).toEqual([
       'sgd',
       'sgd momentum + dampening',
       'sgd nesterov + weight decay',
       'adagrad lrDecay + initial accumulator + weight decay',
       'adagrad (book)',
+      'rmsprop',
+      'rmsprop centered + momentum + weight decay',
+      'rmsprop (book) + momentum',
       'adam',
       'adam amsgrad + weight decay',
       'adamw amsgrad',
