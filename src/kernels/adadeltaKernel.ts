@@ -1,3 +1,5 @@
+import type { InPlaceOutput } from './InPlaceOutput';
+
 /** Hyperparameters of one fused AdaDelta update: the values in force at this step. */
 export interface AdadeltaKernelHyper {
   /** η */
@@ -57,4 +59,46 @@ export function adadeltaKernel(g: Float32Array, x: Float32Array | undefined, s: 
     update[i] = eta * di;
   }
   return { update, square, delta };
+}
+
+/**
+ * `adadeltaKernel` in place, for state its caller owns: the same arithmetic (bit-identical
+ * results), in one pass that also adds the update to x:
+ *
+ *   square_i, delta_i ← their new values, written into `s`'s arrays
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *
+ * 1. Allocates nothing; `x` and `g` are only read.
+ * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
+ *
+ * @example
+ * const s = { square: Float32Array.of(0), delta: Float32Array.of(0) };
+ * const out = { update: new Float32Array(1), next: new Float32Array(1) };
+ * adadeltaKernelInPlace(Float32Array.of(1), Float32Array.of(1), s, { lr: 1, rho: 0, eps: 1, weightDecay: 0 }, out);
+ * // s = 1, d = √1/√2·1 ≈ 0.7071: 0; out.update ≈ [−0.7071], s.delta = [0.5]
+ */
+export function adadeltaKernelInPlace(g: Float32Array, x: Float32Array, s: AdadeltaKernelState, h: AdadeltaKernelHyper, out: InPlaceOutput): number {
+  const n = g.length;
+  const lambda = h.weightDecay;
+  const rho = h.rho;
+  const rest = 1 - rho;
+  const eps = h.eps;
+  const eta = -h.lr;
+  const { square, delta } = s;
+  const { update, next } = out;
+  let check = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const si = rho * square[i] + rest * gi * gi;
+    const di = (Math.sqrt(delta[i] + eps) / Math.sqrt(si + eps)) * gi;
+    square[i] = si;
+    delta[i] = rho * delta[i] + rest * di * di;
+    const ui = Math.fround(eta * di);
+    update[i] = ui;
+    const xn = Math.fround(xi + ui);
+    next[i] = xn;
+    check += xn - xn;
+  }
+  return check;
 }

@@ -4,7 +4,7 @@ import { scaleByAdadelta } from '../transforms/scaleByAdadelta';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
-import { adadeltaKernel } from '../kernels/adadeltaKernel';
+import { adadeltaKernel, adadeltaKernelInPlace } from '../kernels/adadeltaKernel';
 import { fusedChain } from './fusedChain';
 import { values } from '../kernels/values';
 
@@ -40,7 +40,8 @@ export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rh
  *   x_t  = x_{t-1} − η·d_t
  *
  * Built as `chain(addDecayedWeights(λ), scaleByAdadelta({ rho, eps }), scaleByLearningRate(η))`, run by
- * `adadeltaKernel` in one pass per parameter where the backend allows (see `fusedChain`).
+ * `adadeltaKernel` in one pass per parameter where the backend allows (see `fusedChain`), and by
+ * `adadeltaKernelInPlace` on the state `optimize` owns.
  *
  * @example
  * const opt = adadelta({ rho: 0.9 });
@@ -59,5 +60,12 @@ export function adadelta(options: AdadeltaOptions = {}): Transform<unknown[]> {
       { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay },
     );
     return { update: r.update, fields: [{}, { square: r.square, delta: r.delta }, undefined] };
+  }, ([decay, adadeltaPart, lr], name, g, x, writable, out) => {
+    const s = adadeltaPart.params[name];
+    const square = writable(s.square);
+    const delta = writable(s.delta);
+    const h = { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay: decay.hyper.weightDecay };
+    const check = adadeltaKernelInPlace(g, x, { square, delta }, h, out);
+    return { check, fields: [{}, { square: values(s.square) === square ? s.square : square, delta: values(s.delta) === delta ? s.delta : delta }, undefined] };
   });
 }
