@@ -222,6 +222,8 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     update: (grads, state, params, ctx) => fusedUpdate(false, grads, state, params, ctx),
   };
   if (inPlace === undefined) return transform;
-  const withInPlace: InPlaceTransform<unknown[]> = { ...transform, updateInPlace: (grads, state, params, ctx) => fusedUpdate(true, grads, state, params, ctx) };
-  return withInPlace;
+  // Not enumerable: a wrapper built by spreading this transform ({ ...adam(), update: … }) must not
+  // inherit an updateInPlace that would bypass its own update.
+  const updateInPlace: InPlaceTransform<unknown[]>['updateInPlace'] = (grads, state, params, ctx) => fusedUpdate(true, grads, state, params, ctx);
+  return Object.defineProperty(transform, 'updateInPlace', { value: updateInPlace, enumerable: false });
 }

@@ -171,6 +171,12 @@ describe('updateInPlace (the state optimize owns) equals update bit for bit', ()
     });
   }
 
+  it('is not inherited by a wrapper spread from the transform (its own update would be bypassed)', () => {
+    const opt = adam();
+    expect(hasInPlace(opt)).toBe(true);
+    expect(hasInPlace({ ...opt, update: opt.update })).toBe(false);
+  });
+
   it('never writes into state another tensor shares (a cloneState copy), nor into the caller state', () => {
     const opt = adam({ lr: 0.1 }) as InPlaceTransform<any>;
     const params = { w: tf.variable(tf.tensor([1, 2, 3])) };
