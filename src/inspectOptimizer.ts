@@ -87,18 +87,49 @@ function perCoordinate(s: Record<string, unknown>, h: Hyper, maxValues: number):
   return undefined;
 }
 
+/** A paramwise transform's state of one parameter, and the record keys on the way to it from the root. */
+interface Found {
+  readonly state: Record<string, unknown>;
+  readonly path: readonly string[];
+}
+
 /** The per-parameter states of the paramwise transforms in a state tree, first found first. */
-function paramStates(state: unknown, out: Map<string, Record<string, unknown>>): void {
+function paramStates(state: unknown, out: Map<string, Found>, path: readonly string[] = []): void {
   if (Array.isArray(state)) {
-    for (const s of state) paramStates(s, out);
+    for (const s of state) paramStates(s, out, path);
     return;
   }
   if (!isRecord(state)) return;
   if (typeof state.count === 'number' && isRecord(state.params)) {
-    for (const [name, s] of Object.entries(state.params)) if (isRecord(s) && !out.has(name) && perCoordinateKind(s)) out.set(name, s);
+    for (const [name, s] of Object.entries(state.params)) if (isRecord(s) && !out.has(name) && perCoordinateKind(s)) out.set(name, { state: s, path });
     return;
   }
-  for (const v of Object.values(state)) paramStates(v, out);
+  for (const [key, v] of Object.entries(state)) paramStates(v, out, [...path, key]);
+}
+
+/**
+ * The hyperparameters a state at `path` was updated with: `hyper[name]`, or, inside
+ * `multiTransform` groups (which report `label.name`, nested `outer.inner.name`), the entry whose
+ * labels all lie on the path, in order — the one with the most labels.
+ */
+function hyperAt(hyper: Hyper, path: readonly string[]): Hyper {
+  const out: Record<string, number> = {};
+  const depth: Record<string, number> = {};
+  for (const key of Object.keys(hyper)) {
+    const labels = key.split('.');
+    const name = labels.pop()!;
+    let at = 0;
+    for (const label of labels) {
+      at = path.indexOf(label, at) + 1;
+      if (at === 0) break;
+    }
+    if (labels.length > 0 && at === 0) continue;
+    if (!(name in depth) || labels.length > depth[name]) {
+      depth[name] = labels.length;
+      out[name] = hyper[key];
+    }
+  }
+  return out as Hyper;
 }
 
 function perCoordinateKind(s: Record<string, unknown>): boolean {
@@ -130,7 +161,9 @@ function perCoordinateKind(s: Record<string, unknown>): boolean {
  * 1. Only parameters in `updates` are reported; their `updateRatio` is always there (Infinity when
  *    ‖x‖ = 0 < ‖u‖, NaN for 0/0).
  * 2. The state tree is searched for paramwise states (`{ count, params }`) at any depth (chains,
- *    `swappable`); the first one holding moments for a parameter is used.
+ *    `swappable`, `accumulate`, `lookahead`, `multiTransform` groups); the first one holding
+ *    moments for a parameter is used, with its group's hyperparameters (`hyper['label.lr']`,
+ *    as `multiTransform` reports them) before the run-wide ones (`hyper.lr`).
  * 3. Reads values synchronously (`dataSync`) and creates no tensor; cost O(n) per parameter of n
  *    values plus two sorts of at most `maxValues` (see `InspectOptions`). Nothing is changed.
  *
@@ -145,7 +178,7 @@ export function inspectOptimizer(state: unknown, params: Tensors, updates: Tenso
   if (maxValues !== Infinity) positiveInt('inspect.maxValues', maxValues);
   if (!Array.isArray(ps) || ps.length === 0) throw new RxgradError('inspect.quantiles', 'a non-empty array of probabilities in [0, 1]', ps);
   quantiles([0], ps); // checks every p before any work
-  const found = new Map<string, Record<string, unknown>>();
+  const found = new Map<string, Found>();
   paramStates(state, found);
   const out: Record<string, number> = {};
   const put = (key: string, values: ArrayLike<number>) => quantiles(values, ps).forEach((q, i) => (out[`${key}.${quantileLabel(ps[i])}`] = q));
@@ -154,7 +187,7 @@ export function inspectOptimizer(state: unknown, params: Tensors, updates: Tenso
     if (!(x instanceof tf.Tensor)) throw new RxgradError(`params.${name}`, 'the parameter the update belongs to', x);
     out[`inspect.updateRatio.${name}`] = norm(updates[name].dataSync()) / norm(x.dataSync());
     const s = found.get(name);
-    const per = s && perCoordinate(s, hyper, maxValues);
+    const per = s && perCoordinate(s.state, hyperAt(hyper, s.path), maxValues);
     if (!per || per.step.length === 0) continue;
     put(`inspect.stepSize.${name}`, per.step);
     if (per.m) put(`inspect.mAbs.${name}`, per.m);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { adagrad, adam, disposeReplaced, disposeTree, rmsprop, sgd, type Tensors, type Transform } from '../../../src/index';
+import { adagrad, adam, accumulate, disposeReplaced, disposeTree, multiTransform, rmsprop, sgd, type Tensors, type Transform } from '../../../src/index';
 import { inspectOptimizer } from '../../../src/inspectOptimizer';
 import { swappable } from '../../../src/swappable';
 import { expectNoLeak } from '../../helpers';
@@ -56,6 +56,19 @@ describe('inspectOptimizer', () => {
         'inspect.mAbs.x.p95': 0.587632,
       });
     });
+  });
+
+  it("reads a group's hyperparameters (hyper['label.lr']) inside multiTransform, also nested and wrapped", () => {
+    // The same Adam run as above (η = 0.1, two steps) in a group 'head': multiTransform reports
+    // its hyperparameters as 'head.lr', 'head.beta1', … only — the step sizes must use η = 0.1
+    // and β2 = 0.999 from there, not η = 1: p50 0.263484, p95 0.584934; |m̂| p50 0.381579.
+    // Nested in accumulate(1) and an outer group 'all': 'all.head.lr'.
+    for (const opt of [multiTransform({ head: adam({ lr: 0.1 }) }, () => 'head'), accumulate(1, multiTransform({ all: multiTransform({ head: adam({ lr: 0.1 }) }, () => 'head') }, () => 'all'))]) {
+      const r = inspectAfter(opt, 2);
+      expect(r['inspect.stepSize.x.p50']).toBeCloseTo(0.263484, 5);
+      expect(r['inspect.stepSize.x.p95']).toBeCloseTo(0.584934, 5);
+      expect(r['inspect.mAbs.x.p50']).toBeCloseTo(0.381579, 5);
+    }
   });
 
   it('RMSProp and AdaGrad report step sizes only; SGD only the update ratio', () => {
