@@ -74,6 +74,13 @@ export interface OptimizeOptions<S> {
  *    unsubscribed when the run ends.
  * 9. With `inspect: { every: n }`, every step whose number is a multiple of n carries
  *    `inspectOptimizer(state, params, updates, hyper)` in `info` (`inspect.stepSize.<name>.p50` …).
+ *    This is the issue's "side stream" on purpose, not a second Observable: the numbers must be
+ *    read from the state of the moment (the next update frees it), so they are taken inside this
+ *    operator either way; riding in `info`, they stay aligned with their step, reach every sink
+ *    the StepResult reaches (the dashboard's band charts through `wsMetrics`, `jsonl` files) with
+ *    no extra subscription to manage or leak, and cost nothing when `inspect` is unset or between
+ *    multiples of n. A separate stream is one filter away:
+ *    `results.pipe(filter((r) => r.step % n === 0), map((r) => r.info))`.
  *
  * @example
  * steps.pipe(gradients(loss, params), optimize(adam({ lr: 0.01 })), applyUpdates(params));
