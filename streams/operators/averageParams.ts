@@ -41,6 +41,11 @@ export type AverageParamsOptions = AverageMethod & {
  *    (before it, a checkpoint would hold the average of the step before).
  * 5. SWA's learning rate (PyTorch's `SWALR`) is a schedule upstream: see the PyTorch → rxgrad
  *    table (`sequence([…, cosine(…)], [start])`).
+ * 6. A step that did not update (`info.updated === 0`: `accumulate`'s micro-batches between
+ *    optimizer steps) is not averaged — the parameters have not moved — so the average counts
+ *    optimizer steps, as PyTorch's `update_parameters` after `optimizer.step()`: `{ ema: β }` keeps
+ *    its horizon under `accumulate(k)` (averaging every micro-batch would make it k times
+ *    shorter). SWA's `start` and `every` stay step numbers: under `accumulate(k)` give multiples of k.
  *
  * @example
  * steps.pipe(gradients(loss, params), optimize(sgd({ lr: 0.05 })), applyUpdates(params),
@@ -83,9 +88,11 @@ export function averageParams(params: Params, options: AverageParamsOptions): Op
           scope.register(key, { save: () => serializeState(state) });
           registered = scope;
         }
-        const next = averager.update(state, params, r.step);
-        disposeReplaced(state, next);
-        state = next;
+        if (r.info.updated !== 0) {
+          const next = averager.update(state, params, r.step);
+          disposeReplaced(state, next);
+          state = next;
+        }
         const info: Record<string, number> = { ...r.info, 'average.count': state.count };
         const every = evaluate?.everyExamples ?? 0;
         const due = evaluate !== undefined && Math.floor(r.examples / every) !== Math.floor((r.examples - r.size) / every);

@@ -58,7 +58,8 @@ describe('composed: SAM → accumulate(groups(lookahead(adam)), masked decay) �
     // perOptimizerStep(3, 0.1/n): steps 1–3 → 0.1, 4–6 → 0.05
     expect(r.map((x) => x.lr)).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05]);
     expect(r[2].hyper).toMatchObject({ 'weights.lr': 0.1, 'bias.lr': 0.1, 'bias.weightDecay': 0.01 });
-    expect(r[2].info).toMatchObject({ updated: 1, 'weights.synced': 0, 'sam.rho': 0.05, 'average.count': 3 });
+    // the EMA takes in optimizer steps only (averageParams 6): step 3 is the first → count 1
+    expect(r[2].info).toMatchObject({ updated: 1, 'weights.synced': 0, 'sam.rho': 0.05, 'average.count': 1 });
     expect(r[5].info['weights.synced']).toBe(1);
     disposeTree(params);
   });
