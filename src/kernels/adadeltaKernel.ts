@@ -33,7 +33,8 @@ export interface AdadeltaKernelResult extends AdadeltaKernelState {
  *   Δ_i  = ρ·Δ_i + (1 − ρ)·d_i²
  *   u_i  = −η·d_i
  *
- * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays.
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays — `adadeltaKernelInPlace`
+ * on copies of the state (`g` stands in for an absent `x`: with λ = 0 the update does not read it).
  *
  * @example
  * adadeltaKernel(Float32Array.of(1), undefined, { square: Float32Array.of(0), delta: Float32Array.of(0) },
@@ -42,23 +43,10 @@ export interface AdadeltaKernelResult extends AdadeltaKernelState {
  */
 export function adadeltaKernel(g: Float32Array, x: Float32Array | undefined, s: AdadeltaKernelState, h: AdadeltaKernelHyper): AdadeltaKernelResult {
   const n = g.length;
-  const lambda = h.weightDecay;
-  const rho = h.rho;
-  const rest = 1 - rho;
-  const eps = h.eps;
-  const eta = -h.lr;
+  const state = { square: s.square.slice(), delta: s.delta.slice() };
   const update = new Float32Array(n);
-  const square = new Float32Array(n);
-  const delta = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
-    const si = rho * s.square[i] + rest * gi * gi;
-    const di = (Math.sqrt(s.delta[i] + eps) / Math.sqrt(si + eps)) * gi;
-    square[i] = si;
-    delta[i] = rho * s.delta[i] + rest * di * di;
-    update[i] = eta * di;
-  }
-  return { update, square, delta };
+  adadeltaKernelInPlace(g, x ?? g, state, h, { update, next: new Float32Array(n) });
+  return { update, ...state };
 }
 
 /**

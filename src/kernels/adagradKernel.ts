@@ -29,7 +29,8 @@ export interface AdagradKernelResult {
  *   s_i  = s_i + g'_i²
  *   u_i  = −η/(1 + (t − 1)·δ) · g'_i/(√s_i + ε)        (epsInSqrt: g'_i/√(s_i + ε))
  *
- * Pure: reads `g`, `x` (only when λ ≠ 0) and `sum`, returns new arrays.
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and `sum`, returns new arrays — `adagradKernelInPlace`
+ * on a copy of `sum` (`g` stands in for an absent `x`: with λ = 0 the update does not read it).
  *
  * @example
  * adagradKernel(Float32Array.of(3), undefined, Float32Array.of(0), { lr: 1, lrDecay: 0, eps: 0, epsInSqrt: false, weightDecay: 0, t: 1 });
@@ -37,17 +38,9 @@ export interface AdagradKernelResult {
  */
 export function adagradKernel(g: Float32Array, x: Float32Array | undefined, sum: Float32Array, h: AdagradKernelHyper): AdagradKernelResult {
   const n = g.length;
-  const lambda = h.weightDecay;
-  const eps = h.eps;
-  const scale = -h.lr / (1 + (h.t - 1) * h.lrDecay);
+  const s = sum.slice();
   const update = new Float32Array(n);
-  const s = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
-    const si = sum[i] + gi * gi;
-    s[i] = si;
-    update[i] = (scale * gi) / (h.epsInSqrt ? Math.sqrt(si + eps) : Math.sqrt(si) + eps);
-  }
+  adagradKernelInPlace(g, x ?? g, s, h, { update, next: new Float32Array(n) });
   return { update, sum: s };
 }
 

@@ -41,7 +41,8 @@ export interface AdamKernelResult extends AdamKernelState {
  *   d_i  = (m_i/(1 − β1^t)) / (√v̂_i/√(1 − β2^t) + ε)   (+ λ·x_i when decoupled)
  *   u_i  = −η·d_i
  *
- * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays.
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays — `adamKernelInPlace`
+ * on copies of the state (`g` stands in for an absent `x`: with λ = 0 the update does not read it).
  *
  * @example
  * adamKernel(Float32Array.of(2), undefined, { m: Float32Array.of(0), v: Float32Array.of(0), vMax: null },
@@ -50,35 +51,10 @@ export interface AdamKernelResult extends AdamKernelState {
  */
 export function adamKernel(g: Float32Array, x: Float32Array | undefined, s: AdamKernelState, h: AdamKernelHyper): AdamKernelResult {
   const n = g.length;
-  const coupled = h.decoupled ? 0 : h.weightDecay;
-  const decoupled = h.decoupled ? h.weightDecay : 0;
-  const b1 = h.beta1;
-  const c1 = 1 - b1;
-  const b2 = h.beta2;
-  const c2 = 1 - b2;
-  const bc1 = 1 - b1 ** h.t;
-  const rootBc2 = Math.sqrt(1 - b2 ** h.t);
-  const eps = h.eps;
-  const eta = -h.lr;
+  const state = { m: s.m.slice(), v: s.v.slice(), vMax: s.vMax && s.vMax.slice() };
   const update = new Float32Array(n);
-  const m = new Float32Array(n);
-  const v = new Float32Array(n);
-  const vMax = s.vMax === null ? null : new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const gi = coupled === 0 ? g[i] : g[i] + coupled * x![i];
-    const mi = b1 * s.m[i] + c1 * gi;
-    const vi = b2 * s.v[i] + c2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    let vHat = vi;
-    if (vMax !== null) {
-      vHat = Math.max(s.vMax![i], vi);
-      vMax[i] = vHat;
-    }
-    const di = mi / bc1 / (Math.sqrt(vHat) / rootBc2 + eps);
-    update[i] = eta * (decoupled === 0 ? di : di + decoupled * x![i]);
-  }
-  return { update, m, v, vMax };
+  adamKernelInPlace(g, x ?? g, state, h, { update, next: new Float32Array(n) });
+  return { update, ...state };
 }
 
 /**

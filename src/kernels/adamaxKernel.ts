@@ -35,7 +35,8 @@ export interface AdamaxKernelResult extends AdamaxKernelState {
  *   n_i  = max(β2·n_i, |g'_i| + ε)
  *   u_i  = −η · m_i/n_i/(1 − β1^t)
  *
- * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays.
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays — `adamaxKernelInPlace`
+ * on copies of the state (`g` stands in for an absent `x`: with λ = 0 the update does not read it).
  *
  * @example
  * adamaxKernel(Float32Array.of(2), undefined, { m: Float32Array.of(0), norm: Float32Array.of(0) },
@@ -44,25 +45,10 @@ export interface AdamaxKernelResult extends AdamaxKernelState {
  */
 export function adamaxKernel(g: Float32Array, x: Float32Array | undefined, s: AdamaxKernelState, h: AdamaxKernelHyper): AdamaxKernelResult {
   const n = g.length;
-  const lambda = h.weightDecay;
-  const b1 = h.beta1;
-  const c1 = 1 - b1;
-  const b2 = h.beta2;
-  const bc1 = 1 - b1 ** h.t;
-  const eps = h.eps;
-  const eta = -h.lr;
+  const state = { m: s.m.slice(), norm: s.norm.slice() };
   const update = new Float32Array(n);
-  const m = new Float32Array(n);
-  const norm = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
-    const mi = b1 * s.m[i] + c1 * gi;
-    const ni = Math.max(b2 * s.norm[i], Math.abs(gi) + eps);
-    m[i] = mi;
-    norm[i] = ni;
-    update[i] = (eta * (mi / ni)) / bc1;
-  }
-  return { update, m, norm };
+  adamaxKernelInPlace(g, x ?? g, state, h, { update, next: new Float32Array(n) });
+  return { update, ...state };
 }
 
 /**

@@ -43,7 +43,9 @@ export interface RmspropKernelResult extends RmspropKernelState {
  *   b_i  = d_i (no buffer yet)   |   μ·b_i + (1 − τ)·d_i        (μ ≠ 0; μ = 0: b_i = d_i, buffer untouched)
  *   u_i  = −η·b_i
  *
- * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays.
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and the state, returns new arrays — `rmspropKernelInPlace`
+ * on copies of the state (a new buffer when there is none yet; `g` stands in for an absent `x`:
+ * with λ = 0 the update does not read it).
  *
  * @example
  * rmspropKernel(Float32Array.of(1), undefined, { square: Float32Array.of(0), mean: null, trace: null },
@@ -52,37 +54,12 @@ export interface RmspropKernelResult extends RmspropKernelState {
  */
 export function rmspropKernel(g: Float32Array, x: Float32Array | undefined, s: RmspropKernelState, h: RmspropKernelHyper): RmspropKernelResult {
   const n = g.length;
-  const lambda = h.weightDecay;
-  const alpha = h.alpha;
-  const rest = 1 - alpha;
-  const eps = h.eps;
-  const mu = h.momentum;
-  const keep = 1 - h.dampening;
-  const eta = -h.lr;
-  const centred = s.mean !== null;
+  const fresh = s.trace === null;
+  const trace = h.momentum === 0 ? null : fresh ? new Float32Array(n) : s.trace!.slice();
+  const state = { square: s.square.slice(), mean: s.mean && s.mean.slice(), trace };
   const update = new Float32Array(n);
-  const square = new Float32Array(n);
-  const mean = centred ? new Float32Array(n) : null;
-  const trace = mu === 0 ? null : new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
-    const si = alpha * s.square[i] + rest * gi * gi;
-    square[i] = si;
-    let variance = si;
-    if (centred) {
-      const mi = alpha * s.mean![i] + rest * gi;
-      mean![i] = mi;
-      variance = si - mi * mi;
-    }
-    const di = gi / (h.epsInSqrt ? Math.sqrt(variance + eps) : Math.sqrt(variance) + eps);
-    if (trace === null) update[i] = eta * di;
-    else {
-      const bi = s.trace === null ? di : mu * s.trace[i] + keep * di;
-      trace[i] = bi;
-      update[i] = eta * bi;
-    }
-  }
-  return { update, square, mean, trace };
+  rmspropKernelInPlace(g, x ?? g, state, fresh, h, { update, next: new Float32Array(n) });
+  return { update, ...state };
 }
 
 /**

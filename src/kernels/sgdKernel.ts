@@ -28,7 +28,9 @@ export interface SgdKernelResult {
  *   d_i  = g'_i + μ·v_i (nesterov)   |   v_i (μ ≠ 0)   |   g'_i (μ = 0, buffer untouched)
  *   u_i  = −η·d_i
  *
- * Pure: reads `g`, `x` (only when λ ≠ 0) and `trace`, returns new arrays.
+ * Pure: reads `g`, `x` (only when λ ≠ 0) and `trace`, returns new arrays — `sgdKernelInPlace`
+ * on a copy of `trace` (a new buffer when there is none yet; `g` stands in for an absent `x`:
+ * with λ = 0 the update does not read it).
  *
  * @example
  * sgdKernel(Float32Array.of(1), undefined, Float32Array.of(2), { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 });
@@ -36,22 +38,10 @@ export interface SgdKernelResult {
  */
 export function sgdKernel(g: Float32Array, x: Float32Array | undefined, trace: Float32Array | null, h: SgdKernelHyper): SgdKernelResult {
   const n = g.length;
-  const lambda = h.weightDecay;
-  const mu = h.momentum;
-  const keep = 1 - h.dampening;
-  const eta = -h.lr;
+  const fresh = trace === null;
+  const v = h.momentum === 0 ? null : fresh ? new Float32Array(n) : trace.slice();
   const update = new Float32Array(n);
-  if (mu === 0) {
-    for (let i = 0; i < n; i++) update[i] = eta * (lambda === 0 ? g[i] : g[i] + lambda * x![i]);
-    return { update, trace: null };
-  }
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * x![i];
-    const vi = trace === null ? gi : mu * trace[i] + keep * gi;
-    v[i] = vi;
-    update[i] = eta * (h.nesterov ? gi + mu * vi : vi);
-  }
+  sgdKernelInPlace(g, x ?? g, v, fresh, h, { update, next: new Float32Array(n) });
   return { update, trace: v };
 }
 
