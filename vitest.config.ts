@@ -1,9 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import ClosingLine from './test/closingLine';
 
 export default defineConfig({
-  // `import 'rxgrad'` inside the repo (README examples, tests) runs the sources, not a build in dist/.
-  ssr: { resolve: { conditions: ['rxgrad-source', 'module', 'node', 'development|production'] } },
+  // `import 'rxgrad'` inside the repo (tests) runs the sources, not a build in dist/.
+  resolve: {
+    alias: [
+      { find: /^rxgrad$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^rxgrad\/streams$/, replacement: fileURLToPath(new URL('./streams/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
