@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { RxgradError } from './RxgradError';
 import { quantiles } from './quantiles';
 import { positiveInt } from './validate';
+import { factoredDims } from './transforms/scaleByFactoredRms';
 import type { Hyper, Tensors } from './types';
 
 /** Options of `inspectOptimizer`. */
@@ -49,23 +50,35 @@ function sampled(n: number, stride: number, f: (i: number) => number): Float64Ar
 }
 
 /** One parameter's effective step sizes and |m̂| (every `stride`-th coordinate), from the moments its state holds, or undefined. */
-function perCoordinate(s: Record<string, unknown>, h: Hyper, maxValues: number): { step: Float64Array; m?: Float64Array } | undefined {
+function perCoordinate(s: Record<string, unknown>, h: Hyper, x: tf.Tensor, maxValues: number): { step: Float64Array; m?: Float64Array } | undefined {
   const lr = h.lr ?? 1;
   const t = typeof s.count === 'number' ? s.count : 0;
   if (t < 1) return undefined;
   const eps = h.eps ?? 0;
-  const m = live(s.m) ? s.m.dataSync() : undefined;
-  const first = (live(s.m) ? s.m : live(s.square) ? s.square : live(s.sum) ? s.sum : undefined) as tf.Tensor | undefined;
-  if (!first) return undefined;
-  const n = first.size;
+  const n = x.size;
   const stride = Math.max(1, Math.ceil(n / maxValues));
+  if ('vRow' in s) {
+    // Adafactor: ρ_t / √v̂, v̂ = V, or R·C/mean(R) when factored (as scaleByFactoredRms).
+    const v = factoredSecondMoment(s, x.shape);
+    return v && { step: sampled(n, stride, (i) => lr / Math.sqrt(v[i])) };
+  }
+  const m = live(s.m) ? s.m.dataSync() : undefined;
   const bc1 = 1 - (h.beta1 ?? 0.9) ** t;
-  const mAbs = m && sampled(n, stride, (i) => Math.abs(m[i]) / bc1);
+  // Schedule-free AdamW's inner Adam runs with β1 = 0 (m = g): no momentum to report.
+  const mAbs = m && h.weightLrPower === undefined ? sampled(n, stride, (i) => Math.abs(m[i]) / bc1) : undefined;
   if (m && live(s.v)) {
-    // Adam family: η / (√(v/(1 − β2^t)) + ε) and |m|/(1 − β1^t).
+    // Adam family: η / (√(v/(1 − β2^t)) + ε) and |m|/(1 − β1^t); LAMB (a trust coefficient in
+    // `hyper`) times its trust ratio r, from d = m̂/(√v̂ + ε) + λ·x as scaleByTrustRatio takes it.
     const v = ((live(s.vMax) ? s.vMax : s.v) as tf.Tensor).dataSync();
     const bc2 = 1 - (h.beta2 ?? 0.999) ** t;
-    return { step: sampled(n, stride, (i) => lr / (Math.sqrt(v[i] / bc2) + eps)), m: mAbs };
+    const adaptive = (i: number) => 1 / (Math.sqrt(v[i] / bc2) + eps);
+    let r = 1;
+    if (h.trustCoefficient !== undefined) {
+      const xs = x.dataSync();
+      const d = Float64Array.from(xs, (xi, i) => (m[i] / bc1) * adaptive(i) + (h.weightDecay ?? 0) * xi);
+      r = trustRatio(norm(xs), norm(d), h);
+    }
+    return { step: sampled(n, stride, (i) => r * lr * adaptive(i)), m: mAbs };
   }
   if (m && live(s.norm)) {
     // Adamax: η / n and |m|/(1 − β1^t) (the update is their product).
@@ -85,6 +98,25 @@ function perCoordinate(s: Record<string, unknown>, h: Hyper, maxValues: number):
     return { step: sampled(n, stride, (i) => lr / decay / (Math.sqrt(sum[i]) + eps)) };
   }
   return undefined;
+}
+
+/** scaleByTrustRatio's r = κ·max(‖x‖, n_min)/(max(‖d‖, n_min) + ε), 1 when either side is 0. */
+function trustRatio(xNorm: number, dNorm: number, h: Hyper): number {
+  const xn = Math.max(xNorm, h.minNorm ?? 0);
+  const dn = Math.max(dNorm, h.minNorm ?? 0);
+  return xn === 0 || dn === 0 ? 1 : ((h.trustCoefficient ?? 1) * xn) / (dn + (h.trustEps ?? 0));
+}
+
+/** Adafactor's second moment per coordinate: V, or R/mean_{d1}(R)·C broadcast back over the parameter's shape (one tensor, freed here). */
+function factoredSecondMoment(s: Record<string, unknown>, shape: readonly number[]): ArrayLike<number> | undefined {
+  if (live(s.v)) return s.v.dataSync();
+  if (!live(s.vRow) || !live(s.vCol)) return undefined;
+  const [vRow, vCol] = [s.vRow, s.vCol];
+  const [d1, d0] = factoredDims(shape, true, 1)!; // factored state: the axes do not depend on minDimSizeToFactor
+  const full = tf.tidy(() => vRow.div(vRow.mean(d1 > d0 ? d1 - 1 : d1, true)).expandDims(d0).mul(vCol.expandDims(d1)));
+  const out = full.dataSync();
+  full.dispose();
+  return out;
 }
 
 /** A paramwise transform's state of one parameter, and the record keys on the way to it from the root. */
@@ -133,7 +165,7 @@ function hyperAt(hyper: Hyper, path: readonly string[]): Hyper {
 }
 
 function perCoordinateKind(s: Record<string, unknown>): boolean {
-  return (live(s.m) && (live(s.v) || live(s.norm))) || (live(s.square) && !('delta' in s)) || live(s.sum);
+  return (live(s.m) && (live(s.v) || live(s.norm))) || (live(s.square) && !('delta' in s)) || live(s.sum) || ('vRow' in s && (live(s.v) || live(s.vRow)));
 }
 
 /**
@@ -152,20 +184,39 @@ function perCoordinateKind(s: Record<string, unknown>): boolean {
  * | m, norm (scaleByAdamax)                     | adamax                              | η/n                          | |m|/(1 − β1^t)|
  * | square [, mean] (scaleByRms)                | rmsprop                             | η/(√(s − m̄²) + ε)           | –             |
  * | sum (scaleByRss)                            | adagrad                             | η/(1 + (t − 1)·δ)/(√s + ε)  | –             |
+ * | m, v + trust ratio (scaleByAdam, …TrustRatio)| lamb                               | r·η/(√(v̂/(1 − β2^t)) + ε)   | |m|/(1 − β1^t)|
+ * | v or vRow, vCol (scaleByFactoredRms)        | adafactor                           | ρ_t/√v̂                      | –             |
+ * | m, v in `base` (scaleByAdam, β1 = 0)        | scheduleFreeAdamw                   | γ_t/(√(v/(1 − β2^t)) + ε)   | –             |
+ * | –                                           | sgd, adadelta, lion, lars, scheduleFreeSgd, muon (2-D) | –         | –             |
  *
  * v̂ is vMax with AMSGrad. *NAdam's and RAdam's steps also carry their momentum schedule and
  * rectification, not included. ε inside the root (`epsInSqrt`) is not visible in the state: the
  * PyTorch form is reported. SGD, momentum and AdaDelta have no per-coordinate step: only
- * `updateRatio`.
- *
+ * `updateRatio`. After Adam:
+ * - LAMB (recognised by `hyper.trustCoefficient` on an Adam state): r = κ·max(‖x‖, n_min)/(max(‖d‖,
+ *   n_min) + ε_r), 1 when either is 0, d = m̂/(√v̂ + ε) + λ·x, as `scaleByTrustRatio`, from the
+ *   state and the parameter before the update. The decay term r·η·λ·x is not in the step.
+ * - Adafactor: v̂ = V, or R_i/mean(R)·C_j when factored; ρ_t = `hyper.lr`. The parameter scale
+ *   max(ε₂, RMS(x)) and the update clipping are left out (the clipping needs the gradient).
+ * - Schedule-free AdamW (recognised by `hyper.weightLrPower`): the step of z. Its inner Adam runs
+ *   with β1 = 0 (m = g), its momentum is the interpolation y = (1 − β1)·z + β1·x, in parameter
+ *   units, not a moment: no `mAbs` (`hyper.beta1` is the interpolation's, not Adam's).
+ * - Lion: u = −η·sign(…), the step is η on every coordinate: not reported (`hyper.lr` is it).
+ * - LARS: r·η, one number per tensor, but r = κ‖x‖/‖g + λx‖ needs the gradient, which is neither
+ *   an argument nor recoverable from the momentum trace (it holds η·r·d mixed over steps): the
+ *   ratio only. Schedule-free SGD: γ_t on every coordinate, like Lion: the ratio only.
+ * - Muon's 2-D parameters: the update is orthogonalised (Newton–Schulz), not a per-coordinate
+ *   scaling: the ratio only. Its 1-D parameters (the `adam` group) are read as AdamW.
+
  * 1. Only parameters in `updates` are reported; their `updateRatio` is always there (Infinity when
  *    ‖x‖ = 0 < ‖u‖, NaN for 0/0).
  * 2. The state tree is searched for paramwise states (`{ count, params }`) at any depth (chains,
  *    `swappable`, `accumulate`, `lookahead`, `multiTransform` groups); the first one holding
  *    moments for a parameter is used, with its group's hyperparameters (`hyper['label.lr']`,
  *    as `multiTransform` reports them) before the run-wide ones (`hyper.lr`).
- * 3. Reads values synchronously (`dataSync`) and creates no tensor; cost O(n) per parameter of n
- *    values plus two sorts of at most `maxValues` (see `InspectOptions`). Nothing is changed.
+ * 3. Reads values synchronously (`dataSync`) and creates no tensor (but a factored Adafactor
+ *    parameter's v̂, freed before returning); cost O(n) per parameter of n values plus two sorts of
+ *    at most `maxValues` (see `InspectOptions`). Nothing is changed.
  *
  * @example
  * const r = opt.update(grads, state, params);
@@ -187,7 +238,7 @@ export function inspectOptimizer(state: unknown, params: Tensors, updates: Tenso
     if (!(x instanceof tf.Tensor)) throw new RxgradError(`params.${name}`, 'the parameter the update belongs to', x);
     out[`inspect.updateRatio.${name}`] = norm(updates[name].dataSync()) / norm(x.dataSync());
     const s = found.get(name);
-    const per = s && perCoordinate(s.state, hyperAt(hyper, s.path), maxValues);
+    const per = s && perCoordinate(s.state, hyperAt(hyper, s.path), x, maxValues);
     if (!per || per.step.length === 0) continue;
     put(`inspect.stepSize.${name}`, per.step);
     if (per.m) put(`inspect.mAbs.${name}`, per.m);

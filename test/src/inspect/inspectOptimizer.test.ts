@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { adagrad, adam, accumulate, disposeReplaced, disposeTree, multiTransform, rmsprop, sgd, type Tensors, type Transform } from '../../../src/index';
+import { adafactor, adagrad, adam, accumulate, disposeReplaced, disposeTree, lamb, lars, lion, multiTransform, muon, rmsprop, scheduleFreeAdamw, scheduleFreeSgd, sgd, type Tensors, type Transform } from '../../../src/index';
 import { inspectOptimizer } from '../../../src/inspectOptimizer';
 import { swappable } from '../../../src/swappable';
 import { expectNoLeak } from '../../helpers';
@@ -122,6 +122,77 @@ describe('inspectOptimizer', () => {
     expect(all['inspect.stepSize.x.p0']).toBeCloseTo(0.1, 5);
     expect(all['inspect.stepSize.x.p50']).toBeCloseTo((1 / 5 + 1 / 6) / 2, 5);
     expect(() => inspectOptimizer(r.state, { x }, r.updates, {}, { maxValues: 0 })).toThrow('Expected `inspect.maxValues` an integer ≥ 1, got 0');
+    disposeTree([s, r.state, r.updates, grads, x]);
+  });
+
+  it("LAMB's step includes its trust ratio r = ‖x‖/‖d‖", async () => {
+    await expectNoLeak(() => {
+      // One step, η = 0.01, λ = 0.1, ε = 1e−6, x = [1, −2, 3, 4], g = [0.1, −0.2, 0.3, 0.4]:
+      // m̂ = g, √v̂ = |g| → d = g/(|g| + 1e−6) + 0.1·x = [1.0999900, −1.1999950, 1.2999967, 1.3999975]
+      // ‖x‖ = √30 = 5.4772256, ‖d‖ = 2.5099702 → r = 2.1821875
+      // step = r·η/(|g| + ε) = [0.2182166, 0.1091088, 0.0727393, 0.0545546]
+      // quantiles (h = 3p): p5 0.0572823, p25 0.0681931, p50 0.0909241, p75 0.1363858, p95 0.2018504
+      // (before the trust ratio p50 would be 0.0416665). |m̂| = |g|: p5 0.115, p25 0.175, p50 0.25, p75 0.325, p95 0.385.
+      // ‖u‖ = η·r·‖d‖ = η·‖x‖ → ratio 0.01.
+      expectClose(inspectAfter(lamb({ lr: 0.01, weightDecay: 0.1 }), 1), {
+        'inspect.updateRatio.x': 0.01,
+        'inspect.stepSize.x.p5': 0.0572823,
+        'inspect.stepSize.x.p25': 0.0681931,
+        'inspect.stepSize.x.p50': 0.0909241,
+        'inspect.stepSize.x.p75': 0.1363858,
+        'inspect.stepSize.x.p95': 0.2018504,
+        'inspect.mAbs.x.p5': 0.115,
+        'inspect.mAbs.x.p25': 0.175,
+        'inspect.mAbs.x.p50': 0.25,
+        'inspect.mAbs.x.p75': 0.325,
+        'inspect.mAbs.x.p95': 0.385,
+      });
+    });
+  });
+
+  it('Adafactor: ρ/√v̂ from the full or the factored second moment', async () => {
+    await expectNoLeak(() => {
+      // Factored (minDimSizeToFactor 1), x 2×2, g = [[0.1, −0.2], [0.3, 0.4]], ρ = 0.01, t = 1 (β̂ = 0):
+      // G = g² = [[0.01, 0.04], [0.09, 0.16]], R (row means) = [0.025, 0.125], mean(R) = 0.075, C (column means) = [0.05, 0.1]
+      // v̂ = R_i/mean(R)·C_j = [[0.0166667, 0.0333333], [0.0833333, 0.1666667]]
+      // step = 0.01/√v̂ = [0.0774597, 0.0547723, 0.0346410, 0.0244949]
+      // quantiles (h = 3p): p5 0.0260168, p25 0.0321045, p50 0.0447066, p75 0.0604441, p95 0.0740566
+      const opt = adafactor({ lr: 0.01, minDimSizeToFactor: 1 });
+      const x = tf.tensor2d([[1, 2], [3, 4]]);
+      const grads = { x: tf.tensor2d([[0.1, -0.2], [0.3, 0.4]]) };
+      const s = opt.init({ x });
+      const r = opt.update(grads, s, { x });
+      const out = inspectOptimizer(r.state, { x }, r.updates, r.used ?? {});
+      expect(Object.keys(out).some((k) => k.startsWith('inspect.mAbs'))).toBe(false);
+      expect(out['inspect.stepSize.x.p5']).toBeCloseTo(0.0260168, 6);
+      expect(out['inspect.stepSize.x.p25']).toBeCloseTo(0.0321045, 6);
+      expect(out['inspect.stepSize.x.p50']).toBeCloseTo(0.0447066, 6);
+      expect(out['inspect.stepSize.x.p75']).toBeCloseTo(0.0604441, 6);
+      expect(out['inspect.stepSize.x.p95']).toBeCloseTo(0.0740566, 6);
+      disposeTree([s, r.state, r.updates, grads, x]);
+    });
+    // Not factored (1-D): V = g² → step = 0.01/|g| = [0.1, 0.05, 0.033333, 0.025]: p50 = (0.033333 + 0.05)/2 = 0.0416667, p95 = 0.05 + 0.85·0.05 = 0.0925.
+    const a = inspectAfter(adafactor({ lr: 0.01 }), 1);
+    expect(a['inspect.stepSize.x.p50']).toBeCloseTo(0.0416667, 6);
+    expect(a['inspect.stepSize.x.p95']).toBeCloseTo(0.0925, 6);
+  });
+
+  it('schedule-free AdamW reports its step but no |m̂| (its inner Adam has β1 = 0)', () => {
+    // One step, γ = 0.1: v̂ = g², step = 0.1/(|g| + 1e−8) = [1, 0.5, 0.333333, 0.25]: p50 0.416667, p95 0.925; no mAbs keys.
+    const r = inspectAfter(scheduleFreeAdamw({ lr: 0.1 }), 1);
+    expect(Object.keys(r).some((k) => k.startsWith('inspect.mAbs'))).toBe(false);
+    expect(r['inspect.stepSize.x.p50']).toBeCloseTo(0.416667, 5);
+    expect(r['inspect.stepSize.x.p95']).toBeCloseTo(0.925, 5);
+  });
+
+  it('Lion, LARS, schedule-free SGD and Muon (2-D) report the update ratio only', () => {
+    for (const opt of [lion(), lars(), scheduleFreeSgd()]) expect(Object.keys(inspectAfter(opt, 2))).toEqual(['inspect.updateRatio.x']);
+    const m = muon();
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const grads = { x: tf.tensor2d([[0.1, -0.2], [0.3, 0.4]]) };
+    const s = m.init({ x });
+    const r = m.update(grads, s, { x });
+    expect(Object.keys(inspectOptimizer(r.state, { x }, r.updates, r.used ?? {}))).toEqual(['inspect.updateRatio.x']);
     disposeTree([s, r.state, r.updates, grads, x]);
   });
 
