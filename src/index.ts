@@ -66,6 +66,7 @@ export * from './kernels/adadeltaKernel';
 export * from './kernels/adamKernel';
 export * from './kernels/adamaxKernel';
 export * from './kernels/addKernel';
+export * from './kernels/decayInput';
 export * from './kernels/InPlaceOutput';
 export { SIMD_KERNELS } from './kernels/wasm/simdKernels';
 export * from './kernels/wasm/adamKernelSimd';

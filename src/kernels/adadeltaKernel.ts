@@ -1,3 +1,4 @@
+import { decayInput } from './decayInput';
 import type { InPlaceOutput } from './InPlaceOutput';
 
 /** Hyperparameters of one fused AdaDelta update: the values in force at this step. */
@@ -45,7 +46,7 @@ export function adadeltaKernel(g: Float32Array, x: Float32Array | undefined, s: 
   const n = g.length;
   const state = { square: s.square.slice(), delta: s.delta.slice() };
   const update = new Float32Array(n);
-  adadeltaKernelInPlace(g, x ?? g, state, h, { update, next: new Float32Array(n) });
+  adadeltaKernelInPlace(g, decayInput(x, g, h.weightDecay), state, h, { update, next: new Float32Array(n) });
   return { update, ...state };
 }
 

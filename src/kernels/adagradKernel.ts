@@ -1,3 +1,4 @@
+import { decayInput } from './decayInput';
 import type { InPlaceOutput } from './InPlaceOutput';
 
 /** Hyperparameters of one fused AdaGrad update: the values in force, and t, the parameter's 1-based update count. */
@@ -40,7 +41,7 @@ export function adagradKernel(g: Float32Array, x: Float32Array | undefined, sum:
   const n = g.length;
   const s = sum.slice();
   const update = new Float32Array(n);
-  adagradKernelInPlace(g, x ?? g, s, h, { update, next: new Float32Array(n) });
+  adagradKernelInPlace(g, decayInput(x, g, h.weightDecay), s, h, { update, next: new Float32Array(n) });
   return { update, sum: s };
 }
 

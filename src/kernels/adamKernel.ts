@@ -1,3 +1,4 @@
+import { decayInput } from './decayInput';
 import type { InPlaceOutput } from './InPlaceOutput';
 
 /** Hyperparameters of one fused Adam update: the values in force, and t, the parameter's 1-based update count. */
@@ -53,7 +54,7 @@ export function adamKernel(g: Float32Array, x: Float32Array | undefined, s: Adam
   const n = g.length;
   const state = { m: s.m.slice(), v: s.v.slice(), vMax: s.vMax && s.vMax.slice() };
   const update = new Float32Array(n);
-  adamKernelInPlace(g, x ?? g, state, h, { update, next: new Float32Array(n) });
+  adamKernelInPlace(g, decayInput(x, g, h.weightDecay), state, h, { update, next: new Float32Array(n) });
   return { update, ...state };
 }
 

@@ -1,3 +1,4 @@
+import { decayInput } from './decayInput';
 import type { InPlaceOutput } from './InPlaceOutput';
 
 /** Hyperparameters of one fused Adamax update: the values in force, and t, the parameter's 1-based update count. */
@@ -47,7 +48,7 @@ export function adamaxKernel(g: Float32Array, x: Float32Array | undefined, s: Ad
   const n = g.length;
   const state = { m: s.m.slice(), norm: s.norm.slice() };
   const update = new Float32Array(n);
-  adamaxKernelInPlace(g, x ?? g, state, h, { update, next: new Float32Array(n) });
+  adamaxKernelInPlace(g, decayInput(x, g, h.weightDecay), state, h, { update, next: new Float32Array(n) });
   return { update, ...state };
 }
 

@@ -1,3 +1,4 @@
+import { decayInput } from './decayInput';
 import type { InPlaceOutput } from './InPlaceOutput';
 
 /** Hyperparameters of one fused RMSProp update: the values in force at this step. */
@@ -58,7 +59,7 @@ export function rmspropKernel(g: Float32Array, x: Float32Array | undefined, s: R
   const trace = h.momentum === 0 ? null : fresh ? new Float32Array(n) : s.trace!.slice();
   const state = { square: s.square.slice(), mean: s.mean && s.mean.slice(), trace };
   const update = new Float32Array(n);
-  rmspropKernelInPlace(g, x ?? g, state, fresh, h, { update, next: new Float32Array(n) });
+  rmspropKernelInPlace(g, decayInput(x, g, h.weightDecay), state, fresh, h, { update, next: new Float32Array(n) });
   return { update, ...state };
 }
 

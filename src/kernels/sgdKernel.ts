@@ -1,3 +1,4 @@
+import { decayInput } from './decayInput';
 import type { InPlaceOutput } from './InPlaceOutput';
 
 /** Hyperparameters of one fused SGD update: the values in force at this step. */
@@ -41,7 +42,7 @@ export function sgdKernel(g: Float32Array, x: Float32Array | undefined, trace: F
   const fresh = trace === null;
   const v = h.momentum === 0 ? null : fresh ? new Float32Array(n) : trace.slice();
   const update = new Float32Array(n);
-  sgdKernelInPlace(g, x ?? g, v, fresh, h, { update, next: new Float32Array(n) });
+  sgdKernelInPlace(g, decayInput(x, g, h.weightDecay), v, fresh, h, { update, next: new Float32Array(n) });
   return { update, trace: v };
 }
 
