@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchRun } from './launchRun';
 import { listCheckpoints } from '../../streams/checkpointFile';
 import { elec2 } from '../../streams/sources/elec2';
 import { mulberry32 } from '../../streams/sources/mulberry32';
@@ -32,20 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => [work, dirname(bundle)].forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function launch(dir: string) {
-  const child = spawn(process.execPath, [bundle, file, dir, String(ROWS)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let onStart: (t: number) => void;
-  const started = new Promise<number>((resolve) => (onStart = resolve));
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-    if (stdout.includes('started ')) onStart(performance.now());
-  });
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
-  return { child, started, exited, stdout: () => stdout, stderr: () => stderr };
-}
+const launch = (dir: string) => launchRun(bundle, [file, dir, String(ROWS)], root);
 const finalLine = (stdout: string) => stdout.trim().split('\n').at(-1)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
