@@ -17,6 +17,8 @@
  * Options: --seeds N, --reaction-seeds N (0 skips the reactions).
  */
 import { Command } from 'commander';
+import { flippedConcept } from './flippedConcept';
+import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
 import { identity, lastValueFrom, tap, type OperatorFunction } from 'rxjs';
 import { adwin } from '../src/drift/adwin';
 import { ddm } from '../src/drift/ddm';
@@ -48,6 +50,7 @@ const opts = new Command()
   .opts<{ seeds: string; reactionSeeds: string }>();
 const nSeeds = Number(opts.seeds);
 const reactionSeeds = Number(opts.reactionSeeds);
+silenceTfjsBanner();
 const CHANGE = 1000;
 const AFTER = 3000;
 const QUIET = 10_000;
@@ -102,20 +105,11 @@ type StepOp = OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>>;
  * gradients → optimize(transform, { resetOn }) → applyUpdates.
  */
 async function reactionRun(seed: number, before: (params: Params, loss: LossFn<ExampleBatch>) => StepOp, transform: Transform<any>, resetOn?: 'drift'): Promise<[number, number]> {
-  const n = 2500;
-  const rand = mulberry32(seed);
-  const xs = new Float32Array(n * 2);
-  const ys = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = rand() * 2 - 1;
-    const b = rand() * 2 - 1;
-    xs.set([a, b], 2 * i);
-    ys[i] = +(a + b / 2 > 0 === i < 2000);
-  }
+  const table = flippedConcept(2500, 2000, seed);
   const model = logisticRegression(2);
   const errors: number[] = [];
   await lastValueFrom(
-    replay({ n, d: 2, xs, ys }, { batchSize: 1 }).pipe(
+    replay(table, { batchSize: 1 }).pipe(
       progressiveValidation(model, { metrics: [accuracy()] }),
       detectDrift(ddm()),
       tap((s) => errors.push(...s.predictions!.error)),

@@ -1,26 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Subject, lastValueFrom, map, of, toArray } from 'rxjs';
-import type { DriftDetector, DriftStatus } from '../../src/drift/DriftDetector';
 import { sgd } from '../../src/optimizers/sgd';
 import { backgroundModel } from '../../streams/operators/backgroundModel';
 import { detectDrift } from '../../streams/operators/detectDrift';
 import { RunScope } from '../../streams/RunScope';
 import { disposeStep, type Step } from '../../streams/Step';
+import { threshold } from './thresholdDetector';
 import { expectNoLeak, marbles, tinyProblem, tinyStep } from '../helpers';
 
-/** Drift when x ≥ 10, warning when x ≥ 5. */
-function threshold(): DriftDetector<{ last: number }> {
-  return {
-    name: 'threshold',
-    init: () => ({ last: 0 }),
-    update(s, x): DriftStatus {
-      s.last = x;
-      return x >= 10 ? 'drift' : x >= 5 ? 'warning' : 'none';
-    },
-    statistic: (s) => s.last,
-  };
-}
 
 /** A tiny-problem step (xs [[1, 2]], ys [[1]]) whose one example has error `error`. */
 const errorStep = (t: number, error: number, scope?: RunScope): Step => ({

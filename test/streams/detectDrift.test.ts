@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Subject, lastValueFrom, map, of, take, toArray } from 'rxjs';
 import { adwin } from '../../src/drift/adwin';
 import { ddm } from '../../src/drift/ddm';
-import type { DriftDetector, DriftStatus } from '../../src/drift/DriftDetector';
 import { detectDrift } from '../../streams/operators/detectDrift';
 import { gradients } from '../../streams/operators/gradients';
 import { learningRate } from '../../streams/operators/learningRate';
@@ -12,6 +11,8 @@ import type { Tensors, Transform } from '../../src/types';
 import * as tf from '@tensorflow/tfjs';
 import { RunScope } from '../../streams/RunScope';
 import { disposeStep, type Step } from '../../streams/Step';
+import { flippedConcept } from '../../bench/flippedConcept';
+import { threshold } from './thresholdDetector';
 import { expectNoLeak, marbles, tinyProblem, tinyStep } from '../helpers';
 import { identity, tap, type OperatorFunction } from 'rxjs';
 import { accuracy } from '../../src/metrics/accuracy';
@@ -23,7 +24,6 @@ import { applyUpdates } from '../../streams/operators/applyUpdates';
 import { backgroundModel } from '../../streams/operators/backgroundModel';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import type { LossFn } from '../../streams/operators/gradients';
-import { mulberry32 } from '../../streams/sources/mulberry32';
 import { replay } from '../../streams/sources/replay';
 import { PyRandom } from '../src/drift/pyRandom';
 
@@ -43,18 +43,6 @@ function errorStep(step: number, errors: number[], examples = step * errors.leng
   };
 }
 
-/** Drift when x ≥ 10, warning when x ≥ 5; its statistic is the last value (hand-checkable). */
-function threshold(): DriftDetector<{ last: number }> {
-  return {
-    name: 'threshold',
-    init: () => ({ last: 0 }),
-    update(s, x): DriftStatus {
-      s.last = x;
-      return x >= 10 ? 'drift' : x >= 5 ? 'warning' : 'none';
-    },
-    statistic: (s) => s.last,
-  };
-}
 
 /** Steps of `size` examples cutting `stream` in order (numbers, as errors). */
 function batches(stream: number[], size: number, scope?: RunScope, from = 0): Step<null>[] {
@@ -281,21 +269,12 @@ describe('detectDrift: end to end, online logistic regression on a concept flipp
   type Before = (params: Params, loss: LossFn<ExampleBatch>) => OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>>;
   /** Accuracy on the 500 examples after the flip, and the drifts: replay → progressiveValidation → detectDrift(ddm) → before → lr → gradients → sgd → applyUpdates. */
   async function flipped(before: Before, lr: OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>>): Promise<{ after: number; drifts: number[] }> {
-    const n = 2500;
-    const rand = mulberry32(1);
-    const xs = new Float32Array(n * 2);
-    const ys = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const a = rand() * 2 - 1;
-      const b = rand() * 2 - 1;
-      xs.set([a, b], 2 * i);
-      ys[i] = +(a + b / 2 > 0 === i < 2000);
-    }
+    const table = flippedConcept(2500, 2000, 1);
     const model = logisticRegression(2);
     const errors: number[] = [];
     const drifts: number[] = [];
     await lastValueFrom(
-      replay({ n, d: 2, xs, ys }, { batchSize: 1 }).pipe(
+      replay(table, { batchSize: 1 }).pipe(
         progressiveValidation(model, { metrics: [accuracy()] }),
         detectDrift(ddm()),
         tap((s) => {
