@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { trajectory } from '../helpers';
 import { concat, lastValueFrom, map, range, take, throwError, toArray } from 'rxjs';
 import { expect, it } from 'vitest';
 import { checkStateLayout, disposeReplaced, RxgradError, disposeTree, restoreState, serializeState, tensorsIn, type Tensors, type Transform } from '../../../src/index';
@@ -157,19 +158,5 @@ function tensorsNamed(state: unknown, name: string, out: tf.Tensor[] = []): tf.T
 
 /** x after each of `gs.length` steps of `opt` on one parameter from x0, fed the fixed gradients `gs`. */
 export function fixedTrajectory(opt: Transform<any>, x0: number[] | number[][], gs: (number[] | number[][])[]): number[][] {
-  let x: tf.Tensor = tf.tensor(x0);
-  let state = opt.init({ x });
-  const out: number[][] = [];
-  for (const gv of gs) {
-    const g = tf.tensor(gv);
-    const r = opt.update({ x: g }, state, { x });
-    disposeReplaced(state, r.state);
-    state = r.state;
-    const next = x.add(r.updates.x);
-    disposeTree([g, r.updates, x]);
-    x = next;
-    out.push(Array.from(x.dataSync()));
-  }
-  disposeTree([state, x]);
-  return out;
+  return trajectory(opt, x0, gs.length, (_x, t) => tf.tensor(gs[t - 1]));
 }
