@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { adafactor, adafactorDefaults, adafactorRelativeStep, disposeReplaced, disposeTree, factoredDims, type Tensors } from '../../../src/index';
+import { adafactor, adafactorDefaults, adafactorRelativeStep, disposeTree, factoredDims, type Tensors } from '../../../src/index';
 import { expectClose } from '../helpers';
-import { contract } from './contract';
+import { contract, stepOnce } from './contract';
 
 type M = number[][];
 const rms = (a: number[]): number => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
@@ -70,13 +70,7 @@ function runAdafactor(options: Parameters<typeof adafactor>[0], steps: number): 
   const out = { W: [] as number[][], V: [] as number[][], b: [] as number[][] };
   for (let t = 1; t <= steps; t++) {
     const g = { W: tf.tensor2d(gW(t)), V: tf.tensor2d(gV(t)), b: tf.tensor1d(gb(t)) };
-    const r = opt.update(g, state, params);
-    disposeReplaced(state, r.state);
-    state = r.state;
-    const next: Tensors = {};
-    for (const k of Object.keys(params)) next[k] = params[k].add(r.updates[k]);
-    disposeTree([g, r.updates, params]);
-    params = next;
+    ({ params, state } = stepOnce(opt, params, state, g));
     out.W.push(Array.from(params.W.dataSync()));
     out.V.push(Array.from(params.V.dataSync()));
     out.b.push(Array.from(params.b.dataSync()));

@@ -160,3 +160,13 @@ function tensorsNamed(state: unknown, name: string, out: tf.Tensor[] = []): tf.T
 export function fixedTrajectory(opt: Transform<any>, x0: number[] | number[][], gs: (number[] | number[][])[]): number[][] {
   return trajectory(opt, x0, gs.length, (_x, t) => tf.tensor(gs[t - 1]));
 }
+
+/** One update of every parameter as a caller owns it: x ← x + u; the superseded state, the gradients and the old parameters freed. */
+export function stepOnce(opt: Transform<any>, params: Tensors, state: any, g: Tensors): { params: Tensors; state: any } {
+  const r = opt.update(g, state, params);
+  disposeReplaced(state, r.state);
+  const next: Tensors = {};
+  for (const k of Object.keys(params)) next[k] = params[k].add(r.updates[k]);
+  disposeTree([g, r.updates, params]);
+  return { params: next, state: r.state };
+}

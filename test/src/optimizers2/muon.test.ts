@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { disposeReplaced, disposeTree, muon, muonDefaults, newtonSchulz, RxgradError, scaleByMuon, type Tensors } from '../../../src/index';
+import { disposeTree, muon, muonDefaults, newtonSchulz, RxgradError, scaleByMuon, type Tensors } from '../../../src/index';
 import { lastValueFrom, map, range, toArray } from 'rxjs';
 import { applyUpdates, gradients, hyper, learningRate, optimize } from '../../../streams/index';
 import type { Batch } from '../../../streams/Step';
 import type { Params } from '../../../src/types';
 import { expectNoLeak, tinyProblem, tinyStep } from '../../helpers';
 import { expectClose } from '../helpers';
-import { contract } from './contract';
+import { contract, stepOnce } from './contract';
 
 type M = number[][];
 const T = (a: M): M => a[0].map((_, j) => a.map((row) => row[j]));
@@ -93,13 +93,7 @@ describe('muon (Keller Jordan 2024, the reference defaults)', () => {
     let state = opt.init(params);
     for (let t = 1; t <= 10; t++) {
       const g = { W: tf.tensor2d(gW(t)), V: tf.tensor2d(gV(t)), b: tf.tensor1d(gb(t)) };
-      const r = opt.update(g, state, params);
-      disposeReplaced(state, r.state);
-      state = r.state;
-      const next: Tensors = {};
-      for (const k of Object.keys(params)) next[k] = params[k].add(r.updates[k]);
-      disposeTree([g, r.updates, params]);
-      params = next;
+      ({ params, state } = stepOnce(opt, params, state, g));
       expectClose(params.W.dataSync(), refW[t - 1].flat(), `W step ${t}`, 1e-4, 1e-5);
       expectClose(params.V.dataSync(), refV[t - 1].flat(), `V step ${t}`, 1e-4, 1e-5);
       expectClose(params.b.dataSync(), refB[t - 1], `b step ${t}`, 1e-5, 1e-6);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, it } from 'vitest';
 import * as rxgrad from '../../../src/index';
-import { disposeReplaced, disposeTree, scheduleFreeEvalParams, type Tensors, type Transform } from '../../../src/index';
+import { disposeTree, scheduleFreeEvalParams, type Tensors, type Transform } from '../../../src/index';
 import { expectClose } from '../helpers';
+import { stepOnce } from './contract';
 
 type Tree = Record<string, number[] | number[][]>;
 interface Case {
@@ -28,13 +29,7 @@ describe(`Optax ${ref.optax} conformance (float64 reference, 12 steps, 1e-5 rela
       let state = opt.init(params);
       ref.grads.forEach((gt, i) => {
         const g = tensors(gt);
-        const r = opt.update(g, state, params);
-        disposeReplaced(state, r.state);
-        state = r.state;
-        const next: Tensors = {};
-        for (const k of Object.keys(params)) next[k] = params[k].add(r.updates[k]);
-        disposeTree([g, r.updates, params]);
-        params = next;
+        ({ params, state } = stepOnce(opt, params, state, g));
         for (const k of Object.keys(params)) expectClose(params[k].dataSync(), c.params[i][k].flat(), `${name} ${k} step ${i + 1}`, 1e-5, 1e-6);
         if (c.eval) {
           const x = scheduleFreeEvalParams(state, params);
