@@ -5,6 +5,11 @@ import { disposeStep, type Step } from './Step';
 export interface Checkpointable {
   /** The part's state as JSON-able data, as of the last step it handled. */
   save(): unknown;
+  /**
+   * The checkpoint holding `saved` — what this part's `save()` returned — is durable (written
+   * and synced by its store): e.g. a durable source acks the messages it covers. Optional.
+   */
+  committed?(saved: unknown): void;
 }
 
 /** Runs created so far (serials). */
@@ -90,11 +95,25 @@ export class RunScope {
     return Object.hasOwn(this.restoredState, key) ? (this.restoredState[key] as T) : undefined;
   }
 
+  /** One part's state (`undefined` when no part is registered under `key`): cheaper than `save()` for one part. */
+  saveOne(key: string): unknown {
+    return this.parts.get(key)?.save();
+  }
+
   /** Every registered part's state, by key. */
   save(): Record<string, unknown> {
     const out: Record<string, unknown> = Object.create(null);
     for (const [key, part] of this.parts) out[key] = part.save();
     return out;
+  }
+
+  /**
+   * The checkpoint holding `state` (an object `save()` returned) is durable: each part hears of
+   * it (`committed(state[key])`), in registration order. The checkpoint operator calls it once its
+   * store has confirmed the write — never before, never for a failed write.
+   */
+  committed(state: Readonly<Record<string, unknown>>): void {
+    for (const [key, part] of this.parts) if (part.committed && Object.hasOwn(state, key)) part.committed(state[key]);
   }
 
   /** Record `step` as the newest version of its step (by `step.step`); returns it. Ignored once closed. */

@@ -44,6 +44,8 @@ export interface CheckpointOptions {
  *    first step `everySeconds` after the last write; and once more at the end (complete) if the
  *    last step was not saved. Only the `keep` newest remain. Temp files left by an interrupted
  *    write are removed at the start.
+ *    Once a write is durable, the run's parts are told (`RunScope.committed(state)`): a
+ *    durable source (`jetstream`) acks the messages whose updates it holds.
  * 4. Results pass on unchanged. A result without a run (no `scopeOf`: made by hand, or copied by
  *    an operator between `applyUpdates` and `checkpoint`) fails the run.
  *
@@ -89,6 +91,8 @@ export function checkpoint(options: CheckpointOptions): OperatorFunction<StepRes
         result: result as unknown as Record<string, unknown>,
       };
       writeCheckpoint(dir, cp, keep);
+      // Durable now: the run's parts hear of it (a durable source acks the messages it covers).
+      scope.committed(state);
       lastWrite = performance.now();
       saved = result;
     };
