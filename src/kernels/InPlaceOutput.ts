@@ -5,8 +5,9 @@
  *
  * Both arrays have the parameter's length, are distinct from every input, and are overwritten
  * (never read). The kernel returns a check that is 0 when every next[i] is finite and NaN
- * otherwise (as `addKernel`: the sum of next[i] − next[i]), so the caller can refuse the new
- * parameter values before assigning anything.
+ * otherwise (the sum of next[i] − next[i], as `addKernel`; or, one operation per value fewer,
+ * S − S for S = Σ next[i] in float64, which cannot overflow for float32 terms), so the caller
+ * can refuse the new parameter values before assigning anything.
  *
  * @example
  * const out: InPlaceOutput = { update: new Float32Array(3), next: new Float32Array(3) };

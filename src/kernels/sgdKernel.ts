@@ -78,19 +78,20 @@ export function sgdKernelInPlace(
   const nesterov = h.nesterov;
   const { update, next } = out;
   let check = 0;
-  if (mu !== 0 && !fresh && !nesterov && lambda === 0) {
-    // The common case in a loop of its own: the same arithmetic as below without its per-value
-    // branches, which V8 does not hoist (about 2× faster at 1e6 values).
+  if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1) {
+    // The common case (PyTorch's defaults: no dampening, no decay) in a loop of its own: the same
+    // arithmetic as below (1·g_i = g_i exactly) without its per-value branches, which V8 does
+    // not hoist (about 2× faster at 1e6 values).
     for (let i = 0; i < n; i++) {
-      const vi = mu * trace![i] + keep * g[i];
+      const vi = mu * trace![i] + g[i];
       trace![i] = vi;
       const ui = Math.fround(eta * vi);
       update[i] = ui;
       const xn = Math.fround(x[i] + ui);
       next[i] = xn;
-      check += xn - xn;
+      check += xn;
     }
-    return check;
+    return check - check;
   }
   for (let i = 0; i < n; i++) {
     const xi = x[i];
@@ -105,7 +106,7 @@ export function sgdKernelInPlace(
     update[i] = ui;
     const xn = Math.fround(xi + ui);
     next[i] = xn;
-    check += xn - xn;
+    check += xn;
   }
-  return check;
+  return check - check;
 }
