@@ -59,7 +59,7 @@ export function socketUrl(url: string, token?: string): string {
 }
 
 /** float32 values in their shortest exact decimal form (9 significant digits round-trip a float32). */
-const short = (v: number) => Number(v.toPrecision(9));
+export const short = (v: number) => Number(v.toPrecision(9));
 
 /**
  * Feed a table to a run's ingest endpoint with ack-based flow control: at most `window` messages
