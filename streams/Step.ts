@@ -79,6 +79,18 @@ export interface IngestCounters {
   readonly lastReason?: string;
   /** Age in ms of the oldest queued example (0 when the queue is empty). */
   readonly lag: number;
+  /** Durable sources (`jetstream`), since the subscription: messages acked (after the checkpoint holding them was durable). */
+  readonly acked?: number;
+  /** Deliveries that were redeliveries (delivery count > 1). */
+  readonly redelivered?: number;
+  /** Messages already in the model (or already held) when delivered again: skipped, not trained twice. */
+  readonly duplicates?: number;
+  /** Malformed messages republished to the dead-letter subject and terminated. */
+  readonly deadLettered?: number;
+  /** Messages this trainer holds unacked now (bounded by `maxAckPending`). */
+  readonly ackPending?: number;
+  /** The consumer's backlog: stream messages not yet delivered to it (refreshed about once a second). */
+  readonly consumerPending?: number;
 }
 
 /** A drift a detector reported. */

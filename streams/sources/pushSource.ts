@@ -77,7 +77,8 @@ export interface PushProducer {
  *
  * 1. Per subscription: a run (`RunScope.open(resume.state)`), registering the `SourcePosition`
  *    under `source` (with the settled ingest counters, `ExampleQueue.settled()`); a new queue;
- *    then `start(sink, restored)` starts the producer.
+ *    then `start(sink, restored, scope)` starts the producer (which may register its own
+ *    checkpointable parts in the run's `scope`).
  * 2. A step is emitted when `batchSize` examples are queued (or the queue is full, if it holds
  *    fewer), when the oldest queued example has waited `maxWaitMs` (a partial batch), and for
  *    the rest after `complete` — then the stream completes. Steps are emitted from their own event-loop turns, never from inside the
@@ -98,7 +99,7 @@ export interface PushProducer {
  * src.subscribe((s) => console.log(s.size, s.online?.ingest)); // 1 { received: 1, queued: 0, trained: 1, … }
  */
 export function pushSource(
-  start: (sink: PushSink, restored: SourcePosition | undefined) => PushProducer | void,
+  start: (sink: PushSink, restored: SourcePosition | undefined, scope: RunScope) => PushProducer | void,
   options: PushOptions,
 ): Observable<Step<ExampleBatch>> {
   const batchSize = positiveInt('batchSize', options?.batchSize);
@@ -214,7 +215,7 @@ export function pushSource(
       error: (err) => subscriber.error(err),
     });
     try {
-      producer = start(sink, restored) ?? {};
+      producer = start(sink, restored, scope) ?? {};
     } catch (err) {
       subscriber.error(err);
     }

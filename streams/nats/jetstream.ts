@@ -1,0 +1,358 @@
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { map, Observable } from 'rxjs';
+import type { ExampleBatch } from '../../src/ExampleBatch';
+import { decodeExampleMessage } from '../../src/online/exampleMessage';
+import { SequenceGate } from '../../src/online/SequenceGate';
+import { SequenceLedger } from '../../src/online/SequenceLedger';
+import { RxgradError, shown } from '../../src/RxgradError';
+import { bool, inRange, positiveInt } from '../../src/validate';
+import type { Checkpoint } from '../checkpointFile';
+import type { RunScope } from '../RunScope';
+import { advance, type IngestCounters, type Step } from '../Step';
+import type { DriveOptions } from '../sources/drive';
+import { pushSource, type PushSink } from '../sources/pushSource';
+import { loadNats } from './loadNats';
+import { natsConnect, natsServers, type NatsServers } from './natsConnect';
+import { ensureStreamWith, isNotFound, streamNames } from './publishExamples';
+
+/** The checkpoint key under which `jetstream` saves the sequences in the model. */
+export const JETSTREAM_KEY = 'jetstream';
+
+/** What `jetstream` saves in a checkpoint under `JETSTREAM_KEY`. */
+export interface JetStreamPosition {
+  /** The stream sequences whose effect is in the model (trained or dead-lettered), as ranges `[first, last]`. */
+  readonly ranges: readonly (readonly [number, number])[];
+}
+
+/** Options of `jetstream`. */
+export interface JetStreamOptions extends DriveOptions {
+  /** NATS server URL(s). */
+  readonly servers: NatsServers;
+  /** Stream name (default `rxgrad`; created if missing). */
+  readonly stream?: string;
+  /** The examples' subject (default `rxgrad.examples`). */
+  readonly subject?: string;
+  /** The durable consumer's name: a restarted trainer with the same name continues where it stopped. */
+  readonly durable: string;
+  /** Features per example: a message with another width is malformed (dead-lettered). */
+  readonly features: number;
+  /** A classifier's classes: a label outside [0, classes) is malformed. */
+  readonly classes?: number;
+  /** Examples per step (default 32). */
+  readonly batchSize?: number;
+  /** A partial batch is trained once its oldest example waited this long (default: only full batches). */
+  readonly maxWaitMs?: number;
+  /** The consumer's ack wait: an unacked message is redelivered after it (default 30,000 ms). */
+  readonly ackWaitMs?: number;
+  /**
+   * Messages delivered and not yet acked, at most (default 1,000): the backpressure bound, and
+   * the trainer's memory bound. Acks come after a durable checkpoint, so it must exceed the
+   * examples trained between two checkpoints (else the consumer stalls).
+   */
+  readonly maxAckPending?: number;
+  /** The dead-letter subject (default `rxgrad.dead`); `false`: malformed messages are only terminated and counted. */
+  readonly deadLetter?: string | false;
+  /** Delay before a nak'ed message (a transient failure) is redelivered (default 1,000 ms). */
+  readonly nakDelayMs?: number;
+  /** Train in stream-sequence order (default true; see `jetstream`). Several trainers on one consumer: false. */
+  readonly ordered?: boolean;
+  /** Training gives the event loop a turn after this many ms of steps (default 5). */
+  readonly yieldEveryMs?: number;
+}
+
+/** The counters `jetstream` adds to a step's `online.ingest` (since the subscription). */
+type DurableCounters = Required<Pick<IngestCounters, 'acked' | 'redelivered' | 'duplicates' | 'deadLettered' | 'ackPending'>> & Pick<IngestCounters, 'consumerPending'>;
+
+/** One stream sequence held by this trainer: its deliveries (a redelivery adds one) and when it was last kept alive. */
+interface Held {
+  readonly seq: number;
+  readonly msgs: JsMsg[];
+  touched: number;
+}
+
+const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * A durable source: examples from a NATS JetStream stream (one per message, as
+ * `publishExamples` sends them) through a durable pull consumer, with an exactly-once effect on
+ * the model across crashes of the trainer and of the server.
+ *
+ * 1. **Consumer.** The stream (`ensureStream`) and the durable consumer `durable` are created if
+ *    missing (explicit acks, `ackWaitMs`, `maxAckPending` as the bound on messages in flight:
+ *    the trainer's memory and the producer-to-trainer backpressure). The connection reconnects
+ *    forever (a server restart is survived). Bad options throw an `RxgradError` at call time;
+ *    a failed connection or consumer setup errors the stream.
+ * 2. **Examples.** Each message is parsed (`decodeExampleMessage`) and checked (`features`,
+ *    `classes`) by the bounded queue of `pushSource` (capacity `maxAckPending`, never dropping),
+ *    and trained in micro-batches of `batchSize` (`maxWaitMs`: partial ones). With `ordered`
+ *    (the default) examples are trained in stream-sequence order — a crashed trainer's unacked
+ *    messages, redelivered after `ackWaitMs`, are waited for (at most 2 × `ackWaitMs`) before
+ *    the newer ones — so a resumed run trains the very batches an uninterrupted one does.
+ * 3. **Ack after checkpoint.** A message is acked only once a checkpoint holding its update is
+ *    durable (`checkpoint` → `RunScope.committed`), all of a checkpoint's messages at once, then
+ *    the connection is flushed. Messages held longer than half of `ackWaitMs` (queued, training,
+ *    waiting for a checkpoint) are kept alive (`working()`) so they are not redelivered.
+ * 4. **Exactly-once effect.** The checkpoint holds the stream sequences in the model (under
+ *    `jetstream`, as ranges; the source position's `position` is the last sequence trained). A
+ *    message whose sequence is already there — redelivered after a crash, or an acked message
+ *    a restarted server delivers again — is not trained again: it is acked and counted in
+ *    `duplicates`. Resume with `resume: resume(dir, params).checkpoint`.
+ * 5. **Malformed messages** (not JSON, not an example, wrong width, a label that is not a class)
+ *    are counted as rejected with the reason, republished to `deadLetter` as JSON
+ *    `{ reason, stream, subject, sequence, deliveries, payload }` (message id
+ *    `<stream>-<sequence>`: once), then terminated (`term()`); the run continues. If that
+ *    publish fails, the message is nak'ed (redelivered after `nakDelayMs`).
+ * 6. **Counters** on every step's `online.ingest`, besides received/trained/rejected/lastReason:
+ *    `acked`, `redelivered` (deliveries with a count > 1), `duplicates` (already in the model,
+ *    skipped), `deadLettered`, `ackPending` (held by this trainer, unacked) and
+ *    `consumerPending` (the consumer's backlog in the stream, refreshed once a second) — the
+ *    durable counters since this subscription.
+ * 7. **End.** The stream does not complete by itself: stop it with `take`, `takeWhile` (put it
+ *    before `checkpoint`, so the final write happens and its messages are acked) or an
+ *    unsubscribe. On unsubscribe or error the messages still unacked are nak'ed (redelivered at
+ *    once to the next trainer, which skips those its checkpoint holds) and the connection is
+ *    drained; keep the process alive until then (do not `process.exit()` at once).
+ *
+ * @example
+ * const model = logisticRegression(8);
+ * const r = resume('ckpt', model.params);
+ * jetstream({ servers: 'nats://127.0.0.1:4222', durable: 'trainer', features: 8, classes: 2, batchSize: 16, resume: r.checkpoint })
+ *   .pipe(
+ *     progressiveValidation(model, { metrics: [accuracy()] }),
+ *     gradients(model.loss, model.params), optimize(adam({ lr: 0.01 })), applyUpdates(model.params),
+ *     checkpoint({ dir: 'ckpt', params: model.params, everySteps: 20 }),
+ *   )
+ *   .subscribe((s) => console.log(s.step, s.online?.ingest)); // … { received, trained, acked, duplicates, consumerPending, … }
+ */
+export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBatch>> {
+  if (options === null || typeof options !== 'object') throw new RxgradError('options', 'an object { servers, durable, features, … }', options);
+  const servers = natsServers('servers', options.servers);
+  const names = streamNames(options);
+  if (typeof options.durable !== 'string' || !DURABLE.test(options.durable)) throw new RxgradError('durable', 'a consumer name of 1–200 letters, digits, _ or -', options.durable);
+  const durable = options.durable;
+  const features = positiveInt('features', options.features);
+  const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
+  const ackWaitMs = inRange('ackWaitMs', options.ackWaitMs ?? 30_000, { min: 100 });
+  const maxAckPending = positiveInt('maxAckPending', options.maxAckPending ?? 1000);
+  if (maxAckPending < batchSize) throw new RxgradError('maxAckPending', `at least batchSize (${batchSize}): a batch must fit in flight`, maxAckPending);
+  const nakDelayMs = inRange('nakDelayMs', options.nakDelayMs ?? 1000, { min: 0 });
+  const ordered = bool('ordered', options.ordered ?? true);
+
+  const durableConsumer = (sink: PushSink, scope: RunScope) => {
+    const ledger = SequenceLedger.from((scope.restored(JETSTREAM_KEY) as Partial<JetStreamPosition> | undefined)?.ranges, `resume.state.${JETSTREAM_KEY}.ranges`);
+    const held = new Map<number, Held>();
+    const queued: Held[] = [];
+    const trained: Held[] = [];
+    const counts = { acked: 0, redelivered: 0, duplicates: 0, deadLettered: 0 };
+    let consumerPending: number | undefined;
+    let gate: SequenceGate<Held> | undefined;
+    let nc: NatsConnection | undefined;
+    let js: JetStreamClient | undefined;
+    let consumer: Consumer | undefined;
+    let messages: ConsumerMessages | undefined;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let stopped = false;
+    let flushing = false;
+    let infoPending = false;
+    let lastInfo = -Infinity;
+
+    const flush = () => {
+      if (flushing || !nc || nc.isClosed()) return;
+      flushing = true;
+      nc.flush().then(
+        () => (flushing = false),
+        () => (flushing = false),
+      );
+    };
+    const settle = (h: Held, how: (m: JsMsg) => void) => {
+      held.delete(h.seq);
+      for (const m of h.msgs) how(m);
+    };
+    const deadLetter = (h: Held, reason: string) => {
+      const m = h.msgs[0];
+      const done = () => {
+        if (stopped) return;
+        settle(h, (d) => d.term());
+        ledger.add(h.seq);
+        counts.deadLettered++;
+        flush();
+      };
+      if (names.deadLetter === false || !js) return done();
+      let payload: string;
+      try {
+        payload = new TextDecoder('utf-8', { fatal: true }).decode(m.data);
+      } catch {
+        payload = `base64:${Buffer.from(m.data).toString('base64')}`;
+      }
+      const body = JSON.stringify({ reason, stream: names.stream, subject: m.subject, sequence: h.seq, deliveries: m.info.deliveryCount, payload });
+      js.publish(names.deadLetter, body, { msgID: `${names.stream}-${h.seq}` }).then(done, () => {
+        if (!stopped) settle(h, (d) => d.nak(nakDelayMs));
+      });
+    };
+    // A message's turn has come (in sequence order with `ordered`): parse, queue or dead-letter it.
+    const release = (h: Held) => {
+      let raw: unknown;
+      try {
+        raw = decodeExampleMessage(h.msgs[0].data);
+      } catch (err) {
+        sink.reject((err as Error).message);
+        return deadLetter(h, (err as Error).message);
+      }
+      const outcome = sink.offer(raw, h.seq);
+      if (outcome === 'queued') queued.push(h);
+      else if (outcome === 'rejected') deadLetter(h, sink.lastReason as string);
+      else if (outcome === 'dropped') settle(h, (m) => m.nak(nakDelayMs));
+    };
+    const onMessage = (m: JsMsg) => {
+      if (stopped) return;
+      const seq = m.seq;
+      if (m.redelivered) counts.redelivered++;
+      const h = held.get(seq);
+      if (h) {
+        // Delivered again while this trainer still holds it: acked or nak'ed with the others.
+        h.msgs.push(m);
+        counts.duplicates++;
+        return;
+      }
+      if (ledger.has(seq)) {
+        // Already in the model, and durable (its checkpoint was written): ack it again.
+        m.ack();
+        counts.duplicates++;
+        counts.acked++;
+        flush();
+        return;
+      }
+      const fresh: Held = { seq, msgs: [m], touched: performance.now() };
+      held.set(seq, fresh);
+      const released = gate ? gate.offer(seq, fresh, fresh.touched) : [fresh];
+      for (const r of released) release(r);
+    };
+    // Every 250 ms: keep long-held messages alive, give up on gaps; once a second at most: the consumer's backlog.
+    const tick = () => {
+      const now = performance.now();
+      for (const h of held.values()) {
+        if (now - h.touched >= ackWaitMs / 2) {
+          h.msgs[h.msgs.length - 1].working();
+          h.touched = now;
+        }
+      }
+      if (gate) for (const r of gate.expire(now, 2 * ackWaitMs)) release(r);
+      if (consumer && !infoPending && now - lastInfo >= 1000) {
+        infoPending = true;
+        lastInfo = now;
+        consumer.info().then(
+          (ci) => {
+            infoPending = false;
+            consumerPending = ci.num_pending;
+          },
+          () => (infoPending = false),
+        );
+      }
+    };
+
+    scope.register(JETSTREAM_KEY, {
+      save: (): JetStreamPosition => ({ ranges: ledger.ranges() }),
+      // The checkpoint holding `saved` is durable: ack the trained messages it holds, in order.
+      committed: (saved) => {
+        const done = SequenceLedger.from((saved as JetStreamPosition).ranges, JETSTREAM_KEY);
+        let n = 0;
+        while (n < trained.length && done.has(trained[n].seq)) n++;
+        for (const h of trained.splice(0, n)) {
+          settle(h, (m) => m.ack());
+          counts.acked++;
+        }
+        if (n > 0) flush();
+      },
+    });
+    const control = {
+      counters: (): DurableCounters => ({ ...counts, ackPending: held.size, ...(consumerPending !== undefined && { consumerPending }) }),
+      taken: (n: number) => {
+        for (const h of queued.splice(0, n)) {
+          ledger.add(h.seq);
+          trained.push(h);
+        }
+      },
+    };
+
+    (async () => {
+      const nats = await loadNats();
+      nc = await natsConnect(servers, `rxgrad-trainer-${durable}`);
+      if (stopped) return void nc.close();
+      const jsm = await nats.jetstream.jetstreamManager(nc);
+      js = jsm.jetstream();
+      await ensureStreamWith(jsm, names);
+      const config = {
+        durable_name: durable,
+        ack_policy: nats.jetstream.AckPolicy.Explicit,
+        deliver_policy: nats.jetstream.DeliverPolicy.All,
+        ack_wait: nats.transport.nanos(ackWaitMs),
+        max_ack_pending: maxAckPending,
+        filter_subject: names.subject,
+      };
+      let info;
+      try {
+        info = await jsm.consumers.info(names.stream, durable);
+        if (info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== maxAckPending) info = await jsm.consumers.update(names.stream, durable, { ack_wait: config.ack_wait, max_ack_pending: maxAckPending });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        info = await jsm.consumers.add(names.stream, config);
+      }
+      if (ordered) {
+        const first = (await jsm.streams.info(names.stream)).state.first_seq;
+        gate = new SequenceGate<Held>(Math.max(first, info.ack_floor.stream_seq + 1, 1), (seq) => ledger.contiguousTo(seq));
+      }
+      if (stopped) return;
+      consumer = await js.consumers.get(names.stream, durable);
+      if (stopped) return;
+      messages = await consumer.consume({ callback: onMessage, max_messages: Math.min(maxAckPending, 1000) });
+      timer = setInterval(tick, Math.min(250, ackWaitMs / 4));
+      tick();
+    })().catch((err) => {
+      if (!stopped) sink.error(new RxgradError('servers', `a reachable NATS JetStream server with stream ${names.stream} (${servers.join(', ')})`, shown(`a failure: ${(err as Error).message}`)));
+    });
+
+    const producer = {
+      stop: () => {
+        stopped = true;
+        if (timer) clearInterval(timer);
+        messages?.stop();
+        gate?.clear();
+        for (const h of [...held.values()]) settle(h, (m) => m.nak());
+        void nc?.drain().catch(() => undefined);
+      },
+    };
+    return { control, producer };
+  };
+
+  return new Observable<Step<ExampleBatch>>((subscriber) => {
+    // This subscription's consumer (set when pushSource starts it): what the steps report.
+    let control: ReturnType<typeof durableConsumer>['control'] | undefined;
+    const steps = pushSource(
+      (sink, _restored, scope) => {
+        const c = durableConsumer(sink, scope);
+        control = c.control;
+        return c.producer;
+      },
+      {
+        batchSize,
+        maxWaitMs: options.maxWaitMs,
+        features,
+        classes: options.classes,
+        queue: { capacity: maxAckPending, policy: 'block' },
+        yieldEveryMs: options.yieldEveryMs,
+        paused: options.paused,
+        resume: options.resume,
+      },
+    );
+    return steps
+      .pipe(
+        map((step) => {
+          const c = control as NonNullable<typeof control>;
+          c.taken(step.size);
+          return advance(step, { online: { ...step.online, ingest: { ...(step.online?.ingest as IngestCounters), ...c.counters() } } });
+        }),
+      )
+      .subscribe(subscriber);
+  });
+}
