@@ -243,7 +243,8 @@ function lastOnline(run: PageRun): OnlineReport | undefined {
 
 /**
  * An online run's latest figures: its main metric (a rolling one first) beside the baselines',
- * then the source's counters (the last rejection's reason as the tooltip), pending labels and drifts.
+ * then the source's counters (the last rejection's reason as the tooltip), pending labels and drifts, and a durable
+ * source's consumer counters (lag, ack pending, acked, redelivered, duplicates, dead-lettered) on a line of their own.
  */
 function showOnline(cell: HTMLElement, o: OnlineReport): void {
   const [main] = onlineMetricNames(Object.keys(o.metrics ?? {}));
@@ -256,7 +257,7 @@ function showOnline(cell: HTMLElement, o: OnlineReport): void {
     second.title = `last rejected: ${ingest.reason}`;
     second.append(el('span', 'reason', ` · last rejected: ${ingest.reason}`));
   }
-  cell.replaceChildren(first, second);
+  cell.replaceChildren(first, second, ...(ingest?.durable ? [el('div', 'sub durable', ingest.durable)] : []));
 }
 
 /** The latest `info.fullLoss` of a run (reported every few steps), if any. */

@@ -316,7 +316,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
       online: {
         metrics: { 'rolling.accuracy': 0.5 + k / 100, accuracy: 0.5 + k / 200 },
         baselines: { noChange: { 'rolling.accuracy': 0.6, accuracy: 0.6 }, majority: { 'rolling.accuracy': 0.55, accuracy: 0.55 } },
-        ingest: { received: 10 * k + 5, queued: 5, trained: 10 * k, dropped: 2, rejected: 1, lastReason: 'x[3]: NaN', lag: 40 },
+        // A durable source's counters too (jetstream): the consumer's backlog shrinks as it trains.
+        ingest: { received: 10 * k + 5, queued: 5, trained: 10 * k, dropped: 2, rejected: 1, lastReason: 'x[3]: NaN', lag: 40, acked: 10 * k - 10, redelivered: 3, duplicates: 2, deadLettered: 1, ackPending: 15, consumerPending: 1000 - 10 * k },
         pending: 0,
         drifts: k >= 20 ? 1 : 0,
         driftEvents: k === 20 ? [{ step: 20, examples: 200, detector: 'adwin', status: 'drift', statistic: 0.2 }] : [],
@@ -347,6 +348,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium (npm start)', () => {
       const counters = group.locator('tr[data-run="online-fake"] td.extra');
       expect(await counters.locator('.metric').textContent()).toBe('rolling.accuracy 0.9 (noChange 0.6, majority 0.55)');
       expect(await counters.locator('.ingest').textContent()).toBe('received 405 · dropped 2 · rejected 1 · lag 40 ms · pending 0 · drifts 1 · last rejected: x[3]: NaN');
+      expect(await counters.locator('.durable').textContent()).toBe('consumer lag 600 · ack pending 15 · acked 390 · redelivered 3 · duplicates 2 · dead-lettered 1');
       expect(pageErrors).toEqual([]);
     } finally {
       await online.close();
