@@ -59,11 +59,17 @@ function stateTensors(plans: readonly UpdatePlan[], name: string): tf.Tensor[] {
   return out;
 }
 
+/** `writable` off the SIMD path: a state tensor's own storage where that is safe, else a copy. */
+function writableOnHeap(t: tf.Tensor): Float32Array {
+  return ownValues(t) ?? values(t).slice();
+}
+
 /**
  * Run an in-place kernel call on one parameter `p` (a float32 tensor on `cpu`), in a SIMD arena
  * when `simdArena` takes its size (every buffer the kernel touches then lives in the arena: the
  * gradient and, the first time, the parameter and moments are copied in), else on spare arrays
- * (`takeScratch`). Returns the update tensor; x + u is staged for `addUpdates`.
+ * (`takeScratch`). Returns the update tensor; x + u is staged for `addUpdates`. Off the SIMD path
+ * it creates no closure and scans no state: a small update costs little more than its kernel.
  */
 function runInPlace<T extends readonly PlannedTransform<any, any>[]>(
   inPlace: FusedInPlaceCall<T>,
@@ -75,31 +81,38 @@ function runInPlace<T extends readonly PlannedTransform<any, any>[]>(
 ): { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] } {
   const n = g.size;
   const x = values(p);
-  const state = stateTensors(plans as readonly UpdatePlan[], name);
-  const outside = (a: Float32Array | undefined, buffer: ArrayBufferLike) => (a === undefined || a.buffer !== buffer ? 1 : 0);
   const probe = simd(plans, name) ? simdArena(p, n, 3) : undefined;
-  const arena = probe && simdArena(p, n, 3 + outside(x, probe) + state.reduce((k, t) => k + outside(ownValues(t), probe), 0));
-  const loaned: Float32Array[] = [];
-  const place = (src: Float32Array): Float32Array => {
-    const a = arena ? takeScratch(p, n, arena) : undefined;
-    if (a === undefined) return src.slice();
-    a.set(src);
-    return a;
-  };
-  const inArena = (src: Float32Array): Float32Array => {
-    if (arena === undefined || src.buffer === arena) return src;
-    const a = place(src);
-    loaned.push(a);
-    return a;
-  };
-  const writable = (t: tf.Tensor): Float32Array => {
-    const own = ownValues(t);
-    return own !== undefined && (arena === undefined || own.buffer === arena) ? own : place(values(t));
-  };
-  const take = () => (arena ? takeScratch(p, n, arena) : undefined) ?? takeScratch(p, n);
-  const out = { update: take(), next: take() };
-  const done = inPlace(plans, name, inArena(values(g)), inArena(x), writable, out);
-  for (const a of loaned) giveScratch(p, a);
+  let done: ReturnType<FusedInPlaceCall<T>>;
+  let out: InPlaceOutput;
+  if (probe === undefined) {
+    out = { update: takeScratch(p, n), next: takeScratch(p, n) };
+    done = inPlace(plans, name, values(g), x, writableOnHeap, out);
+  } else {
+    const state = stateTensors(plans as readonly UpdatePlan[], name);
+    const outside = (a: Float32Array | undefined, buffer: ArrayBufferLike) => (a === undefined || a.buffer !== buffer ? 1 : 0);
+    const arena = simdArena(p, n, 3 + outside(x, probe) + state.reduce((k, t) => k + outside(ownValues(t), probe), 0));
+    const loaned: Float32Array[] = [];
+    const place = (src: Float32Array): Float32Array => {
+      const a = arena ? takeScratch(p, n, arena) : undefined;
+      if (a === undefined) return src.slice();
+      a.set(src);
+      return a;
+    };
+    const inArena = (src: Float32Array): Float32Array => {
+      if (arena === undefined || src.buffer === arena) return src;
+      const a = place(src);
+      loaned.push(a);
+      return a;
+    };
+    const writable = (t: tf.Tensor): Float32Array => {
+      const own = ownValues(t);
+      return own !== undefined && (arena === undefined || own.buffer === arena) ? own : place(values(t));
+    };
+    const take = () => (arena ? takeScratch(p, n, arena) : undefined) ?? takeScratch(p, n);
+    out = { update: take(), next: take() };
+    done = inPlace(plans, name, inArena(values(g)), inArena(x), writable, out);
+    for (const a of loaned) giveScratch(p, a);
+  }
   const update = fromValues(out.update, g.shape);
   giveScratch(p, out.update, update);
   stageSum(update, p, out.next, done.check === 0);
