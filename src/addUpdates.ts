@@ -18,6 +18,16 @@ function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], in
 }
 
 /**
+ * The error of a parameter `name` whose x + u is not finite (nothing is assigned then).
+ *
+ * @example
+ * throw nonFiniteSum('w'); // "Expected `params.w` finite values after the update x + u …"
+ */
+export function nonFiniteSum(name: string): RxgradError {
+  return new RxgradError(`params.${name}`, 'finite values after the update x + u (use skipNonFinite() to skip such steps)', shown('a value that is not finite in float32 (the update overflows it)'));
+}
+
+/**
  * Add updates to the parameters, in place:
  *
  *   x[name] ← x[name] + u[name]   for every name in `updates`
@@ -68,7 +78,7 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   bad ??= firstNonFinite(names, next, unchecked);
   if (bad !== undefined) {
     tf.dispose(next);
-    throw new RxgradError(`params.${bad}`, 'finite values after the update x + u (use skipNonFinite() to skip such steps)', shown('a value that is not finite in float32 (the update overflows it)'));
+    throw nonFiniteSum(bad);
   }
   for (let i = 0; i < names.length; i++) {
     const x = params[names[i]];

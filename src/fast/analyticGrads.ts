@@ -29,8 +29,32 @@ function classIndices(y: ArrayLike<number>, k: number): boolean {
   return true;
 }
 
-/** The batch as arrays x [n, d], y, or `undefined` when the loss's tfjs path treats it in a way the analytic one does not. */
-function batchArrays(analytic: AnalyticLoss, batch: AnyBatch): { n: number; x: Float32Array; y: ArrayLike<number> } | undefined {
+/**
+ * Whether the analytic pass takes, as they are, batches cut from a table whose rows have shapes
+ * `xRow` (features) and `yRow` (targets), with targets `ys` (all of them): the table rows of
+ * `minibatches`, whose batches are tensors [b, …row] of exactly those (see `analyticGrads`, 2).
+ *
+ * @example
+ * takesRows(analyticOf(linearRegression(5).loss)!, [5], [1], [0.5, 2]); // true
+ * takesRows(analyticOf(linearRegression(5).loss)!, [5], [2], [0.5, 2]); // false: the tfjs path broadcasts
+ */
+export function takesRows(analytic: AnalyticLoss, xRow: readonly number[], yRow: readonly number[], ys: ArrayLike<number>): boolean {
+  const { sizes, output } = analytic.layout;
+  const out = sizes[sizes.length - 1];
+  const perRow = output === 'softmax' ? 1 : out;
+  if (xRow.length !== 1 || xRow[0] !== sizes[0]) return false;
+  const fits = analytic.targets === 'column' ? yRow.length === 1 && yRow[0] === perRow : yRow.reduce((a, b) => a * b, 1) === perRow;
+  return fits && (output !== 'softmax' || classIndices(ys, out));
+}
+
+/**
+ * The batch as arrays x [n, d], y, or `undefined` when the loss's tfjs path treats it in a way
+ * the analytic one does not; an `ExampleBatch` is checked as the model's own loss checks it.
+ *
+ * @example
+ * batchArrays(analyticOf(logisticRegression(2).loss)!, { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[1]]) }); // { n: 1, x: [1, 2], y: [1] }
+ */
+export function batchArrays(analytic: AnalyticLoss, batch: AnyBatch): { n: number; x: Float32Array; y: ArrayLike<number> } | undefined {
   const { sizes, output } = analytic.layout;
   const d = sizes[0];
   const out = sizes[sizes.length - 1];

@@ -131,6 +131,44 @@ export interface InPlaceTransform<S> extends Transform<S> {
 }
 
 /**
+ * What `updateArrays` gives: the new state (holding the same tensors as the input state wherever
+ * they were written in place), the hyperparameter values used, and the first parameter whose
+ * x + u is not finite (`undefined` when all are).
+ */
+export interface ArrayUpdateResult<S> {
+  readonly state: S;
+  readonly used: Readonly<Record<string, number>>;
+  readonly bad: string | undefined;
+}
+
+/**
+ * A transform that can also run one update of state its caller owns entirely on arrays
+ * (`fusedChain` with an in-place kernel): `updateArrays(grads, state, params, ctx, out)` plans the
+ * update as `update` does (the same errors and hyperparameters), then for each gradient runs the
+ * in-place kernel on the gradient's and parameter's values, writing the moments into the state's
+ * own storage (`ownValues`, else into a copy that becomes a new state tensor) and u and x + u into
+ * `out[name]` (see `InPlaceOutput`). No update tensor is made and nothing is assigned; no SIMD
+ * arena. Returns `undefined`, having done nothing, where the fused kernel does not run (not on
+ * `cpu`, or `useFused` says no): the caller then uses `update`.
+ */
+export interface ArrayTransform<S> extends InPlaceTransform<S> {
+  /** Whether `updateArrays` runs now for gradients of `size` values in all (else it returns `undefined`). */
+  runsArrays(size: number): boolean;
+  updateArrays(grads: Tensors, state: S, params: Tensors, ctx: UpdateContext, out: Readonly<Record<string, InPlaceOutput>>): ArrayUpdateResult<S> | undefined;
+}
+
+/**
+ * Whether a transform has `updateArrays` (see `ArrayTransform`).
+ *
+ * @example
+ * hasArrayUpdate(sgd()); // true
+ * hasArrayUpdate(chain(clipByGlobalNorm(1), sgd())); // false
+ */
+export function hasArrayUpdate<S>(t: Transform<S>): t is ArrayTransform<S> {
+  return typeof (t as Partial<ArrayTransform<S>>).updateArrays === 'function';
+}
+
+/**
  * Whether a transform has `updateInPlace` (see `InPlaceTransform`).
  *
  * @example
@@ -238,5 +276,28 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   // Not enumerable: a wrapper built by spreading this transform ({ ...adam(), update: … }) must not
   // inherit an updateInPlace that would bypass its own update.
   const updateInPlace: InPlaceTransform<unknown[]>['updateInPlace'] = (grads, state, params, ctx) => fusedUpdate(true, grads, state, params, ctx);
+  const arrayKernel = inPlace;
+  const runsArrays = (size: number): boolean => tf.getBackend() === 'cpu' && useFused(mode, size);
+  const writable = (t: tf.Tensor): Float32Array => ownValues(t) ?? values(t).slice();
+  const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out) => {
+    if (!runsArrays(sizeOf(grads))) return undefined;
+    const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
+    const fields = parts.map((): Record<string, object> => ({}));
+    let bad: string | undefined;
+    for (const name of Object.keys(grads)) {
+      const g = grads[name];
+      const done = arrayKernel(plans, name, values(g), values(params[name]), writable, out[name]);
+      if (done.check !== 0 && bad === undefined) bad = name;
+      for (let i = 0; i < parts.length; i++) {
+        const f = done.fields[i];
+        if (f) fields[i][name] = tensorsOf(f, g.shape);
+      }
+    }
+    const used: Record<string, number> = {};
+    for (const p of plans as readonly UpdatePlan[]) Object.assign(used, p.hyper);
+    return { state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), used, bad };
+  };
+  Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });
+  Object.defineProperty(transform, 'updateArrays', { value: updateArrays, enumerable: false });
   return Object.defineProperty(transform, 'updateInPlace', { value: updateInPlace, enumerable: false });
 }

@@ -8,6 +8,7 @@ import { analyticGrads, fitsParams } from '../../src/fast/analyticGrads';
 import { stepWork, useFastPath } from '../../src/fast/useFastPath';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
+import { fusable } from '../fused/fusion';
 
 /** A loss: a scalar tensor computed from the parameters and one batch. */
 export type LossFn<B> = (params: Params, batch: B) => tf.Scalar;
@@ -51,6 +52,8 @@ export interface GradientsOptions {
  *    force (checked at every step) and the batch is one the analytic pass takes, the loss and
  *    gradients are computed on arrays (`analyticGrads`) — the same fields, the same values to
  *    ~1e-7 relative, no autodiff. Anything else takes tfjs's autodiff.
+ * 6. With such a loss (and `fast` not `false`), it takes part in `applyUpdates`' fused path: the
+ *    loss and gradients are then computed into arrays made once, with no tensor per step.
  *
  * @example
  * minibatches(data, { batchSize: 10 }).pipe(
@@ -71,7 +74,7 @@ export function gradients<B>(loss: LossFn<B>, params: Params, options: Gradients
   const candidate = analyticOf(loss);
   const analytic = fast !== false && candidate && fitsParams(candidate, params) ? candidate : undefined;
   const values = names.reduce((sum, name) => sum + params[name].size, 0);
-  return operate<Step<B>, Step<B>>((out) => ({
+  const operator = operate<Step<B>, Step<B>>((out) => ({
     next: (step) => {
       checkNotFreed(step);
       const quick = analytic && useFastPath(fast, stepWork(values, step.batch as never)) ? analyticGrads(analytic, params, step.batch as never) : undefined;
@@ -80,4 +83,5 @@ export function gradients<B>(loss: LossFn<B>, params: Params, options: Gradients
     },
     release: disposeStep,
   }));
+  return analytic ? fusable(operator, { stage: 'gradients', analytic, params }) : operator;
 }

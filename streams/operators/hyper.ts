@@ -7,6 +7,7 @@ import { listen } from '../listen';
 import { hyperName } from '../../src/validate';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
+import { fusable } from '../fused/fusion';
 
 /** What a hyperparameter operator accepts: a number, a schedule, or a stream of either. */
 export type HyperSource = HyperValue | Observable<HyperValue>;
@@ -42,6 +43,9 @@ export interface HyperOptions {
  * 6. With `restartOn: 'drift'` a schedule is evaluated at `step − lastDrift + 1`, where
  *    `lastDrift` is the step of the last drift (`step.online.lastDrift`, set by `detectDrift`);
  *    before any drift, at `step`. A step without drift detection fails the run.
+ * 7. It touches no tensor, so it takes part in `applyUpdates`' fused path as it is: the fused
+ *    run applies this very operator to the source's rows (same stream subscription, same values
+ *    per step).
  *
  * @example
  * steps.pipe(gradients(loss, params), hyper('momentum', cyclic({ base: 0.95, peak: 0.85, stepSizeUp: 100 })), optimize(sgd({ lr: 0.1, momentum: 0.9 })));
@@ -60,7 +64,7 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
     }
     return last > 0 ? step.step - last + 1 : step.step;
   };
-  return operate<Step<B>, Step<B>>((out) => {
+  const operator = operate<Step<B>, Step<B>>((out) => {
     let current = fixed ?? initial;
     const subscription = stream && listen(stream, out, (v) => (current = hyperOption(name, v, {})));
     return {
@@ -76,4 +80,5 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
       teardown: () => subscription?.unsubscribe(),
     };
   });
+  return fusable(operator, { stage: 'pass', operator, examples: false });
 }

@@ -8,7 +8,8 @@ import { inspectOptimizer, type InspectOptions } from '../../src/inspectOptimize
 import type { SwappableTransform } from '../../src/swappable';
 import { positiveInt } from '../../src/validate';
 import { listen } from '../listen';
-import { hasInPlace } from '../../src/optimizers/fusedChain';
+import { hasArrayUpdate, hasInPlace } from '../../src/optimizers/fusedChain';
+import { fusable } from '../fused/fusion';
 import { operate } from '../operate';
 import type { RunScope } from '../RunScope';
 import { advance, disposeStep, type Step } from '../Step';
@@ -81,6 +82,9 @@ export interface OptimizeOptions<S> {
  *    no extra subscription to manage or leak, and cost nothing when `inspect` is unset or between
  *    multiples of n. A separate stream is one filter away:
  *    `results.pipe(filter((r) => r.step % n === 0), map((r) => r.info))`.
+ * 10. With a transform that runs on arrays (`hasArrayUpdate`: the fused optimizers) and none of
+ *    `resetOn`, `switchTo`, `inspect`, `onState`, it takes part in `applyUpdates`' fused path:
+ *    the update then runs on arrays (`updateArrays`), with 1–5 as above.
  *
  * @example
  * steps.pipe(gradients(loss, params), optimize(adam({ lr: 0.01 })), applyUpdates(params));
@@ -121,7 +125,7 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
     if (!events) throw new RxgradError('step.online.driftEvents', 'drift detection before optimize (put detectDrift() before it)', shown(`none at step ${step.step}`));
     return events.some((e) => e.status === 'drift');
   };
-  return operate<Step<any>, Step<any>>((out) => {
+  const operator = operate<Step<any>, Step<any>>((out) => {
     let state: S | undefined;
     let checked: Step<any>['hyper'] | undefined;
     let registered: RunScope | undefined;
@@ -178,4 +182,6 @@ export function optimize<S>(transform: Transform<S>, options: OptimizeOptions<S>
       },
     };
   });
+  const simple = options.resetOn === undefined && options.switchTo === undefined && inspect === undefined && options.onState === undefined;
+  return simple && hasArrayUpdate(transform) ? fusable(operator, { stage: 'optimize', transform, key, start, checkHyper }) : operator;
 }

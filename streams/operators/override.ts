@@ -8,6 +8,7 @@ import { listen } from '../listen';
 import { hyperName } from '../../src/validate';
 import { operate } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
+import { fusable } from '../fused/fusion';
 
 /** Options of `override`. */
 export interface OverrideOptions {
@@ -30,6 +31,9 @@ export interface OverrideOptions {
  * 3. While an override is in force, the step's `info['override.<name>']` is v, so the metrics
  *    show when the switch happened and what it was (`StepResult.hyper[name]` the result).
  * 4. An error of `values` fails the run; its completion keeps the last value in force.
+ * 5. It touches no tensor, so it takes part in `applyUpdates`' fused path as it is: the fused
+ *    run applies this very operator to the source's rows, so an override still applies from the
+ *    next step on.
  *
  * @example
  * const slider = new Subject<number | null>();
@@ -42,7 +46,7 @@ export function override<B>(name: string, values: Observable<HyperValue | null>,
   const mode = oneOf('mode', options.mode ?? 'replace', ['replace', 'scale'] as const);
   const check = (v: HyperValue | null) => (v === null ? null : hyperOption(`override.${name}`, v, {}));
   const initial = check(options.initial ?? null);
-  return operate<Step<B>, Step<B>>((out) => {
+  const operator = operate<Step<B>, Step<B>>((out) => {
     let current = initial;
     const subscription = listen(values, out, (v) => (current = check(v)));
     return {
@@ -63,4 +67,5 @@ export function override<B>(name: string, values: Observable<HyperValue | null>,
       teardown: () => subscription.unsubscribe(),
     };
   });
+  return fusable(operator, { stage: 'pass', operator, examples: false });
 }

@@ -14,6 +14,7 @@ import { operate } from '../operate';
 import { RunHolds, type RunScope } from '../RunScope';
 import { advance, disposeStep, type OnlineReport, type Predictions, type Step } from '../Step';
 import { extend } from '../../src/extend';
+import { fusable } from '../fused/fusion';
 
 /** A label that arrives after its example, joined to it by `id`. */
 export interface Label {
@@ -156,6 +157,8 @@ class Answers {
  *    the same subscription — `repeat` — continues the same evaluation and registers it too.)
  * 7. Within one step every row is scored with the same parameters (test-then-train at the
  *    granularity of the micro-batch; with batch size 1 it is River's per-example order).
+ * 8. It touches no tensor, so it takes part in `applyUpdates`' fused path as it is: the fused
+ *    run applies this very operator to the source's rows, before the step's update.
  *
  * @example
  * replay(table, { batchSize: 1 }).pipe(
@@ -366,10 +369,11 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
     };
   });
 
-  return (source) =>
+  const evaluate: OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> = (source) =>
     new Observable<Step<ExampleBatch>>((subscriber) => {
       const hooks: { run?: (scope: RunScope) => void } = {};
       const watched = new Observable<Step<ExampleBatch>>((inner) => new RunWatch((scope) => hooks.run?.(scope)).subscribing(() => inner.add(source.subscribe(inner))));
       return watched.pipe(operator(hooks)).subscribe(subscriber);
     });
+  return fusable(evaluate, { stage: 'pass', operator: evaluate, examples: true });
 }

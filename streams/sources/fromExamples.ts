@@ -2,6 +2,8 @@ import type { Observable } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import type { Step } from '../Step';
 import { pushSource, type PushOptions } from './pushSource';
+import { describe } from '../fused/fusion';
+import { exampleRows } from '../fused/exampleRows';
 
 /**
  * Micro-batch any Observable of examples `{ x, y?, id?, time? }` (features as `number[]` or
@@ -14,6 +16,8 @@ import { pushSource, type PushOptions } from './pushSource';
  *    errors the stream.
  * 3. An Observable cannot be paused: with policy `block`, examples arriving at a full queue are
  *    dropped (counted); choose the policy that fits (`dropOldest`, `sample` …).
+ * 4. Its batches are typed arrays: it is a source of `applyUpdates`' fused path as it is
+ *    (`exampleRows`).
  *
  * @example
  * import { of } from 'rxjs';
@@ -21,8 +25,9 @@ import { pushSource, type PushOptions } from './pushSource';
  *   .subscribe((s) => console.log(s.size, s.online?.ingest?.rejected)); // 2 1
  */
 export function fromExamples(examples: Observable<unknown>, options: PushOptions): Observable<Step<ExampleBatch>> {
-  return pushSource((sink) => {
+  const steps = pushSource((sink) => {
     const sub = examples.subscribe({ next: (e) => sink.offer(e), error: (err) => sink.error(err), complete: () => sink.complete() });
     return { stop: () => sub.unsubscribe() };
   }, options);
+  return describe(steps, { stage: 'source', rows: (analytic) => exampleRows(steps, analytic) });
 }

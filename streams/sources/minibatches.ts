@@ -6,6 +6,8 @@ import { fromValues } from '../../src/kernels/values';
 import type { Batch, Step } from '../Step';
 import { drive, type DriveOptions } from './drive';
 import { mulberry32 } from './mulberry32';
+import { takesRows } from '../../src/fast/analyticGrads';
+import { describe, type RowArrays } from '../fused/fusion';
 
 /** Rows of features and targets, as arrays or tensors whose first axis is the example. */
 export interface Dataset {
@@ -73,12 +75,17 @@ function toTable(field: 'xs' | 'ys', data: Dataset['xs'] | Dataset['ys']): Table
   return { n, values, rowShape: [rowSize], rowSize };
 }
 
-function gather(table: Table, order: Uint32Array, from: number, to: number): tf.Tensor {
-  const { values, rowSize, rowShape } = table;
+/** Rows order[from … to) of the table, in a new array. */
+function gatherRows(table: Table, order: Uint32Array, from: number, to: number): Float32Array {
+  const { values, rowSize } = table;
   const out = new Float32Array((to - from) * rowSize);
   // An element loop, not a `subarray` view per row: rows are short, views cost more than copying.
   for (let i = from, k = 0; i < to; i++) for (let j = order[i] * rowSize, end = j + rowSize; j < end; j++) out[k++] = values[j];
-  return fromValues(out, [to - from, ...rowShape]);
+  return out;
+}
+
+function gather(table: Table, order: Uint32Array, from: number, to: number): tf.Tensor {
+  return fromValues(gatherRows(table, order, from, to), [to - from, ...table.rowShape]);
 }
 
 function shuffleInPlace(order: Uint32Array, rand: () => number): void {
@@ -101,6 +108,9 @@ function shuffleInPlace(order: Uint32Array, rand: () => number): void {
  * 4. Every subscription is a run (`step.scope`, see `RunScope`): a step dropped on the way is
  *    freed by the run, and every step still open when the pipeline ends is freed then — read
  *    what you keep of a step before its run ends.
+ * 5. A source of `applyUpdates`' fused path when the loss's analytic pass takes its rows as they
+ *    are (`takesRows`: rows of the model's width, targets of its output): the same steps, with
+ *    batches of typed-array rows `{ n, x, y }` instead of tensors.
  *
  * @example
  * minibatches({ xs: [[1], [2], [3]], ys: [2, 4, 6] }, { batchSize: 2, epochs: 2 })
@@ -121,7 +131,7 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
   const perEpoch = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
   const skipped = positiveInt('start.step', options.start?.step ?? 1) - 1;
 
-  return drive<Step<Batch>>(
+  const steps = <T>(batchOf: (order: Uint32Array, from: number, to: number) => T) => drive<Step<T>>(
     (scope) => {
       const rand = mulberry32(seed);
       const order = Uint32Array.from({ length: n }, (_, i) => i);
@@ -140,7 +150,7 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
         return scope.own({
           step,
           epoch,
-          batch: { xs: gather(xs, order, from, to), ys: gather(ys, order, from, to) },
+          batch: batchOf(order, from, to),
           size: to - from,
           examples,
           startedAt: performance.now(),
@@ -151,4 +161,10 @@ export function minibatches(data: Dataset, options: MinibatchOptions): Observabl
     },
     options,
   );
+  const general = steps<Batch>((order, from, to) => ({ xs: gather(xs, order, from, to), ys: gather(ys, order, from, to) }));
+  const rows = steps<RowArrays>((order, from, to) => ({ n: to - from, x: gatherRows(xs, order, from, to), y: gatherRows(ys, order, from, to) }));
+  return describe(general, {
+    stage: 'source',
+    rows: (analytic) => (takesRows(analytic, xs.rowShape, ys.rowShape, ys.values) ? { steps: rows, examples: false, arrays: (batch) => batch as RowArrays } : undefined),
+  });
 }

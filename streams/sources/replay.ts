@@ -6,6 +6,8 @@ import { inRange, positiveInt } from '../../src/validate';
 import { RunScope } from '../RunScope';
 import type { Step } from '../Step';
 import { drive, type DriveOptions } from './drive';
+import { describe } from '../fused/fusion';
+import { exampleRows } from '../fused/exampleRows';
 
 /** Options of `replay`. */
 export interface ReplayOptions extends DriveOptions {
@@ -33,6 +35,8 @@ export interface ReplayOptions extends DriveOptions {
  *    `{ step, examples }` under `source` — and `online.ingest` (every row played so far received
  *    and trained, none queued, dropped or rejected; a resumed run counts the rows before it too).
  * 4. With `resume`, the first step is the one after the checkpoint's: rows from its `examples` on.
+ * 5. Its batches are typed arrays already: it is a source of `applyUpdates`' fused path as it is
+ *    (`exampleRows`).
  *
  * @example
  * replay({ xs: [[0], [1], [2]], ys: [0, 1, 0] }, { batchSize: 2 })
@@ -80,9 +84,10 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
     return { size: () => Math.max(0, Math.min(batchSize, t.n - examples)), next };
   };
 
-  if (rate === undefined) return drive((scope) => producer(scope).next, options);
+  const described = (steps: Observable<Step<ExampleBatch>>) => describe(steps, { stage: 'source', rows: (analytic) => exampleRows(steps, analytic) });
+  if (rate === undefined) return described(drive((scope) => producer(scope).next, options));
 
-  return new Observable<Step<ExampleBatch>>((subscriber) => {
+  return described(new Observable<Step<ExampleBatch>>((subscriber) => {
     const scope = RunScope.open(options.resume?.state);
     subscriber.add(() => scope.end());
     let run: ReturnType<typeof producer>;
@@ -130,5 +135,5 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
       pauseSub?.unsubscribe();
       timer?.unsubscribe();
     };
-  });
+  }));
 }

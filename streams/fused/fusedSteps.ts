@@ -1,0 +1,83 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import { arrayTrainer } from '../../src/fast/arrayTrainer';
+import { nonFiniteSum } from '../../src/addUpdates';
+import { extend } from '../../src/extend';
+import type { ArrayTransform } from '../../src/optimizers/fusedChain';
+import { serializeState } from '../../src/state';
+import { disposeReplaced, disposeTree } from '../../src/tree';
+import type { Params } from '../../src/types';
+import { nonFiniteUpdate, stepResult } from '../operators/applyUpdates';
+import { operate } from '../operate';
+import type { RunScope } from '../RunScope';
+import { disposeStep, type Step, type StepResult } from '../Step';
+import type { FusedPlan } from './fusedPlan';
+
+/** `info` of a fused step whose optimizer reported nothing: shared, never written. */
+const FUSED = Object.freeze({ fused: 1 });
+
+/**
+ * The fused run of a pipeline (see `applyUpdates`, 3, and `fusedPlan`): the source's rows
+ * (`plan.rows.steps`), the tensor-free operators applied to them as they are, then one operator
+ * that for each step
+ *
+ *   loss_t, g_t = L(x_{t−1}; batch_t), ∂L/∂x   →   (u_t, state_t) = T(g_t, state_{t−1}, x_{t−1}, { step, epoch, hyper })   →   x_t = x_{t−1} + u_t
+ *
+ * on arrays (`arrayTrainer`) and emits the step's `StepResult`:
+ *
+ * 1. The batch is read as `gradients` reads it (same checks and errors); the step's
+ *    hyperparameters are checked as `optimize` checks them (a name the transform does not read
+ *    fails the step).
+ * 2. The optimizer's state starts as `optimize`'s does (the run's checkpoint under its key, a copy
+ *    of `options.state`, or `init`) and is registered with the run under that key as
+ *    `serializeState` data: a checkpoint of a fused run resumes on the general path and back.
+ * 3. A non-finite update, or x + u, fails the step naming the parameter, as `applyUpdates` does,
+ *    before any parameter is assigned.
+ * 4. The result has `applyUpdates`' fields (`stepResult`) and `info.fused` = 1; it is emitted
+ *    after the parameters hold x_t, and a downstream unsubscribe (`take(n)`) stops the source
+ *    before its next step (`operate`, `drive`).
+ * 5. The gradient tensors (one per parameter, made once) and the state are freed on complete,
+ *    error and unsubscribe; a step is freed (`disposeStep`) once its result is built.
+ *
+ * @example
+ * fusedSteps(fusedPlan(steps, params)!, params, []).subscribe((r) => console.log(r.loss, r.info.fused)); // 1
+ */
+export function fusedSteps(plan: FusedPlan, params: Params, track: readonly string[]): Observable<StepResult> {
+  const { optimize, rows } = plan;
+  const transform = optimize.transform as ArrayTransform<unknown>;
+  const train = operate<Step<any>, StepResult>((out) => {
+    const trainer = arrayTrainer(plan.gradients.analytic, params, transform);
+    let state: unknown;
+    let checked: Step<any>['hyper'] | undefined;
+    let registered: RunScope | undefined;
+    return {
+      next: (step) => {
+        const batch = rows.arrays(step.batch);
+        if (step.hyper !== checked) {
+          optimize.checkHyper(step);
+          checked = step.hyper;
+        }
+        if (state === undefined) state = optimize.start(step.scope, params);
+        if (step.scope && step.scope !== registered) {
+          step.scope.register(optimize.key, { save: () => serializeState(state) });
+          registered = step.scope;
+        }
+        const r = trainer.step(state, batch.x, batch.y, batch.n, { step: step.step, epoch: step.epoch, hyper: step.hyper });
+        disposeReplaced(state, r.state);
+        state = r.state;
+        if ('refused' in r) throw r.refused === 'update' ? nonFiniteUpdate(r.name, step.step) : nonFiniteSum(r.name);
+        const done = extend(step, { hyper: extend(step.hyper, r.used) });
+        const result = stepResult(done, { loss: r.loss, gradNorm: r.gradNorm, updateNorm: r.updateNorm, info: step.info ? extend(step.info, FUSED) : FUSED }, params, track);
+        disposeStep(step);
+        out.next(result);
+      },
+      release: disposeStep,
+      teardown: () => {
+        trainer.dispose();
+        disposeTree(state);
+      },
+    };
+  });
+  let steps = rows.steps as Observable<Step<any>>;
+  for (const pass of plan.passes) steps = steps.pipe(pass);
+  return steps.pipe(train as OperatorFunction<Step<any>, StepResult>);
+}
