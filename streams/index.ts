@@ -51,3 +51,5 @@ export * from './operators/checkpoint';
 export * from './operators/snapshots';
 export * from './predictor';
 export * from './operators/backgroundModel';
+export * from './nats/gradientUpdater';
+export * from './nats/gradientWorker';

@@ -1,4 +1,4 @@
-import { RxgradError } from '../RxgradError';
+import { RxgradError, shown } from '../RxgradError';
 import { positiveInt } from '../validate';
 import type { ArraySizes } from './float32Base64';
 import { jsonBytes, messageJson } from './messageJson';
@@ -39,13 +39,15 @@ export function encodeReply(reply: Omit<GradientReply, 'model'>, modelText: stri
 /**
  * The reply in `bytes`, checked (an `RxgradError` naming the field): `status` one of applied,
  * stale, duplicate; `staleness` an integer ≥ 0; `duplicates` integers ≥ 1; `model` a model
- * version of the parameter `sizes` (`checkModel`).
+ * version of the parameter `sizes` (`checkModel`). The updater's refusal of a malformed
+ * gradient, `{"error": reason}`, is an `RxgradError` naming `gradient` with the reason.
  *
  * @example
  * decodeReply(encodeReply({ status: 'applied', staleness: 0, duplicates: [] }, '{"version":1,"params":{"b":"AACAPw=="}}'), { b: 1 }).model.version; // 1
  */
 export function decodeReply(bytes: Uint8Array, sizes: ArraySizes): GradientReply {
   const raw = messageJson('reply', bytes);
+  if (typeof raw.error === 'string') throw new RxgradError('gradient', 'a gradient the updater accepts', shown(`refused: ${raw.error}`));
   const status = raw.status;
   if (typeof status !== 'string' || !STATUSES.includes(status)) throw new RxgradError('reply.status', `one of ${STATUSES.join(', ')}`, status);
   const staleness = positiveInt('reply.staleness', raw.staleness, 0);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { base64ToFloat32, decodeArrays, float32ToBase64 } from '../../../src/parallel/float32Base64';
 import { stalenessPolicy } from '../../../src/parallel/stalenessPolicy';
-import { SequenceLedger } from '../../../src/parallel/SequenceLedger';
 import { decodeGradient, encodeGradient, type GradientMessage } from '../../../src/parallel/gradientMessage';
 import { decodeModel, encodeModel, modelJson } from '../../../src/parallel/modelMessage';
 import { decodeReply, encodeReply } from '../../../src/parallel/gradientReply';
 import { RxgradError } from '../../../src/RxgradError';
+import { GradientGate } from '../../../src/parallel/GradientGate';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -52,40 +52,6 @@ describe('stalenessPolicy', () => {
   });
 });
 
-describe('SequenceLedger', () => {
-  it('advances its floor over contiguous sequences and keeps the out-of-order ones', () => {
-    const l = new SequenceLedger();
-    expect([l.add(1), l.add(3), l.add(3), l.add(5)]).toEqual([true, true, false, true]);
-    expect(l.save()).toEqual({ floor: 1, above: [3, 5] });
-    expect(l.add(2)).toBe(true); // 2 fills the gap: floor 3, above [5]
-    expect(l.save()).toEqual({ floor: 3, above: [5] });
-    expect([l.has(1), l.has(3), l.has(4), l.has(5)]).toEqual([true, true, false, true]);
-    expect(l.added).toBe(4);
-  });
-
-  it('jumps over a gap that never fills once more than maxGaps sequences wait above it', () => {
-    const l = new SequenceLedger(2);
-    l.add(1);
-    l.add(3);
-    l.add(4); // above {3, 4}: 2 ≤ maxGaps
-    expect(l.save()).toEqual({ floor: 1, above: [3, 4] });
-    l.add(6); // above {3, 4, 6} > 2: floor → 3 − 1 = 2, then 3, 4 contiguous → floor 4, above [6]
-    expect(l.save()).toEqual({ floor: 4, above: [6] });
-    expect(l.add(2)).toBe(false); // taken for a repeat (documented)
-  });
-
-  it('restores its JSON state, checked', () => {
-    const l = new SequenceLedger(100, JSON.parse(JSON.stringify({ floor: 3, above: [5] })));
-    expect(l.add(3)).toBe(false);
-    expect(l.add(4)).toBe(true);
-    expect(l.save()).toEqual({ floor: 5, above: [] });
-    expect(() => new SequenceLedger(100, { floor: 3, above: [2] })).toThrow('Expected `ledger.above[0]` an integer ≥ 4, got 2');
-    expect(() => new SequenceLedger(100, { floor: -1, above: [] })).toThrow('ledger.floor');
-    expect(() => new SequenceLedger(0)).toThrow('Expected `maxGaps` an integer ≥ 1, got 0');
-    expect(() => l.add(0)).toThrow('Expected `sequence` a stream sequence (an integer ≥ 1), got 0');
-  });
-});
-
 describe('gradient, model and reply messages', () => {
   const g: GradientMessage = { version: 4, grads: { w: Float32Array.of(1, -0.5), b: Float32Array.of(-0.5) }, loss: 0.5, n: 2, correct: 1, sequences: [7, 9], worker: 'w1' };
 
@@ -114,5 +80,39 @@ describe('gradient, model and reply messages', () => {
     expect(() => decodeGradient(bytes('{"version":'), { b: 1 })).toThrow('Expected `gradient` a JSON object, got 11 bytes that are not JSON');
     expect(() => decodeModel(bytes('{"version":1}'), { b: 1 })).toThrow('model.params');
     expect(() => decodeReply(bytes('{"status":"ok"}'), { b: 1 })).toThrow('Expected `reply.status` one of applied, stale, duplicate, got "ok"');
+  });
+});
+
+describe('GradientGate', () => {
+  const msg = (version: number, sequences: number[], correct = 0) => ({ version, grads: {}, loss: 0.5, n: sequences.length, correct, sequences, worker: 'w' });
+
+  it('applies current gradients, drops those more than k behind, refuses repeats, and counts', () => {
+    const gate = new GradientGate({ maxStaleness: 1, mode: 'downweight' });
+    // V = 0: τ = 0 → applied with w = 1
+    expect(gate.admit(msg(0, [1, 2], 2))).toEqual({ status: 'applied', staleness: 0, weight: 1 });
+    expect(gate.applied()).toBe(1);
+    // V = 1, v = 0: τ = 1 ≤ k → w = 1/(1 + 1) = 0.5
+    expect(gate.admit(msg(0, [3], 1))).toEqual({ status: 'applied', staleness: 1, weight: 0.5 });
+    gate.applied();
+    // V = 2, v = 0: τ = 2 > k → dropped, its examples accounted (and their predictions counted)
+    expect(gate.admit(msg(0, [4, 5], 0))).toEqual({ status: 'stale', staleness: 2 });
+    // sequence 2 was applied already, 4 dropped already: a duplicate naming both, nothing recorded
+    expect(gate.admit(msg(2, [2, 4, 6]))).toEqual({ status: 'duplicate', staleness: 0, duplicates: [2, 4] });
+    expect(gate.admit(msg(2, [6], 1))).toEqual({ status: 'applied', staleness: 0, weight: 1 });
+    gate.applied();
+    // trained 2 + 1 + 1 = 4; stale 1 gradient of 2 examples; predicted 2 + 1 + 2 + 1 = 6, correct 2 + 1 + 0 + 1 = 4
+    expect(gate.state).toEqual({ version: 3, trained: 4, stale: 1, staleExamples: 2, duplicates: 1, predicted: 6, correct: 4 });
+    expect(gate.save().ledger).toEqual([[1, 6]]);
+  });
+
+  it('rejects a gradient from a version not reached yet, and restores its JSON state', () => {
+    const gate = new GradientGate({ maxStaleness: 0 });
+    expect(() => gate.admit(msg(1, [1]))).toThrow('Expected `gradient.version` a model version the updater has published (≤ 0), got 1');
+    gate.admit(msg(0, [1], 1));
+    gate.applied();
+    const back = new GradientGate({ maxStaleness: 0 }, JSON.parse(JSON.stringify(gate.save())));
+    expect(back.state).toEqual(gate.state);
+    expect(back.admit(msg(1, [1]))).toEqual({ status: 'duplicate', staleness: 0, duplicates: [1] });
+    expect(() => new GradientGate({ maxStaleness: 0 }, { ...gate.save(), trained: -1 })).toThrow('Expected `resume.state.gate.trained` an integer ≥ 0, got -1');
   });
 });

@@ -1,0 +1,347 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import * as tf from '@tensorflow/tfjs';
+import { Observable } from 'rxjs';
+import type { ExampleBatch } from '../../src/ExampleBatch';
+import { RxgradError, shown } from '../../src/RxgradError';
+import { analyticOf, type AnalyticLoss } from '../../src/fast/AnalyticLoss';
+import { fitsParams } from '../../src/fast/analyticGrads';
+import { fromValues, values } from '../../src/kernels/values';
+import type { Model } from '../../src/models/Model';
+import { checkExample } from '../../src/online/checkExample';
+import { decodeExampleMessage } from '../../src/online/exampleMessage';
+import { yHatOf } from '../../src/online/yHatOf';
+import type { ArraySizes } from '../../src/parallel/float32Base64';
+import { encodeGradient } from '../../src/parallel/gradientMessage';
+import { decodeReply } from '../../src/parallel/gradientReply';
+import { jsonBytes } from '../../src/parallel/messageJson';
+import { decodeModel, type ModelMessage } from '../../src/parallel/modelMessage';
+import { inRange, positiveInt } from '../../src/validate';
+import { valueAndGrads } from '../../src/valueAndGrads';
+import { loadNats } from './loadNats';
+import { natsConnect, natsServers, type NatsServers } from './natsConnect';
+import { isNotFound, streamNames } from './publishExamples';
+import { updaterSubjects } from './gradientUpdater';
+
+/** Options of `gradientWorker`. */
+export interface GradientWorkerOptions {
+  /** NATS server URL(s). */
+  readonly servers: NatsServers;
+  /** The worker's own copy of the model: its parameters are overwritten with each version it receives. */
+  readonly model: Model;
+  /** Examples per gradient (the last batch may be smaller). */
+  readonly batchSize: number;
+  /** Stream and subject of the examples (default `rxgrad`, `rxgrad.examples`: `publishExamples`' defaults). */
+  readonly stream?: string;
+  readonly subject?: string;
+  /** The durable consumer all workers share (default `rxgrad-workers`); created if missing. */
+  readonly consumer?: string;
+  /** The updater's subject prefix (default `rxgrad.updater`, see `gradientUpdater`). */
+  readonly updater?: string;
+  /** This worker's name (default `worker-<random>`). */
+  readonly name?: string;
+  /** A created consumer's ack wait (default 30,000 ms): an unacked message is delivered again after it. */
+  readonly ackWaitMs?: number;
+  /** A created consumer's bound on unacked messages (default 1,000). */
+  readonly maxAckPending?: number;
+  /** Complete after this many ms without a message (default: never; checked each second). */
+  readonly idleMs?: number;
+  /** How long to wait for the updater's answer (default 10,000 ms; also how long a starting worker waits for an updater). */
+  readonly requestTimeoutMs?: number;
+  /** Wait this long between computing a gradient and sending it: a simulated slow worker or link (staleness experiments). */
+  readonly delayMs?: number;
+  /** Where malformed messages go, with the reason (default `rxgrad.dead`, `ensureStream`'s dead-letter stream); `false`: terminated only. */
+  readonly deadLetter?: string | false;
+}
+
+/** What a worker reports after each batch it settled (cumulative counts). */
+export interface WorkerReport {
+  readonly worker: string;
+  /** Gradients sent (a recomputed one counts again). */
+  readonly gradients: number;
+  /** Examples acked: their gradient was applied, dropped as stale, or they were trained already. */
+  readonly examples: number;
+  /** Gradients the updater applied, dropped as stale, or refused as duplicates. */
+  readonly applied: number;
+  readonly stale: number;
+  readonly duplicates: number;
+  /** Malformed messages terminated (and dead-lettered). */
+  readonly rejected: number;
+  /** The model version the worker holds, and the staleness of its last gradient. */
+  readonly version: number;
+  readonly staleness: number;
+}
+
+const FETCH_EXPIRES_MS = 1000;
+
+/** One received example message, parsed. */
+interface Received {
+  readonly msg: JsMsg;
+  readonly x: ArrayLike<number>;
+  readonly y: number;
+}
+
+/** The model's gradient on arrays: the analytic pass when the model has one (`denseBackward`), else tfjs's autodiff (tensors freed at once). */
+function gradientOf(model: Model): (batch: ExampleBatch) => { loss: number; grads: Record<string, Float32Array> } {
+  const params = model.params;
+  const names = Object.keys(params);
+  const a: AnalyticLoss | undefined = analyticOf(model.loss);
+  const analytic = a && fitsParams(a, params) && (a.layout.output !== 'linear' || a.layout.sizes.at(-1) === 1) ? a : undefined;
+  if (analytic) {
+    return (batch) => {
+      const g = analytic.shapes.map((s) => new Float32Array(s.reduce((p, q) => p * q, 1)));
+      const loss = analytic.backward(
+        analytic.names.map((name) => values(params[name])),
+        batch.x,
+        batch.y,
+        batch.n,
+        g,
+      );
+      return { loss, grads: Object.fromEntries(analytic.names.map((name, i) => [name, g[i]])) };
+    };
+  }
+  return (batch) => {
+    const { value, grads } = valueAndGrads(() => model.loss(params, batch), params);
+    const out = { loss: value.dataSync()[0], grads: Object.fromEntries(names.map((name) => [name, Float32Array.from(values(grads[name]))])) };
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+}
+
+/**
+ * A data-parallel worker: pulls micro-batches from the durable consumer all workers share (a
+ * work queue: JetStream gives each message to one of them), computes the gradient against the
+ * newest model version it has, and sends it to the updater (`gradientUpdater`).
+ *
+ *   g = ∂L(θ_v; batch)/∂θ,  L the batch's mean loss, θ_v the newest version v the worker holds
+ *
+ * 1. Connects, creates the durable pull consumer if missing (explicit ack, `ackWaitMs`,
+ *    `maxAckPending`), and asks the updater for its current version (`<updater>.model`, retried
+ *    until `requestTimeoutMs`). It follows `<updater>.versions` and the version in each reply,
+ *    and computes against the newest it has seen (one decode per batch, not per broadcast).
+ * 2. Fetches up to `batchSize` messages at a time, the next fetch running while a batch is
+ *    computed. A message that is not a labelled example of the model's width (`checkExample`;
+ *    a class index for classifiers) is terminated and, unless `deadLetter` is false, republished
+ *    to the dead-letter subject as `jetstream()` does (`{ reason, stream, subject, sequence,
+ *    deliveries, payload }`); counted in `rejected`.
+ * 3. For each batch: test-then-train predictions with θ_v (`model.scoreRows`: `correct`
+ *    counts ŷ = y), the loss and gradient on arrays (the analytic pass of rxgrad's dense models,
+ *    else tfjs's autodiff), then a request to `<updater>.grads` (`encodeGradient`).
+ * 4. **Ack point:** the batch's messages are acked only on the updater's answer — `applied`
+ *    (the update is made) or `stale` (deliberately dropped, accounted) — and for `duplicate`
+ *    the examples already accounted are acked and the gradient of the others recomputed and
+ *    sent again. A worker that dies before the answer leaves its messages unacked: JetStream
+ *    delivers them again after `ackWaitMs` to another worker; if the updater had applied the
+ *    gradient, its ledger refuses the repeat (`duplicate`), so nothing is trained twice and
+ *    nothing is lost. An updater that does not answer within `requestTimeoutMs` fails the worker.
+ * 5. Emits a `WorkerReport` after each settled batch; completes after `idleMs` without a
+ *    message; on unsubscribe, error or complete the connection is drained (unacked messages go
+ *    back to the consumer after `ackWaitMs`).
+ * 6. No tensor per batch for rxgrad's dense models: parameters change only when a new version
+ *    arrives (one `assign` per parameter).
+ * 7. Bad options are an `RxgradError` naming the field, when called.
+ *
+ * @example
+ * gradientWorker({ servers: 'nats://127.0.0.1:4222', model: logisticRegression(6), batchSize: 16, idleMs: 2000 })
+ *   .subscribe((r) => console.log(r.examples, r.version));
+ */
+export function gradientWorker(options: GradientWorkerOptions): Observable<WorkerReport> {
+  if (options === null || typeof options !== 'object') throw new RxgradError('options', 'an object { servers, model, batchSize, … }', options);
+  const servers = natsServers('servers', options.servers);
+  const { model } = options;
+  if (model === null || typeof model !== 'object' || typeof model.scoreRows !== 'function' || typeof model.loss !== 'function') throw new RxgradError('model', 'a Model (with loss and scoreRows)', model);
+  const batchSize = positiveInt('batchSize', options.batchSize);
+  const { stream, subject, deadLetter } = streamNames({ stream: options.stream, subject: options.subject, deadLetter: options.deadLetter });
+  const consumer = options.consumer ?? 'rxgrad-workers';
+  if (typeof consumer !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(consumer)) throw new RxgradError('consumer', 'a durable name of 1–200 letters, digits, _ or -', consumer);
+  const subjects = updaterSubjects(options.updater);
+  const name = options.name ?? `worker-${Math.random().toString(36).slice(2, 8)}`;
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new RxgradError('name', 'a string of 1–200 characters', name);
+  const ackWaitMs = inRange('ackWaitMs', options.ackWaitMs ?? 30_000, { min: 0, minOpen: true });
+  const maxAckPending = positiveInt('maxAckPending', options.maxAckPending ?? 1000);
+  if (maxAckPending < 2 * batchSize) throw new RxgradError('maxAckPending', `≥ 2 × batchSize = ${2 * batchSize} (a batch and the next one's fetch)`, maxAckPending);
+  const idleMs = options.idleMs === undefined ? undefined : inRange('idleMs', options.idleMs, { min: 0, minOpen: true });
+  const requestTimeoutMs = inRange('requestTimeoutMs', options.requestTimeoutMs ?? 10_000, { min: 0, minOpen: true });
+  const delayMs = inRange('delayMs', options.delayMs ?? 0, { min: 0 });
+  const params = model.params;
+  const names = Object.keys(params);
+  const sizes: ArraySizes = Object.fromEntries(names.map((n) => [n, params[n].size]));
+  const d = model.features;
+  const k = model.outputs;
+  const classes = model.task === 'regression' ? undefined : model.task === 'binary' ? 2 : k;
+  const gradient = gradientOf(model);
+
+  return new Observable<WorkerReport>((subscriber) => {
+    let nc: NatsConnection | undefined;
+    let stopped = false;
+    subscriber.add(() => {
+      stopped = true;
+      nc?.drain().catch(() => undefined);
+    });
+    const counts = { worker: name, gradients: 0, examples: 0, applied: 0, stale: 0, duplicates: 0, rejected: 0, version: -1, staleness: 0 };
+    let broadcast: Uint8Array | undefined;
+
+    const adopt = (m: ModelMessage) => {
+      if (m.version <= counts.version) return;
+      for (const n of names) {
+        const t = fromValues(m.params[n], params[n].shape);
+        params[n].assign(t);
+        t.dispose();
+      }
+      counts.version = m.version;
+    };
+
+    const firstModel = async (conn: NatsConnection) => {
+      const until = performance.now() + requestTimeoutMs;
+      for (;;) {
+        try {
+          return decodeModel((await conn.request(subjects.model, new Uint8Array(0), { timeout: Math.min(1000, requestTimeoutMs) })).data, sizes);
+        } catch (err) {
+          if (err instanceof RxgradError) throw err;
+          if (stopped || performance.now() >= until) throw new RxgradError('updater', `a gradientUpdater answering on ${subjects.model}`, shown(`no answer within ${requestTimeoutMs} ms`), (err as Error).message);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+
+    const parse = (m: JsMsg): Received | string => {
+      try {
+        const e = checkExample(decodeExampleMessage(m.data), d, classes);
+        if (e.y == null) return 'Expected `y` a label (a worker trains on labelled examples only), got none';
+        return { msg: m, x: e.x, y: e.y };
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+
+    const run = async () => {
+      const { jetstream } = await loadNats();
+      const conn = await natsConnect(servers, `rxgrad-${name}`);
+      nc = conn;
+      if (stopped) return;
+      const jsm = await jetstream.jetstreamManager(conn);
+      const js = jsm.jetstream();
+      try {
+        await jsm.consumers.info(stream, consumer);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        await jsm.consumers
+          .add(stream, {
+            durable_name: consumer,
+            ack_policy: jetstream.AckPolicy.Explicit,
+            ack_wait: ackWaitMs * 1e6,
+            max_ack_pending: maxAckPending,
+            filter_subject: subject,
+            deliver_policy: jetstream.DeliverPolicy.All,
+          })
+          .catch(async (e) => {
+            // Another worker created it meanwhile: fine if it is there now.
+            await jsm.consumers.info(stream, consumer).catch(() => Promise.reject(e));
+          });
+      }
+      const c = await js.consumers.get(stream, consumer);
+      adopt(await firstModel(conn));
+      conn.subscribe(subjects.versions, { callback: (_err, m) => void (broadcast = m.data) });
+
+      const fetchBatch = async (): Promise<JsMsg[]> => {
+        const out: JsMsg[] = [];
+        for await (const m of await c.fetch({ max_messages: batchSize, expires: FETCH_EXPIRES_MS })) out.push(m);
+        return out;
+      };
+      const newest = () => {
+        if (broadcast === undefined) return;
+        const bytes = broadcast;
+        broadcast = undefined;
+        adopt(decodeModel(bytes, sizes));
+      };
+
+      const settle = async (batch: Received[]) => {
+        let rows = batch;
+        while (rows.length > 0) {
+          if (stopped) return;
+          newest();
+          const n = rows.length;
+          const x = new Float32Array(n * d);
+          const y = new Float32Array(n);
+          rows.forEach((r, i) => {
+            x.set(r.x, i * d);
+            y[i] = r.y;
+          });
+          const sequences = rows.map((r) => r.msg.seq);
+          const examples: ExampleBatch = { n, d, x, y, ids: sequences, times: new Float64Array(n).fill(Date.now()) };
+          const scores = new Float32Array(n * k);
+          model.scoreRows(params, examples, scores);
+          let correct = 0;
+          if (classes !== undefined) for (let i = 0; i < n; i++) if (yHatOf(model.task, scores, i * k, k) === y[i]) correct++;
+          const { loss, grads } = gradient(examples);
+          if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+          if (stopped) return;
+          const request = encodeGradient({ version: counts.version, grads, loss, n, correct, sequences, worker: name });
+          counts.gradients++;
+          const reply = decodeReply((await conn.request(subjects.grads, request, { timeout: requestTimeoutMs })).data, sizes);
+          adopt(reply.model);
+          counts.staleness = reply.staleness;
+          if (reply.status === 'duplicate') {
+            counts.duplicates++;
+            const repeated = new Set(reply.duplicates);
+            for (const r of rows) if (repeated.has(r.msg.seq)) r.msg.ack();
+            counts.examples += repeated.size;
+            rows = rows.filter((r) => !repeated.has(r.msg.seq));
+            continue;
+          }
+          if (reply.status === 'applied') counts.applied++;
+          else counts.stale++;
+          for (const r of rows) r.msg.ack();
+          counts.examples += n;
+          rows = [];
+        }
+        subscriber.next({ ...counts });
+      };
+
+      // As `jetstream()` does: the dead letter is stored (deduplicated by sequence) before the message is terminated.
+      const reject = async (m: JsMsg, reason: string) => {
+        if (deadLetter !== false) {
+          let payload: string;
+          try {
+            payload = new TextDecoder('utf-8', { fatal: true }).decode(m.data);
+          } catch {
+            payload = `base64:${Buffer.from(m.data).toString('base64')}`;
+          }
+          const body = JSON.stringify({ reason, stream, subject: m.subject, sequence: m.seq, deliveries: m.info.deliveryCount, payload });
+          await js.publish(deadLetter, body, { msgID: `${stream}-${m.seq}` });
+        }
+        m.term();
+        counts.rejected++;
+      };
+
+      let lastMessage = performance.now();
+      let pending = fetchBatch();
+      while (!stopped) {
+        const msgs = await pending;
+        if (stopped) {
+          for (const m of msgs) m.nak();
+          return;
+        }
+        if (msgs.length === 0) {
+          if (idleMs !== undefined && performance.now() - lastMessage >= idleMs) return;
+          pending = fetchBatch();
+          continue;
+        }
+        lastMessage = performance.now();
+        pending = fetchBatch();
+        const batch: Received[] = [];
+        for (const m of msgs) {
+          const r = parse(m);
+          if (typeof r === 'string') await reject(m, r);
+          else batch.push(r);
+        }
+        await settle(batch);
+      }
+    };
+
+    run().then(
+      () => subscriber.complete(),
+      (err) => subscriber.error(err),
+    );
+  });
+}
