@@ -16,6 +16,7 @@ import { linearRegression, type LinearRegression } from '../src/models/linearReg
 import { airfoil } from '../streams/sources/airfoil';
 import { minibatches } from '../streams/sources/minibatches';
 import { gradients } from '../streams/operators/gradients';
+import { learningRate } from '../streams/operators/learningRate';
 import { optimize } from '../streams/operators/optimize';
 import { applyUpdates } from '../streams/operators/applyUpdates';
 import { mulberry32 } from '../streams/sources/mulberry32';
@@ -77,7 +78,8 @@ async function lockstepEpoch(data: ReturnType<typeof airfoil>): Promise<{ rxgrad
   const last = await lastValueFrom(
     minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(
       gradients(ours.loss, ours.params),
-      optimize(sgd({ lr: LR })),
+      learningRate(LR),
+      optimize(sgd()),
       applyUpdates(ours.params),
       tap(() => {
         const t = performance.now();
@@ -100,7 +102,7 @@ async function rxgradEpoch(data: ReturnType<typeof airfoil>, fast: boolean | 'au
   const model = linearRegression(5, { seed: 1 });
   const t0 = performance.now();
   const last = await lastValueFrom(
-    minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(gradients(model.loss, model.params, { fast }), optimize(sgd({ lr: LR })), applyUpdates(model.params)),
+    minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(gradients(model.loss, model.params, { fast }), learningRate(LR), optimize(sgd()), applyUpdates(model.params)),
   );
   const ms = (performance.now() - t0) / last.step;
   model.dispose();

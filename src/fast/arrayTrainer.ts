@@ -16,6 +16,8 @@ export interface ArrayStep<S> {
   readonly updateNorm: number;
   /** The optimizer's state after the update (same tensors where written in place). */
   readonly state: S;
+  /** Whether the state holds new tensors (the caller frees those it replaced, `disposeReplaced`). */
+  readonly replaced: boolean;
   /** The hyperparameter values the optimizer used. */
   readonly used: Hyper;
 }
@@ -28,6 +30,7 @@ export interface ArrayStepRefusal<S> {
   readonly refused: 'update' | 'sum';
   readonly name: string;
   readonly state: S;
+  readonly replaced: boolean;
 }
 
 /**
@@ -84,10 +87,10 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
       let updateSq = 0;
       for (const name of order) {
         const sq = sumOfSquaresKernel(out[name].update);
-        if (!Number.isFinite(sq)) return { refused: 'update', name, state: r.state };
+        if (!Number.isFinite(sq)) return { refused: 'update', name, state: r.state, replaced: r.replaced };
         updateSq += sq;
       }
-      if (r.bad !== undefined) return { refused: 'sum', name: r.bad, state: r.state };
+      if (r.bad !== undefined) return { refused: 'sum', name: r.bad, state: r.state, replaced: r.replaced };
       for (const name of order) {
         const p = params[name];
         const own = ownValues(p);
@@ -98,7 +101,7 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
           next.dispose();
         }
       }
-      return { loss: Math.fround(loss), gradNorm: Math.sqrt(gradSq), updateNorm: Math.sqrt(updateSq), state: r.state, used: r.used };
+      return { loss: Math.fround(loss), gradNorm: Math.sqrt(gradSq), updateNorm: Math.sqrt(updateSq), state: r.state, replaced: r.replaced, used: r.used };
     },
     dispose: (): void => tf.dispose(Object.values(grads)),
   };

@@ -132,11 +132,13 @@ export interface InPlaceTransform<S> extends Transform<S> {
 
 /**
  * What `updateArrays` gives: the new state (holding the same tensors as the input state wherever
- * they were written in place), the hyperparameter values used, and the first parameter whose
- * x + u is not finite (`undefined` when all are).
+ * they were written in place), whether it holds a new tensor (a moment that could not be written
+ * in place: the caller then frees the replaced ones, `disposeReplaced`), the hyperparameter
+ * values used, and the first parameter whose x + u is not finite (`undefined` when all are).
  */
 export interface ArrayUpdateResult<S> {
   readonly state: S;
+  readonly replaced: boolean;
   readonly used: Readonly<Record<string, number>>;
   readonly bad: string | undefined;
 }
@@ -284,18 +286,21 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
     const fields = parts.map((): Record<string, object> => ({}));
     let bad: string | undefined;
+    let replaced = false;
     for (const name of Object.keys(grads)) {
       const g = grads[name];
       const done = arrayKernel(plans, name, values(g), values(params[name]), writable, out[name]);
       if (done.check !== 0 && bad === undefined) bad = name;
       for (let i = 0; i < parts.length; i++) {
         const f = done.fields[i];
-        if (f) fields[i][name] = tensorsOf(f, g.shape);
+        if (!f) continue;
+        for (const key in f) if (f[key] instanceof Float32Array) replaced = true;
+        fields[i][name] = tensorsOf(f, g.shape);
       }
     }
     const used: Record<string, number> = {};
     for (const p of plans as readonly UpdatePlan[]) Object.assign(used, p.hyper);
-    return { state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), used, bad };
+    return { state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), replaced, used, bad };
   };
   Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });
   Object.defineProperty(transform, 'updateArrays', { value: updateArrays, enumerable: false });

@@ -62,11 +62,11 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
           registered = step.scope;
         }
         const r = trainer.step(state, batch.x, batch.y, batch.n, { step: step.step, epoch: step.epoch, hyper: step.hyper });
-        disposeReplaced(state, r.state);
+        if (r.replaced) disposeReplaced(state, r.state);
         state = r.state;
         if ('refused' in r) throw r.refused === 'update' ? nonFiniteUpdate(r.name, step.step) : nonFiniteSum(r.name);
-        const done = extend(step, { hyper: extend(step.hyper, r.used) });
-        const result = stepResult(done, { loss: r.loss, gradNorm: r.gradNorm, updateNorm: r.updateNorm, info: step.info ? extend(step.info, FUSED) : FUSED }, params, track);
+        const hyper = extend(step.hyper, r.used);
+        const result = stepResult(step, { loss: r.loss, gradNorm: r.gradNorm, updateNorm: r.updateNorm, info: step.info ? extend(step.info, FUSED) : FUSED, hyper }, params, track);
         disposeStep(step);
         out.next(result);
       },

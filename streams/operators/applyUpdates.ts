@@ -36,15 +36,15 @@ export function nonFiniteUpdate(name: string, step: number): RxgradError {
 
 /**
  * The `StepResult` of `step` once its update is applied: the step's fields, its hyperparameters
- * (`lr` among them), the given figures, the tracked parameters' values, its online report;
- * linked to the step's run (`scopeOf`).
+ * (`lr` among them; `figures.hyper` instead when given), the given figures, the tracked
+ * parameters' values, its online report; linked to the step's run (`scopeOf`).
  *
  * @example
  * const result = stepResult(step, { loss: 0.5, gradNorm: 1, updateNorm: 0.1, info: {} }, params, ['x']);
  */
 export function stepResult(
   step: Step<unknown>,
-  figures: { readonly loss: number; readonly gradNorm: number; readonly updateNorm: number; readonly info: Readonly<Record<string, number>> },
+  figures: { readonly loss: number; readonly gradNorm: number; readonly updateNorm: number; readonly info: Readonly<Record<string, number>>; readonly hyper?: Step<unknown>['hyper'] },
   params: Params,
   track: readonly string[],
 ): StepResult {
@@ -53,12 +53,13 @@ export function stepResult(
     tracked = {};
     for (const name of track) tracked[name] = Array.from(params[name].dataSync());
   }
+  const hyper = figures.hyper ?? step.hyper;
   const result: StepResult = {
     step: step.step,
     epoch: step.epoch,
     loss: figures.loss,
-    lr: step.hyper.lr ?? NaN,
-    hyper: step.hyper,
+    lr: hyper.lr ?? NaN,
+    hyper,
     gradNorm: figures.gradNorm,
     updateNorm: figures.updateNorm,
     size: step.size,
