@@ -278,7 +278,10 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
           if (stopped) return;
           const request = encodeGradient({ version: counts.version, grads, loss, n, correct, sequences, worker: name });
           counts.gradients++;
-          const reply = decodeReply((await conn.request(subjects.grads, request, { timeout: requestTimeoutMs })).data, sizes);
+          const answer = await conn.request(subjects.grads, request, { timeout: requestTimeoutMs }).catch((err: Error) => {
+            throw new RxgradError('updater', `a gradientUpdater answering on ${subjects.grads}`, shown(`no answer within ${requestTimeoutMs} ms`), err.message);
+          });
+          const reply = decodeReply(answer.data, sizes);
           adopt(reply.model);
           counts.staleness = reply.staleness;
           if (reply.status === 'duplicate') {
