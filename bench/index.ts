@@ -9,7 +9,9 @@
  * regression test-then-train, batch 1, vs a plain-JS loop; --online-rounds N, default 7;
  * --online-examples N per round, default 2000), --mlp (only the MLP 784-256-10 Adam step on the
  * auto backend against rxgrad's step before `dense`; --mlp-rounds N, default 7), --torch (only
- * PyTorch beside rxgrad on the same workloads; --python <cmd>, default python3).
+ * PyTorch beside rxgrad on the same workloads; --python <cmd>, default python3), --cold (only the
+ * cold-start measurement: the airfoil pipeline's first 300 steps in fresh Node processes against
+ * warm; --cold-processes N, default 5), --skip-cold.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -20,6 +22,7 @@ import { benchFastPath, benchPipeline, type PipelineFigures } from './pipeline';
 import { benchInPlace, benchOptimizers } from './optimizers';
 import { benchOnline } from './online';
 import { benchMlp } from './mlp';
+import { benchColdStart } from './coldStart';
 import { AIRFOIL_OPTIMIZERS, adamUpdate, airfoilStep, torchFigures } from './torch';
 
 const program = new Command()
@@ -41,6 +44,9 @@ const program = new Command()
   .option('--mlp-rounds <n>', 'interleaved rounds of the MLP benchmark (medians are reported)', '7')
   .option('--torch', "only PyTorch's times (bench/torch_bench.py, one thread) beside rxgrad's on the same workloads")
   .option('--python <cmd>', 'the Python that runs bench/torch_bench.py', 'python3')
+  .option('--cold', "only the cold-start measurement (the airfoil pipeline's first 300 steps in fresh Node processes vs warm)")
+  .option('--cold-processes <n>', 'fresh processes of the cold-start measurement (medians are reported)', '5')
+  .option('--skip-cold', 'skip the cold-start measurement')
   .parse();
 const opts = program.opts<{
   backend: BackendName;
@@ -60,6 +66,9 @@ const opts = program.opts<{
   mlpRounds: string;
   torch?: boolean;
   python: string;
+  cold?: boolean;
+  coldProcesses: string;
+  skipCold?: boolean;
 }>();
 const rounds = Number(opts.rounds);
 const fused = fusedMode(({ true: true, false: false } as Record<string, boolean>)[opts.fused] ?? opts.fused);
@@ -77,7 +86,7 @@ if (opts.online) {
   console.log(`  rxgrad/plain by CPU time: ${(1 / f.cpu.ratio).toFixed(4)}× (fast path), ${(1 / f.cpu.generalRatio).toFixed(4)}× (fast: false)`);
 }
 
-const only = opts.online || opts.mlp || opts.torch;
+const only = opts.online || opts.mlp || opts.torch || opts.cold;
 
 if (opts.mlp) {
   const mlpRounds = Number(opts.mlpRounds);
@@ -124,6 +133,17 @@ if (!opts.skipPipeline && !only) {
   const ms = (v: number) => `${(v * 1000).toFixed(1)} µs`;
   console.log(`airfoil step (linear regression, batch 10, SGD), whole pipeline, interleaved epochs (medians): fast path ${ms(f.fast)}, fast: false ${ms(f.general)}, hand-written tfjs ${ms(f.tfjs)}, plain JS ${ms(f.plain)}`);
   console.log(`  fast/plain ${f.fastVsPlain.toFixed(1)}× (target ≤ 5×), fast/tfjs ${f.fastVsTfjs.toFixed(3)}× (target ≤ 0.1×), fast: false/plain ${f.generalVsPlain.toFixed(1)}×`);
+}
+
+if (opts.cold || (!opts.skipCold && !only)) {
+  const c = await benchColdStart(Number(opts.coldProcesses), 300, 20, tf.getBackend());
+  const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs/step`;
+  console.log(
+    `\ncold start, airfoil pipeline (minibatches → gradients → learningRate → optimize(sgd) → applyUpdates, batch 10): the first ${c.steps} steps of a fresh Node process vs the same steps warm in that process (medians of ${c.processes} processes; ratios paired per process)`,
+  );
+  console.log(`  wall time: cold ${us(c.coldMs)} (first step ${c.firstMs.toFixed(2)} ms), warm ${us(c.warmMs)}: cold/warm ${c.ratio.toFixed(2)}× (target ≤ 3×)`);
+  console.log(`  CPU time:  cold ${us(c.coldCpuMs)}, warm ${us(c.warmCpuMs)}: cold/warm ${c.cpuRatio.toFixed(2)}×`);
+  console.log(`  before the first step (not in the ratio): imports ${Math.round(c.importMs)} ms (tfjs, rxjs, rxgrad, rxgrad/streams), backend and data ${Math.round(c.setupMs)} ms`);
 }
 
 if (!opts.skipOptimizers && !only) {
