@@ -1,9 +1,13 @@
 /**
- * `npm run bench -- --online`: examples/s of online logistic regression (100 features, batch 1,
- * test-then-train, plain SGD) through rxgrad's public API — as a user writes it (the fast path
- * chosen on its own) and with `gradients(…, { fast: false })` — beside a hand-written plain-JS
- * loop doing the same arithmetic, in interleaved rounds of the same run.
+ * `npm run bench -- --online` (or `npx tsx bench/online.ts [rounds] [examples]` for this table
+ * alone): examples/s of online logistic regression (100 features, batch 1, test-then-train, plain
+ * SGD) through rxgrad's public API — as a user writes it (`replay → progressiveValidation →
+ * gradients → optimize(sgd) → applyUpdates`: the fused path, chosen on its own) and with
+ * `gradients(…, { fast: false })` (the general tfjs path) — beside a hand-written plain-JS loop and
+ * a hand-written tfjs loop doing the same, in interleaved rounds of the same run.
  */
+import * as tf from '@tensorflow/tfjs';
+import { pathToFileURL } from 'node:url';
 import { lastValueFrom } from 'rxjs';
 import { accuracy, logisticRegression, sgd } from '../src/index';
 import type { ExampleTable } from '../src/online/ExampleTable';
@@ -12,10 +16,15 @@ import { median, pairedRatio, samples } from './measure';
 
 /** Examples per second of each path (medians over rounds) and their paired ratio. */
 export interface OnlineFigures {
-  /** Examples per second of wall time: the pipeline as written (fast path), with `fast: false`, the plain loop. */
+  /** Examples per second of wall time: the pipeline as written (fused path), with `fast: false`, the plain loop, the tfjs loop. */
   readonly rxgrad: number;
   readonly general: number;
   readonly plain: number;
+  readonly tfjs: number;
+  /** Whether every result of the pipeline as written came from the fused path (`info.fused`). */
+  readonly fused: boolean;
+  /** Median over rounds of rxgrad / tfjs time per example (below 1: rxgrad is faster). */
+  readonly tfjsRatio: number;
   /** Median over rounds of plain / general. */
   readonly generalRatio: number;
   /** Median over rounds of plain / rxgrad (how many times faster the plain loop is), wall time. */
@@ -73,8 +82,33 @@ function plainLoop(t: ExampleTable, passes: number, lr: number): number {
 }
 
 /**
- * Measure both paths in `rounds` interleaved rounds (after one warm-up each): rxgrad replays
- * `examples` rows, the plain loop 100 times as many (so that each timing is long enough).
+ * The same test-then-train SGD as a tfjs user writes it by hand: per example, predict with the
+ * current parameters (read back, to score it), then `optimizer.minimize` the model's loss on it.
+ * Returns the accuracy.
+ */
+function tfjsLoop(t: ExampleTable, lr: number): number {
+  const { n, d, xs, ys } = t;
+  const model = logisticRegression(d);
+  const optimizer = tf.train.sgd(lr);
+  const { w, b } = model.params;
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    const x = tf.tensor2d(xs.subarray(i * d, (i + 1) * d), [1, d]);
+    const y = tf.tensor2d([ys[i]], [1, 1]);
+    const p = tf.tidy(() => tf.sigmoid(x.matMul(w).add(b)).dataSync()[0]);
+    if ((p > 0.5 ? 1 : 0) === ys[i]) right++;
+    optimizer.minimize(() => model.loss(model.params, { xs: x, ys: y }), false, [w, b]);
+    tf.dispose([x, y]);
+  }
+  optimizer.dispose();
+  model.dispose();
+  return right / n;
+}
+
+/**
+ * Measure the paths in `rounds` interleaved rounds (after one warm-up each): rxgrad replays
+ * `examples` rows, the plain loop 100 times as many (so that each timing is long enough), the
+ * tfjs loop a quarter as many (it is slow).
  *
  * @example
  * const f = await benchOnline(7, 2000); // f.rxgrad, f.plain examples/s; f.ratio; f.cpu.* by CPU time
@@ -83,9 +117,11 @@ export async function benchOnline(rounds: number, examples: number): Promise<Onl
   const d = 100;
   const lr = 0.1;
   const table = stream(examples, d);
+  const quarter = stream(Math.max(1, Math.floor(examples / 4)), d);
   const passes = 100;
-  const wall: Record<'rxgrad' | 'general' | 'plain', number[]> = { rxgrad: [], general: [], plain: [] };
-  const round = async (name: 'rxgrad' | 'general' | 'plain', f: () => void | Promise<void>, count: number): Promise<number> => {
+  const wall: Record<'rxgrad' | 'general' | 'plain' | 'tfjs', number[]> = { rxgrad: [], general: [], plain: [], tfjs: [] };
+  let fused = true;
+  const round = async (name: 'rxgrad' | 'general' | 'plain' | 'tfjs', f: () => void | Promise<void>, count: number): Promise<number> => {
     const t = await timed(f);
     wall[name].push(t.wall / count);
     return t.cpu / count;
@@ -100,7 +136,9 @@ export async function benchOnline(rounds: number, examples: number): Promise<Onl
           optimize(sgd({ lr })),
           applyUpdates(model.params),
         ),
-      ).then(() => undefined);
+      ).then((last) => {
+        if (name === 'rxgrad') fused &&= last.info.fused === 1;
+      });
     return round(name, run, examples).finally(() => model.dispose());
   };
   const cpu = await samples(
@@ -108,15 +146,19 @@ export async function benchOnline(rounds: number, examples: number): Promise<Onl
       rxgrad: pipeline('rxgrad', 'auto'),
       general: pipeline('general', false),
       plain: () => round('plain', () => void plainLoop(table, passes, lr), examples * passes),
+      tfjs: () => round('tfjs', () => void tfjsLoop(quarter, lr), quarter.n),
     },
     rounds,
   );
   // Drop the warm-up call's wall time (samples makes one of each first).
-  const w = { rxgrad: wall.rxgrad.slice(1), general: wall.general.slice(1), plain: wall.plain.slice(1) };
+  const w = { rxgrad: wall.rxgrad.slice(1), general: wall.general.slice(1), plain: wall.plain.slice(1), tfjs: wall.tfjs.slice(1) };
   return {
     rxgrad: 1000 / median(w.rxgrad),
     general: 1000 / median(w.general),
     plain: 1000 / median(w.plain),
+    tfjs: 1000 / median(w.tfjs),
+    fused,
+    tfjsRatio: pairedRatio(w.rxgrad, w.tfjs),
     ratio: pairedRatio(w.rxgrad, w.plain),
     generalRatio: pairedRatio(w.general, w.plain),
     cpu: {
@@ -127,4 +169,15 @@ export async function benchOnline(rounds: number, examples: number): Promise<Onl
       generalRatio: pairedRatio(cpu.general, cpu.plain),
     },
   };
+}
+
+// `npx tsx bench/online.ts [rounds] [examples]`: this table alone.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rounds = Number(process.argv[2] ?? 7);
+  const f = await benchOnline(rounds, Number(process.argv[3] ?? 2000));
+  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+  console.log(`online logistic regression, 100 features, batch 1, test-then-train, backend ${tf.getBackend()} (medians of ${rounds} interleaved rounds; fused path taken: ${f.fused}):`);
+  console.log(`  wall: rxgrad ${fmt(f.rxgrad)} ex/s, fast: false ${fmt(f.general)}, hand-written tfjs ${fmt(f.tfjs)}, plain JS ${fmt(f.plain)}`);
+  console.log(`  rxgrad/plain throughput ${(1 / f.ratio).toFixed(4)}× (target ≥ 0.3×), fast: false/plain ${(1 / f.generalRatio).toFixed(4)}×, rxgrad time/tfjs time ${f.tfjsRatio.toFixed(3)}×`);
+  console.log(`  CPU time: rxgrad/plain ${(1 / f.cpu.ratio).toFixed(4)}×, fast: false/plain ${(1 / f.cpu.generalRatio).toFixed(4)}×`);
 }

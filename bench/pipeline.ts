@@ -5,11 +5,14 @@
  * every step, as a training loop that logs it does, and both are timed from the raw rows (turning
  * them into shuffled batches is part of each epoch). Prints ms/step for each and the ratio.
  *
- * `benchFastPath` puts the pipeline (its fast path, chosen on its own for the model's loss, and
- * forced off with `gradients(…, { fast: false })`) beside the hand-written tfjs loop and a
+ * `benchFastPath` puts the pipeline `minibatches → gradients → learningRate → optimize(sgd) →
+ * applyUpdates` as a user writes it (the fused path, chosen on its own for the model's loss, and
+ * the general path with `gradients(…, { fast: false })`) beside the hand-written tfjs loop and a
  * plain-JS loop doing the same arithmetic on Float32Arrays, in interleaved whole epochs.
+ * `npx tsx bench/pipeline.ts [rounds]` runs it alone.
  */
 import * as tf from '@tensorflow/tfjs';
+import { pathToFileURL } from 'node:url';
 import { lastValueFrom, tap } from 'rxjs';
 import { sgd } from '../src/index';
 import { linearRegression, type LinearRegression } from '../src/models/linearRegression';
@@ -97,6 +100,9 @@ async function lockstepEpoch(data: ReturnType<typeof airfoil>): Promise<{ rxgrad
   return { rxgrad: rxMs / last.step, tfjs: handMs / last.step };
 }
 
+/** Whether the last epoch of the pipeline as written ran on the fused path (`info.fused`). */
+let fusedTaken = true;
+
 /** One epoch of the pipeline alone, timed from subscribing (the raw rows) to completion; ms/step. */
 async function rxgradEpoch(data: ReturnType<typeof airfoil>, fast: boolean | 'auto' = 'auto'): Promise<number> {
   const model = linearRegression(5, { seed: 1 });
@@ -105,6 +111,7 @@ async function rxgradEpoch(data: ReturnType<typeof airfoil>, fast: boolean | 'au
     minibatches(data, { batchSize: BATCH, shuffle: true, seed: 1 }).pipe(gradients(model.loss, model.params, { fast }), learningRate(LR), optimize(sgd()), applyUpdates(model.params)),
   );
   const ms = (performance.now() - t0) / last.step;
+  if (fast === 'auto') fusedTaken &&= last.info.fused === 1;
   model.dispose();
   return ms;
 }
@@ -177,6 +184,8 @@ export interface FastPathFigures {
   readonly general: number;
   readonly tfjs: number;
   readonly plain: number;
+  /** Whether every epoch of the pipeline as written ran on the fused path. */
+  readonly fused: boolean;
   /** fast / plain, fast / tfjs, general / plain (medians of per-round ratios). */
   readonly fastVsPlain: number;
   readonly fastVsTfjs: number;
@@ -203,6 +212,7 @@ export async function benchFastPath(rounds = 15): Promise<FastPathFigures> {
     general: median(t.general),
     tfjs: median(t.tfjs),
     plain: median(t.plain),
+    fused: fusedTaken,
     fastVsPlain: pairedRatio(t.fast, t.plain),
     fastVsTfjs: pairedRatio(t.fast, t.tfjs),
     generalVsPlain: pairedRatio(t.general, t.plain),
@@ -238,4 +248,14 @@ export async function benchPipeline(rounds = 201, alternating = 61): Promise<{ l
     lockstep: { rxgrad: median(rx), tfjs: median(hand), ratio: pairedRatio(rx, hand) },
     alternating: { rxgrad: median(t.rxgrad), tfjs: median(t.tfjs), ratio: pairedRatio(t.rxgrad, t.tfjs) },
   };
+}
+
+// `npx tsx bench/pipeline.ts [rounds]`: the airfoil comparison of `benchFastPath` alone.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rounds = Number(process.argv[2] ?? 15);
+  const f = await benchFastPath(rounds);
+  const us = (ms: number) => `${(ms * 1000).toFixed(2)} µs`;
+  console.log(`airfoil step (linear regression, batch 10, SGD, learningRate), backend ${tf.getBackend()}, medians of ${rounds} interleaved epochs (fused path taken: ${f.fused}):`);
+  console.log(`  pipeline as written ${us(f.fast)}, fast: false ${us(f.general)}, hand-written tfjs ${us(f.tfjs)}, plain JS ${us(f.plain)} per step`);
+  console.log(`  pipeline/plain ${f.fastVsPlain.toFixed(1)}× (target ≤ 5×), pipeline/tfjs ${f.fastVsTfjs.toFixed(3)}× (target ≤ 0.1×), fast: false/plain ${f.generalVsPlain.toFixed(1)}×`);
 }
