@@ -69,6 +69,8 @@ interface Held {
   readonly seq: number;
   readonly msgs: JsMsg[];
   touched: number;
+  /** Its dead letter is being published. */
+  deadLettering?: boolean;
 }
 
 const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
@@ -101,8 +103,9 @@ const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
  * 5. **Malformed messages** (not JSON, not an example, wrong width, a label that is not a class)
  *    are counted as rejected with the reason, republished to `deadLetter` as JSON
  *    `{ reason, stream, subject, sequence, deliveries, payload }` (message id
- *    `<stream>-<sequence>`: once), then terminated (`term()`); the run continues. If that
- *    publish fails, the message is nak'ed (redelivered after `nakDelayMs`).
+ *    `<stream>-<sequence>`: once), then terminated (`term()`, also when the run stopped
+ *    meanwhile); the run continues. If that publish fails, the message is nak'ed (redelivered
+ *    after `nakDelayMs`).
  * 6. **Counters** on every step's `online.ingest`, besides received/trained/rejected/lastReason:
  *    `acked`, `redelivered` (deliveries with a count > 1), `duplicates` (already in the model,
  *    skipped), `deadLettered`, `ackPending` (held by this trainer, unacked) and
@@ -110,9 +113,13 @@ const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
  *    durable counters since this subscription.
  * 7. **End.** The stream does not complete by itself: stop it with `take`, `takeWhile` (put it
  *    before `checkpoint`, so the final write happens and its messages are acked) or an
- *    unsubscribe. On unsubscribe or error the messages still unacked are nak'ed (redelivered at
- *    once to the next trainer, which skips those its checkpoint holds) and the connection is
- *    drained; keep the process alive until then (do not `process.exit()` at once).
+ *    unsubscribe. Then the consumer stops pulling, the messages still unacked (queued, or trained
+ *    but not in a durable checkpoint) are nak'ed and the connection is drained: keep the process
+ *    alive until then (no `process.exit()` at once). A nak'ed message is usually redelivered at
+ *    once to the next trainer (which skips those its checkpoint holds); nats-server 2.9 may
+ *    still hand it to this trainer's last pull request, and messages on the wire when it stopped
+ *    are lost the same way: those are redelivered after `ackWaitMs`, as a killed trainer's are.
+ *    Correctness never depends on the nak, only the delay does.
  *
  * @example
  * const model = logisticRegression(8);
@@ -153,6 +160,8 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
     let messages: ConsumerMessages | undefined;
     let timer: ReturnType<typeof setInterval> | undefined;
     let stopped = false;
+    /** Dead-letter publishes in flight: the connection is drained once they settled. */
+    const deadLettering = new Set<Promise<void>>();
     let flushing = false;
     let infoPending = false;
     let lastInfo = -Infinity;
@@ -172,7 +181,6 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
     const deadLetter = (h: Held, reason: string) => {
       const m = h.msgs[0];
       const done = () => {
-        if (stopped) return;
         settle(h, (d) => d.term());
         ledger.add(h.seq);
         counts.deadLettered++;
@@ -186,9 +194,10 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
         payload = `base64:${Buffer.from(m.data).toString('base64')}`;
       }
       const body = JSON.stringify({ reason, stream: names.stream, subject: m.subject, sequence: h.seq, deliveries: m.info.deliveryCount, payload });
-      js.publish(names.deadLetter, body, { msgID: `${names.stream}-${h.seq}` }).then(done, () => {
-        if (!stopped) settle(h, (d) => d.nak(nakDelayMs));
-      });
+      h.deadLettering = true;
+      const p = js.publish(names.deadLetter, body, { msgID: `${names.stream}-${h.seq}` }).then(done, () => settle(h, (d) => d.nak(nakDelayMs)));
+      deadLettering.add(p);
+      void p.finally(() => deadLettering.delete(p));
     };
     // A message's turn has come (in sequence order with `ordered`): parse, queue or dead-letter it.
     const release = (h: Held) => {
@@ -306,6 +315,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       consumer = await js.consumers.get(names.stream, durable);
       if (stopped) return;
       messages = await consumer.consume({ callback: onMessage, max_messages: Math.min(maxAckPending, 1000) });
+      if (stopped) return void messages.stop();
       timer = setInterval(tick, Math.min(250, ackWaitMs / 4));
       tick();
     })().catch((err) => {
@@ -318,8 +328,15 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
         if (timer) clearInterval(timer);
         messages?.stop();
         gate?.clear();
-        for (const h of [...held.values()]) settle(h, (m) => m.nak());
-        void nc?.drain().catch(() => undefined);
+        const left = [...held.values()].filter((h) => !h.deadLettering);
+        const conn = nc;
+        if (!conn) return;
+        void (async () => {
+          await conn.flush().catch(() => undefined);
+          for (const h of left) settle(h, (m) => m.nak());
+          await Promise.allSettled(deadLettering);
+          await conn.drain().catch(() => undefined);
+        })();
       },
     };
     return { control, producer };

@@ -1,0 +1,283 @@
+/**
+ * `jetstream()` against a real nats-server: training from the stream equals replaying the same
+ * table (bit for bit), acks come only after the checkpoint holding the update, redeliveries of
+ * trained messages are skipped and acked, malformed messages land in the dead-letter stream with
+ * their reason while the model equals one trained on the good ones only, subscription lifetimes
+ * (take, unsubscribe, error) release everything, and bad options fail at call time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { AckPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { lastValueFrom, map, type Observable, take, takeWhile, tap, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExampleBatch } from '../../src/ExampleBatch';
+import { accuracy } from '../../src/metrics/accuracy';
+import { logisticRegression } from '../../src/models/logisticRegression';
+import type { ExampleTable } from '../../src/online/ExampleTable';
+import { sgd } from '../../src/optimizers/sgd';
+import { RxgradError } from '../../src/RxgradError';
+import { jetstream, type JetStreamOptions } from '../../streams/nats/jetstream';
+import { publishExamples } from '../../streams/nats/publishExamples';
+import { applyUpdates } from '../../streams/operators/applyUpdates';
+import { checkpoint } from '../../streams/operators/checkpoint';
+import { gradients } from '../../streams/operators/gradients';
+import { optimize } from '../../streams/operators/optimize';
+import { progressiveValidation } from '../../streams/operators/progressiveValidation';
+import { resume } from '../../streams/resume';
+import { elec2 } from '../../streams/sources/elec2';
+import { replay } from '../../streams/sources/replay';
+import type { Step, StepResult } from '../../streams/Step';
+import { expectNoLeak } from '../helpers';
+import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+const dirs: string[] = [];
+beforeAll(async () => {
+  const missing = natsServerMissing();
+  if (missing) throw new Error(missing); // never a skip, under CI or not
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url });
+  jsm = await jetstreamManager(nc);
+}, 20_000);
+afterAll(async () => {
+  await nc?.close();
+  await server?.close();
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'rxgrad-jetstream-'));
+  dirs.push(d);
+  return d;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await sleep(20);
+  }
+}
+
+/** Elec2's first n rows. */
+function rows(n: number): ExampleTable {
+  const t = elec2();
+  return { n, d: t.d, xs: t.xs.slice(0, n * t.d), ys: t.ys.slice(0, n) };
+}
+const N = 800;
+const table = rows(N);
+/** Stream names of one test (each test its own stream, subject and dead-letter subject). */
+const names = (s: string) => ({ stream: s, subject: `${s}.examples`, deadLetter: `${s}.dead` });
+
+/** Test-then-train logistic regression with SGD and checkpoints every 10 steps, until `n` examples are in the model. */
+async function train(source: Observable<Step<ExampleBatch>>, n: number, dir = tempDir(), resumeFrom = false) {
+  const model = logisticRegression(table.d);
+  if (resumeFrom) resume(dir, model.params);
+  const results = await lastValueFrom(
+    source.pipe(
+      progressiveValidation(model, { metrics: [accuracy()] }),
+      gradients(model.loss, model.params),
+      optimize(sgd({ lr: 0.1 })),
+      applyUpdates(model.params),
+      takeWhile((res) => res.examples < n, true),
+      checkpoint({ dir, params: model.params, everySteps: 10 }),
+      toArray(),
+    ),
+  );
+  const params = [...model.params.w.dataSync(), ...model.params.b.dataSync()];
+  model.params.w.dispose();
+  model.params.b.dispose();
+  return { results, params, dir };
+}
+const optionsOf = (s: string, more: Partial<JetStreamOptions> = {}): JetStreamOptions => ({
+  servers: server.url,
+  ...names(s),
+  durable: 'trainer',
+  features: table.d,
+  classes: 2,
+  batchSize: 8,
+  maxAckPending: 200,
+  ...more,
+});
+const options = optionsOf;
+async function consumerInfo(stream: string, durable = 'trainer') {
+  return jsm.consumers.info(stream, durable);
+}
+
+describe('jetstream() with a real nats-server', () => {
+  it('trains the stream as replay trains the table (bit for bit); a message is acked only once the checkpoint holding it is written', async () => {
+    await publishExamples({ servers: server.url, ...names('a'), examples: table, idPrefix: 'a' });
+    const ref = await train(replay(table, { batchSize: 8 }), N);
+    const got = await train(jetstream(options('a')), N);
+    expect(got.params).toEqual(ref.params);
+    expect(got.results.map((r) => r.online?.metrics)).toEqual(ref.results.map((r) => r.online?.metrics));
+
+    // Checkpoints every 10 steps of 8 examples: the counters of step s (taken at the source,
+    // before its own checkpoint) show the acks of the checkpoints of steps < s: 80 ⌊(s − 1)/10⌋.
+    const ingest = got.results.map((r) => r.online!.ingest!);
+    expect(ingest.map((c) => c.acked)).toEqual(got.results.map((r) => 80 * Math.floor((r.step - 1) / 10)));
+    expect(ingest.every((c) => c.ackPending! <= 200 && c.duplicates === 0 && c.deadLettered === 0 && c.redelivered === 0)).toBe(true);
+    expect(ingest.at(-1)).toMatchObject({ received: N, trained: N, rejected: 0 });
+    expect(ingest.some((c) => c.consumerPending !== undefined)).toBe(true);
+    // After the final checkpoint every message is acked (the final write acked the last 80).
+    await until(async () => (await consumerInfo('a')).ack_floor.stream_seq === N);
+    expect((await consumerInfo('a')).num_ack_pending).toBe(0);
+    // The checkpoint holds the sequences in the model, and the source position the last one.
+    const cp = resume(got.dir, logisticRegression(table.d).params).checkpoint!;
+    expect(cp.state.jetstream).toEqual({ ranges: [[1, N]] });
+    expect(cp.state.source).toMatchObject({ step: N / 8, examples: N, position: N });
+  });
+
+  it('a message delivered again after its checkpoint (an ack the server lost) is skipped, acked and counted, not trained twice', async () => {
+    await publishExamples({ servers: server.url, ...names('b'), examples: table, idPrefix: 'b' });
+    const dir = tempDir();
+    await train(jetstream(options('b')), 400, dir);
+    // A new consumer delivers every message again as a first delivery (as a server restarted
+    // after SIGKILL may): the resumed run recognises the 400 it has, and trains the rest.
+    const model = logisticRegression(table.d);
+    const r = resume(dir, model.params);
+    model.params.w.dispose();
+    model.params.b.dispose();
+    const got = await train(jetstream(options('b', { durable: 'again', resume: r.checkpoint })), N, dir, true);
+    const ref = await train(replay(table, { batchSize: 8 }), N);
+    expect(got.params).toEqual(ref.params);
+    expect(got.results[0].step).toBe(51);
+    expect(got.results.at(-1)!.online!.ingest).toMatchObject({ duplicates: 400, trained: N });
+  });
+
+  it('1,000 malformed messages: each in the dead-letter stream with its reason, terminated; the model equals one trained on the good ones only', async () => {
+    const good = rows(400);
+    const s = names('c');
+    await jsm.streams.add({ name: 'c', subjects: [s.subject] });
+    const js = jsm.jetstream();
+    const bad = [
+      (i: number) => `{"x":[1,2,3`, // not JSON
+      (i: number) => JSON.stringify({ x: [i, 1], y: 0 }), // 2 features, not 6
+      (i: number) => JSON.stringify({ x: [1, 2, 3, 4, 5, 6], y: 7 }), // not a class
+      (i: number) => JSON.stringify({ x: [1, 2, 3, 4, 5, 'a'], y: 1 }), // a string feature
+      (i: number) => JSON.stringify({ x: [1, 2, 3, 4, 5, 6], y: 1, extra: i }), // an unknown field
+    ];
+    const expectedReasons = [/`line` JSON/, /`x` 6 features/, /`y` a class index in \[0, 2\)/, /`x\[5\]` a finite number/, /`extra` absent/];
+    // 1,400 messages in 200 rounds: 5 malformed ones (one of each kind), then 2 good ones.
+    const published: Promise<unknown>[] = [];
+    let g = 0;
+    let b = 0;
+    let id = 0;
+    while (g < 400 || b < 1000) {
+      for (let k = 0; k < 5 && b < 1000; k++, b++) published.push(js.publish(s.subject, bad[k](b), { msgID: `c-${id++}` }));
+      for (let k = 0; k < 2 && g < 400; k++, g++) published.push(js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(g * 6, g * 6 + 6)), y: good.ys[g] }), { msgID: `c-${id++}` }));
+    }
+    await Promise.all(published);
+
+    const got = await train(jetstream(options('c')), 400);
+    const ref = await train(replay(good, { batchSize: 8 }), 400);
+    expect(got.params).toEqual(ref.params);
+    // every malformed message is counted with its reason (all came before the last good one)
+    const last = got.results.at(-1)!.online!.ingest!;
+    expect(last).toMatchObject({ received: 1400, trained: 400, rejected: 1000, dropped: 0 });
+    expect(last.lastReason).toMatch(expectedReasons[4]);
+    await until(async () => (await jsm.streams.info('c_dead')).state.messages === 1000);
+    const dead = await jsm.streams.info('c_dead');
+    const letters = await Promise.all(Array.from({ length: 1000 }, (_, k) => jsm.streams.getMessage('c_dead', { seq: dead.state.first_seq + k })));
+    const bodies = letters.map((m) => m!.json<{ reason: string; stream: string; subject: string; sequence: number; deliveries: number; payload: string }>());
+    expect(new Set(bodies.map((d) => d.sequence)).size).toBe(1000);
+    for (const d of bodies) {
+      expect(d).toMatchObject({ stream: 'c', subject: s.subject, deliveries: 1 });
+      // the sequence's position among the 7-message rounds tells its kind
+      const kind = (d.sequence - 1) % 7;
+      expect(kind).toBeLessThan(5);
+      expect(d.reason).toMatch(expectedReasons[kind]);
+      const original = await jsm.streams.getMessage('c', { seq: d.sequence });
+      expect(d.payload).toBe(original!.string());
+    }
+    // terminated: nothing left pending or to redeliver
+    await until(async () => (await consumerInfo('c')).num_ack_pending === 0);
+  });
+
+  it('take(3) completes after 3 steps and nak()s what it held, so the next trainer trains them; no tensor left', async () => {
+    await publishExamples({ servers: server.url, ...names('d'), examples: rows(200), idPrefix: 'd' });
+    await expectNoLeak(async () => {
+      const steps = await lastValueFrom(jetstream(options('d', { ackWaitMs: 2000 })).pipe(take(3), map((s) => s.size), toArray()));
+      expect(steps).toEqual([8, 8, 8]);
+    });
+    // nothing was checkpointed: no message was acked; those delivered were nak'ed (or, if the
+    // server still held the old pull request, are redelivered after ackWait): the next
+    // subscription trains them, in stream order
+    expect((await consumerInfo('d')).ack_floor.stream_seq).toBe(0);
+    const next = await lastValueFrom(jetstream(options('d', { ackWaitMs: 2000 })).pipe(take(2), toArray()));
+    expect(next.map((s) => Array.from(s.batch.x.subarray(0, 6)))).toEqual([Array.from(rows(1).xs)].concat([Array.from(rows(9).xs.subarray(48, 54))]));
+    expect(next[0].online!.ingest!.redelivered).toBeGreaterThan(0);
+  });
+
+  it('an error in the pipeline and an early unsubscribe free every tensor and nak what they held', async () => {
+    await publishExamples({ servers: server.url, ...names('e'), examples: rows(200), idPrefix: 'e' });
+    const options = (s: string) => optionsOf(s, { ackWaitMs: 2000 });
+    await expectNoLeak(async () => {
+      const model = logisticRegression(table.d);
+      const run = jetstream(options('e')).pipe(
+        progressiveValidation(model, { metrics: [accuracy()] }),
+        gradients(model.loss, model.params),
+        optimize(sgd({ lr: 0.1 })),
+        applyUpdates(model.params),
+        tap((r: StepResult) => {
+          if (r.step === 4) throw new Error('boom');
+        }),
+      );
+      await expect(lastValueFrom(run)).rejects.toThrow('boom');
+      model.params.w.dispose();
+      model.params.b.dispose();
+    });
+    await expectNoLeak(async () => {
+      const seen: number[] = [];
+      const sub = jetstream(options('e')).subscribe((s) => seen.push(s.step));
+      await until(() => seen.length >= 2);
+      sub.unsubscribe();
+      await sleep(50);
+    });
+    // nak'ed (or redelivered after ackWait), not lost: a third subscription gets the first messages again
+    const again = await lastValueFrom(jetstream(options('e')).pipe(take(1)));
+    expect(Array.from(again.batch.x.subarray(0, 6))).toEqual(Array.from(rows(1).xs));
+  });
+
+  it('bad options fail at call time naming the field; an unreachable server errors the stream', async () => {
+    const ok = options('f');
+    const cases: [Partial<JetStreamOptions> | null, string][] = [
+      [{ servers: '' }, 'servers'],
+      [{ durable: 'a.b' }, 'durable'],
+      [{ features: 0 }, 'features'],
+      [{ batchSize: 1.5 }, 'batchSize'],
+      [{ ackWaitMs: 10 }, 'ackWaitMs'],
+      [{ maxAckPending: 4 }, 'maxAckPending'],
+      [{ stream: 'a.b' }, 'stream'],
+      [{ subject: 'a.*' }, 'subject'],
+      [{ deadLetter: 'f.examples' }, 'deadLetter'],
+      [{ ordered: 'yes' as never }, 'ordered'],
+    ];
+    for (const [bad, field] of cases) {
+      let err: unknown;
+      try {
+        jetstream({ ...ok, ...bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, field).toBeInstanceOf(RxgradError);
+      expect((err as RxgradError).field).toBe(field);
+    }
+    expect(() => jetstream(null as never)).toThrow(RxgradError);
+    await expect(lastValueFrom(jetstream({ ...ok, servers: 'nats://127.0.0.1:1' }))).rejects.toThrow(/Expected `servers` a reachable NATS JetStream server/);
+  });
+
+  it('an existing consumer is reused with the new ackWait and maxAckPending', async () => {
+    await publishExamples({ servers: server.url, ...names('g'), examples: rows(16), idPrefix: 'g' });
+    await jsm.consumers.add('g', { durable_name: 'trainer', ack_policy: AckPolicy.Explicit, ack_wait: nanos(5000), max_ack_pending: 50, filter_subject: 'g.examples' });
+    const steps = await lastValueFrom(jetstream(options('g', { ackWaitMs: 2000, maxAckPending: 100 })).pipe(take(2), toArray()));
+    expect(steps.map((s) => s.size)).toEqual([8, 8]);
+    const ci = await consumerInfo('g');
+    expect([ci.config.ack_wait, ci.config.max_ack_pending]).toEqual([nanos(2000), 100]);
+  });
+});
