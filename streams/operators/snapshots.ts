@@ -1,8 +1,11 @@
 import { ReplaySubject, type Observable, type OperatorFunction } from 'rxjs';
 import { RxgradError } from '../../src/RxgradError';
+import { SOURCE_KEY, type SourcePosition } from '../../src/online/SourcePosition';
 import type { Params } from '../../src/types';
 import { positiveInt } from '../../src/validate';
+import { JETSTREAM_KEY, type JetStreamPosition } from '../nats/jetstream';
 import { operate } from '../operate';
+import { scopeOf } from '../RunScope';
 import type { StepResult } from '../Step';
 
 /** A versioned copy of the parameters (Flink ML's model data): what `predictor` serves from. */
@@ -13,6 +16,10 @@ export interface Snapshot {
   readonly step: number;
   /** Examples seen by then. */
   readonly examples: number;
+  /** The run's source position at that step (a JetStream source's holds the stream sequence reached), when the step came from an rxgrad source. */
+  readonly source?: SourcePosition;
+  /** The highest JetStream stream sequence whose example is in the model, when the run reads a `jetstream` source. */
+  readonly sequence?: number;
   /** The parameters' values by name (copies, float32, row-major). */
   readonly params: Readonly<Record<string, Float32Array>>;
 }
@@ -38,7 +45,9 @@ export interface Snapshots {
  * serving predictions from the newest while training continues (`predictor`).
  *
  * 1. After every step t with t mod everySteps = 0, `snapshots$` emits `{ version: t / everySteps,
- *    step, examples, params }`, the parameters copied as they are after the step's update.
+ *    step, examples, source?, sequence?, params }`, the parameters copied as they are after the
+ *    step's update, the run's source position (`SourcePosition`) if the step came from a source,
+ *    and with a `jetstream` source the highest stream sequence in the model.
  * 2. When the run completes, a last snapshot is taken if the last step was not (version
  *    ⌈t / everySteps⌉), then `snapshots$` completes. An error or an unsubscribe of the run
  *    leaves `snapshots$` open (a retried or resumed run continues it).
@@ -59,7 +68,10 @@ export function snapshots(options: SnapshotsOptions): Snapshots {
   const take = (r: StepResult) => {
     const values: Record<string, Float32Array> = {};
     for (const name of Object.keys(params)) values[name] = Float32Array.from(params[name].dataSync() as Float32Array);
-    subject.next({ version: Math.ceil(r.step / everySteps), step: r.step, examples: r.examples, params: values });
+    const scope = scopeOf(r);
+    const source = scope?.saveOne(SOURCE_KEY) as SourcePosition | undefined;
+    const sequence = (scope?.saveOne(JETSTREAM_KEY) as JetStreamPosition | undefined)?.ranges.at(-1)?.[1];
+    subject.next({ version: Math.ceil(r.step / everySteps), step: r.step, examples: r.examples, ...(source && { source }), ...(sequence !== undefined && { sequence }), params: values });
   };
   const operator = operate<StepResult, StepResult>((out) => {
     let last: StepResult | undefined;
