@@ -53,3 +53,6 @@ export * from './predictor';
 export * from './operators/backgroundModel';
 export * from './nats/gradientUpdater';
 export * from './nats/gradientWorker';
+export { ensureStream, publishExamples, NATS_DEFAULTS, type StreamOptions, type EnsuredStream, type PublishOptions, type Published } from './nats/publishExamples';
+export type { NatsServers } from './nats/natsConnect';
+export * from './nats/jetstream';
