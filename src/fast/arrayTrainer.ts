@@ -45,7 +45,8 @@ export interface ArrayStepRefusal<S> {
  *    shares its storage is assigned a new tensor once, and owns its storage from then on).
  *    Otherwise nothing is assigned and the refusal names the first bad parameter.
  * 3. In steady state no tensor is created: only numbers and the optimizer's small state
- *    objects. For the `cpu` backend only (`transform.runsArrays`).
+ *    objects. For the `cpu` backend (`runs()`: `transform.runsArrays`, checked by the caller once
+ *    per run); after a switch to another backend the results stay right, on copies.
  * 4. `dispose()` frees the gradient tensors.
  *
  *   loss, g = L(x_{t−1}; batch), ∂L/∂x;   (u, state_t) = T(g, state_{t−1}, x_{t−1}, ctx);   x_t = x_{t−1} + u
@@ -83,7 +84,6 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
       let gradSq = 0;
       for (let i = 0; i < gradArrays.length; i++) gradSq += sumOfSquaresKernel(gradArrays[i]);
       const r = transform.updateArrays(grads, state, params, ctx, out);
-      if (r === undefined) throw new Error('arrayTrainer: the optimizer no longer runs on arrays (the backend changed during the run)');
       let updateSq = 0;
       for (const name of order) {
         const sq = sumOfSquaresKernel(out[name].update);

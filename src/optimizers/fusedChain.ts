@@ -150,13 +150,13 @@ export interface ArrayUpdateResult<S> {
  * in-place kernel on the gradient's and parameter's values, writing the moments into the state's
  * own storage (`ownValues`, else into a copy that becomes a new state tensor) and u and x + u into
  * `out[name]` (see `InPlaceOutput`). No update tensor is made and nothing is assigned; no SIMD
- * arena. Returns `undefined`, having done nothing, where the fused kernel does not run (not on
- * `cpu`, or `useFused` says no): the caller then uses `update`.
+ * arena. Call it where `runsArrays` says the kernel runs (once per run is enough: on another
+ * backend the results stay right, reading and writing copies).
  */
 export interface ArrayTransform<S> extends InPlaceTransform<S> {
   /** Whether `updateArrays` runs now for gradients of `size` values in all (else it returns `undefined`). */
   runsArrays(size: number): boolean;
-  updateArrays(grads: Tensors, state: S, params: Tensors, ctx: UpdateContext, out: Readonly<Record<string, InPlaceOutput>>): ArrayUpdateResult<S> | undefined;
+  updateArrays(grads: Tensors, state: S, params: Tensors, ctx: UpdateContext, out: Readonly<Record<string, InPlaceOutput>>): ArrayUpdateResult<S>;
 }
 
 /**
@@ -282,7 +282,6 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   const runsArrays = (size: number): boolean => tf.getBackend() === 'cpu' && useFused(mode, size);
   const writable = (t: tf.Tensor): Float32Array => ownValues(t) ?? values(t).slice();
   const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out) => {
-    if (!runsArrays(sizeOf(grads))) return undefined;
     const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
     const fields = parts.map((): Record<string, object> => ({}));
     let bad: string | undefined;

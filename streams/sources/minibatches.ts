@@ -76,7 +76,7 @@ function toTable(field: 'xs' | 'ys', data: Dataset['xs'] | Dataset['ys']): Table
 }
 
 /** Rows order[from … to) of the table, in `out` (a new array by default). */
-function gatherRows(table: Table, order: Uint32Array, from: number, to: number, out = new Float32Array((to - from) * table.rowSize)): Float32Array {
+function gatherRows(table: Table, order: Uint32Array, from: number, to: number, out: Float32Array = new Float32Array((to - from) * table.rowSize)): Float32Array {
   const { values, rowSize } = table;
   // An element loop, not a `subarray` view per row: rows are short, views cost more than copying.
   for (let i = from, k = 0; i < to; i++) for (let j = order[i] * rowSize, end = j + rowSize; j < end; j++) out[k++] = values[j];
