@@ -226,6 +226,8 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  *    refuses them naming the parameter, without a second pass; nothing is assigned here.
  * The results are bit-identical to `update`'s with the JavaScript kernels, within float32
  * rounding (~1e-7 relative) with the SIMD ones. Anywhere else `updateInPlace` is `update`.
+ * It also has `updateArrays` (see `ArrayTransform`): the same in-place kernel on arrays the
+ * caller owns, with no update tensor — what `applyUpdates`' fused path runs.
  *
  * @example
  * const parts = [scaleByAdam(), scaleByLearningRate(0.01)] as const;
