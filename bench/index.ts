@@ -9,7 +9,8 @@
  * regression test-then-train, batch 1, vs a plain-JS loop; --online-rounds N, default 7;
  * --online-examples N per round, default 2000), --mlp (only the MLP 784-256-10 Adam step on the
  * auto backend against rxgrad's step before `dense`; --mlp-rounds N, default 7), --torch (only
- * PyTorch beside rxgrad on the same workloads; --python <cmd>, default python3), --cold (only the
+ * PyTorch beside rxgrad on the same workloads; --python <cmd>, default python3, else /usr/bin/python3
+ * when python3 cannot import torch), --cold (only the
  * cold-start measurement: the airfoil pipeline's first 300 steps in fresh Node processes against
  * warm; --cold-processes N, default 5), --skip-cold.
  */
@@ -17,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
 import { useBackend, type BackendName } from '../src/useBackend';
 import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
-import { fusedMode } from '../src/kernels/useFused';
+import { FUSED_BACKENDS, fusedMode } from '../src/kernels/useFused';
 import { benchFastPath, benchPipeline, type PipelineFigures } from './pipeline';
 import { benchInPlace, benchOptimizers } from './optimizers';
 import { benchOnline } from './online';
@@ -43,7 +44,7 @@ const program = new Command()
   .option('--mlp', "only the MLP benchmark (784-256-10, batch 128, Adam): the auto backend against rxgrad's step before dense")
   .option('--mlp-rounds <n>', 'interleaved rounds of the MLP benchmark (medians are reported)', '7')
   .option('--torch', "only PyTorch's times (bench/torch_bench.py, one thread) beside rxgrad's on the same workloads")
-  .option('--python <cmd>', 'the Python that runs bench/torch_bench.py', 'python3')
+  .option('--python <cmd>', 'the Python that runs bench/torch_bench.py (default: python3, else /usr/bin/python3 where python3 has no torch)')
   .option('--cold', "only the cold-start measurement (the airfoil pipeline's first 300 steps in fresh Node processes vs warm)")
   .option('--cold-processes <n>', 'fresh processes of the cold-start measurement (medians are reported)', '5')
   .option('--skip-cold', 'skip the cold-start measurement')
@@ -65,7 +66,7 @@ const opts = program.opts<{
   mlp?: boolean;
   mlpRounds: string;
   torch?: boolean;
-  python: string;
+  python?: string;
   cold?: boolean;
   coldProcesses: string;
   skipCold?: boolean;
@@ -98,8 +99,17 @@ if (opts.mlp) {
 if (opts.torch) {
   const torchRounds = Number(opts.mlpRounds);
   const sizes = [1e3, 1e4, 1e5, 1e6, 1e7];
-  const torch = torchFigures(opts.python, ['airfoil', 'online', 'adam', 'mlp'], torchRounds);
-  if (typeof torch === 'string') console.log(torch);
+  // Without --python: python3 on the PATH, else the system's (a distribution's python3-torch
+  // installs there while a version manager's python3 may come first on the PATH).
+  const notes: string[] = [];
+  let torch: ReturnType<typeof torchFigures> = '';
+  let python = '';
+  for (python of opts.python ? [opts.python] : ['python3', '/usr/bin/python3']) {
+    torch = torchFigures(python, ['airfoil', 'online', 'adam', 'mlp'], torchRounds);
+    if (typeof torch !== 'string') break;
+    notes.push(torch);
+  }
+  if (typeof torch === 'string') console.log(notes.join('\n'));
   else {
     const backend = tf.getBackend();
     const ours: [string, string, number, string][] = [
@@ -110,7 +120,7 @@ if (opts.torch) {
     for (const size of sizes) ours.push([`Adam update, ${size.toExponential(0)} values (ms)`, `adam-${size.toExponential(0).replace('+', '')}`, await adamUpdate(size, torchRounds), backend]);
     const mlp = await benchMlp(torchRounds, await useBackend('auto'));
     ours.push(['MLP 784-256-10, batch 128, Adam (ms)', 'mlp', mlp.ours, mlp.backend]);
-    console.log(`rxgrad beside PyTorch ${torch.version} (1 thread), medians of ${torchRounds} rounds each; ratio = rxgrad time / PyTorch time (for examples/s, PyTorch / rxgrad):`);
+    console.log(`rxgrad beside PyTorch ${torch.version} (${python}, 1 thread), medians of ${torchRounds} rounds each; ratio = rxgrad time / PyTorch time (for examples/s, PyTorch / rxgrad):`);
     console.log(`${'workload'.padEnd(54)}${'rxgrad'.padStart(12)}${'backend'.padStart(9)}${'PyTorch'.padStart(12)}${'ratio'.padStart(9)}`);
     for (const [label, key, value, on] of ours) {
       const theirs = torch.figures[key];
@@ -159,8 +169,11 @@ if (!opts.skipOptimizers && !only) {
 if (!opts.skipInPlace && !only) {
   const inPlaceRounds = Number(opts.inPlaceRounds);
   console.log(
-    `\nin-place update on owned state (ms per update, medians of ${inPlaceRounds} interleaved rounds; ratios paired per round): rxgrad's JS kernel and SIMD kernel vs a hand-written in-place plain-JS loop and tf.train.* (targets: js/plain ≤ 1, simd/plain ≤ 0.5 from 1e5, rxgrad/tf.train ≤ 1)`,
+    `\nin-place update on owned state (CPU ms per update, medians of ${inPlaceRounds} interleaved rounds; ratios paired per round): rxgrad's JS kernel and SIMD kernel vs a hand-written in-place plain-JS loop and tf.train.* (targets: js/plain ≤ 1, simd/plain ≤ 0.5 from 1e5, rxgrad/tf.train ≤ 1)`,
   );
+  if (tf.getBackend() !== 'cpu') {
+    console.log(`  (on ${tf.getBackend()} nothing runs in place — reading a tensor copies there: the js and simd columns are both rxgrad's default path, the fused kernel up to ${FUSED_BACKENDS[tf.getBackend()] ?? 0} values and tfjs's ops above)`);
+  }
   console.log(`${'optimizer'.padEnd(14)}${'params'.padStart(8)}${'js'.padStart(10)}${'simd'.padStart(10)}${'plain'.padStart(10)}${'tf.train'.padStart(10)}${'js/plain'.padStart(10)}${'simd/plain'.padStart(12)}${'rxgrad/tf'.padStart(11)}`);
   for (const r of await benchInPlace(inPlaceRounds, opts.inPlaceSizes.split(',').map(Number))) {
     const ms = [r.js, r.simd, r.plain, r.tfjs].map((v) => v.toFixed(3).padStart(10)).join('');

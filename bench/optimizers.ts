@@ -22,7 +22,7 @@ import {
   type FusedMode,
   type Transform,
 } from '../src/index';
-import { interleaved, median, pairedRatio, samples } from './measure';
+import { cpuMs, interleaved, median, pairedRatio, samples, type Clock } from './measure';
 import type { InPlaceTransform } from '../src/optimizers/fusedChain';
 import { SIMD_KERNELS } from '../src/kernels/wasm/simdKernels';
 
@@ -118,7 +118,7 @@ export function rxgradRunner(pair: Pair, fused: FusedMode, size: number, g: tf.T
   };
 }
 
-function tfjsRunner(make: () => tf.Optimizer, size: number, g: tf.Tensor): Runner {
+function tfjsRunner(make: () => tf.Optimizer, size: number, g: tf.Tensor, clock: Clock = performance.now.bind(performance)): Runner {
   const x = startingPoint(size);
   const optimizer = make();
   const gs = alternating(g);
@@ -126,9 +126,9 @@ function tfjsRunner(make: () => tf.Optimizer, size: number, g: tf.Tensor): Runne
   optimizer.applyGradients({ [x.name]: gs.next() });
   return {
     run: () => {
-      const t0 = performance.now();
+      const t0 = clock();
       for (let i = 0; i < k; i++) optimizer.applyGradients({ [x.name]: gs.next() });
-      return (performance.now() - t0) / k;
+      return (clock() - t0) / k;
     },
     dispose: () => {
       optimizer.dispose();
@@ -216,8 +216,11 @@ export const IN_PLACE_PAIRS: readonly InPlacePair[] = [
   },
 ];
 
-/** rxgrad the way `optimize` + `applyUpdates` update owned state: `updateInPlace` + `addUpdates`, SIMD kernels from `simdMin` values on. */
-function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.Tensor): Runner {
+/**
+ * rxgrad the way `optimize` + `applyUpdates` update owned state: `updateInPlace` + `addUpdates`,
+ * SIMD kernels from `simdMin` values on (by default where `optimize` takes them).
+ */
+export function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.Tensor, clock: Clock = performance.now.bind(performance)): Runner {
   const params = { x: startingPoint(size) };
   const grads = { x: g };
   const opt = pair.rxgrad() as InPlaceTransform<any>;
@@ -233,9 +236,9 @@ function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.T
   const run = () => {
     const before = SIMD_KERNELS.minSize;
     SIMD_KERNELS.minSize = simdMin;
-    const t0 = performance.now();
+    const t0 = clock();
     for (let i = 0; i < k; i++) update();
-    const ms = (performance.now() - t0) / k;
+    const ms = (clock() - t0) / k;
     SIMD_KERNELS.minSize = before;
     return ms;
   };
@@ -243,7 +246,7 @@ function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.T
   return { run, dispose: () => disposeTree([state, params]) };
 }
 
-function plainRunner(pair: InPlacePair, size: number, g: tf.Tensor): Runner {
+function plainRunner(pair: InPlacePair, size: number, g: tf.Tensor, clock: Clock): Runner {
   const init = startingPoint(size);
   const x = init.dataSync().slice() as Float32Array;
   init.dispose();
@@ -255,9 +258,9 @@ function plainRunner(pair: InPlacePair, size: number, g: tf.Tensor): Runner {
   pair.plain(x, gv, a, b, ++t);
   return {
     run: () => {
-      const t0 = performance.now();
+      const t0 = clock();
       for (let i = 0; i < k; i++) pair.plain(x, gv, a, b, ++t);
-      return (performance.now() - t0) / k;
+      return (clock() - t0) / k;
     },
     dispose: () => undefined,
   };
@@ -284,18 +287,19 @@ export interface InPlaceRow {
 /**
  * rxgrad's in-place update (JavaScript kernel and SIMD kernel) against a hand-written in-place
  * plain-JS loop and tf.train.* on the same backend, side by side: interleaved rounds, medians,
- * ratios paired per round (see `pairedRatio`).
+ * ratios paired per round (see `pairedRatio`), timed by `clock` (default the process's CPU time,
+ * `cpuMs`: on a shared machine, the time spent waiting for a core is not counted).
  */
-export async function benchInPlace(rounds = 5, sizes: readonly number[] = [1e3, 1e4, 1e5, 1e6, 1e7]): Promise<InPlaceRow[]> {
+export async function benchInPlace(rounds = 5, sizes: readonly number[] = [1e3, 1e4, 1e5, 1e6, 1e7], clock: Clock = cpuMs): Promise<InPlaceRow[]> {
   const rows: InPlaceRow[] = [];
   for (const size of sizes) {
     const g = tf.tidy(() => tf.randomNormal([size], 0, 1, 'float32', 2));
     for (const pair of IN_PLACE_PAIRS) {
       const runners = {
-        js: inPlaceRunner(pair, Infinity, size, g),
-        simd: inPlaceRunner(pair, 0, size, g),
-        plain: plainRunner(pair, size, g),
-        tfjs: tfjsRunner(pair.tfjs, size, g),
+        js: inPlaceRunner(pair, Infinity, size, g, clock),
+        simd: inPlaceRunner(pair, 0, size, g, clock),
+        plain: plainRunner(pair, size, g, clock),
+        tfjs: tfjsRunner(pair.tfjs, size, g, clock),
       };
       const s = await samples({ js: runners.js.run, simd: runners.simd.run, plain: runners.plain.run, tfjs: runners.tfjs.run }, rounds);
       for (const r of Object.values(runners)) r.dispose();

@@ -17,7 +17,8 @@ import { gradients } from '../streams/operators/gradients';
 import { optimize } from '../streams/operators/optimize';
 import { applyUpdates } from '../streams/operators/applyUpdates';
 import { median, samples } from './measure';
-import { PAIRS, rxgradRunner } from './optimizers';
+import { IN_PLACE_PAIRS, inPlaceRunner } from './optimizers';
+import { SIMD_KERNELS } from '../src/kernels/wasm/simdKernels';
 
 /** PyTorch's figures by workload (ms per step or update; examples/s for `online-logistic`). */
 export interface TorchRun {
@@ -72,14 +73,17 @@ export async function airfoilStep(transform: () => Transform<unknown>, rounds: n
 }
 
 /**
- * rxgrad's Adam update (lr 1e-3, eps 1e-7, fused 'auto') at `size` values: ms per update, median of `rounds`.
+ * rxgrad's Adam update (lr 1e-3, eps 1e-7) at `size` values as `optimize` + `applyUpdates` make
+ * it on the state they own (`updateInPlace` + `addUpdates`: in place, the SIMD kernel from
+ * `SIMD_KERNELS.minSize` values on), like PyTorch's in-place `optimizer.step()`: ms per update,
+ * median of `rounds`.
  *
  * @example
  * await adamUpdate(1e6, 7); // ms per update
  */
 export async function adamUpdate(size: number, rounds: number): Promise<number> {
   const g = tf.randomNormal([size], 0, 1, 'float32', 2);
-  const runner = rxgradRunner(PAIRS.find((p) => p.name === 'adam')!, 'auto', size, g);
+  const runner = inPlaceRunner(IN_PLACE_PAIRS.find((p) => p.name === 'adam')!, SIMD_KERNELS.minSize, size, g);
   const ms = median((await samples({ run: runner.run }, rounds)).run);
   runner.dispose();
   g.dispose();
