@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BehaviorSubject, Subject, lastValueFrom, map, of, take, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { accuracy, adadelta, adagrad, adam, adamax, adamw, chain, clipByGlobalNorm, cosine, denseModel, lion, logLoss, logisticRegression, mae, mlp, rmsprop, sgd, softmaxRegression, type Transform } from '../../src/index';
@@ -19,6 +21,8 @@ import { optimize } from '../../streams/operators/optimize';
 import { applyUpdates } from '../../streams/operators/applyUpdates';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import { scopeOf } from '../../streams/RunScope';
+import { checkpoint } from '../../streams/operators/checkpoint';
+import { resume } from '../../streams/resume';
 import type { Step, StepResult } from '../../streams/Step';
 import { expectNoLeak } from '../helpers';
 
@@ -380,6 +384,47 @@ describe('the fused path keeps the contracts of the general path', () => {
       r.dispose();
     }
     whole.dispose();
+  });
+});
+
+describe('checkpoint(…) files and resume(…) across the two paths', () => {
+  it('files written by a fused run resume on the general path (and back), ending bit for bit as a run never stopped', async () => {
+    const data = table(40, 4, 'binary');
+    const bits = (p: Params) => flat(p);
+    const training = (m: ReturnType<typeof logisticRegression>, path: 'fused' | 'general', dir: string, from?: { state: Record<string, unknown> }) =>
+      replay(data, { batchSize: 2, ...(from && { resume: from }) }).pipe(
+        progressiveValidation(m, { metrics: [accuracy()] }),
+        gradients(m.loss, m.params),
+        path === 'fused' ? (s: Observable<Step<any>>) => s : tap(() => undefined),
+        optimize(rmsprop({ lr: 0.05, momentum: 0.5 })),
+        applyUpdates(m.params),
+        checkpoint({ dir, params: m.params, everySteps: 3 }),
+      );
+    const whole = logisticRegression(4);
+    const wholeDir = mkdtempSync(join(tmpdir(), 'rxgrad-fused-'));
+    const expected = (await lastValueFrom(training(whole, 'general', wholeDir).pipe(toArray()))).at(-1)!;
+    for (const [first, second] of [
+      ['fused', 'general'],
+      ['general', 'fused'],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'rxgrad-fused-'));
+      const a = logisticRegression(4);
+      const cut = await lastValueFrom(training(a, first, dir).pipe(take(8), toArray()));
+      expect(cut.every((r) => fusedOf(r) === (first === 'fused'))).toBe(true);
+      a.dispose();
+      const b = logisticRegression(4);
+      const r = resume(dir, b.params);
+      expect(r.checkpoint?.step).toBe(6);
+      const last = (await lastValueFrom(training(b, second, dir, r.checkpoint).pipe(toArray()))).at(-1)!;
+      expect(fusedOf(last)).toBe(second === 'fused');
+      expect(last.step).toBe(expected.step);
+      expect(last.online!.metrics).toEqual(expected.online!.metrics);
+      expect(bits(b.params)).toEqual(bits(whole.params));
+      b.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    whole.dispose();
+    rmSync(wholeDir, { recursive: true, force: true });
   });
 });
 
