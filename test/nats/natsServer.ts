@@ -19,6 +19,8 @@ export interface NatsServer {
   readonly port: number;
   /** The JetStream store folder (file storage), kept across restarts. */
   readonly storeDir: string;
+  /** The running server's process id (`undefined` while stopped): for CPU accounting (bench/workers.ts). */
+  readonly pid: number | undefined;
   /** Stop the server with SIGTERM (or SIGKILL with `kill: true`) and wait for it to exit. */
   stop(options?: { kill?: boolean }): Promise<void>;
   /** Start it again on the same port and store. */
@@ -100,6 +102,9 @@ export async function startNatsServer(): Promise<NatsServer> {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    get pid() {
+      return child?.pid;
+    },
     stop,
     restart: async () => {
       await stop();

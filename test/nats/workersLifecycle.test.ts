@@ -132,7 +132,8 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
     expect(w({ model: {} })).toThrow('Expected `model` a Model (with loss and scoreRows)');
     expect(w({ consumer: 'a b' })).toThrow('Expected `consumer` a durable name');
     expect(w({ updater: 'a.*' })).toThrow('Expected `updater` a subject prefix');
-    expect(w({ maxAckPending: 7 })).toThrow('Expected `maxAckPending` ≥ 2 × batchSize = 8');
+    expect(w({ maxAckPending: 31 })).toThrow('Expected `maxAckPending` ≥ 2 × prefetch = 32'); // prefetch 4 × batchSize = 16
+    expect(w({ prefetch: 0 })).toThrow('Expected `prefetch` an integer ≥ 1, got 0');
     expect(w({ idleMs: 0 })).toThrow('Expected `idleMs` > 0, got 0');
     expect(w({ delayMs: -1 })).toThrow('delayMs');
     expect(w({ requestTimeoutMs: 'x' })).toThrow('requestTimeoutMs');
