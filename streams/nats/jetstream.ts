@@ -48,7 +48,7 @@ export interface JetStreamOptions extends DriveOptions {
   /**
    * Messages delivered and not yet acked, at most (default 1,000): the backpressure bound, and
    * the trainer's memory bound. Acks come after a durable checkpoint, so it must exceed the
-   * examples trained between two checkpoints (else the consumer stalls).
+   * examples trained between two checkpoints plus a batch: a trainer that cannot take one more message nor train a batch for `ackWaitMs` errors, naming this option.
    */
   readonly maxAckPending?: number;
   /** The dead-letter subject (default `rxgrad.dead`); `false`: malformed messages are only terminated and counted. */
@@ -165,6 +165,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
     let flushing = false;
     let infoPending = false;
     let lastInfo = -Infinity;
+    let lastProgress = performance.now();
 
     const flush = () => {
       if (flushing || !nc || nc.isClosed()) return;
@@ -240,6 +241,13 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
     // Every 250 ms: keep long-held messages alive, give up on gaps; once a second at most: the consumer's backlog.
     const tick = () => {
       const now = performance.now();
+      // Stalled: no room for one more message, no full batch to train, nothing checkpointed for ackWaitMs.
+      if (trained.length + queued.length < maxAckPending || queued.length >= batchSize) lastProgress = now;
+      else if (now - lastProgress > ackWaitMs) {
+        return sink.error(
+          new RxgradError('maxAckPending', `more than the examples trained between two checkpoints plus a batch (acks come after a durable checkpoint)`, maxAckPending, `${trained.length} trained examples wait for a checkpoint, ${queued.length} queued < batchSize ${batchSize}: raise maxAckPending or checkpoint more often`),
+        );
+      }
       for (const h of held.values()) {
         if (now - h.touched >= ackWaitMs / 2) {
           h.msgs[h.msgs.length - 1].working();

@@ -272,6 +272,45 @@ describe('jetstream() with a real nats-server', () => {
     await expect(lastValueFrom(jetstream({ ...ok, servers: 'nats://127.0.0.1:1' }))).rejects.toThrow(/Expected `servers` a reachable NATS JetStream server/);
   });
 
+  it('a dead letter that cannot be stored is nak()ed and retried: dead-lettered once the dead-letter stream is back', async () => {
+    const s = names('h');
+    await jsm.streams.add({ name: 'h', subjects: [s.subject] });
+    const js = jsm.jetstream();
+    const good = rows(8);
+    for (let i = 0; i < 8; i++) await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(i * 6, i * 6 + 6)), y: good.ys[i] }));
+    await js.publish(s.subject, 'not json');
+    const seen: Step<ExampleBatch>[] = [];
+    const sub = jetstream(options('h', { nakDelayMs: 100, batchSize: 1, maxAckPending: 20 })).subscribe((st) => seen.push(st));
+    await until(async () => (await jsm.streams.info('h_dead').then(() => true, () => false)) && seen.length >= 8);
+    // The dead-letter stream goes away: publishing the letter fails, the message is nak'ed and redelivered.
+    await jsm.streams.delete('h_dead');
+    await js.publish(s.subject, '{"x":'); // sequence 10
+    for (let i = 0; i < 8; i++) await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(i * 6, i * 6 + 6)), y: good.ys[i] }));
+    await until(() => seen.length >= 16 && (seen.at(-1)!.online!.ingest!.rejected ?? 0) >= 2);
+    await sleep(400);
+    expect((await consumerInfo('h')).num_redelivered).toBeGreaterThan(0);
+    await jsm.streams.add({ name: 'h_dead', subjects: [s.deadLetter] });
+    await until(async () => (await jsm.streams.info('h_dead')).state.messages === 1);
+    // One more good message: its step reports both dead letters and the retries.
+    await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(0, 6)), y: good.ys[0] }));
+    await until(() => seen.length >= 17);
+    sub.unsubscribe();
+    const last = seen.at(-1)!.online!.ingest!;
+    expect(last.deadLettered).toBe(2);
+    expect(last.redelivered).toBeGreaterThan(0);
+    expect(last.rejected).toBeGreaterThan(2); // each delivery of the bad one was counted
+    const letter = (await jsm.streams.getMessage('h_dead', { seq: 1 }))!.json<{ reason: string; sequence: number; deliveries: number }>();
+    expect(letter).toMatchObject({ sequence: 10 });
+    expect(letter.deliveries).toBeGreaterThan(1);
+    expect(letter.reason).toMatch(/`line` JSON/);
+  });
+
+  it('a trainer that could neither take a message nor train a batch for ackWaitMs (maxAckPending too small for the checkpoint interval) errors naming maxAckPending', async () => {
+    await publishExamples({ servers: server.url, ...names('i'), examples: rows(100), idPrefix: 'i' });
+    // 16 in flight, batches of 8, a checkpoint every 10 steps: after 2 steps no message can come.
+    await expect(train(jetstream(options('i', { maxAckPending: 16, ackWaitMs: 300 })), 100)).rejects.toThrow(/Expected `maxAckPending` more than the examples trained between two checkpoints/);
+  });
+
   it('an existing consumer is reused with the new ackWait and maxAckPending', async () => {
     await publishExamples({ servers: server.url, ...names('g'), examples: rows(16), idPrefix: 'g' });
     await jsm.consumers.add('g', { durable_name: 'trainer', ack_policy: AckPolicy.Explicit, ack_wait: nanos(5000), max_ack_pending: 50, filter_subject: 'g.examples' });
