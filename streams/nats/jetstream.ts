@@ -272,6 +272,8 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       save: (): JetStreamPosition => ({ ranges: ledger.ranges() }),
       // The checkpoint holding `saved` is durable: ack the trained messages it holds, in order.
       committed: (saved) => {
+        // After the end (an async store confirming late) the messages were nak'ed: the next trainer acks them from its ledger.
+        if (stopped) return;
         const done = SequenceLedger.from((saved as JetStreamPosition).ranges, JETSTREAM_KEY);
         let n = 0;
         while (n < trained.length && done.has(trained[n].seq)) n++;
