@@ -295,8 +295,11 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
       for (let i = 0; i < parts.length; i++) {
         const f = done.fields[i];
         if (!f) continue;
-        for (const key in f) if (f[key] instanceof Float32Array) replaced = true;
-        fields[i][name] = tensorsOf(f, g.shape);
+        let fresh = false;
+        for (const key in f) if (f[key] instanceof Float32Array) fresh = true;
+        // The kernel's fields object is its own: kept as it is when it holds no new array.
+        fields[i][name] = fresh ? tensorsOf(f, g.shape) : f;
+        replaced ||= fresh;
       }
     }
     const used: Record<string, number> = {};
