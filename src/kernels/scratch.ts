@@ -37,10 +37,16 @@ export function takeScratch(key: object, n: number, within: ArrayBufferLike): Fl
 export function takeScratch(key: object, n: number, within?: ArrayBufferLike): Float32Array | undefined {
   const list = spares.get(key);
   if (list) {
-    const i = list.findIndex(
-      (s) => s.array.length === n && (within === undefined || s.array.buffer === within) && (s.owner === undefined || released(s.owner)),
-    );
-    if (i >= 0) return list.splice(i, 1)[0].array;
+    // A plain loop and an in-place removal: no closure, no array per call (this runs a few times
+    // per parameter and update).
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (s.array.length === n && (within === undefined || s.array.buffer === within) && (s.owner === undefined || released(s.owner))) {
+        list.copyWithin(i, i + 1);
+        list.length--;
+        return s.array;
+      }
+    }
   }
   return within === undefined ? new Float32Array(n) : undefined;
 }
