@@ -42,9 +42,11 @@ export interface GateState extends GateCounts {
  * 3. **Stale** — the policy's weight w(τ) is 0 (τ > k): its sequences are recorded in the
  *    ledger as accounted (deliberately dropped, never trained), counted in `stale`/`staleExamples`.
  * 4. **Applied** — w(τ) > 0: its sequences are recorded, `trained` += n, and the caller applies
- *    w·g, then calls `applied()` (V ← V + 1).
+ *    w·g and calls `applied()` (V ← V + 1).
  * 5. Predictions (stale or applied gradients, never duplicates) count into `predicted`/`correct`:
  *    each was made by a model that had not learned the example (test-then-train).
+ * 6. `tickets` = V + stale gradients: each applied or dropped gradient's ticket, in order (a
+ *    checkpoint's saved V and `stale` give the tickets it holds).
  *
  * @example
  * const gate = new GradientGate({ maxStaleness: 1 });
@@ -93,6 +95,11 @@ export class GradientGate {
   /** The update of the last applied gradient is made: the version advances. */
   applied(): number {
     return ++this.counts.version;
+  }
+
+  /** Gradients accounted for so far (applied or dropped as stale): the ticket of the last one. */
+  get tickets(): number {
+    return this.counts.version + this.counts.stale;
   }
 
   /** The counters. */

@@ -21,24 +21,32 @@ export interface GradientReply {
   readonly duplicates: readonly number[];
   /** The newest model version (after the update, for `applied`). */
   readonly model: ModelMessage;
+  /**
+   * Present when the updater acks after its checkpoints: the gradient's ticket (gradients
+   * accounted so far, this one included — for `duplicate`, all so far). The worker acks the
+   * examples once a checkpoint holding ticket ≥ this one is durable (`<updater>.committed`).
+   */
+  readonly commit?: number;
 }
 
 const STATUSES: readonly string[] = ['applied', 'stale', 'duplicate'];
 
 /**
- * A reply as bytes: `{"status", "staleness", "duplicates", "model": <modelJson text>}` — the
- * model's JSON text is spliced in as it is (each version is encoded once, `modelJson`).
+ * A reply as bytes: `{"status", "staleness", "duplicates", "commit"?, "model": <modelJson text>}`
+ * — the model's JSON text is spliced in as it is (each version is encoded once, `modelJson`).
  *
  * @example
  * encodeReply({ status: 'stale', staleness: 3, duplicates: [] }, '{"version":5,"params":{"b":"AACAPw=="}}');
  */
 export function encodeReply(reply: Omit<GradientReply, 'model'>, modelText: string): Uint8Array {
-  return jsonBytes(`{"status":${JSON.stringify(reply.status)},"staleness":${reply.staleness},"duplicates":${JSON.stringify(reply.duplicates)},"model":${modelText}}`);
+  const commit = reply.commit === undefined ? '' : `"commit":${reply.commit},`;
+  return jsonBytes(`{"status":${JSON.stringify(reply.status)},"staleness":${reply.staleness},"duplicates":${JSON.stringify(reply.duplicates)},${commit}"model":${modelText}}`);
 }
 
 /**
  * The reply in `bytes`, checked (an `RxgradError` naming the field): `status` one of applied,
- * stale, duplicate; `staleness` an integer ≥ 0; `duplicates` integers ≥ 1; `model` a model
+ * stale, duplicate; `staleness` an integer ≥ 0; `duplicates` integers ≥ 1; `commit` absent or an
+ * integer ≥ 1; `model` a model
  * version of the parameter `sizes` (`checkModel`). The updater's refusal of a malformed
  * gradient, `{"error": reason}`, is an `RxgradError` naming `gradient` with the reason.
  *
@@ -56,5 +64,6 @@ export function decodeReply(bytes: Uint8Array, sizes: ArraySizes): GradientReply
   duplicates.forEach((s, i) => positiveInt(`reply.duplicates[${i}]`, s));
   const model = raw.model;
   if (model === null || typeof model !== 'object' || Array.isArray(model)) throw new RxgradError('reply.model', 'a model version { version, params }', model);
-  return { status: status as GradientStatus, staleness, duplicates: duplicates as number[], model: checkModel(model as Record<string, unknown>, sizes, 'reply.model') };
+  const commit = raw.commit === undefined ? undefined : positiveInt('reply.commit', raw.commit);
+  return { status: status as GradientStatus, staleness, duplicates: duplicates as number[], ...(commit !== undefined && { commit }), model: checkModel(model as Record<string, unknown>, sizes, 'reply.model') };
 }

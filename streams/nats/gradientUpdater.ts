@@ -25,6 +25,8 @@ export interface UpdaterSubjects {
   readonly model: string;
   /** Every new version is published here. */
   readonly versions: string;
+  /** With `ackAfter: 'checkpoint'`: `{"ticket": T}` once a checkpoint holding gradients 1 … T is durable. */
+  readonly committed: string;
 }
 
 const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -34,11 +36,11 @@ const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
  * tokens of letters, digits, `_` and `-`, no wildcards).
  *
  * @example
- * updaterSubjects('rxgrad.updater'); // { grads: 'rxgrad.updater.grads', model: 'rxgrad.updater.model', versions: 'rxgrad.updater.versions' }
+ * updaterSubjects('rxgrad.updater'); // { grads: 'rxgrad.updater.grads', model: 'rxgrad.updater.model', versions: 'rxgrad.updater.versions', committed: 'rxgrad.updater.committed' }
  */
 export function updaterSubjects(prefix: unknown = 'rxgrad.updater'): UpdaterSubjects {
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) throw new RxgradError('updater', 'a subject prefix of dot-separated letters, digits, _ or - (no wildcards)', prefix);
-  return { grads: `${prefix}.grads`, model: `${prefix}.model`, versions: `${prefix}.versions` };
+  return { grads: `${prefix}.grads`, model: `${prefix}.model`, versions: `${prefix}.versions`, committed: `${prefix}.committed` };
 }
 
 /** What an updater step's `batch` says about the gradient it applies (no tensors). */
@@ -63,6 +65,12 @@ export interface GradientUpdaterOptions {
   readonly staleness: StalenessOptions;
   /** Subject prefix (default `rxgrad.updater`): the workers' `updater` option. */
   readonly updater?: string;
+  /**
+   * When the workers ack their examples (see 4 below): `'apply'` (default) on the answer, once the
+   * update is made; `'checkpoint'` once a checkpoint holding it is durable (put `checkpoint` after
+   * `applyUpdates`) — nothing is lost when the updater dies.
+   */
+  readonly ackAfter?: 'apply' | 'checkpoint';
   /** Complete once this many examples are accounted for (trained or dropped as stale). Default: never. */
   readonly examples?: number;
   /** Complete after this many ms without a gradient. Default: never. */
@@ -104,14 +112,24 @@ interface UpdaterPosition {
  *    updater and `applyUpdates` must be synchronous (rxgrad's operators are; a `delay` or
  *    `observeOn` there would make the workers compute against versions without it). The worker
  *    acks its data messages on that reply (see `gradientWorker`).
- * 4. A malformed gradient is answered with `{"error": reason}` and counted in `info.rejected`;
+ *    A run that ends inside a step (a `take`, an error downstream) sends no answer for it: that
+ *    worker fails after its `requestTimeoutMs`, and the messages come back after the ack wait.
+ * 4. **When the examples are acked.** With `ackAfter: 'apply'`, on the answer: a crash of the
+ *    updater loses the updates since its last checkpoint (their messages were acked). With
+ *    `ackAfter: 'checkpoint'`, every answer carries the gradient's ticket (`GradientGate.tickets`)
+ *    and each durable checkpoint publishes `{"ticket": T}` on `<updater>.committed`
+ *    (`RunScope.committed`); the worker keeps its messages unacked (alive with `working()`) until
+ *    their ticket is committed. A crash then redelivers exactly the examples whose effect was not
+ *    in the last checkpoint, and the resumed updater (its ledger restored with it) trains them
+ *    once — the `jetstream()` source's guarantee, with several workers.
+ * 5. A malformed gradient is answered with `{"error": reason}` and counted in `info.rejected`;
  *    the run goes on.
- * 5. Completes after `examples` examples are accounted for, or `idleMs` without a gradient;
+ * 6. Completes after `examples` examples are accounted for, or `idleMs` without a gradient;
  *    the connection is drained on complete, error and unsubscribe.
- * 6. Checkpointable: the step, examples, counters and the ledger go into the run's checkpoint
+ * 7. Checkpointable: the step, examples, counters and the ledger go into the run's checkpoint
  *    under `source`; with `resume`, the run continues from them (restore the parameters and
  *    the optimizer with the same checkpoint: `resume(dir, params)`).
- * 7. Bad options are an `RxgradError` naming the field, when called.
+ * 8. Bad options are an `RxgradError` naming the field, when called.
  *
  * @example
  * const model = logisticRegression(6);
@@ -129,6 +147,8 @@ export function gradientUpdater(options: GradientUpdaterOptions): Observable<Ste
   new GradientGate(options.staleness); // checks `staleness` now
   const subjects = updaterSubjects(options.updater);
   const examples = options.examples === undefined ? undefined : positiveInt('examples', options.examples);
+  const ackAfter = options.ackAfter ?? 'apply';
+  if (ackAfter !== 'apply' && ackAfter !== 'checkpoint') throw new RxgradError('ackAfter', "'apply' or 'checkpoint'", ackAfter);
   const idleMs = options.idleMs === undefined ? undefined : inRange('idleMs', options.idleMs, { min: 0, minOpen: true });
   const sizes: ArraySizes = Object.fromEntries(names.map((name) => [name, params[name].size]));
 
@@ -156,7 +176,12 @@ export function gradientUpdater(options: GradientUpdaterOptions): Observable<Ste
         const c = gate.state;
         return { step: c.version, examples: c.trained, ingest: { received: c.trained + c.staleExamples, dropped: c.staleExamples, rejected: 0 }, gate: gate.save() };
       },
+      committed: (saved) => {
+        const { gate: g } = saved as UpdaterPosition;
+        if (ackAfter === 'checkpoint') nc?.publish(subjects.committed, jsonBytes(JSON.stringify({ ticket: g.version + g.stale })));
+      },
     });
+    const commit = () => (ackAfter === 'checkpoint' ? gate.tickets : undefined);
     const encodeModel = (): { text: string; bytes: Uint8Array } => {
       const current: Record<string, Float32Array> = {};
       for (const name of names) current[name] = values(params[name]);
@@ -188,7 +213,7 @@ export function gradientUpdater(options: GradientUpdaterOptions): Observable<Ste
         return;
       }
       if (d.status !== 'applied') {
-        m.respond(encodeReply({ status: d.status, staleness: d.staleness, duplicates: d.status === 'duplicate' ? d.duplicates : [] }, model.text));
+        m.respond(encodeReply({ status: d.status, staleness: d.staleness, duplicates: d.status === 'duplicate' ? d.duplicates : [], commit: commit() }, model.text));
         checkDone();
         return;
       }
@@ -217,11 +242,12 @@ export function gradientUpdater(options: GradientUpdaterOptions): Observable<Ste
         },
         info: { staleness: d.staleness, weight: d.weight, stale: c.stale, staleExamples: c.staleExamples, duplicates: c.duplicates, rejected },
       });
+      // The version counts the update before it is made, so a checkpoint written at this step holds both.
+      gate.applied();
       subscriber.next(step);
       if (subscriber.closed) return;
-      gate.applied();
       model = encodeModel();
-      m.respond(encodeReply({ status: 'applied', staleness: d.staleness, duplicates: [] }, model.text));
+      m.respond(encodeReply({ status: 'applied', staleness: d.staleness, duplicates: [], commit: commit() }, model.text));
       nc!.publish(subjects.versions, model.bytes);
       checkDone();
     };

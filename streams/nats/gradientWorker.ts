@@ -72,6 +72,8 @@ export interface WorkerReport {
   readonly duplicates: number;
   /** Malformed messages terminated (and dead-lettered). */
   readonly rejected: number;
+  /** Messages answered but held unacked until the updater's checkpoint holds them (`ackAfter: 'checkpoint'`). */
+  readonly held: number;
   /** The model version the worker holds, and the staleness of its last gradient. */
   readonly version: number;
   readonly staleness: number;
@@ -135,12 +137,15 @@ function gradientOf(model: Model): (batch: ExampleBatch) => { loss: number; grad
  * 4. **Ack point:** the batch's messages are acked only on the updater's answer — `applied`
  *    (the update is made) or `stale` (deliberately dropped, accounted) — and for `duplicate`
  *    the examples already accounted are acked and the gradient of the others recomputed and
- *    sent again. A worker that dies before the answer leaves its messages unacked: JetStream
- *    delivers them again after `ackWaitMs` to another worker; if the updater had applied the
- *    gradient, its ledger refuses the repeat (`duplicate`), so nothing is trained twice and
- *    nothing is lost. An updater that does not answer within `requestTimeoutMs` fails the worker.
+ *    sent again. When the updater acks after its checkpoints (`ackAfter: 'checkpoint'`: the
+ *    answer carries a ticket), the answered messages are held — kept alive with `working()`
+ *    every half ack wait — until `<updater>.committed` says a durable checkpoint holds their
+ *    ticket. A worker that dies before that leaves its messages unacked: JetStream delivers
+ *    them again after the ack wait to another worker; if the updater had accounted for them,
+ *    its ledger refuses the repeat (`duplicate`), so nothing is trained twice and nothing is
+ *    lost. An updater that does not answer within `requestTimeoutMs` fails the worker.
  * 5. Emits a `WorkerReport` after each settled batch; completes after `idleMs` without a
- *    message; on unsubscribe, error or complete the connection is drained (unacked messages go
+ *    message (and, with held messages, once they are acked or `requestTimeoutMs` later); on unsubscribe, error or complete the connection is drained (unacked messages go
  *    back to the consumer after `ackWaitMs`).
  * 6. No tensor per batch for rxgrad's dense models: parameters change only when a new version
  *    arrives (one `assign` per parameter).
@@ -184,7 +189,28 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
       stopped = true;
       nc?.drain().catch(() => undefined);
     });
-    const counts = { worker: name, gradients: 0, examples: 0, applied: 0, stale: 0, duplicates: 0, rejected: 0, version: -1, staleness: 0 };
+    const counts = { worker: name, gradients: 0, examples: 0, applied: 0, stale: 0, duplicates: 0, rejected: 0, held: 0, version: -1, staleness: 0 };
+    // Answered messages waiting for a durable checkpoint of the updater (`ackAfter: 'checkpoint'`), by ticket.
+    const held: { readonly ticket: number; readonly msgs: JsMsg[] }[] = [];
+    let committed = 0;
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
+    subscriber.add(() => clearInterval(keepAlive));
+    const ackAll = (msgs: readonly JsMsg[]) => {
+      for (const m of msgs) m.ack();
+      counts.examples += msgs.length;
+    };
+    const release = () => {
+      while (held.length > 0 && held[0].ticket <= committed) {
+        const h = held.shift()!;
+        ackAll(h.msgs);
+        counts.held -= h.msgs.length;
+      }
+    };
+    const settleMessages = (msgs: JsMsg[], ticket: number | undefined) => {
+      if (ticket === undefined || ticket <= committed) return ackAll(msgs);
+      held.push({ ticket, msgs });
+      counts.held += msgs.length;
+    };
     let broadcast: Uint8Array | undefined;
 
     const adopt = (m: ModelMessage) => {
@@ -246,8 +272,20 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
           });
       }
       const c = await js.consumers.get(stream, consumer);
+      const ackWait = ((await jsm.consumers.info(stream, consumer)).config.ack_wait ?? ackWaitMs * 1e6) / 1e6;
       adopt(await firstModel(conn));
       conn.subscribe(subjects.versions, { callback: (_err, m) => void (broadcast = m.data) });
+      conn.subscribe(subjects.committed, {
+        callback: (_err, m) => {
+          const ticket = (m.json() as { ticket?: unknown }).ticket;
+          if (typeof ticket === 'number' && ticket > committed) committed = ticket;
+          release();
+        },
+      });
+      // Held messages are kept from being delivered again (as `jetstream()` does).
+      keepAlive = setInterval(() => {
+        for (const h of held) for (const m of h.msgs) m.working();
+      }, ackWait / 2);
 
       const fetchBatch = async (): Promise<JsMsg[]> => {
         const out: JsMsg[] = [];
@@ -293,15 +331,13 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
           if (reply.status === 'duplicate') {
             counts.duplicates++;
             const repeated = new Set(reply.duplicates);
-            for (const r of rows) if (repeated.has(r.msg.seq)) r.msg.ack();
-            counts.examples += repeated.size;
+            settleMessages(rows.filter((r) => repeated.has(r.msg.seq)).map((r) => r.msg), reply.commit);
             rows = rows.filter((r) => !repeated.has(r.msg.seq));
             continue;
           }
           if (reply.status === 'applied') counts.applied++;
           else counts.stale++;
-          for (const r of rows) r.msg.ack();
-          counts.examples += n;
+          settleMessages(rows.map((r) => r.msg), reply.commit);
           rows = [];
         }
         subscriber.next({ ...counts });
@@ -332,7 +368,12 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
           return;
         }
         if (msgs.length === 0) {
-          if (idleMs !== undefined && performance.now() - lastMessage >= idleMs) return;
+          if (idleMs !== undefined && performance.now() - lastMessage >= idleMs) {
+            // Wait (a while) for the checkpoint of the messages still held, so they need not come back.
+            const until = performance.now() + requestTimeoutMs;
+            while (held.length > 0 && !stopped && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+            return;
+          }
           pending = fetchBatch();
           continue;
         }

@@ -66,6 +66,14 @@ describe('gradient, model and reply messages', () => {
     expect({ ...r, model: { version: r.model.version, b: Array.from(r.model.params.b) } }).toEqual({ status: 'duplicate', staleness: 2, duplicates: [7], model: { version: 5, b: [1] } });
   });
 
+  it("carry a checkpointing updater's ticket, and its refusals", () => {
+    const m = { version: 5, params: { b: Float32Array.of(1) } };
+    const c = encodeReply({ status: 'applied', staleness: 0, duplicates: [], commit: 12 }, modelJson(m));
+    expect(new TextDecoder().decode(c)).toBe('{"status":"applied","staleness":0,"duplicates":[],"commit":12,"model":{"version":5,"params":{"b":"AACAPw=="}}}');
+    expect(decodeReply(c, { b: 1 }).commit).toBe(12);
+    expect(() => decodeReply(bytes('{"error":"Expected `gradient.n` an integer ≥ 1, got 0"}'), { b: 1 })).toThrow('Expected `gradient` a gradient the updater accepts, got refused: Expected `gradient.n` an integer ≥ 1, got 0');
+  });
+
   it('reject a bad field, naming it', () => {
     const bad = (patch: Record<string, unknown>) => () => decodeGradient(bytes(JSON.stringify({ ...JSON.parse(new TextDecoder().decode(encodeGradient(g))), ...patch })), { w: 2, b: 1 });
     expect(bad({ version: -1 })).toThrow('Expected `gradient.version` an integer ≥ 0, got -1');
@@ -103,6 +111,8 @@ describe('GradientGate', () => {
     // trained 2 + 1 + 1 = 4; stale 1 gradient of 2 examples; predicted 2 + 1 + 2 + 1 = 6, correct 2 + 1 + 0 + 1 = 4
     expect(gate.state).toEqual({ version: 3, trained: 4, stale: 1, staleExamples: 2, duplicates: 1, predicted: 6, correct: 4 });
     expect(gate.save().ledger).toEqual([[1, 6]]);
+    // tickets = V + stale = 3 + 1: the applied, stale, (not the duplicate) and applied gradients, in order
+    expect(gate.tickets).toBe(4);
   });
 
   it('rejects a gradient from a version not reached yet, and restores its JSON state', () => {
