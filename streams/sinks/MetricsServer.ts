@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import type { Observable, Subscription } from 'rxjs';
-import { WebSocket, WebSocketServer } from 'ws';
+import { createRequire } from 'node:module';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { RxgradError, shown } from '../../src/RxgradError';
 import { bool, inRange, positiveInt } from '../../src/validate';
 import type { StepResult } from '../Step';
@@ -18,6 +19,13 @@ import { requestUrl } from './requestUrl';
 import { RunChannel, type RunHub } from './RunChannel';
 import { DASHBOARD_DIR } from './dashboardDir';
 import { serveStatic } from './serveStatic';
+
+let wsPackage: typeof import('ws') | undefined;
+
+/** ws, loaded when the first server starts: importing `rxgrad/streams` for a pipeline without a dashboard does not load it (30–80 ms of a cold start here). */
+function ws(): typeof import('ws') {
+  return (wsPackage ??= createRequire(import.meta.url)('ws') as typeof import('ws'));
+}
 import { TokenBucket } from './TokenBucket';
 import { toCsv } from './toCsv';
 
@@ -246,7 +254,7 @@ export class MetricsServer {
       if (files) return void files(req, res);
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`rxgrad metrics server: ${missing}connect a WebSocket to /ws?token=…`);
     });
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
+    this.wss = new (ws().WebSocketServer)({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false });
     this.http.on('upgrade', (req, socket, head) => {
       const url = requestUrl(req);
       if (!url) return refuse(socket, 400, 'bad request target');
@@ -537,7 +545,7 @@ export class MetricsServer {
     }
     let behind = false;
     for (const client of this.clients) {
-      if (client.ws.readyState !== WebSocket.OPEN) continue;
+      if (client.ws.readyState !== client.ws.OPEN) continue;
       const lagging = client.ws.bufferedAmount > this.highWaterBytes;
       const queued = [...client.queues.values()].some((q) => q.length > 0);
       if (!lagging && !queued) {
@@ -568,7 +576,7 @@ export class MetricsServer {
     // Points published before the change go out first (to clients keeping up).
     this.flush();
     const json = JSON.stringify({ type: 'run', run: info });
-    for (const client of this.clients) if (client.ws.readyState === WebSocket.OPEN) client.ws.send(json);
+    for (const client of this.clients) if (client.ws.readyState === client.ws.OPEN) client.ws.send(json);
   }
 
   private beat(): void {
