@@ -110,6 +110,7 @@ export * from './models/mlp';
 export * from './fast/denseBackward';
 export * from './fast/AnalyticLoss';
 export * from './fast/analyticGrads';
+export * from './fast/arrayTrainer';
 export * from './models/fromLayersModel';
 export * from './metrics/Metric';
 export * from './metrics/accuracy';
