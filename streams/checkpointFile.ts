@@ -66,10 +66,23 @@ function fsyncDir(dir: string): void {
 }
 
 /**
+ * A checkpoint's content as every store keeps it: the JSON line, then `sha256:<hex of that
+ * line>` on a second line. Encoding takes the state as it is now (a copy: parts may change their
+ * state in place later).
+ *
+ * @example
+ * encodeCheckpoint(cp); // '{"version":1,"step":10,…}\nsha256:9f86d0…\n'
+ */
+export function encodeCheckpoint(checkpoint: Checkpoint): string {
+  const text = JSON.stringify(checkpoint);
+  return `${text}\nsha256:${sha256(text)}\n`;
+}
+
+/**
  * Write a checkpoint atomically, so that a crash at any moment leaves either the previous
  * files or the new complete one (never a partial file under a checkpoint's name).
  *
- * 1. The content is the JSON line, then `sha256:<hex of that line>` on a second line.
+ * 1. The content is `encodeCheckpoint(checkpoint)`: the JSON line and its SHA-256 line.
  * 2. It is written to a temp file (`.checkpoint-….json.tmp`), fsynced, renamed to its name,
  *    and the folder is fsynced (the rename is durable).
  * 3. Then only the `keep` newest checkpoints up to this step remain: older ones are removed,
@@ -79,12 +92,21 @@ function fsyncDir(dir: string): void {
  * writeCheckpoint('ckpt', { version: 1, step: 10, examples: 100, params, state, result }, 3); // 'ckpt/checkpoint-000000000010.json'
  */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint, keep: number): string {
-  const text = JSON.stringify(checkpoint);
-  const name = checkpointName(checkpoint.step);
+  return writeCheckpointContent(dir, checkpoint.step, encodeCheckpoint(checkpoint), keep);
+}
+
+/**
+ * `writeCheckpoint` for content already encoded (`encodeCheckpoint`) as the checkpoint of `step`.
+ *
+ * @example
+ * writeCheckpointContent('ckpt', 10, encodeCheckpoint(cp), 3); // 'ckpt/checkpoint-000000000010.json'
+ */
+export function writeCheckpointContent(dir: string, step: number, content: string, keep: number): string {
+  const name = checkpointName(step);
   const tmp = join(dir, `.${name}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, `${text}\nsha256:${sha256(text)}\n`);
+    writeSync(fd, content);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -93,15 +115,27 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint, keep: numbe
   renameSync(tmp, file);
   fsyncDir(dir);
   const existing = listCheckpoints(dir);
-  const upTo = existing.filter((c) => c.step <= checkpoint.step);
-  for (const c of [...existing.filter((c) => c.step > checkpoint.step), ...upTo.slice(0, Math.max(0, upTo.length - keep))]) rmSync(c.file, { force: true });
+  for (const c of outdated(existing, step, keep)) rmSync(c.file, { force: true });
   return file;
 }
 
 /**
- * Read and verify one checkpoint file: its checksum line must match its JSON line, and the
- * JSON must be a checkpoint of this format version. Returns the checkpoint, or the reason it
- * cannot be used (truncated, corrupt, another version).
+ * The checkpoints a store removes after writing the one of `step` (`existing` oldest first):
+ * those of later steps (an earlier run's, which this one replaces) and all but the `keep` newest
+ * up to `step`.
+ *
+ * @example
+ * outdated([{ step: 1 }, { step: 2 }, { step: 3 }, { step: 9 }], 3, 2); // [{ step: 9 }, { step: 1 }]
+ */
+export function outdated<T extends { readonly step: number }>(existing: readonly T[], step: number, keep: number): T[] {
+  const upTo = existing.filter((c) => c.step <= step);
+  return [...existing.filter((c) => c.step > step), ...upTo.slice(0, Math.max(0, upTo.length - keep))];
+}
+
+/**
+ * Read and verify one checkpoint file (`decodeCheckpoint`): its checksum line must match its
+ * JSON line, and the JSON must be a checkpoint of this format version. Returns the checkpoint, or
+ * the reason it cannot be used (unreadable, truncated, corrupt, another version).
  *
  * @example
  * const r = readCheckpoint('ckpt/checkpoint-000000000010.json');
@@ -114,6 +148,19 @@ export function readCheckpoint(file: string): { readonly checkpoint: Checkpoint 
   } catch (err) {
     return { reason: `unreadable (${(err as Error).message})` };
   }
+  return decodeCheckpoint(content);
+}
+
+/**
+ * Verify and parse a checkpoint's content (`encodeCheckpoint`): the checksum line must match the
+ * JSON line, and the JSON must be a checkpoint of this format version. Returns the checkpoint, or
+ * the reason it cannot be used (truncated, corrupt, another version).
+ *
+ * @example
+ * decodeCheckpoint(encodeCheckpoint(cp)); // { checkpoint: cp }
+ * decodeCheckpoint('{"version":1'); // { reason: 'truncated or corrupt (no checksum line after the data)' }
+ */
+export function decodeCheckpoint(content: string): { readonly checkpoint: Checkpoint } | { readonly reason: string } {
   const lines = content.split('\n');
   if (lines.length !== 3 || lines[2] !== '' || !lines[1].startsWith('sha256:')) return { reason: 'truncated or corrupt (no checksum line after the data)' };
   if (sha256(lines[0]) !== lines[1].slice('sha256:'.length)) return { reason: 'corrupt (the checksum does not match the data)' };
