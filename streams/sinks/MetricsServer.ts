@@ -19,6 +19,8 @@ import { requestUrl } from './requestUrl';
 import { RunChannel, type RunHub } from './RunChannel';
 import { DASHBOARD_DIR } from './dashboardDir';
 import { serveStatic } from './serveStatic';
+import { TokenBucket } from './TokenBucket';
+import { toCsv } from './toCsv';
 
 let wsPackage: typeof import('ws') | undefined;
 
@@ -26,8 +28,6 @@ let wsPackage: typeof import('ws') | undefined;
 function ws(): typeof import('ws') {
   return (wsPackage ??= createRequire(import.meta.url)('ws') as typeof import('ws'));
 }
-import { TokenBucket } from './TokenBucket';
-import { toCsv } from './toCsv';
 
 /** Options of `MetricsServer`. */
 export interface MetricsServerOptions {
