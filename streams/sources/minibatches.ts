@@ -60,6 +60,12 @@ function toTable(field: 'xs' | 'ys', data: Dataset['xs'] | Dataset['ys']): Table
   const values = new Float32Array(n * rowSize);
   for (let i = 0; i < n; i++) {
     const row = data[i] as number | readonly number[];
+    if (typeof row === 'number' && rowSize === 1) {
+      // A target given as a number: checked and stored as the row [row] would be, without making it.
+      if (!Number.isFinite(row)) throw new RxgradError(`${field}[${i}][0]`, 'a finite number', row, `row ${i}`);
+      values[i] = row;
+      continue;
+    }
     const cells = typeof row === 'number' ? [row] : row;
     if (!Array.isArray(cells) || cells.length !== rowSize) {
       throw new RxgradError(`${field}[${i}]`, `a row of ${rowSize} number${rowSize === 1 ? '' : 's'} (as row 0)`, row);
