@@ -12,8 +12,8 @@ import type { RunScope } from '../RunScope';
 import { disposeStep, type Step, type StepResult } from '../Step';
 import type { FusedPlan } from './fusedPlan';
 
-/** `info` of a fused step whose optimizer reported nothing: shared, never written. */
-const FUSED = Object.freeze({ fused: 1 });
+/** What a fused result adds to `info`. */
+const FUSED = { fused: 1 } as const;
 
 /**
  * The fused run of a pipeline (see `applyUpdates`, 3, and `fusedPlan`): the source's rows
@@ -66,7 +66,7 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
         state = r.state;
         if ('refused' in r) throw r.refused === 'update' ? nonFiniteUpdate(r.name, step.step) : nonFiniteSum(r.name);
         const hyper = extend(step.hyper, r.used);
-        const result = stepResult(step, { loss: r.loss, gradNorm: r.gradNorm, updateNorm: r.updateNorm, info: step.info ? extend(step.info, FUSED) : FUSED, hyper }, params, track);
+        const result = stepResult(step, { loss: r.loss, gradNorm: r.gradNorm, updateNorm: r.updateNorm, info: step.info ? extend(step.info, FUSED) : { fused: 1 }, hyper }, params, track);
         disposeStep(step);
         out.next(result);
       },
