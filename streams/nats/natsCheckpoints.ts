@@ -32,10 +32,13 @@ const NAME = /^checkpoint-(\d{12})\.json$/;
  *    object's metadata (JetStream's acknowledgement: file storage, and the stream's replicas in a
  *    cluster) — the durable moment `checkpoint` reports. An object becomes visible only with its
  *    metadata, published last, so a writer killed mid-write leaves the previous checkpoints and
- *    no partial one. Then only the `keep` newest up to that step remain (`outdated`).
+ *    no partial one. Then only the `keep` newest up to that step remain (`outdated`; the
+ *    run's objects are listed once, before the first write, then followed in memory).
  * 3. `list`/`read` give the run's checkpoints and their content; the Object Store checks its own
  *    SHA-256 digest on read, and `resumeFrom` checks the checkpoint's.
- * 4. Connects on first use (`natsConnect`: reconnects forever); `close()` drains the connection
+ * 4. Writes progress while the event loop runs: a synchronous source (`replay`, `minibatches`)
+ *    should yield now and then (`yieldEveryMs`), else every write waits for the end of the run.
+ * 5. Connects on first use (`natsConnect`: reconnects forever); `close()` drains the connection
  *    once the operations in flight on it have finished, and the next use connects again.
  *
  * @example
@@ -81,6 +84,8 @@ export function natsCheckpoints(options: NatsCheckpointsOptions): CheckpointStor
       if (--c.busy === 0 && c.closing) await c.nc.drain();
     }
   };
+  /** The run's checkpoints as this store last saw them (listed once, before its first write). */
+  let known: CheckpointEntry[] | undefined;
   const list = (): Promise<CheckpointEntry[]> =>
     use(async (os) =>
       (await os.list())
@@ -91,13 +96,18 @@ export function natsCheckpoints(options: NatsCheckpointsOptions): CheckpointStor
   return {
     where: `the NATS object store "${bucket}" (key "${key}")`,
     open: () => void connect().catch(() => undefined), // connect early; a failure surfaces at the first write
-    write: (step, content, keep) =>
-      use(async (os) => {
+    write: async (step, content, keep) => {
+      known ??= await list();
+      return use(async (os) => {
         const name = prefix + checkpointName(step);
         await os.putBlob({ name }, Buffer.from(content, 'utf8'));
-        for (const old of outdated(await list(), step, keep)) await os.delete(old.name);
+        const entries = [...known!.filter((e) => e.name !== name), { name, step }].sort((a, b) => a.step - b.step);
+        const removed = outdated(entries, step, keep);
+        for (const old of removed) await os.delete(old.name);
+        known = entries.filter((e) => !removed.includes(e));
         return name;
-      }),
+      });
+    },
     list,
     read: (name) =>
       use(async (os) => {
