@@ -20,8 +20,8 @@
  *    examples), mean staleness of the applied gradients, and CPU seconds of the trainer/updater
  *    process, of the workers (sum) and of nats-server during the run.
  *
- * Options: --runs N (3), --workers 1,2,4, --batch, --lr, --k, --mode, --servers URL, --limit N rows,
- * --hidden widths.
+ * Options: --runs N (3), --workers 1,2,4, --batch, --lr, --k, --mode, --in-flight N, --servers URL,
+ * --limit N rows, --hidden widths.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -59,6 +59,7 @@ const program = new Command()
   .option('--lr <x>', 'SGD learning rate', '1')
   .option('--k <n>', 'staleness bound', '8')
   .option('--mode <m>', 'drop | downweight', 'drop')
+  .option('--in-flight <n>', "each worker's unanswered gradients at most", '1')
   .option('--servers <url>', 'a running nats-server (default: start one)')
   .option('--limit <n>', 'Elec2 rows (default all)')
   .option('--hidden <list>', "an MLP's hidden widths (tanh, sigmoid output) instead of logistic regression, e.g. 256,256")
@@ -70,6 +71,7 @@ const batchSize = Number(o.batch);
 const lr = Number(o.lr);
 const k = Number(o.k);
 const mode = o.mode as 'drop' | 'downweight';
+const inFlight = Number(o.inFlight);
 const hidden: number[] = o.hidden ? String(o.hidden).split(',').map(Number) : [];
 
 /** One run's figures. */
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
 
   const workersRun = async (count: number): Promise<Run> => {
     const id = `w${count}-${++serial}`;
-    const options = { servers, consumer: id, updater: `bench.${id}`, batchSize, deadLetter: false, maxAckPending: 4096, hidden };
+    const options = { servers, consumer: id, updater: `bench.${id}`, batchSize, inFlight, deadLetter: false, maxAckPending: 4096, hidden };
     const children: ChildProcess[] = [];
     const done: Promise<{ report: WorkerReport; cpuMs: number }>[] = [];
     const ready: Promise<void>[] = [];
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
 
   const load = loadavg().map((x) => x.toFixed(1)).join(' ');
   const fmt = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  console.log(`Elec2 (${n.toLocaleString('en-US')} examples), ${hidden.length ? `MLP 6-${hidden.join('-')}-1 (tanh)` : 'logistic regression'}, SGD lr ${lr}, batch ${batchSize}, k = ${k} (${mode}); medians of ${runs} runs; load average at the end ${load} on ${availableParallelism()} cores`);
+  console.log(`Elec2 (${n.toLocaleString('en-US')} examples), ${hidden.length ? `MLP 6-${hidden.join('-')}-1 (tanh)` : 'logistic regression'}, SGD lr ${lr}, batch ${batchSize}, k = ${k} (${mode}), ${inFlight} gradient${inFlight > 1 ? 's' : ''} in flight per worker; medians of ${runs} runs; load average at the end ${load} on ${availableParallelism()} cores`);
   console.log('');
   console.log('| trainer | accuracy | examples/s | dropped as stale | mean staleness | CPU s: trainer/updater | workers | nats-server |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -224,7 +226,7 @@ async function main(): Promise<void> {
       `| ${name} | ${fmt(100 * s.accuracy, 2)} % | ${fmt(s.perSecond, 0)} | ${fmt(100 * s.staleShare, 1)} % | ${fmt(s.meanStaleness, 2)} | ${fmt(s.trainerCpu, 1)} | ${name.startsWith('workers') ? fmt(s.workersCpu, 1) : ''} | ${Number.isNaN(s.natsCpu) || name === 'replay' ? '' : fmt(s.natsCpu, 1)} |`,
     );
   }
-  console.log(JSON.stringify({ examples: n, hidden, batchSize, lr, k, mode, runs, rows: summary }));
+  console.log(JSON.stringify({ examples: n, hidden, batchSize, inFlight, lr, k, mode, runs, rows: summary }));
   rmSync(dir, { recursive: true, force: true });
   await server?.close();
 }

@@ -53,6 +53,12 @@ export interface GradientWorkerOptions {
   readonly idleMs?: number;
   /** How long to wait for the updater's answer (default 10,000 ms; also how long a starting worker waits for an updater). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Gradients awaiting the updater's answer at a time (default 1). More hide the round trip —
+   * the next batch is computed while the last gradient is on the wire — at the price of staleness:
+   * a batch computed while j gradients of this worker are unanswered is ≥ j versions stale.
+   */
+  readonly inFlight?: number;
   /** Wait this long between computing a gradient and sending it: a simulated slow worker or link (staleness experiments). */
   readonly delayMs?: number;
   /** Where malformed messages go, with the reason (default `rxgrad.dead`, `ensureStream`'s dead-letter stream); `false`: terminated only. */
@@ -133,7 +139,8 @@ function gradientOf(model: Model): (batch: ExampleBatch) => { loss: number; grad
  *    deliveries, payload }`); counted in `rejected`.
  * 3. For each batch: test-then-train predictions with θ_v (`model.scoreRows`: `correct`
  *    counts ŷ = y), the loss and gradient on arrays (the analytic pass of rxgrad's dense models,
- *    else tfjs's autodiff), then a request to `<updater>.grads` (`encodeGradient`).
+ *    else tfjs's autodiff), then a request to `<updater>.grads` (`encodeGradient`); up to
+ *    `inFlight` requests are unanswered at a time.
  * 4. **Ack point:** the batch's messages are acked only on the updater's answer — `applied`
  *    (the update is made) or `stale` (deliberately dropped, accounted) — and for `duplicate`
  *    the examples already accounted are acked and the gradient of the others recomputed and
@@ -174,6 +181,7 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
   const idleMs = options.idleMs === undefined ? undefined : inRange('idleMs', options.idleMs, { min: 0, minOpen: true });
   const requestTimeoutMs = inRange('requestTimeoutMs', options.requestTimeoutMs ?? 10_000, { min: 0, minOpen: true });
   const delayMs = inRange('delayMs', options.delayMs ?? 0, { min: 0 });
+  const inFlight = positiveInt('inFlight', options.inFlight ?? 1);
   const params = model.params;
   const names = Object.keys(params);
   const sizes: ArraySizes = Object.fromEntries(names.map((n) => [n, params[n].size]));
@@ -359,15 +367,24 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
         counts.rejected++;
       };
 
+      // Batches whose gradient awaits its answer (at most `inFlight`), and the first failure among them.
+      const sending = new Set<Promise<void>>();
+      let failure: { readonly err: unknown } | undefined;
+      const check = () => {
+        if (failure) throw failure.err;
+      };
       let lastMessage = performance.now();
       let pending = fetchBatch();
       while (!stopped) {
         const msgs = await pending;
+        check();
         if (stopped) {
           for (const m of msgs) m.nak();
           return;
         }
         if (msgs.length === 0) {
+          await Promise.all(sending);
+          check();
           if (idleMs !== undefined && performance.now() - lastMessage >= idleMs) {
             // Wait (a while) for the checkpoint of the messages still held, so they need not come back.
             const until = performance.now() + requestTimeoutMs;
@@ -385,7 +402,19 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
           if (typeof r === 'string') await reject(m, r);
           else examples.push(r);
         }
-        for (let i = 0; i < examples.length && !stopped; i += batchSize) await settle(examples.slice(i, i + batchSize));
+        for (let i = 0; i < examples.length && !stopped; i += batchSize) {
+          while (sending.size >= inFlight) await Promise.race(sending);
+          check();
+          const p: Promise<void> = settle(examples.slice(i, i + batchSize)).then(
+            () => void sending.delete(p),
+            (err) => {
+              sending.delete(p);
+              failure ??= { err };
+            },
+          );
+          sending.add(p);
+        }
+        check();
       }
     };
 
