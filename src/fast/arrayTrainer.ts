@@ -45,8 +45,8 @@ export interface ArrayStepRefusal<S> {
  *    shares its storage is assigned a new tensor once, and owns its storage from then on).
  *    Otherwise nothing is assigned and the refusal names the first bad parameter.
  * 3. In steady state no tensor is created: only numbers and the optimizer's small state
- *    objects. For the `cpu` backend (`runs()`: `transform.runsArrays`, checked by the caller once
- *    per run); after a switch to another backend the results stay right, on copies.
+ *    objects. For the `cpu` backend (where `transform.runsArrays`, checked by the caller once per
+ *    run); after a switch to another backend the results stay right, on copies.
  * 4. `dispose()` frees the gradient tensors.
  *
  *   loss, g = L(x_{t−1}; batch), ∂L/∂x;   (u, state_t) = T(g, state_{t−1}, x_{t−1}, ctx);   x_t = x_{t−1} + u
@@ -76,8 +76,6 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
   const theta: Float32Array[] = new Array(names.length);
   return {
     grads,
-    /** Whether the optimizer's array kernel runs on this backend. */
-    runs: (): boolean => transform.runsArrays(gradArrays.reduce((a, g) => a + g.length, 0)),
     step(state: S, x: Float32Array, y: ArrayLike<number>, n: number, ctx: UpdateContext): ArrayStep<S> | ArrayStepRefusal<S> {
       for (let i = 0; i < names.length; i++) theta[i] = values(params[names[i]]);
       const loss = analytic.backward(theta, x, y, n, gradArrays);
