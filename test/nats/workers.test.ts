@@ -50,7 +50,7 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
   };
 
   /** Run an updater (sgd) until n examples are accounted, beside the given workers; the sequences of every applied step, in order. */
-  const train = async (n: number, common: Awaited<ReturnType<typeof setup>>, maxStaleness: number, workers: { name: string; delayMs?: number; batchSize: number }[]) => {
+  const train = async (n: number, common: Awaited<ReturnType<typeof setup>>, maxStaleness: number, workers: { name: string; delayMs?: number; batchSize: number; inFlight?: number }[]) => {
     const model = logisticRegression(6);
     const applied: number[][] = [];
     const reports: WorkerReport[] = [];
@@ -63,7 +63,7 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
     );
     const models = workers.map(() => logisticRegression(6));
     const running = workers.map((w, i) =>
-      gradientWorker({ ...common, model: models[i], batchSize: w.batchSize, name: w.name, idleMs: 1000, delayMs: w.delayMs }).pipe(tap((r) => reports.push(r))),
+      gradientWorker({ ...common, model: models[i], batchSize: w.batchSize, name: w.name, idleMs: 1000, delayMs: w.delayMs, inFlight: w.inFlight }).pipe(tap((r) => reports.push(r))),
     );
     const done = lastValueFrom(updater.pipe(toArray()));
     await lastValueFrom(merge(...running), { defaultValue: undefined });
@@ -78,7 +78,7 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
     await expectNoLeak(async () => {
       const { applied, reports, results, gate } = await train(240, common, 1000, [
         { name: 'a', batchSize: 8 },
-        { name: 'b', batchSize: 8 },
+        { name: 'b', batchSize: 8, inFlight: 3 }, // three gradients on the wire at a time
       ]);
       expect(applied.flat().sort((x, y) => x - y)).toEqual(range(240));
       // both workers took part, and their acked examples add up to the stream
