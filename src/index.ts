@@ -86,6 +86,7 @@ export * from './ExampleBatch';
 export * from './online/checkExample';
 export * from './online/ExampleTable';
 export * from './online/SourcePosition';
+export * from './online/snapshotCodec';
 export * from './online/LineSplitter';
 export * from './online/CsvSchema';
 export * from './online/parseJsonLine';

@@ -1,7 +1,8 @@
 import { RxgradError, shown } from '../../src/RxgradError';
 import { decodeSnapshot } from '../../src/online/snapshotCodec';
 import { positiveInt } from '../../src/validate';
-import { kvHistory, modelStoreTarget, openModelBucket } from './modelBucket';
+import { openModelBucket } from './modelBucket';
+import { kvHistory, modelStoreTarget } from './modelStoreTarget';
 import { MODEL_HISTORY } from './publishModel';
 import type { ModelVersion, WatchModelOptions } from './watchModel';
 

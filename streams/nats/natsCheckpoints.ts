@@ -3,7 +3,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import { checkpointName, outdated } from '../checkpointFile';
 import type { CheckpointEntry, CheckpointStore } from '../CheckpointStore';
 import { loadNats } from './loadNats';
-import { modelStoreTarget } from './modelBucket';
+import { modelStoreTarget } from './modelStoreTarget';
 import { natsConnect, type NatsServers } from './natsConnect';
 
 /** Options of `natsCheckpoints`. */

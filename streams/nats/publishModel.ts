@@ -2,7 +2,8 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { RxgradError } from '../../src/RxgradError';
 import { encodeSnapshot } from '../../src/online/snapshotCodec';
 import type { Snapshot } from '../operators/snapshots';
-import { kvHistory, modelStoreTarget, openModelBucket, type ModelBucket, type ModelStoreOptions } from './modelBucket';
+import { openModelBucket, type ModelBucket } from './modelBucket';
+import { kvHistory, modelStoreTarget, type ModelStoreOptions } from './modelStoreTarget';
 
 /** Options of `publishModel`. */
 export interface PublishModelOptions extends ModelStoreOptions {

@@ -1,7 +1,8 @@
 import { Observable } from 'rxjs';
 import { decodeSnapshot } from '../../src/online/snapshotCodec';
 import type { Snapshot } from '../operators/snapshots';
-import { kvHistory, modelStoreTarget, openModelBucket, type ModelStoreOptions } from './modelBucket';
+import { openModelBucket } from './modelBucket';
+import { kvHistory, modelStoreTarget, type ModelStoreOptions } from './modelStoreTarget';
 import { MODEL_HISTORY } from './publishModel';
 
 /** A snapshot read back from the model store, with the KV revision it was stored as. */
