@@ -245,7 +245,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       if (trained.length + queued.length < maxAckPending || queued.length >= batchSize) lastProgress = now;
       else if (now - lastProgress > ackWaitMs) {
         return sink.error(
-          new RxgradError('maxAckPending', `more than the examples trained between two checkpoints plus a batch (acks come after a durable checkpoint)`, maxAckPending, `${trained.length} trained examples wait for a checkpoint, ${queued.length} queued < batchSize ${batchSize}: raise maxAckPending or checkpoint more often`),
+          new RxgradError('maxAckPending', `more than the examples trained between two checkpoints plus a batch (acks come after a durable checkpoint)`, maxAckPending, `${trained.length} trained examples wait for a checkpoint, ${queued.length} queued < batchSize ${batchSize}: raise maxAckPending, checkpoint more often, or put a \`checkpoint\` after applyUpdates: acks come from it`),
         );
       }
       for (const h of held.values()) {

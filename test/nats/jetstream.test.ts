@@ -113,7 +113,8 @@ describe('jetstream() with a real nats-server', () => {
   it('trains the stream as replay trains the table (bit for bit); a message is acked only once the checkpoint holding it is written', async () => {
     await publishExamples({ servers: server.url, ...names('a'), examples: table, idPrefix: 'a' });
     const ref = await train(replay(table, { batchSize: 8 }), N);
-    const got = await train(jetstream(options('a')), N);
+    let got!: Awaited<ReturnType<typeof train>>;
+    await expectNoLeak(async () => (got = await train(jetstream(options('a')), N)));
     expect(got.params).toEqual(ref.params);
     expect(got.results.map((r) => r.online?.metrics)).toEqual(ref.results.map((r) => r.online?.metrics));
 
