@@ -232,6 +232,23 @@ describe('publishModel, watchModel, loadModelVersion (a real nats-server)', () =
     model.dispose();
   }, 30_000);
 
+  it('a replica keeps serving through a nats-server restart and then follows the next version', async () => {
+    const servers = server.url;
+    const model = logisticRegression(2);
+    const replica = predictor(logisticRegression(2), watchModel({ servers, key: 'restart' }));
+    await lastValueFrom(of(snapshotOf(model, 1)).pipe(publishModel({ servers, key: 'restart' })));
+    await until(() => replica.version === 1);
+    await server.restart();
+    expect(replica.predict([[1, 1]]).version).toBe(1); // served from its own copy meanwhile
+    model.params.w.assign(tf.tensor2d([[1], [-2]]));
+    await lastValueFrom(of(snapshotOf(model, 2)).pipe(publishModel({ servers, key: 'restart' })));
+    await until(() => replica.version === 2, 20_000);
+    // z = 1·0.5 − 2·0.25 + 0 = 0 → p = 0.5
+    expect(replica.predict([[0.5, 0.25]]).proba![1]).toBe(0.5);
+    replica.dispose();
+    model.dispose();
+  }, 40_000);
+
   it('leaks no tensor: training with published snapshots (complete, error, unsubscribe) and replicas following', async () => {
     const servers = server.url;
     const model = logisticRegression(3);
