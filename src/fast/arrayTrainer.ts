@@ -74,14 +74,22 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
   // Keys in the parameters' order, as `gradients` puts them on the step (the optimizer plans in that order).
   for (const name of order) grads[name] = fromValues(gradArrays[names.indexOf(name)], shapes[names.indexOf(name)]);
   const theta: Float32Array[] = new Array(names.length);
+  // Each parameter's own storage this step (`ownValues`), or undefined where it is shared.
+  const own: (Float32Array | undefined)[] = new Array(names.length);
+  const byName = { g: {} as Record<string, Float32Array>, x: {} as Record<string, Float32Array> };
+  for (let i = 0; i < names.length; i++) byName.g[names[i]] = gradArrays[i];
   return {
     grads,
     step(state: S, x: Float32Array, y: ArrayLike<number>, n: number, ctx: UpdateContext): ArrayStep<S> | ArrayStepRefusal<S> {
-      for (let i = 0; i < names.length; i++) theta[i] = values(params[names[i]]);
+      for (let i = 0; i < names.length; i++) {
+        const p = params[names[i]];
+        own[i] = ownValues(p);
+        theta[i] = byName.x[names[i]] = own[i] ?? values(p);
+      }
       const loss = analytic.backward(theta, x, y, n, gradArrays);
       let gradSq = 0;
       for (let i = 0; i < gradArrays.length; i++) gradSq += sumOfSquaresKernel(gradArrays[i]);
-      const r = transform.updateArrays(grads, state, params, ctx, out);
+      const r = transform.updateArrays(grads, state, params, ctx, out, byName);
       let updateSq = 0;
       for (const name of order) {
         const sq = sumOfSquaresKernel(out[name].update);
@@ -89,10 +97,11 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
         updateSq += sq;
       }
       if (r.bad !== undefined) return { refused: 'sum', name: r.bad, state: r.state, replaced: r.replaced };
-      for (const name of order) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
         const p = params[name];
-        const own = ownValues(p);
-        if (own !== undefined) own.set(out[name].next);
+        const storage = own[i];
+        if (storage !== undefined) storage.set(out[name].next);
         else {
           const next = fromValues(out[name].next.slice(), p.shape);
           p.assign(next);

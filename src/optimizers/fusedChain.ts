@@ -151,12 +151,22 @@ export interface ArrayUpdateResult<S> {
  * own storage (`ownValues`, else into a copy that becomes a new state tensor) and u and x + u into
  * `out[name]` (see `InPlaceOutput`). No update tensor is made and nothing is assigned; no SIMD
  * arena. Call it where `runsArrays` says the kernel runs (once per run is enough: on another
- * backend the results stay right, reading and writing copies).
+ * backend the results stay right, reading and writing copies). `arrays` spares reading the
+ * gradients' and parameters' values again when the caller has them.
  */
 export interface ArrayTransform<S> extends InPlaceTransform<S> {
-  /** Whether `updateArrays` runs now for gradients of `size` values in all (else it returns `undefined`). */
+  /** Whether the array kernel runs here for gradients of `size` values in all (`cpu`, `useFused`). */
   runsArrays(size: number): boolean;
-  updateArrays(grads: Tensors, state: S, params: Tensors, ctx: UpdateContext, out: Readonly<Record<string, InPlaceOutput>>): ArrayUpdateResult<S>;
+  updateArrays(grads: Tensors, state: S, params: Tensors, ctx: UpdateContext, out: Readonly<Record<string, InPlaceOutput>>, arrays?: ArrayInputs): ArrayUpdateResult<S>;
+}
+
+/**
+ * The values of the gradients and parameters by name, when the caller holds them already (each
+ * `values(t)` of its tensor): `updateArrays` then reads these instead.
+ */
+export interface ArrayInputs {
+  readonly g: Readonly<Record<string, Float32Array>>;
+  readonly x: Readonly<Record<string, Float32Array>>;
 }
 
 /**
@@ -283,14 +293,14 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   const arrayKernel = inPlace;
   const runsArrays = (size: number): boolean => tf.getBackend() === 'cpu' && useFused(mode, size);
   const writable = (t: tf.Tensor): Float32Array => ownValues(t) ?? values(t).slice();
-  const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out) => {
+  const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out, arrays) => {
     const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
     const fields = parts.map((): Record<string, object> => ({}));
     let bad: string | undefined;
     let replaced = false;
     for (const name of Object.keys(grads)) {
       const g = grads[name];
-      const done = arrayKernel(plans, name, values(g), values(params[name]), writable, out[name]);
+      const done = arrayKernel(plans, name, arrays?.g[name] ?? values(g), arrays?.x[name] ?? values(params[name]), writable, out[name]);
       if (done.check !== 0 && bad === undefined) bad = name;
       for (let i = 0; i < parts.length; i++) {
         const f = done.fields[i];
