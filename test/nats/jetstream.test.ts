@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { AckPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { lastValueFrom, map, type Observable, take, takeWhile, tap, toArray } from 'rxjs';
+import { BehaviorSubject, lastValueFrom, map, type Observable, take, takeWhile, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { accuracy } from '../../src/metrics/accuracy';
@@ -310,6 +310,21 @@ describe('jetstream() with a real nats-server', () => {
     await publishExamples({ servers: server.url, ...names('i'), examples: rows(100), idPrefix: 'i' });
     // 16 in flight, batches of 8, a checkpoint every 10 steps: after 2 steps no message can come.
     await expect(train(jetstream(options('i', { maxAckPending: 16, ackWaitMs: 300 })), 100)).rejects.toThrow(/Expected `maxAckPending` more than the examples trained between two checkpoints/);
+  });
+
+  it('messages held longer than ackWait (here: paused training) are kept alive with working(), not redelivered', async () => {
+    await publishExamples({ servers: server.url, ...names('j'), examples: rows(80), idPrefix: 'j' });
+    const paused = new BehaviorSubject(true);
+    const seen: Step<ExampleBatch>[] = [];
+    const sub = jetstream(options('j', { ackWaitMs: 400, paused })).subscribe((st) => seen.push(st));
+    await until(async () => (await consumerInfo('j').catch(() => undefined))?.num_ack_pending === 80);
+    await sleep(1500); // almost 4 × ackWait, nothing trained
+    expect(seen).toEqual([]);
+    paused.next(false);
+    await until(() => seen.length === 10);
+    sub.unsubscribe();
+    expect(seen.at(-1)!.online!.ingest).toMatchObject({ trained: 80, redelivered: 0, duplicates: 0, ackPending: 80 });
+    expect((await consumerInfo('j')).num_redelivered).toBe(0);
   });
 
   it('an existing consumer is reused with the new ackWait and maxAckPending', async () => {
