@@ -177,7 +177,8 @@ function messagesOf(examples: PublishOptions['examples']): Iterable<Outgoing> {
  *    no earlier than i / rate seconds after the start.
  * 4. Resolves with the counts once every example is acked by the stream (the connection is
  *    then closed); a failed publish rejects (after the others in flight settle). Bad options
- *    and bad examples throw (an `RxgradError` naming the field, `examples[i].x` …).
+ *    and a bad table throw at call time (an `RxgradError` naming the field); a bad example of
+ *    an iterable rejects naming it (`examples[i].x[j]`), the examples before it published.
  *
  * @example
  * await publishExamples({ servers: 'nats://127.0.0.1:4222', examples: elec2(), idPrefix: 'elec2', rate: 2000 }); // { published: 45312, duplicates: 0 }

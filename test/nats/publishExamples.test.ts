@@ -1,0 +1,93 @@
+/**
+ * `ensureStream` and `publishExamples` against a real nats-server: the streams they create, one
+ * exact JSON example per message with ids `${idPrefix}-${index}`, deduplication of a repeated
+ * publish, the pace of `rate`, and bad options and examples named at call time.
+ */
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RxgradError } from '../../src/RxgradError';
+import { ensureStream, publishExamples, type PublishOptions } from '../../streams/nats/publishExamples';
+import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
+
+let server: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+beforeAll(async () => {
+  const missing = natsServerMissing();
+  if (missing) throw new Error(missing); // never a skip, under CI or not
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url });
+  jsm = await jetstreamManager(nc);
+}, 20_000);
+afterAll(async () => {
+  await nc?.close();
+  await server?.close();
+});
+
+describe('ensureStream', () => {
+  it('creates the file-storage example stream and its dead-letter stream once; a second call finds them', async () => {
+    expect(await ensureStream({ servers: server.url })).toEqual({ stream: 'rxgrad', subject: 'rxgrad.examples', deadLetterStream: 'rxgrad_dead', created: true });
+    expect(await ensureStream({ servers: [server.url] })).toEqual({ stream: 'rxgrad', subject: 'rxgrad.examples', deadLetterStream: 'rxgrad_dead', created: false });
+    const [examples, dead] = await Promise.all([jsm.streams.info('rxgrad'), jsm.streams.info('rxgrad_dead')]);
+    expect([examples.config.subjects, examples.config.storage, dead.config.subjects, dead.config.storage]).toEqual([['rxgrad.examples'], 'file', ['rxgrad.dead'], 'file']);
+    expect(await ensureStream({ servers: server.url, stream: 'nodead', subject: 'nodead.x', deadLetter: false })).toEqual({ stream: 'nodead', subject: 'nodead.x', created: true });
+  });
+
+  it('an existing stream without the subject is an error naming the subject and what the stream holds', async () => {
+    await jsm.streams.add({ name: 'other', subjects: ['other.a'] });
+    await expect(ensureStream({ servers: server.url, stream: 'other', subject: 'other.b' })).rejects.toThrow('Expected `subject` a subject of the existing stream other, got "other.b" (it holds other.a)');
+  });
+});
+
+describe('publishExamples', () => {
+  it('one exact JSON example per message, ids ${idPrefix}-${from + i}; publishing again stores nothing twice', async () => {
+    const xs = [Float32Array.of(0.1, 2), Float32Array.of(1 / 3, -4)];
+    expect(await publishExamples({ servers: server.url, stream: 'p', subject: 'p.x', examples: { xs, ys: [1, null] }, idPrefix: 'run', from: 10 })).toEqual({ published: 2, duplicates: 0 });
+    expect(await publishExamples({ servers: server.url, stream: 'p', subject: 'p.x', examples: [{ x: [5, 6], y: 0, id: 'e7' }], idPrefix: 'run', from: 12 })).toEqual({ published: 1, duplicates: 0 });
+    // the same ids again (a restarted producer): deduplicated by the stream
+    expect(await publishExamples({ servers: server.url, stream: 'p', subject: 'p.x', examples: { xs, ys: [1, null] }, idPrefix: 'run', from: 10 })).toEqual({ published: 0, duplicates: 2 });
+    const msgs = await Promise.all([1, 2, 3].map((seq) => jsm.streams.getMessage('p', { seq })));
+    expect(msgs.map((m) => m!.header.get('Nats-Msg-Id'))).toEqual(['run-10', 'run-11', 'run-12']);
+    expect(msgs.map((m) => m!.json())).toEqual([{ x: [Math.fround(0.1), 2], y: 1 }, { x: [Math.fround(1 / 3), -4] }, { x: [5, 6], y: 0, id: 'e7' }]);
+    expect((await jsm.streams.info('p')).state.messages).toBe(3);
+  });
+
+  it('rate: example i is sent no earlier than i / rate s after the start; inFlight 1 publishes one at a time', async () => {
+    const t0 = performance.now();
+    const examples = Array.from({ length: 21 }, (_, i) => ({ x: [i], y: 0 }));
+    expect(await publishExamples({ servers: server.url, stream: 'r', subject: 'r.x', examples, idPrefix: 'r', rate: 100, inFlight: 1 })).toEqual({ published: 21, duplicates: 0 });
+    // the last of 21 examples at 100/s leaves 200 ms after the first
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(200);
+  });
+
+  it('bad options and examples throw at call time naming the field', () => {
+    const ok: PublishOptions = { servers: server.url, examples: [{ x: [1] }], idPrefix: 'a' };
+    const cases: [Partial<PublishOptions>, string][] = [
+      [{ servers: [] as string[] }, 'servers'],
+      [{ idPrefix: '' }, 'idPrefix'],
+      [{ idPrefix: 'a b' }, 'idPrefix'],
+      [{ rate: 0 }, 'rate'],
+      [{ inFlight: 0 }, 'inFlight'],
+      [{ from: -1 }, 'from'],
+      [{ stream: 'a.b' }, 'stream'],
+      [{ examples: 5 as never }, 'examples'],
+      [{ examples: { xs: [[1], [2, 3]], ys: [0, 1] } }, 'x'],
+    ];
+    for (const [bad, field] of cases) {
+      let err: unknown;
+      try {
+        void publishExamples({ ...ok, ...bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, field).toBeInstanceOf(RxgradError);
+      expect((err as RxgradError).field, field).toBe(field);
+    }
+    expect(() => ensureStream({ servers: server.url, deadLetter: 'rxgrad.examples' })).toThrow('Expected `deadLetter` a NATS subject without wildcards, other than rxgrad.examples (or false)');
+  });
+
+  it('a bad example of an iterable rejects naming its index and field', async () => {
+    await expect(publishExamples({ servers: server.url, stream: 'q', subject: 'q.x', examples: [{ x: [1] }, { x: [1, NaN] }], idPrefix: 'q' })).rejects.toThrow('Expected `examples[1].x[1]` a finite number, got NaN');
+  });
+});
