@@ -20,7 +20,7 @@
  *    examples), mean staleness of the applied gradients, and CPU seconds of the trainer/updater
  *    process, of the workers (sum) and of nats-server during the run.
  *
- * Options: --runs N (3), --workers 1,2,4, --batch, --lr, --k, --mode, --in-flight N, --servers URL,
+ * Options: --runs N (3), --workers 1,2,4, --batch, --lr, --k, --mode, --in-flight N, --prefetch N, --servers URL,
  * --limit N rows, --hidden widths.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -60,6 +60,7 @@ const program = new Command()
   .option('--k <n>', 'staleness bound', '8')
   .option('--mode <m>', 'drop | downweight', 'drop')
   .option('--in-flight <n>', "each worker's unanswered gradients at most", '1')
+  .option('--prefetch <n>', 'messages per pull request (default 4 × batch)')
   .option('--servers <url>', 'a running nats-server (default: start one)')
   .option('--limit <n>', 'Elec2 rows (default all)')
   .option('--hidden <list>', "an MLP's hidden widths (tanh, sigmoid output) instead of logistic regression, e.g. 256,256")
@@ -72,6 +73,7 @@ const lr = Number(o.lr);
 const k = Number(o.k);
 const mode = o.mode as 'drop' | 'downweight';
 const inFlight = Number(o.inFlight);
+const prefetch = o.prefetch === undefined ? 4 * batchSize : Number(o.prefetch);
 const hidden: number[] = o.hidden ? String(o.hidden).split(',').map(Number) : [];
 
 /** One run's figures. */
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
 
   const workersRun = async (count: number): Promise<Run> => {
     const id = `w${count}-${++serial}`;
-    const options = { servers, consumer: id, updater: `bench.${id}`, batchSize, inFlight, deadLetter: false, maxAckPending: 4096, hidden };
+    const options = { servers, consumer: id, updater: `bench.${id}`, batchSize, inFlight, prefetch, deadLetter: false, maxAckPending: 4096, hidden };
     const children: ChildProcess[] = [];
     const done: Promise<{ report: WorkerReport; cpuMs: number }>[] = [];
     const ready: Promise<void>[] = [];
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
 
   const load = loadavg().map((x) => x.toFixed(1)).join(' ');
   const fmt = (x: number, digits: number) => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  console.log(`Elec2 (${n.toLocaleString('en-US')} examples), ${hidden.length ? `MLP 6-${hidden.join('-')}-1 (tanh)` : 'logistic regression'}, SGD lr ${lr}, batch ${batchSize}, k = ${k} (${mode}), ${inFlight} gradient${inFlight > 1 ? 's' : ''} in flight per worker; medians of ${runs} runs; load average at the end ${load} on ${availableParallelism()} cores`);
+  console.log(`Elec2 (${n.toLocaleString('en-US')} examples), ${hidden.length ? `MLP 6-${hidden.join('-')}-1 (tanh)` : 'logistic regression'}, SGD lr ${lr}, batch ${batchSize}, k = ${k} (${mode}), ${inFlight} gradient${inFlight > 1 ? 's' : ''} in flight per worker, ${prefetch} messages per pull; medians of ${runs} runs; load average at the end ${load} on ${availableParallelism()} cores`);
   console.log('');
   console.log('| trainer | accuracy | examples/s | dropped as stale | mean staleness | CPU s: trainer/updater | workers | nats-server |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
