@@ -39,7 +39,8 @@ const NAME = /^checkpoint-(\d{12})\.json$/;
  * 4. Writes progress while the event loop runs: a synchronous source (`replay`, `minibatches`)
  *    should yield now and then (`yieldEveryMs`), else every write waits for the end of the run.
  * 5. Connects on first use (`natsConnect`: reconnects forever); `close()` drains the connection
- *    once the operations in flight on it have finished, and the next use connects again.
+ *    once the operations in flight on it have finished, and the next use connects again. One
+ *    run at a time per store object (it follows the run's objects in memory).
  *
  * @example
  * const store = natsCheckpoints({ servers: 'nats://127.0.0.1:4222', key: 'elec2-trainer' });

@@ -68,6 +68,8 @@ export interface CheckpointOptions {
  *   gradients(model.loss, model.params), optimize(adam({ lr: 0.01 })), applyUpdates(model.params),
  *   checkpoint({ dir: 'ckpt', params: model.params, everySteps: 100, keep: 3 }),
  * ).subscribe();
+ * // or, to restart on any machine: checkpoint({ store: natsCheckpoints({ servers, key: 'run-1' }), params: model.params, everySteps: 100 })
+ * // with `const r = await resumeFrom(natsCheckpoints({ servers, key: 'run-1' }), model.params)`
  */
 export function checkpoint(options: CheckpointOptions): OperatorFunction<StepResult, StepResult> {
   if (options === null || typeof options !== 'object') throw new RxgradError('options', 'an object { dir or store, params, everySteps?, everySeconds?, keep? }', options);
