@@ -74,6 +74,8 @@ interface Held {
 }
 
 const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
+/** Bytes of a malformed message's payload kept in its dead letter. */
+const DEAD_LETTER_PAYLOAD = 256 * 1024;
 
 /**
  * A durable source: examples from a NATS JetStream stream (one per message, as
@@ -93,7 +95,7 @@ const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
  *    the newer ones — so a resumed run trains the very batches an uninterrupted one does.
  * 3. **Ack after checkpoint.** A message is acked only once a checkpoint holding its update is
  *    durable (`checkpoint` → `RunScope.committed`), all of a checkpoint's messages at once, then
- *    the connection is flushed. Messages held longer than half of `ackWaitMs` (queued, training,
+ *    the connection is flushed. Messages held longer than a third of `ackWaitMs` (queued, training,
  *    waiting for a checkpoint) are kept alive (`working()`) so they are not redelivered.
  * 4. **Exactly-once effect.** The checkpoint holds the stream sequences in the model (under
  *    `jetstream`, as ranges; the source position's `position` is the last sequence trained). A
@@ -102,7 +104,8 @@ const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
  *    `duplicates`. Resume with `resume: resume(dir, params).checkpoint`.
  * 5. **Malformed messages** (not JSON, not an example, wrong width, a label that is not a class)
  *    are counted as rejected with the reason, republished to `deadLetter` as JSON
- *    `{ reason, stream, subject, sequence, deliveries, payload }` (message id
+ *    `{ reason, stream, subject, sequence, deliveries, payload }` (the payload as text, or
+ *    `base64:…` when not UTF-8; past 256 KiB cut, with `payloadBytes` the full size; message id
  *    `<stream>-<sequence>`: once), then terminated (`term()`, also when the run stopped
  *    meanwhile); the run continues. If that publish fails, the message is nak'ed (redelivered
  *    after `nakDelayMs`).
@@ -188,13 +191,16 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
         flush();
       };
       if (names.deadLetter === false || !js) return done();
+      // The payload as text (base64 when not UTF-8), its first 256 KiB: the letter must fit in a message.
+      const data = m.data.subarray(0, DEAD_LETTER_PAYLOAD);
       let payload: string;
       try {
-        payload = new TextDecoder('utf-8', { fatal: true }).decode(m.data);
+        payload = new TextDecoder('utf-8', { fatal: true }).decode(data);
       } catch {
-        payload = `base64:${Buffer.from(m.data).toString('base64')}`;
+        payload = `base64:${Buffer.from(data).toString('base64')}`;
       }
-      const body = JSON.stringify({ reason, stream: names.stream, subject: m.subject, sequence: h.seq, deliveries: m.info.deliveryCount, payload });
+      const cut = m.data.length > DEAD_LETTER_PAYLOAD ? { payloadBytes: m.data.length } : {};
+      const body = JSON.stringify({ reason, stream: names.stream, subject: m.subject, sequence: h.seq, deliveries: m.info.deliveryCount, payload, ...cut });
       h.deadLettering = true;
       const p = js.publish(names.deadLetter, body, { msgID: `${names.stream}-${h.seq}` }).then(done, () => settle(h, (d) => d.nak(nakDelayMs)));
       deadLettering.add(p);
@@ -249,7 +255,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
         );
       }
       for (const h of held.values()) {
-        if (now - h.touched >= ackWaitMs / 2) {
+        if (now - h.touched >= ackWaitMs / 3) {
           h.msgs[h.msgs.length - 1].working();
           h.touched = now;
         }

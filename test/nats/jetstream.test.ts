@@ -306,6 +306,24 @@ describe('jetstream() with a real nats-server', () => {
     expect(letter.reason).toMatch(/`line` JSON/);
   });
 
+  it('a dead letter keeps a payload that is not UTF-8 as base64, and the first 256 KiB of a large one with its size', async () => {
+    const s = names('k');
+    await jsm.streams.add({ name: 'k', subjects: [s.subject] });
+    const js = jsm.jetstream();
+    await js.publish(s.subject, Uint8Array.of(0xff, 0x00, 0xfe));
+    await js.publish(s.subject, 'z'.repeat(300 * 1024));
+    const good = rows(8);
+    for (let i = 0; i < 8; i++) await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(i * 6, i * 6 + 6)), y: good.ys[i] }));
+    await lastValueFrom(jetstream(options('k')).pipe(take(1)));
+    await until(async () => (await jsm.streams.info('k_dead').catch(() => undefined))?.state.messages === 2);
+    const [a, b] = await Promise.all([1, 2].map(async (seq) => (await jsm.streams.getMessage('k_dead', { seq }))!.json<Record<string, unknown>>()));
+    const [first, second] = a.sequence === 1 ? [a, b] : [b, a];
+    expect(first).toMatchObject({ sequence: 1, payload: 'base64:/wD+', reason: 'Expected `message` UTF-8 text, got 3 bytes that are not UTF-8' });
+    expect(second).toMatchObject({ sequence: 2, payloadBytes: 300 * 1024 });
+    expect(second.payload).toBe('z'.repeat(256 * 1024));
+    expect(second.reason).toMatch(/Expected `line` JSON/);
+  });
+
   it('a trainer that could neither take a message nor train a batch for ackWaitMs (maxAckPending too small for the checkpoint interval) errors naming maxAckPending', async () => {
     await publishExamples({ servers: server.url, ...names('i'), examples: rows(100), idPrefix: 'i' });
     // 16 in flight, batches of 8, a checkpoint every 10 steps: after 2 steps no message can come.
@@ -316,9 +334,9 @@ describe('jetstream() with a real nats-server', () => {
     await publishExamples({ servers: server.url, ...names('j'), examples: rows(80), idPrefix: 'j' });
     const paused = new BehaviorSubject(true);
     const seen: Step<ExampleBatch>[] = [];
-    const sub = jetstream(options('j', { ackWaitMs: 400, paused })).subscribe((st) => seen.push(st));
+    const sub = jetstream(options('j', { ackWaitMs: 1000, paused })).subscribe((st) => seen.push(st));
     await until(async () => (await consumerInfo('j').catch(() => undefined))?.num_ack_pending === 80);
-    await sleep(1500); // almost 4 × ackWait, nothing trained
+    await sleep(2500); // 2.5 × ackWait, nothing trained
     expect(seen).toEqual([]);
     paused.next(false);
     await until(() => seen.length === 10);
