@@ -39,7 +39,13 @@ export function modelStoreTarget(options: ModelStoreOptions, defaultBucket = MOD
   return { servers: list, bucket, key };
 }
 
-/** Check a KV `history` (how many revisions per key the server keeps: 1–64). */
+/**
+ * Check a KV `history` (how many revisions per key the server keeps: 1–64).
+ *
+ * @example
+ * kvHistory(10); // 10
+ * kvHistory(65); // throws "Expected `history` at most 64 (the most revisions a NATS KV keeps per key), got 65"
+ */
 export function kvHistory(value: unknown): number {
   const n = positiveInt('history', value);
   if (n > 64) throw new RxgradError('history', 'at most 64 (the most revisions a NATS KV keeps per key)', n);
