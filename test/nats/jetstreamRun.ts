@@ -8,7 +8,7 @@
  * test-then-train evaluation, a schedule, Adam and checkpoints every 10 steps, until <rows>
  * examples are in the model. The checkpoint also holds the ids of every example trained (in
  * order): the ledger the test checks. Prints `started <step>` when training starts, and at the
- * end one JSON line: step, examples, metrics, the trained ids and the parameters' float32 values.
+ * end one JSON line: step, examples, metrics, the ingest counters, the trained ids and the parameters' float32 values.
  */
 import * as tf from '@tensorflow/tfjs';
 import { lastValueFrom, takeWhile, tap } from 'rxjs';
@@ -59,4 +59,4 @@ const last = done
   ),
 );
 const params = Object.fromEntries(Object.entries(model.params).map(([name, v]) => [name, Array.from(v.dataSync())]));
-process.stdout.write(`${JSON.stringify({ step: last?.step, examples: last?.examples, metrics: last?.online?.metrics, trained, params })}\n`);
+process.stdout.write(`${JSON.stringify({ step: last?.step, examples: last?.examples, metrics: last?.online?.metrics, ingest: last?.online?.ingest, trained, params })}\n`);

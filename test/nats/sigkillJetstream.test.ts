@@ -98,5 +98,8 @@ describe('JetStream trainer killed with SIGKILL and restarted (real processes, r
     expect(killed).toBeGreaterThanOrEqual(3);
     expect(new Set(stepsAtKill.filter((t) => t > 0 && t < ROWS / 8)).size).toBeGreaterThanOrEqual(2);
     expect(last.stderr()).toMatch(/resumed from .*checkpoint-\d+\.json/);
+    // …and got the killed trainer's unacked messages again (redelivered after ackWait)
+    expect(got.ingest.redelivered).toBeGreaterThan(0);
+    console.log(`last run: ${JSON.stringify(got.ingest)}`);
   }, 60_000);
 });
