@@ -16,12 +16,17 @@
  *    library itself are left to `npm run typecheck`).
  * 6. Only ```ts blocks are run: a TypeScript example in a ```typescript, ```js or ```tsx block
  *    would silently escape the test, so those fences fail it.
+ * 7. A block that needs a NATS JetStream server reads its address from `NATS_URL` (falling back
+ *    to `nats://127.0.0.1:4222` for a reader): a block that mentions `process.env.NATS_URL` gets
+ *    a test server of its own (test/nats/natsServer.ts, empty store, stopped after the block), so
+ *    its output does not depend on other blocks. Without `nats-server` those blocks fail, never skip.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startNatsServer, type NatsServer } from '../nats/natsServer';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -75,10 +80,10 @@ const files = examples.map((b, n) => join(dir, `example-${n + 1}-line-${b.line}.
 examples.forEach((b, n) => writeFileSync(files[n], b.code));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Run a TypeScript file with tsx from `cwd`; the tfjs banner and warnings go to stderr. */
-function tsx(file: string, cwd: string, args: string[] = []) {
+/** Run a TypeScript file with tsx from `cwd` (with `NATS_URL` when given); the tfjs banner and warnings go to stderr. */
+function tsx(file: string, cwd: string, args: string[] = [], nats?: NatsServer) {
   const t0 = performance.now();
-  const r = spawnSync(TSX, ['--tsconfig', join(dir, 'tsconfig.json'), file, ...args], { cwd, encoding: 'utf8', timeout: LIMIT_MS, env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = spawnSync(TSX, ['--tsconfig', join(dir, 'tsconfig.json'), file, ...args], { cwd, encoding: 'utf8', timeout: LIMIT_MS, env: { ...process.env, FORCE_COLOR: '0', ...(nats && { NATS_URL: nats.url }) } });
   return { ...r, ms: performance.now() - t0 };
 }
 
@@ -91,9 +96,15 @@ describe('README.md', () => {
   for (const [n, b] of examples.entries()) {
     const next = all[all.indexOf(b) + 1];
     const output = next && next.lang === 'text' && next.marker === 'output' ? next.code : undefined;
-    it(`example ${n + 1} (line ${b.line}, "${b.heading}") runs to the end${output ? ' and prints the output shown below it' : ''}`, () => {
+    it(`example ${n + 1} (line ${b.line}, "${b.heading}") runs to the end${output ? ' and prints the output shown below it' : ''}`, async () => {
       const file = files[n];
-      const r = tsx(file, dir);
+      const nats = b.code.includes('process.env.NATS_URL') ? await startNatsServer() : undefined;
+      let r: ReturnType<typeof tsx>;
+      try {
+        r = tsx(file, dir, [], nats);
+      } finally {
+        await nats?.close();
+      }
       const why = `README.md line ${b.line} (${file}):\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}\n${r.error ?? ''}`;
       expect(r.signal, `killed after ${LIMIT_MS} ms — ${why}`).toBeNull();
       expect(r.status, why).toBe(0);
