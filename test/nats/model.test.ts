@@ -254,21 +254,28 @@ describe('publishModel, watchModel, loadModelVersion (a real nats-server)', () =
     const model = logisticRegression(3);
     const run = (key: string) => {
       const snaps = snapshots({ everySteps: 3, params: model.params });
-      const published = lastValueFrom(snaps.snapshots$.pipe(publishModel({ servers, key }), toArray()), { defaultValue: [] });
-      return { published, steps: replay(table, { batchSize: 4 }).pipe(gradients(model.loss, model.params), optimize(sgd({ lr: 0.1 })), applyUpdates(model.params), snaps.operator) };
+      const puts: number[] = [];
+      let done = false;
+      const publishing = snaps.snapshots$.pipe(publishModel({ servers, key })).subscribe({ next: (p) => puts.push(p.version), complete: () => (done = true) });
+      return { puts, publishing, isDone: () => done, steps: replay(table, { batchSize: 4 }).pipe(gradients(model.loss, model.params), optimize(sgd({ lr: 0.1 })), applyUpdates(model.params), snaps.operator) };
     };
     await expectNoLeak(async () => {
       const r = run('leak');
       await lastValueFrom(r.steps);
-      await r.published;
+      await until(r.isDone); // completes after the last put (10 steps: version ⌈10/3⌉ = 4)
+      expect(r.puts.at(-1)).toBe(4);
     });
     await expectNoLeak(async () => {
       const r = run('leak');
       await lastValueFrom(r.steps.pipe(take(4)));
+      // the run was cut: the snapshots stay open (a resumed run continues them); the publisher is unsubscribed
+      await until(() => r.puts.includes(1));
+      r.publishing.unsubscribe();
     });
     await expectNoLeak(async () => {
       const r = run('leak');
       await expect(lastValueFrom(concat(r.steps.pipe(take(4)), throwError(() => new Error('broke'))))).rejects.toThrow('broke');
+      r.publishing.unsubscribe();
     });
     const shape = logisticRegression(3);
     await expectNoLeak(async () => {
