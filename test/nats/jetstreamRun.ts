@@ -39,24 +39,21 @@ let scope: RunScope | undefined;
 
 const source = jetstream({ servers: url, durable, features: 6, classes: 2, batchSize: 8, ackWaitMs: 1000, maxAckPending: 200, resume: resumed.checkpoint });
 process.stdout.write(`started ${resumed.checkpoint?.step ?? 0}\n`);
+const training = source.pipe(
+  tap((s) => {
+    if (s.scope !== scope) (scope = s.scope)?.register('trained', { save: () => trained.slice() });
+    trained.push(...s.batch.ids);
+  }),
+  progressiveValidation(model, { metrics: [accuracy(), logLoss()], delay: { examples: 5 } }),
+  gradients(model.loss, model.params),
+  learningRate((step) => 0.5 / Math.sqrt(step)),
+  optimize(adam()),
+  applyUpdates(model.params),
+  takeWhile((r) => r.examples < n, true),
+  checkpoint({ dir, params: model.params, everySteps: 10, keep: 3 }),
+);
 // A run killed after its final checkpoint has nothing left to do: it reports what was saved.
 const done = (resumed.checkpoint?.examples ?? 0) >= n;
-const last = done
-  ? (resumed.checkpoint?.result as StepResult | undefined)
-  : await lastValueFrom(
-  source.pipe(
-    tap((s) => {
-      if (s.scope !== scope) (scope = s.scope)?.register('trained', { save: () => trained.slice() });
-      trained.push(...s.batch.ids);
-    }),
-    progressiveValidation(model, { metrics: [accuracy(), logLoss()], delay: { examples: 5 } }),
-    gradients(model.loss, model.params),
-    learningRate((step) => 0.5 / Math.sqrt(step)),
-    optimize(adam()),
-    applyUpdates(model.params),
-    takeWhile((r) => r.examples < n, true),
-    checkpoint({ dir, params: model.params, everySteps: 10, keep: 3 }),
-  ),
-);
+const last = done ? (resumed.checkpoint?.result as StepResult | undefined) : await lastValueFrom(training);
 const params = Object.fromEntries(Object.entries(model.params).map(([name, v]) => [name, Array.from(v.dataSync())]));
 process.stdout.write(`${JSON.stringify({ step: last?.step, examples: last?.examples, metrics: last?.online?.metrics, ingest: last?.online?.ingest, trained, params })}\n`);
