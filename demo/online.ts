@@ -382,6 +382,7 @@ async function main(): Promise<void> {
     console.error(`rxgrad dashboard: ${server.url}`);
   }
   const source = nats ? `NATS stream ${nats.stream} (consumer ${nats.durable}-<model>)` : 'Elec2 replayed in time order';
+  const heading = (examples: string) => (nats ? `${source}: ${examples} examples` : `Elec2, ${examples} examples in time order`);
   const options: OnlineOptions = {
     models,
     optimizer: String(a.optimizer),
@@ -420,7 +421,7 @@ async function main(): Promise<void> {
   } else {
     const o = options;
     console.log(
-      `${source}: ${summary.examples.toLocaleString('en-US')} examples, test-then-train: ${o.optimizer} lr ${o.lr}, batch ${o.batch}` +
+      `${heading(summary.examples.toLocaleString('en-US'))}, test-then-train: ${o.optimizer} lr ${o.lr}, batch ${o.batch}` +
         `${o.delay ? `, labels ${o.delay} examples late` : ''}, drift detector ${o.detector}`,
     );
     console.log(formatTable(summary, models));
