@@ -22,6 +22,7 @@ import { checkpoint } from '../../streams/operators/checkpoint';
 import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
+import { snapshots } from '../../streams/operators/snapshots';
 import { resumeFrom } from '../../streams/resume';
 import { elec2 } from '../../streams/sources/elec2';
 import { replay } from '../../streams/sources/replay';
@@ -52,6 +53,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function train(source: Observable<Step<ExampleBatch>>, store: CheckpointStore, n: number, resumed?: Checkpoint) {
   const model = logisticRegression(table.d);
   if (resumed) await resumeFrom(store, model.params);
+  const snaps = snapshots({ everySteps: 10, params: model.params });
+  const last = lastValueFrom(snaps.snapshots$);
   const results = await lastValueFrom(
     source.pipe(
       progressiveValidation(model, { metrics: [accuracy()] }),
@@ -59,13 +62,14 @@ async function train(source: Observable<Step<ExampleBatch>>, store: CheckpointSt
       optimize(sgd({ lr: 0.1 })),
       applyUpdates(model.params),
       takeWhile((r) => r.examples < n, true),
+      snaps.operator,
       checkpoint({ store, params: model.params, everySteps: 10 }),
       toArray(),
     ),
   );
   const params = [...model.params.w.dataSync(), ...model.params.b.dataSync()];
   model.dispose();
-  return { results, params };
+  return { results, params, snapshot: await last };
 }
 
 describe('jetstream with checkpoints in NATS', () => {
@@ -92,6 +96,8 @@ describe('jetstream with checkpoints in NATS', () => {
     };
     const first = await train(source(), slow, 400);
     expect(first.results.at(-1)!.examples).toBe(400);
+    // its last snapshot (what publishModel would store) names the stream sequence reached
+    expect(first.snapshot).toMatchObject({ version: 5, step: 50, sequence: 400, source: { step: 50, examples: 400, position: 400 } });
     expect(floors.length).toBeGreaterThan(1);
     for (const f of floors) expect(f.floor).toBeLessThanOrEqual(f.confirmed);
     // The last write was confirmed after the source had ended: the messages it holds were nak'ed
