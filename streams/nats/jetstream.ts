@@ -335,7 +335,9 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       timer = setInterval(tick, Math.min(250, ackWaitMs / 4));
       tick();
     })().catch((err) => {
-      if (!stopped) sink.error(new RxgradError('servers', `a reachable NATS JetStream server with stream ${names.stream} (${servers.join(', ')})`, shown(`a failure: ${(err as Error).message}`)));
+      if (stopped) return;
+      // An RxgradError (an existing stream without the subject) already names its field.
+      sink.error(err instanceof RxgradError ? err : new RxgradError('servers', `a reachable NATS JetStream server with stream ${names.stream} (${servers.join(', ')})`, shown(`a failure: ${(err as Error).message}`)));
     });
 
     const producer = {

@@ -271,6 +271,9 @@ describe('jetstream() with a real nats-server', () => {
     }
     expect(() => jetstream(null as never)).toThrow(RxgradError);
     await expect(lastValueFrom(jetstream({ ...ok, servers: 'nats://127.0.0.1:1' }))).rejects.toThrow(/Expected `servers` a reachable NATS JetStream server/);
+    // a stream that exists without the subject: the error names the subject
+    await jsm.streams.add({ name: 'f', subjects: ['f.other'] });
+    await expect(lastValueFrom(jetstream(ok))).rejects.toThrow('Expected `subject` a subject of the existing stream f, got "f.examples" (it holds f.other)');
   });
 
   it('a dead letter that cannot be stored is nak()ed and retried: dead-lettered once the dead-letter stream is back', async () => {
