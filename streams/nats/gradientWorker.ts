@@ -152,8 +152,9 @@ function gradientOf(model: Model): (batch: ExampleBatch) => { loss: number; grad
  *    its ledger refuses the repeat (`duplicate`), so nothing is trained twice and nothing is
  *    lost. An updater that does not answer within `requestTimeoutMs` fails the worker.
  * 5. Emits a `WorkerReport` after each settled batch; completes after `idleMs` without a
- *    message (and, with held messages, once they are acked or `requestTimeoutMs` later); on unsubscribe, error or complete the connection is drained (unacked messages go
- *    back to the consumer after `ackWaitMs`).
+ *    message (with held messages: once they are acked, or `requestTimeoutMs` later). On
+ *    unsubscribe, error or complete the connection is drained (unacked messages go back to the
+ *    consumer after the ack wait).
  * 6. No tensor per batch for rxgrad's dense models: parameters change only when a new version
  *    arrives (one `assign` per parameter).
  * 7. Bad options are an `RxgradError` naming the field, when called.
