@@ -4,7 +4,7 @@
  * every message is acked once a checkpoint holds it, a run stopped mid-way and started again
  * ends with the same model, and the CLI reports the consumer's counters.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOnline, untilIdle, type OnlineOptions } from '../../demo/online';
+import { socketUrl } from '../../demo/produce';
 import { publish } from '../../demo/publish';
+import type { HistoryMessage } from '../../streams/sinks/protocol';
+import { WebSocket } from 'ws';
 import { natsServerMissing, startNatsServer, type NatsServer } from '../nats/natsServer';
 import { marbles } from '../helpers';
 
@@ -99,6 +102,45 @@ describe('npm run online -- --nats (a real nats-server)', () => {
     expect(s.examplesPerSecond.logistic).toBeGreaterThan(0);
     expect(await settled('cli-mlp')).toMatchObject({ pending: 0, ackPending: 0, ackFloor: 1500 });
   }, 60_000);
+});
+
+describe('npm run online -- --nats --dashboard (a real nats-server)', () => {
+  it('shows each model as an online run whose points carry the consumer counters, until Ctrl-C', async () => {
+    const server = await startNatsServer();
+    const dir = mkdtempSync(join(tmpdir(), 'rxgrad-online-dash-'));
+    await publish({ source: 'elec2', servers: server.url, limit: 300 });
+    const child = spawn('node_modules/.bin/tsx', ['demo/online.ts', '--nats', server.url, '--durable', 'dash', '--model', 'logistic', '--limit', '300', '--checkpoint', join(dir, 'ck'), '--dashboard', '0'], {
+      env: { ...process.env, RXGRAD_CONFIG_DIR: join(dir, 'config') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await expect.poll(() => err, { timeout: 60_000 }).toContain('the dashboard stays at');
+      const url = /rxgrad dashboard: (\S+)/.exec(err)![1];
+      const ws = new WebSocket(socketUrl(url));
+      const history = await new Promise<HistoryMessage>((resolve, reject) => {
+        ws.on('error', reject);
+        ws.on('message', (data) => {
+          const m = JSON.parse(String(data));
+          if (m.type === 'history') resolve(m);
+        });
+      });
+      ws.close();
+      expect(history.run).toBe('online-logistic');
+      const last = history.points.at(-1)!;
+      expect(last.examples).toBe(300);
+      // The step's counters (taken as it left the source, before the last checkpoint).
+      expect(last.online!.ingest).toMatchObject({ trained: 300, acked: 0, ackPending: 300, redelivered: 0, deadLettered: 0 });
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('untilIdle', () => {
