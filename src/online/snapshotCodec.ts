@@ -66,7 +66,7 @@ export function decodeSnapshot(bytes: Uint8Array, where: string): ModelValues {
   const version = positiveInt(`${where}.version`, data.version);
   const step = positiveInt(`${where}.step`, data.step, 0);
   const examples = positiveInt(`${where}.examples`, data.examples, 0);
-  const source = data.source === undefined ? undefined : sourcePosition(data.source);
+  const source = data.source === undefined ? undefined : storedPosition(data.source, `${where}.source`);
   const sequence = data.sequence === undefined ? undefined : positiveInt(`${where}.sequence`, data.sequence);
   const encoded = data.params as Record<string, unknown>;
   if (encoded === null || typeof encoded !== 'object' || Object.keys(encoded).length === 0) throw new RxgradError(`${where}.params`, 'a non-empty record of base64 float32 values', encoded);
@@ -80,4 +80,14 @@ export function decodeSnapshot(bytes: Uint8Array, where: string): ModelValues {
     params[name] = values;
   }
   return { version, step, examples, ...(source && { source }), ...(sequence !== undefined && { sequence }), params };
+}
+
+/** `sourcePosition`, its errors naming the field under `field` (not a checkpoint's `resume.state.source`). */
+function storedPosition(saved: unknown, field: string): SourcePosition | undefined {
+  try {
+    return sourcePosition(saved);
+  } catch (err) {
+    if (err instanceof RxgradError && err.field.startsWith('resume.state.source')) throw new RxgradError(field + err.field.slice('resume.state.source'.length), err.expected, err.got);
+    throw err;
+  }
 }

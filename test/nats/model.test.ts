@@ -83,6 +83,8 @@ describe('snapshot codec', () => {
     expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 0, step: 1, examples: 1, params: { w: '' } }), 'm')).toThrow('Expected `m.version` an integer ≥ 1, got 0');
     expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, params: { w: 'AAA=' } }), 'm')).toThrow('Expected `m.params.w` a whole number of float32 values (bytes a multiple of 4), got 2 bytes');
     expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, params: { w: [1, 2] } }), 'm')).toThrow('Expected `m.params.w` base64 text, got [1, 2]');
+    expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, source: { step: -1, examples: 0 }, params: { w: '' } }), 'm')).toThrow('Expected `m.source.step` an integer ≥ 0, got -1');
+    expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, sequence: 0, params: { w: '' } }), 'm')).toThrow('Expected `m.sequence` an integer ≥ 1, got 0');
   });
 });
 
