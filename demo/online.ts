@@ -36,7 +36,6 @@ import { NATS_DEFAULTS } from '../streams/nats/publishExamples';
 import { metricsServer, type MetricsServer } from '../streams/sinks/MetricsServer';
 import { userToken } from '../streams/sinks/userToken';
 import { wsMetrics } from '../streams/sinks/wsMetrics';
-import { buildWeb } from './buildWeb';
 import { ingestSummary } from './web/ingestSummary';
 
 /** The models `--model` names. */
@@ -378,6 +377,8 @@ async function main(): Promise<void> {
   let server: MetricsServer | undefined;
   if (a.dashboard !== undefined) {
     const port = a.dashboard === true ? 0 : positiveInt('dashboard', num(a.dashboard), 0);
+    // The page's bundler (esbuild) loads only for a dashboard.
+    const { buildWeb } = await import('./buildWeb');
     server = await metricsServer({ port, staticDir: await buildWeb(), token: userToken() });
     console.error(`rxgrad dashboard: ${server.url}`);
   }
