@@ -202,9 +202,13 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       const cut = m.data.length > DEAD_LETTER_PAYLOAD ? { payloadBytes: m.data.length } : {};
       const body = JSON.stringify({ reason, stream: names.stream, subject: m.subject, sequence: h.seq, deliveries: m.info.deliveryCount, payload, ...cut });
       h.deadLettering = true;
-      const p = js.publish(names.deadLetter, body, { msgID: `${names.stream}-${h.seq}` }).then(done, () => settle(h, (d) => d.nak(nakDelayMs)));
+      // Never rejects: a term or nak on a connection closed meanwhile is left to ackWait.
+      const p: Promise<void> = js
+        .publish(names.deadLetter, body, { msgID: `${names.stream}-${h.seq}` })
+        .then(done, () => settle(h, (d) => d.nak(nakDelayMs)))
+        .catch(() => undefined)
+        .finally(() => deadLettering.delete(p));
       deadLettering.add(p);
-      void p.finally(() => deadLettering.delete(p));
     };
     // A message's turn has come (in sequence order with `ordered`): parse, queue or dead-letter it.
     const release = (h: Held) => {
