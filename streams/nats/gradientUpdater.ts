@@ -71,7 +71,7 @@ export interface GradientUpdaterOptions {
    * `applyUpdates`) — nothing is lost when the updater dies.
    */
   readonly ackAfter?: 'apply' | 'checkpoint';
-  /** Complete once this many examples are accounted for (trained or dropped as stale). Default: never. */
+  /** Complete once this many examples are accounted for (trained or dropped as stale; a resumed run counts its checkpoint's). Default: never. */
   readonly examples?: number;
   /** Complete after this many ms without a gradient. Default: never. */
   readonly idleMs?: number;
@@ -165,7 +165,10 @@ export function gradientUpdater(options: GradientUpdaterOptions): Observable<Ste
     let rejected = 0;
     try {
       const saved = scope.restored<UpdaterPosition>(SOURCE_KEY);
-      if (saved !== undefined) sourcePosition(saved);
+      if (saved !== undefined) {
+        sourcePosition(saved);
+        if (saved.gate === null || typeof saved.gate !== 'object') throw new RxgradError('resume.state.source.gate', "a gradientUpdater's saved state (the checkpoint is another source's)", saved.gate);
+      }
       gate = new GradientGate(options.staleness, saved?.gate);
     } catch (err) {
       subscriber.error(err);

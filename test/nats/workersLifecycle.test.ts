@@ -149,4 +149,10 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
     expect(u({ updater: '' })).toThrow('Expected `updater`');
     expect(updaterSubjects('a.b').versions).toBe('a.b.versions');
   });
+
+  it("refuses to resume from another source's checkpoint, naming the field", async () => {
+    const replayCheckpoint = { state: { source: { step: 3, examples: 30 } } };
+    const err = await lastValueFrom(gradientUpdater({ servers: 'nats://127.0.0.1:1', params: model.params, staleness: { maxStaleness: 2 }, resume: replayCheckpoint })).catch((e: Error) => e);
+    expect((err as Error).message).toBe("Expected `resume.state.source.gate` a gradientUpdater's saved state (the checkpoint is another source's), got undefined");
+  });
 });
