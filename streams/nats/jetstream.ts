@@ -353,12 +353,16 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
         const left = [...held.values()].filter((h) => !h.deadLettering);
         const conn = nc;
         if (!conn) return;
+        // The pull is stopped (flushed) before the naks, so the server does not hand them back to it.
         void (async () => {
           await conn.flush().catch(() => undefined);
-          for (const h of left) settle(h, (m) => m.nak());
-          await Promise.allSettled(deadLettering);
-          await conn.drain().catch(() => undefined);
-        })();
+          try {
+            for (const h of left) settle(h, (m) => m.nak());
+          } finally {
+            await Promise.allSettled(deadLettering);
+            await conn.drain().catch(() => undefined);
+          }
+        })().catch(() => undefined); // a connection closed meanwhile: the rest comes back after ackWait
       },
     };
     return { control, producer };
