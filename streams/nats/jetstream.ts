@@ -86,13 +86,16 @@ const DEAD_LETTER_PAYLOAD = 256 * 1024;
  *    missing (explicit acks, `ackWaitMs`, `maxAckPending` as the bound on messages in flight:
  *    the trainer's memory and the producer-to-trainer backpressure). The connection reconnects
  *    forever (a server restart is survived). Bad options throw an `RxgradError` at call time;
- *    a failed connection or consumer setup errors the stream.
+ *    a failed connection or consumer setup errors the stream, and so does a trainer that could
+ *    take no more messages and train no batch for `ackWaitMs` (`maxAckPending` not above the
+ *    examples trained between two checkpoints plus a batch, or no `checkpoint` at all).
  * 2. **Examples.** Each message is parsed (`decodeExampleMessage`) and checked (`features`,
  *    `classes`) by the bounded queue of `pushSource` (capacity `maxAckPending`, never dropping),
  *    and trained in micro-batches of `batchSize` (`maxWaitMs`: partial ones). With `ordered`
  *    (the default) examples are trained in stream-sequence order — a crashed trainer's unacked
  *    messages, redelivered after `ackWaitMs`, are waited for (at most 2 × `ackWaitMs`) before
  *    the newer ones — so a resumed run trains the very batches an uninterrupted one does.
+ *    Several trainers sharing one consumer each get a subset of the sequences: `ordered: false`.
  * 3. **Ack after checkpoint.** A message is acked only once a checkpoint holding its update is
  *    durable (`checkpoint` → `RunScope.committed`), all of a checkpoint's messages at once, then
  *    the connection is flushed. Messages held longer than a third of `ackWaitMs` (queued, training,
