@@ -19,6 +19,7 @@ const POINTER_PREFIX = '{"format":"rxgrad-object/1"';
 const HEADROOM = 8 * 1024;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const isPointer = (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, POINTER_PREFIX.length)).equals(Buffer.from(POINTER_PREFIX));
 
 /** An open connection to a KV bucket and the Object Store of the same name. */
 export interface ModelBucket {
@@ -31,6 +32,11 @@ export interface ModelBucket {
    * `object` with a pointer in the KV. Resolves once the server has stored it, with its revision.
    */
   put(key: string, bytes: Uint8Array, object: string): Promise<{ readonly revision: number; readonly object?: string }>;
+  /**
+   * Delete the objects of `key` (`<key>/v<n>`) that no revision the KV still keeps points at
+   * (older than the bucket's history), whoever put them: storage stays bounded across restarts.
+   */
+  prune(key: string): Promise<void>;
   /** The bytes of an entry (following a pointer to the Object Store, checking its SHA-256). */
   read(entry: KvEntry, where: string): Promise<Uint8Array>;
   /** Flush and close the connection. */
@@ -65,9 +71,16 @@ export async function openModelBucket(servers: readonly string[], bucket: string
         const pointer: Pointer = { format: 'rxgrad-object/1', object, bytes: bytes.byteLength, sha256: sha256(bytes) };
         return { revision: await kv.put(key, JSON.stringify(pointer)), object };
       },
+      prune: async (key) => {
+        const kept = new Set<string>();
+        for await (const e of await kv.history({ key })) if (e.operation === 'PUT' && isPointer(e.value)) kept.add(e.json<Pointer>().object);
+        const own = new RegExp(`^${key.replace(/[.]/g, '\\.')}/v\\d+$`);
+        const store = await objects();
+        for (const o of await store.list()) if (!o.deleted && own.test(o.name) && !kept.has(o.name)) await store.delete(o.name);
+      },
       read: async (entry, where) => {
         const value = entry.value;
-        if (!Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, POINTER_PREFIX.length)).equals(Buffer.from(POINTER_PREFIX))) return value;
+        if (!isPointer(value)) return value;
         const pointer = entry.json<Pointer>();
         const bytes = await (await objects()).getBlob(pointer.object);
         if (!bytes) throw new RxgradError(where, `its object "${pointer.object}" in the Object Store "${bucket}"`, shown('none (deleted: an older revision than the store keeps)'));

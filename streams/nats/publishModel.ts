@@ -46,7 +46,8 @@ export const MODEL_HISTORY = 10;
  * 5. When the snapshots complete, it completes after the last put. An error of the snapshots,
  *    or an unsubscribe, ends it at once; the put in flight finishes, then the connection closes.
  *    A failed put (or connection) errors it.
- * 6. Objects of versions older than the newest `history` it published are deleted.
+ * 6. After an object is stored, the key's objects that no revision kept by the KV points at any
+ *    more (older than its `history`) are deleted, whoever put them.
  *
  * @example
  * const { operator, snapshots$ } = snapshots({ everySteps: 100, params: model.params });
@@ -63,16 +64,12 @@ export function publishModel(options: PublishModelOptions): OperatorFunction<Sna
       let skipped = 0;
       let running: Promise<void> | undefined;
       let upstreamDone = false;
-      const objects: string[] = [];
 
       const put = async (b: ModelBucket, s: Snapshot) => {
         if (s === null || typeof s !== 'object' || !Number.isInteger(s.version)) throw new RxgradError('snapshot', 'a Snapshot { version, step, examples, params }', s);
         const bytes = encodeSnapshot(s);
         const stored = await b.put(key, bytes, `${key}/v${s.version}`);
-        if (stored.object) {
-          if (!objects.includes(stored.object)) objects.push(stored.object);
-          while (objects.length > history) await (await b.objects()).delete(objects.shift()!);
-        }
+        if (stored.object) await b.prune(key);
         subscriber.next({ version: s.version, step: s.step, revision: stored.revision, bytes: bytes.byteLength, ...(stored.object && { object: stored.object }), skipped });
       };
       const pump = async () => {

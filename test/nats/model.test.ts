@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Kvm } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concat, firstValueFrom, lastValueFrom, of, Subject, take, tap, throwError, toArray } from 'rxjs';
@@ -165,8 +166,10 @@ describe('publishModel, watchModel, loadModelVersion (a real nats-server)', () =
     const size = Object.values(big.params).reduce((n, v) => n + v.size, 0);
     expect(size).toBe(263_169);
     const s1 = snapshotOf(big, 1);
-    const replica = predictor(mlp([512, 512, 1]), watchModel({ servers, key: 'big' }));
-    const puts = await lastValueFrom(of(s1).pipe(publishModel({ servers, key: 'big', history: 2 }), toArray()));
+    // a bucket keeping 2 revisions per key
+    const at = { servers, bucket: 'two-kept', key: 'big', history: 2 };
+    const replica = predictor(mlp([512, 512, 1]), watchModel(at));
+    const puts = await lastValueFrom(of(s1).pipe(publishModel(at), toArray()));
     expect(puts).toHaveLength(1);
     expect(puts[0].bytes).toBeGreaterThan(1024 * 1024);
     expect(puts[0].object).toBe('big/v1');
@@ -174,22 +177,30 @@ describe('publishModel, watchModel, loadModelVersion (a real nats-server)', () =
     await until(() => replica.version === 1);
     const x = new Float32Array(2 * 512).map((_, i) => Math.sin(i));
     expect(Array.from(replica.predict(x).yHat)).toEqual(Array.from(scores(big, x)));
-    const back = await loadModelVersion({ servers, key: 'big' });
+    const back = await loadModelVersion(at);
     for (const name of Object.keys(s1.params)) expect(Buffer.from(back.params[name].buffer).equals(Buffer.from(s1.params[name].buffer))).toBe(true);
 
     // snapshots arriving while one waits: only the newest is stored (v2 waits for the connection, v3 replaces it)
-    const conflated = await lastValueFrom(concat(of({ ...s1, version: 2 }), of({ ...s1, version: 3 })).pipe(publishModel({ servers, key: 'big', history: 2 }), toArray()));
+    const conflated = await lastValueFrom(concat(of({ ...s1, version: 2 }), of({ ...s1, version: 3 })).pipe(publishModel(at), toArray()));
     expect(conflated.map((p) => [p.version, p.skipped])).toEqual([[3, 1]]);
-    // history 2: the object of a version older than the newest 2 this publisher stored is deleted
+    // v4, v5, v6 by a third publisher: the KV keeps the 2 newest revisions, and the objects no kept
+    // revision points at are deleted, also those the earlier publishers put (v1, v3, then v4)
     const queue = [4, 5, 6].map((version) => ({ ...s1, version }));
     const feed = new Subject<Snapshot>();
-    const paced = lastValueFrom(feed.pipe(publishModel({ servers, key: 'big', history: 2 }), tap(() => (queue.length ? feed.next(queue.shift()!) : feed.complete())), toArray()));
+    const paced = lastValueFrom(feed.pipe(publishModel(at), tap(() => (queue.length ? feed.next(queue.shift()!) : feed.complete())), toArray()));
     feed.next(queue.shift()!);
     const later = await paced;
     expect(later.map((p) => p.object)).toEqual(['big/v4', 'big/v5', 'big/v6']);
     await until(() => replica.version === 6);
-    await expect(loadModelVersion({ servers, key: 'big', revision: later[0].revision })).rejects.toThrow(`Expected \`model "big" revision ${later[0].revision}\` its object "big/v4" in the Object Store "rxgrad-models", got none`);
-    expect((await loadModelVersion({ servers, key: 'big', revision: later[1].revision })).version).toBe(5);
+    const nc = await connect({ servers });
+    const objects = await new Objm(nc).create('two-kept');
+    expect((await objects.list()).filter((o) => !o.deleted).map((o) => o.name).sort()).toEqual(['big/v5', 'big/v6']);
+    await expect(loadModelVersion({ ...at, revision: later[0].revision })).rejects.toThrow(`Expected \`revision\` a stored version of model "big" in bucket "two-kept", got none for revision ${later[0].revision}`);
+    expect((await loadModelVersion({ ...at, revision: later[1].revision })).version).toBe(5);
+    // an object gone while the KV still points at it (deleted by hand) is named
+    await objects.delete('big/v5');
+    await expect(loadModelVersion({ ...at, revision: later[1].revision })).rejects.toThrow(`Expected \`model "big" revision ${later[1].revision}\` its object "big/v5" in the Object Store "two-kept", got none`);
+    await nc.close();
     replica.dispose();
     big.dispose();
   }, 60_000);
