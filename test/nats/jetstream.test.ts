@@ -348,6 +348,17 @@ describe('jetstream() with a real nats-server', () => {
     expect((await consumerInfo('j')).num_redelivered).toBe(0);
   });
 
+  it('ordered: false — two trainers sharing one durable consumer split the stream: each message goes to one of them', async () => {
+    const n = 400;
+    const t = rows(n);
+    await publishExamples({ servers: server.url, ...names('m'), examples: Array.from({ length: n }, (_, i) => ({ x: Array.from(t.xs.subarray(i * 6, i * 6 + 6)), y: t.ys[i], id: i })), idPrefix: 'm' });
+    const got: number[][] = [[], []];
+    const subs = got.map((ids) => jetstream(options('m', { ordered: false, maxAckPending: 400, maxWaitMs: 20 })).subscribe((st) => ids.push(...(st.batch.ids as number[]))));
+    await until(() => got[0].length + got[1].length >= n);
+    subs.forEach((sub) => sub.unsubscribe());
+    expect([...got[0], ...got[1]].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
   it('an existing consumer is reused with the new ackWait and maxAckPending', async () => {
     await publishExamples({ servers: server.url, ...names('g'), examples: rows(16), idPrefix: 'g' });
     await jsm.consumers.add('g', { durable_name: 'trainer', ack_policy: AckPolicy.Explicit, ack_wait: nanos(5000), max_ack_pending: 50, filter_subject: 'g.examples' });
