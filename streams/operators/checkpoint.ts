@@ -53,7 +53,8 @@ export interface CheckpointOptions {
  *    step order; a checkpoint captured while another waits replaces it (the newer one holds
  *    everything the older one did), so memory stays bounded when steps outrun the store. When
  *    the steps complete, the output completes after the last write is durable; a failed write
- *    fails the run. After an error or an unsubscribe, a write in flight still finishes.
+ *    fails the run. After an error or an unsubscribe, the write in flight and the one waiting
+ *    still finish (and are reported durable), then the store is closed (`close()`).
  * 5. **Durable moment.** Once the store has confirmed a write (synchronous store: when it
  *    returns; asynchronous: when its promise resolves) — never before, never for a failed or
  *    replaced one — the run's parts are told (`RunScope.committed(state)`): a durable source
