@@ -17,6 +17,11 @@ import type { AnyBatch } from '../models/Model';
  *   820 against 760; MLP 100-256-10 at batch 8, 226 k: 2.1 ms against 1.0; at batch 128: 21.6 ms
  *   against 2.7).
  *
+ * `applyUpdates`' fused path (whole steps on arrays, no tensor per step) runs on `cpu` only: it
+ * writes each parameter in its own storage after every step, which only `cpu` exposes; on `wasm`
+ * every step would read and write copies of the parameters, so the general path (with the fast
+ * gradients above) runs there.
+ *
  * @example
  * FAST_BACKENDS.wasm; // 65536
  */
