@@ -80,9 +80,9 @@ if (opts.online) {
   const onlineRounds = Number(opts.onlineRounds);
   const f = await benchOnline(onlineRounds, Number(opts.onlineExamples));
   const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
-  console.log(`online logistic regression, 100 features, batch 1, test-then-train (medians of ${onlineRounds} interleaved rounds):`);
-  console.log(`  wall time: rxgrad ${fmt(f.rxgrad)} examples/s (fast path), ${fmt(f.general)} with fast: false, plain-JS loop ${fmt(f.plain)} examples/s`);
-  console.log(`  rxgrad/plain throughput: ${(1 / f.ratio).toFixed(4)}× (fast path; target ≥ 0.3×), ${(1 / f.generalRatio).toFixed(4)}× (fast: false)`);
+  console.log(`online logistic regression, 100 features, batch 1, test-then-train (medians of ${onlineRounds} interleaved rounds; fused path taken: ${f.fused}):`);
+  console.log(`  wall time: rxgrad ${fmt(f.rxgrad)} examples/s (fast path), ${fmt(f.general)} with fast: false, hand-written tfjs loop ${fmt(f.tfjs)}, plain-JS loop ${fmt(f.plain)} examples/s`);
+  console.log(`  rxgrad/plain throughput: ${(1 / f.ratio).toFixed(4)}× (fast path; target ≥ 0.3×), ${(1 / f.generalRatio).toFixed(4)}× (fast: false); rxgrad time/tfjs loop time ${f.tfjsRatio.toFixed(3)}×`);
   console.log(`  CPU time:  rxgrad ${fmt(f.cpu.rxgrad)} examples/s (fast path), ${fmt(f.cpu.general)} with fast: false, plain-JS loop ${fmt(f.cpu.plain)} examples/s`);
   console.log(`  rxgrad/plain by CPU time: ${(1 / f.cpu.ratio).toFixed(4)}× (fast path), ${(1 / f.cpu.generalRatio).toFixed(4)}× (fast: false)`);
 }
@@ -141,7 +141,7 @@ if (!opts.skipPipeline && !only) {
   console.log(line(`${alternating} alternating epochs`, p.alternating));
   const f = await benchFastPath(Math.max(15, Math.ceil(epochs / 6)));
   const ms = (v: number) => `${(v * 1000).toFixed(1)} µs`;
-  console.log(`airfoil step (linear regression, batch 10, SGD), whole pipeline, interleaved epochs (medians): fast path ${ms(f.fast)}, fast: false ${ms(f.general)}, hand-written tfjs ${ms(f.tfjs)}, plain JS ${ms(f.plain)}`);
+  console.log(`airfoil step (linear regression, batch 10, SGD), whole pipeline, interleaved epochs (medians; fused path taken: ${f.fused}): fast path ${ms(f.fast)}, fast: false ${ms(f.general)}, hand-written tfjs ${ms(f.tfjs)}, plain JS ${ms(f.plain)}`);
   console.log(`  fast/plain ${f.fastVsPlain.toFixed(1)}× (target ≤ 5×), fast/tfjs ${f.fastVsTfjs.toFixed(3)}× (target ≤ 0.1×), fast: false/plain ${f.generalVsPlain.toFixed(1)}×`);
 }
 
