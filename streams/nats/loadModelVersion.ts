@@ -1,7 +1,7 @@
 import { RxgradError, shown } from '../../src/RxgradError';
 import { decodeSnapshot } from '../../src/online/snapshotCodec';
 import { positiveInt } from '../../src/validate';
-import { openModelBucket } from './modelBucket';
+import { missingObject, openModelBucket } from './modelBucket';
 import { kvHistory, modelStoreTarget } from './modelStoreTarget';
 import { MODEL_HISTORY } from './publishModel';
 import type { ModelVersion, WatchModelOptions } from './watchModel';
@@ -37,7 +37,9 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
       throw new RxgradError('revision', `a stored version of model "${key}" in bucket "${bucket}"`, shown(`none for ${what}${e ? ` (${e.operation})` : ''}`));
     }
     const where = `model "${key}" revision ${e.revision}`;
-    return { ...decodeSnapshot(await b.read(e, where), where), revision: e.revision };
+    const read = await b.read(e, where);
+    if ('missing' in read) throw missingObject(where, read.missing, bucket);
+    return { ...decodeSnapshot(read.bytes, where), revision: e.revision };
   } finally {
     await b.close();
   }

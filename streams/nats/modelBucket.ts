@@ -37,8 +37,11 @@ export interface ModelBucket {
    * (older than the bucket's history), whoever put them: storage stays bounded across restarts.
    */
   prune(key: string): Promise<void>;
-  /** The bytes of an entry (following a pointer to the Object Store, checking its SHA-256). */
-  read(entry: KvEntry, where: string): Promise<Uint8Array>;
+  /**
+   * The bytes of an entry (following a pointer to the Object Store, checking its SHA-256), or the
+   * name of its object when that is gone (pruned: older than the revisions the KV keeps).
+   */
+  read(entry: KvEntry, where: string): Promise<{ readonly bytes: Uint8Array } | { readonly missing: string }>;
   /** Flush and close the connection. */
   close(): Promise<void>;
 }
@@ -80,12 +83,12 @@ export async function openModelBucket(servers: readonly string[], bucket: string
       },
       read: async (entry, where) => {
         const value = entry.value;
-        if (!isPointer(value)) return value;
+        if (!isPointer(value)) return { bytes: value };
         const pointer = entry.json<Pointer>();
         const bytes = await (await objects()).getBlob(pointer.object);
-        if (!bytes) throw new RxgradError(where, `its object "${pointer.object}" in the Object Store "${bucket}"`, shown('none (deleted: an older revision than the store keeps)'));
+        if (!bytes) return { missing: pointer.object };
         if (bytes.byteLength !== pointer.bytes || sha256(bytes) !== pointer.sha256) throw new RxgradError(where, `object "${pointer.object}" of ${pointer.bytes} bytes with the SHA-256 in its pointer`, shown(`${bytes.byteLength} bytes that do not match`));
-        return bytes;
+        return { bytes };
       },
       close: async () => {
         if (nc.isClosed()) return;
@@ -96,4 +99,14 @@ export async function openModelBucket(servers: readonly string[], bucket: string
     await nc.close();
     throw err;
   }
+}
+
+/**
+ * The error for a version whose object is gone (`ModelBucket.read` → `missing`).
+ *
+ * @example
+ * throw missingObject('model "m" revision 3', 'm/v3', 'rxgrad-models');
+ */
+export function missingObject(where: string, object: string, bucket: string): RxgradError {
+  return new RxgradError(where, `its object "${object}" in the Object Store "${bucket}"`, shown('none (deleted: older than the revisions the KV keeps)'));
 }

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import { decodeSnapshot } from '../../src/online/snapshotCodec';
 import type { Snapshot } from '../operators/snapshots';
-import { openModelBucket } from './modelBucket';
+import { missingObject, openModelBucket } from './modelBucket';
 import { kvHistory, modelStoreTarget, type ModelStoreOptions } from './modelStoreTarget';
 import { MODEL_HISTORY } from './publishModel';
 
@@ -30,6 +30,8 @@ export interface WatchModelOptions extends ModelStoreOptions {
  * 3. It never completes by itself: the replica keeps serving the last version after the trainer
  *    stops, and picks up the next one when a trainer publishes again. A connection failure or an
  *    entry that does not decode (an `RxgradError` naming the key, revision and field) errors it.
+ *    A version whose object was deleted while this replica lagged (older than the revisions the
+ *    KV keeps) is passed over when a newer one is stored: that one comes next.
  * 4. Unsubscribing stops the watch and closes the connection. Survives a server restart
  *    (reconnects forever; the watch resumes).
  *
@@ -54,7 +56,13 @@ export function watchModel(options: WatchModelOptions): Observable<ModelVersion>
       for await (const e of entries) {
         if (e.operation !== 'PUT') continue;
         const where = `model "${key}" revision ${e.revision}`;
-        const values = decodeSnapshot(await b.read(e, where), where);
+        const read = await b.read(e, where);
+        if ('missing' in read) {
+          // pruned while this replica lagged: a newer version was stored, and comes next
+          if (((await b.kv.get(key))?.revision ?? 0) > e.revision) continue;
+          throw missingObject(where, read.missing, bucket);
+        }
+        const values = decodeSnapshot(read.bytes, where);
         if (stopped) return;
         subscriber.next({ ...values, revision: e.revision });
       }

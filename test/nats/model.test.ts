@@ -200,6 +200,9 @@ describe('publishModel, watchModel, loadModelVersion (a real nats-server)', () =
     // an object gone while the KV still points at it (deleted by hand) is named
     await objects.delete('big/v5');
     await expect(loadModelVersion({ ...at, revision: later[1].revision })).rejects.toThrow(`Expected \`model "big" revision ${later[1].revision}\` its object "big/v5" in the Object Store "two-kept", got none`);
+    // and a watcher whose newest version's object is gone errors naming it (no newer version to go on with)
+    await objects.delete('big/v6');
+    await expect(firstValueFrom(watchModel(at))).rejects.toThrow(`Expected \`model "big" revision ${later[2].revision}\` its object "big/v6" in the Object Store "two-kept", got none`);
     await nc.close();
     replica.dispose();
     big.dispose();
