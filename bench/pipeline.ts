@@ -190,6 +190,8 @@ export interface FastPathFigures {
   readonly fastVsPlain: number;
   readonly fastVsTfjs: number;
   readonly generalVsPlain: number;
+  /** The same ratios by the process's CPU time per epoch (steadier on a shared machine). */
+  readonly cpu: { readonly fastVsPlain: number; readonly fastVsTfjs: number; readonly generalVsPlain: number };
 }
 
 /**
@@ -202,11 +204,27 @@ export interface FastPathFigures {
  */
 export async function benchFastPath(rounds = 15): Promise<FastPathFigures> {
   const data = airfoil();
+  const cpu: Record<'fast' | 'general' | 'tfjs' | 'plain', number[]> = { fast: [], general: [], tfjs: [], plain: [] };
+  // Each variant's CPU time per epoch beside its own wall-time figure (ratios of the same epochs' steps cancel the count).
+  const withCpu = (name: keyof typeof cpu, f: () => number | Promise<number>) => async () => {
+    const c0 = process.cpuUsage();
+    const ms = await f();
+    const c = process.cpuUsage(c0);
+    cpu[name].push(c.user + c.system);
+    return ms;
+  };
+  const warmup = 5;
   const t = await samples(
-    { fast: () => rxgradEpoch(data), general: () => rxgradEpoch(data, false), tfjs: () => handWrittenEpoch(data), plain: () => plainEpoch(data) },
+    {
+      fast: withCpu('fast', () => rxgradEpoch(data)),
+      general: withCpu('general', () => rxgradEpoch(data, false)),
+      tfjs: withCpu('tfjs', () => handWrittenEpoch(data)),
+      plain: withCpu('plain', () => plainEpoch(data)),
+    },
     rounds,
-    5,
+    warmup,
   );
+  const c = { fast: cpu.fast.slice(warmup), general: cpu.general.slice(warmup), tfjs: cpu.tfjs.slice(warmup), plain: cpu.plain.slice(warmup) };
   return {
     fast: median(t.fast),
     general: median(t.general),
@@ -216,6 +234,7 @@ export async function benchFastPath(rounds = 15): Promise<FastPathFigures> {
     fastVsPlain: pairedRatio(t.fast, t.plain),
     fastVsTfjs: pairedRatio(t.fast, t.tfjs),
     generalVsPlain: pairedRatio(t.general, t.plain),
+    cpu: { fastVsPlain: pairedRatio(c.fast, c.plain), fastVsTfjs: pairedRatio(c.fast, c.tfjs), generalVsPlain: pairedRatio(c.general, c.plain) },
   };
 }
 
@@ -258,4 +277,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(`airfoil step (linear regression, batch 10, SGD, learningRate), backend ${tf.getBackend()}, medians of ${rounds} interleaved epochs (fused path taken: ${f.fused}):`);
   console.log(`  pipeline as written ${us(f.fast)}, fast: false ${us(f.general)}, hand-written tfjs ${us(f.tfjs)}, plain JS ${us(f.plain)} per step`);
   console.log(`  pipeline/plain ${f.fastVsPlain.toFixed(1)}× (target ≤ 5×), pipeline/tfjs ${f.fastVsTfjs.toFixed(3)}× (target ≤ 0.1×), fast: false/plain ${f.generalVsPlain.toFixed(1)}×`);
+  console.log(`  by CPU time: pipeline/plain ${f.cpu.fastVsPlain.toFixed(1)}×, pipeline/tfjs ${f.cpu.fastVsTfjs.toFixed(3)}×, fast: false/plain ${f.cpu.generalVsPlain.toFixed(1)}×`);
 }
