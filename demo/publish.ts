@@ -141,11 +141,13 @@ const SCAN_MAX = 16 * SCAN_CHUNK;
  *    failed) can only be among the last `inFlight` indices: the answer is the first index in
  *    [M − inFlight + 1, M] not seen, else M + 1. Indices there that were not looked at count as
  *    missing (they are published again; the stream's duplicate window catches them).
- * 3. No message of this producer (or no stream): 0.
+ * 3. No message of this producer (or no stream): 0. No server reachable: an `RxgradError` naming `servers`.
  */
 export async function resumeIndex(servers: readonly string[], stream: string, idPrefix: string, inFlight: number): Promise<number> {
   const { jetstream } = await loadNats();
-  const nc = await natsConnect(servers, 'rxgrad-publish-resume');
+  const nc = await natsConnect(servers, 'rxgrad-publish-resume').catch((err: unknown) => {
+    throw new RxgradError('servers', 'a reachable NATS server', shown(`${(err as Error).message} at ${servers.join(', ')}`));
+  });
   try {
     const jsm = await jetstream.jetstreamManager(nc);
     let info;

@@ -122,6 +122,7 @@ describe('npm run publish (demo/publish.ts) with a real nats-server', () => {
 
   it('rejects bad options naming the field', async () => {
     await expect(publish({ source: 'elec2', servers: [] })).rejects.toThrow('Expected `servers`');
+    await expect(publish({ source: 'elec2', servers: 'nats://127.0.0.1:1', limit: 10 })).rejects.toThrow('Expected `servers` a reachable NATS server, got connection refused at nats://127.0.0.1:1');
     await expect(publish({ source: 'elec2', servers: server.url, rate: 0 })).rejects.toThrow('`rate`');
     await expect(publish({ source: 'elec2', servers: server.url, limit: 1.5 })).rejects.toThrow('`limit`');
     await expect(publish({ source: 'elec2', servers: server.url, format: 'xml' as 'csv' })).rejects.toThrow('Expected `format` csv or ndjson');
