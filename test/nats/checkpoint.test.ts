@@ -17,10 +17,11 @@ import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import { resumeFrom } from '../../streams/resume';
-import { scopeOf } from '../../streams/RunScope';
+import { linkScope, RunScope, scopeOf } from '../../streams/RunScope';
 import { replay } from '../../streams/sources/replay';
 import type { Step, StepResult } from '../../streams/Step';
-import { expectNoLeak } from '../helpers';
+import { fakeResult } from '../sinks/fakeResult';
+import { expectNoLeak, marbles } from '../helpers';
 import { syntheticTable } from '../online/syntheticTable';
 import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
 
@@ -129,6 +130,46 @@ describe('checkpoint with an asynchronous store: the durable moment', () => {
     expect((await resumeFrom(fileCheckpoints(dir), model.params)).checkpoint?.step).toBe(15);
     rmSync(dir, { recursive: true, force: true });
     model.dispose();
+  });
+});
+
+describe('checkpoint with a custom synchronous store (marbles)', () => {
+  /** A store in memory whose write is synchronous (durable when it returns). */
+  const memory = () => {
+    const steps: number[] = [];
+    const store: CheckpointStore = { where: 'memory', open: () => undefined, write: (step) => (steps.push(step), `m/${step}`), list: async () => [], read: async () => '', close: async () => undefined };
+    return { store, steps };
+  };
+  it('passes results on unchanged and at their time; writes every 2 steps and at the end, not on error nor unsubscribe', () => {
+    const w = tf.variable(tf.zeros([1]));
+    const scope = new RunScope();
+    const committed: number[] = [];
+    scope.register('spy', { save: () => committed.length, committed: () => committed.push(committed.length) });
+    const r = (step: number) => {
+      const x = fakeResult(step);
+      linkScope(x, scope);
+      return x;
+    };
+    const values = { a: r(1), b: r(2), c: r(3) };
+    const done = memory();
+    const failed = memory();
+    const cut = memory();
+    marbles().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const src = cold('a-b-c|', values);
+      expectObservable(src.pipe(checkpoint({ store: done.store, params: { w }, everySteps: 2 }))).toBe('a-b-c|', values);
+      expectSubscriptions(src.subscriptions).toBe('^----!');
+      const err = cold('a-b-c-#', values);
+      expectObservable(err.pipe(checkpoint({ store: failed.store, params: { w }, everySteps: 2 }))).toBe('a-b-c-#', values);
+      expectSubscriptions(err.subscriptions).toBe('^-----!');
+      const early = cold('a-b-c|', values);
+      expectObservable(early.pipe(checkpoint({ store: cut.store, params: { w }, everySteps: 2 })), '^--!').toBe('a-b', values);
+      expectSubscriptions(early.subscriptions).toBe('^--!');
+    });
+    expect(done.steps).toEqual([2, 3]);
+    expect(failed.steps).toEqual([2]);
+    expect(cut.steps).toEqual([2]);
+    expect(committed).toHaveLength(4); // each write reported durable at once
+    w.dispose();
   });
 });
 
