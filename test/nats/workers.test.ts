@@ -118,6 +118,32 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
     expect(slow.examples + fast.examples).toBe(320);
   });
 
+  it("a model without an analytic gradient takes tfjs's autodiff in the worker: the same updates, no tensor left", async () => {
+    const final = async (name: string, wrap: boolean) => {
+      const common = await setup(name, 64);
+      const model = logisticRegression(6);
+      const own = logisticRegression(6);
+      // The same model behind a plain function: `analyticOf` finds no analytic gradient on it.
+      const workerModel = wrap ? { ...own, loss: (p: typeof own.params, b: Parameters<typeof own.loss>[1]) => own.loss(p, b) } : own;
+      const updater = lastValueFrom(
+        gradientUpdater({ servers: server.url, updater: common.updater, params: model.params, staleness: { maxStaleness: 0 }, examples: 64 }).pipe(optimize(sgd({ lr: 0.5 })), applyUpdates(model.params)),
+      );
+      await lastValueFrom(gradientWorker({ ...common, model: workerModel, batchSize: 8, name: 'solo', idleMs: 1000 }));
+      await updater;
+      const values = [...model.params.w.dataSync(), ...model.params.b.dataSync()];
+      model.dispose();
+      own.dispose();
+      return values;
+    };
+    const analytic = await final('analytic', false);
+    let autodiff: number[] = [];
+    await expectNoLeak(async () => {
+      autodiff = await final('autodiff', true);
+    });
+    expect(autodiff.length).toBe(7);
+    autodiff.forEach((v, i) => expect(v).toBeCloseTo(analytic[i], 5));
+  });
+
   it('refuses a message delivered again after its gradient was applied (a worker that died before acking)', async () => {
     const common = await setup('redeliver', 64);
     const jsm = await jetstreamManager(nc);
