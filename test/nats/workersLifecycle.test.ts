@@ -147,6 +147,8 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
     expect(u({ examples: 0 })).toThrow('Expected `examples` an integer ≥ 1, got 0');
     expect(u({ idleMs: -5 })).toThrow('idleMs');
     expect(u({ updater: '' })).toThrow('Expected `updater`');
+    expect(u({ ackAfter: 'ack' })).toThrow("Expected `ackAfter` 'apply' or 'checkpoint', got \"ack\"");
+    expect(w({ inFlight: 0 })).toThrow('Expected `inFlight` an integer ≥ 1, got 0');
     expect(updaterSubjects('a.b').versions).toBe('a.b.versions');
   });
 
