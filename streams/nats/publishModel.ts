@@ -66,7 +66,7 @@ export function publishModel(options: PublishModelOptions): OperatorFunction<Sna
       let upstreamDone = false;
 
       const put = async (b: ModelBucket, s: Snapshot) => {
-        if (s === null || typeof s !== 'object' || !Number.isInteger(s.version)) throw new RxgradError('snapshot', 'a Snapshot { version, step, examples, params }', s);
+        if (s === null || typeof s !== 'object' || !Number.isInteger(s.version) || s.params === null || typeof s.params !== 'object') throw new RxgradError('snapshot', 'a Snapshot { version, step, examples, params }', s);
         const bytes = encodeSnapshot(s);
         const stored = await b.put(key, bytes, `${key}/v${s.version}`);
         if (stored.object) await b.prune(key);

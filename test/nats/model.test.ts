@@ -228,6 +228,8 @@ describe('publishModel, watchModel, loadModelVersion (a real nats-server)', () =
     const rev = await kv.put('garbage', '{"format":"rxgrad-model/1","version":1,"step":1,"examples":1,"params":{"w":"AA"}}');
     await expect(firstValueFrom(watchModel({ servers, key: 'garbage' }))).rejects.toThrow(`Expected \`model "garbage" revision ${rev}.params.w\` a whole number of float32 values`);
     await nc.close();
+    // something that is not a snapshot errors the stream, naming it
+    await expect(lastValueFrom(of({ version: 1 } as unknown as Snapshot).pipe(publishModel({ servers, key: 'k' })))).rejects.toThrow('Expected `snapshot` a Snapshot { version, step, examples, params }, got {"version":1}');
     // a connection that cannot be made errors the stream
     await expect(lastValueFrom(of(snapshotOf(model, 1)).pipe(publishModel({ servers: 'nats://127.0.0.1:1', key: 'k' })))).rejects.toThrow();
     model.dispose();
