@@ -119,6 +119,7 @@ export function natsCheckpoints(options: NatsCheckpointsOptions): CheckpointStor
     close: async () => {
       const o = opened;
       opened = undefined;
+      known = undefined; // listed again by the next run
       const c = o && (await o.catch(() => undefined));
       if (!c) return;
       c.closing = true;
