@@ -97,18 +97,17 @@ export function natsCheckpoints(options: NatsCheckpointsOptions): CheckpointStor
   return {
     where: `the NATS object store "${bucket}" (key "${key}")`,
     open: () => void connect().catch(() => undefined), // connect early; a failure surfaces at the first write
-    write: async (step, content, keep) => {
-      known ??= await list();
-      return use(async (os) => {
+    write: (step, content, keep) =>
+      use(async (os) => {
         const name = prefix + checkpointName(step);
+        const before = known ?? (await list());
         await os.putBlob({ name }, Buffer.from(content, 'utf8'));
-        const entries = [...known!.filter((e) => e.name !== name), { name, step }].sort((a, b) => a.step - b.step);
+        const entries = [...before.filter((e) => e.name !== name), { name, step }].sort((a, b) => a.step - b.step);
         const removed = outdated(entries, step, keep);
         for (const old of removed) await os.delete(old.name);
         known = entries.filter((e) => !removed.includes(e));
         return name;
-      });
-    },
+      }),
     list,
     read: (name) =>
       use(async (os) => {
