@@ -12,14 +12,14 @@
  *    epochs), timed from subscribing to the last StepResult (`coldMs`: ms/step; `firstMs`: the
  *    first step alone; by CPU time too);
  * 4. runs the same `steps` steps again `warmRuns` times in the same process, each timed alike
- *    (`warmMs`: the median ms/step).
+ *    (`warmMs`: the median ms/step of the later half).
  * The ratio cold/warm is taken per process (both figures from the same process, moments apart);
  * the medians over the processes are reported.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { median } from './measure';
+import { cpuMs, median } from './measure';
 
 /** What one fresh process measured (milliseconds; "CPU" is the process's CPU time, all threads). */
 export interface ColdRun {
@@ -48,12 +48,6 @@ export interface ColdStartFigures extends ColdRun {
   readonly runs: readonly ColdRun[];
 }
 
-/** The process's CPU time in ms (user + system, all threads). */
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
 /**
  * The child's work (run inside a fresh process, see the file comment); prints one JSON line: a
  * `ColdRun`.
@@ -76,7 +70,7 @@ export async function coldChild(backend: string, steps: number, warmRuns: number
   const run = async (): Promise<[number, number, number]> => {
     const model = linearRegression(5, { seed: 1 });
     let first = 0;
-    const cpu = cpuNow();
+    const cpu = cpuMs();
     const start = performance.now();
     const last = await lastValueFrom(
       minibatches(data, { batchSize: 10, shuffle: true, seed: 1, epochs: Math.ceil(steps / 150) }).pipe(
@@ -91,7 +85,7 @@ export async function coldChild(backend: string, steps: number, warmRuns: number
       ),
     );
     const ms = (performance.now() - start) / last.step;
-    const cpuMs = (cpuNow() - cpu) / last.step;
+    const cpuMs = (cpuMs() - cpu) / last.step;
     model.dispose();
     return [ms, cpuMs, first];
   };
