@@ -85,9 +85,9 @@ export async function coldChild(backend: string, steps: number, warmRuns: number
       ),
     );
     const ms = (performance.now() - start) / last.step;
-    const cpuMs = (cpuMs() - cpu) / last.step;
+    const cpuPerStep = (cpuMs() - cpu) / last.step;
     model.dispose();
-    return [ms, cpuMs, first];
+    return [ms, cpuPerStep, first];
   };
   const [coldMs, coldCpuMs, firstMs] = await run();
   const warm: [number, number, number][] = [];
