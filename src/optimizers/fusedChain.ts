@@ -152,7 +152,10 @@ export interface ArrayUpdateResult<S> {
  * `out[name]` (see `InPlaceOutput`). No update tensor is made and nothing is assigned; no SIMD
  * arena. Call it where `runsArrays` says the kernel runs (once per run is enough: on another
  * backend the results stay right, reading and writing copies). `arrays` spares reading the
- * gradients' and parameters' values again when the caller has them.
+ * gradients' and parameters' values again when the caller has them. An update of the state the
+ * previous one returned, with the same `grads` and `params` records (a training loop's steps),
+ * replans (`PlannedTransform.replan`): hyperparameters resolved and checked, names and shapes not
+ * checked again.
  */
 export interface ArrayTransform<S> extends InPlaceTransform<S> {
   /** Whether the array kernel runs here for gradients of `size` values in all (`cpu`, `useFused`). */
@@ -293,8 +296,18 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   const arrayKernel = inPlace;
   const runsArrays = (size: number): boolean => tf.getBackend() === 'cpu' && useFused(mode, size);
   const writable = (t: tf.Tensor): Float32Array => ownValues(t) ?? values(t).slice();
+  // The last update's gradients, parameters, plans and new part states: an update of the state it
+  // made, for the same records, replans (`PlannedTransform`, 4) instead of checking them again.
+  let last: { grads: Tensors; params: Tensors; plans: readonly UpdatePlan[]; states: readonly unknown[] } | undefined;
+  const follows = (grads: Tensors, state: unknown[], params: Tensors): boolean => {
+    if (last === undefined || last.grads !== grads || last.params !== params || state.length !== parts.length) return false;
+    for (let i = 0; i < parts.length; i++) if (state[i] !== last.states[i]) return false;
+    return true;
+  };
   const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out, arrays) => {
-    const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
+    const previous = follows(grads, state, params) ? last!.plans : undefined;
+    last = undefined;
+    const plans = parts.map((t, i) => (previous ? t.replan(previous[i], grads, state[i], params, ctx) : t.plan(grads, state[i], params, ctx))) as unknown as PlansOf<T>;
     const fields = parts.map((): Record<string, object> => ({}));
     let bad: string | undefined;
     let replaced = false;
@@ -314,7 +327,9 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     }
     const used: Record<string, number> = {};
     for (const p of plans as readonly UpdatePlan[]) Object.assign(used, p.hyper);
-    return { state: parts.map((t, i) => t.advance(state[i], plans[i], fields[i])), replaced, used, bad };
+    const next = parts.map((t, i) => t.advance(state[i], plans[i], fields[i]));
+    last = { grads, params, plans: plans as readonly UpdatePlan[], states: next.slice() };
+    return { state: next, replaced, used, bad };
   };
   Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });
   Object.defineProperty(transform, 'updateArrays', { value: updateArrays, enumerable: false });

@@ -23,12 +23,21 @@ export interface UpdatePlan {
  * 2. `advance(state, plan, fields)` is the state after the update, given each updated parameter's
  *    new per-parameter fields (ignored by a transform without per-parameter state).
  * 3. `update` is `plan`, the arithmetic, then `advance`.
+ * 4. `replan(previous, grads, state, params, ctx)` is `plan` for the update that follows the one
+ *    `previous` planned, when `state` is what `advance` made from `previous` with fields whose
+ *    tensors have the gradients' shapes, and `grads` and `params` are the same records of the same
+ *    tensors: only what can change between two such updates is done again — the count, the
+ *    hyperparameters (resolved and checked in `plan`'s order) and the checks that read them; the
+ *    checks of names and shapes, which these tensors passed already, are not. Same result and the
+ *    same errors as `plan` (a fused loop calls it once per step, `fusedChain`).
  *
  * @example
  * const t = scaleByAdam();
  * const plan = t.plan(grads, state, params, { hyper: { beta1: 0.8 } }); // plan.hyper.beta1 = 0.8
+ * const next = t.replan(plan, grads, t.advance(state, plan, fields), params, { hyper: { beta1: 0.7 } }); // next.count = plan.count + 1
  */
 export interface PlannedTransform<S, P extends UpdatePlan = UpdatePlan> extends Transform<S> {
   plan(grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): P;
+  replan(previous: P, grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): P;
   advance(state: S, plan: P, fields: Readonly<Record<string, object>>): S;
 }

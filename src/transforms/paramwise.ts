@@ -67,6 +67,8 @@ export type ParamwiseTransform<PS> = PlannedTransform<ParamwiseState<PS>, Paramw
  * 4. The input state is never mutated.
  * 5. `plan` does the checks and resolution of 2–3 without arithmetic, `advance` builds the new
  *    state from each parameter's new fields (see `PlannedTransform`); `update` is made of both.
+ *    `replan` is `plan` for the next update of the same gradients, parameters and state tensors:
+ *    the hyperparameters, `def.check` and `def.checkParam`, not the name and shape checks.
  *
  * @example
  * const decay = paramwise({
@@ -94,6 +96,14 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
     }
     return { count, hyper, params: state.params };
   };
+  // `plan` without the checks of names and shapes (see `PlannedTransform`, 4).
+  const replan = (_previous: ParamwisePlan<PS>, grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext): ParamwisePlan<PS> => {
+    const count = state.count + 1;
+    const hyper = hp.resolve(ctx, count);
+    def.check?.(hyper);
+    if (def.checkParam) for (const name in grads) def.checkParam(params?.[name], hyper);
+    return { count, hyper, params: state.params };
+  };
   const advance = (state: ParamwiseState<PS>, p: ParamwisePlan<PS>, fields: Readonly<Record<string, object>>): ParamwiseState<PS> => {
     const next: Record<string, ParamState<PS>> = { ...state.params };
     for (const name of Object.keys(fields)) next[name] = extend(fields[name], { count: state.params[name].count + 1 }) as ParamState<PS>;
@@ -111,6 +121,7 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
       return { count: 0, params: states };
     },
     plan,
+    replan,
     advance,
     update: (grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext) => {
       const p = plan(grads, state, params, ctx);

@@ -33,6 +33,7 @@ export function scaleByLearningRate(lr: HyperValue = 1e-3): PlannedTransform<Sca
     hyper: ['lr'],
     init: () => ({ count: 0 }),
     plan,
+    replan: (_previous, grads, state, params, ctx) => plan(grads, state, params, ctx),
     advance: (_state, p) => ({ count: p.count }),
     update: (grads: Tensors, state: ScaleByLearningRateState, params?: Tensors, ctx?: UpdateContext) => {
       const p = plan(grads, state, params, ctx);
