@@ -76,6 +76,25 @@ interface Held {
 const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
 /** Bytes of a malformed message's payload kept in its dead letter. */
 const DEAD_LETTER_PAYLOAD = 256 * 1024;
+/**
+ * How long one pull request lives on the server (the client's minimum). A stopped trainer waits
+ * for its last one to end before it hands its messages back, so this bounds that wait.
+ */
+const PULL_EXPIRES_MS = 1000;
+/** A pull request that neither filled nor expired in this time (a server gone, heartbeats paused while disconnected) is given up on. */
+const PULL_END_MS = 2 * PULL_EXPIRES_MS + 1000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Whether `p` settles within `ms` (no timer left behind either way). */
+const settlesWithin = (p: Promise<unknown>, ms: number) =>
+  new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    p.then(done, done);
+  });
 
 /**
  * A durable source: examples from a NATS JetStream stream (one per message, as
@@ -163,7 +182,9 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
     let nc: NatsConnection | undefined;
     let js: JetStreamClient | undefined;
     let consumer: Consumer | undefined;
-    let messages: ConsumerMessages | undefined;
+    /** The pull request in progress, and the loop issuing them (ended once `stopped` and its last request ended). */
+    let pulling: ConsumerMessages | undefined;
+    let pulls: Promise<void> | undefined;
     let timer: ReturnType<typeof setInterval> | undefined;
     let stopped = false;
     /** Dead-letter publishes in flight: the connection is drained once they settled. */
@@ -228,7 +249,6 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       else if (outcome === 'dropped') settle(h, (m) => m.nak(nakDelayMs));
     };
     const onMessage = (m: JsMsg) => {
-      if (stopped) return;
       const seq = m.seq;
       if (m.redelivered) counts.redelivered++;
       const h = held.get(seq);
@@ -248,6 +268,8 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       }
       const fresh: Held = { seq, msgs: [m], touched: performance.now() };
       held.set(seq, fresh);
+      // Delivered by the last pull request after the stop: handed back (nak) with the others.
+      if (stopped) return;
       const released = gate ? gate.offer(seq, fresh, fresh.touched) : [fresh];
       for (const r of released) release(r);
     };
@@ -278,6 +300,21 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
           },
           () => (infoPending = false),
         );
+      }
+    };
+
+    // Pull requests one after the other, each living until its batch is delivered or it expires
+    // (PULL_EXPIRES_MS). Unlike consume(), whose stop() drops at once what its open request still
+    // delivers, the last request is let end: a stopped trainer holds all it was sent.
+    const pull = async (c: Consumer) => {
+      while (!stopped) {
+        try {
+          pulling = await c.fetch({ max_messages: Math.min(maxAckPending, 1000), expires: PULL_EXPIRES_MS });
+          for await (const m of pulling) onMessage(m);
+        } catch {
+          // A pull that failed (heartbeats missed while the server was away): pull again.
+          if (!stopped) await sleep(100);
+        }
       }
     };
 
@@ -337,8 +374,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       if (stopped) return;
       consumer = await js.consumers.get(names.stream, durable);
       if (stopped) return;
-      messages = await consumer.consume({ callback: onMessage, max_messages: Math.min(maxAckPending, 1000) });
-      if (stopped) return void messages.stop();
+      pulls = pull(consumer);
       timer = setInterval(tick, Math.min(250, ackWaitMs / 4));
       tick();
     })().catch((err) => {
@@ -351,16 +387,15 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       stop: () => {
         stopped = true;
         if (timer) clearInterval(timer);
-        messages?.stop();
         gate?.clear();
-        const left = [...held.values()].filter((h) => !h.deadLettering);
         const conn = nc;
         if (!conn) return;
-        // The pull is stopped (flushed) before the naks, so the server does not hand them back to it.
         void (async () => {
-          await conn.flush().catch(() => undefined);
+          // The last pull request ends first (delivered or expired), so every message the server
+          // sent is held, and no request of this trainer is left for the naks to be handed to.
+          if (pulls && !(await settlesWithin(pulls, PULL_END_MS))) pulling?.stop();
           try {
-            for (const h of left) settle(h, (m) => m.nak());
+            for (const h of [...held.values()]) if (!h.deadLettering) settle(h, (m) => m.nak());
           } finally {
             await Promise.allSettled(deadLettering);
             await conn.drain().catch(() => undefined);
