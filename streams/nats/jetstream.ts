@@ -12,7 +12,7 @@ import type { RunScope } from '../RunScope';
 import { advance, type IngestCounters, type Step } from '../Step';
 import type { DriveOptions } from '../sources/drive';
 import { pushSource, type PushSink } from '../sources/pushSource';
-import { loadNats } from './loadNats';
+import { loadNats, type NatsModules } from './loadNats';
 import { natsConnect, natsServers, type NatsServers } from './natsConnect';
 import { ensureStreamWith, isNotFound, streamNames } from './publishExamples';
 
@@ -59,6 +59,12 @@ export interface JetStreamOptions extends DriveOptions {
   readonly ordered?: boolean;
   /** Training gives the event loop a turn after this many ms of steps (default 5). */
   readonly yieldEveryMs?: number;
+  /**
+   * How long the setup (connection, stream, consumer) is retried, with backoff, when it fails
+   * for a reason that passes (no server yet, a timeout, JetStream not ready, a cluster electing a
+   * leader) — default 10,000 ms; 0: one attempt. Then the stream errors naming `servers`.
+   */
+  readonly setupTimeoutMs?: number;
 }
 
 /** The counters `jetstream` adds to a step's `online.ingest` (since the subscription). */
@@ -85,6 +91,32 @@ const PULL_EXPIRES_MS = 1000;
 const PULL_END_MS = 2 * PULL_EXPIRES_MS + 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The setup's pause after its k-th failure (from 0): 100 ms doubling, at most 2 s. */
+const setupBackoffMs = (k: number) => Math.min(2000, 100 * 2 ** k);
+
+/**
+ * Whether a setup failure may pass by itself: no server listening (yet), a request timed out
+ * (a server gone, a cluster electing a leader), no responders (JetStream not ready), JetStream
+ * temporarily unavailable (503). Never an `RxgradError` (bad options, a stream without the
+ * subject) nor any other API error (a refused configuration).
+ */
+function isTransient(err: unknown): boolean {
+  const e = err as { name?: unknown; status?: unknown; code?: unknown; cause?: unknown } | null;
+  switch (e?.name) {
+    case 'ConnectionError':
+    case 'TimeoutError':
+    case 'NoResponders':
+      return true;
+    case 'RequestError': // a timeout or no responders, as its cause
+      return isTransient(e.cause);
+    case 'JetStreamNotEnabled': // no responders for the API; not "not enabled for the account" (an API error)
+      return (e.cause as { name?: unknown } | undefined)?.name !== 'JetStreamApiError';
+    case 'JetStreamApiError':
+      return e.status === 503 || e.code === 10008;
+    default:
+      return false;
+  }
+}
 /** Whether `p` settles within `ms` (no timer left behind either way). */
 const settlesWithin = (p: Promise<unknown>, ms: number) =>
   new Promise<boolean>((resolve) => {
@@ -104,8 +136,12 @@ const settlesWithin = (p: Promise<unknown>, ms: number) =>
  * 1. **Consumer.** The stream (`ensureStream`) and the durable consumer `durable` are created if
  *    missing (explicit acks, `ackWaitMs`, `maxAckPending` as the bound on messages in flight:
  *    the trainer's memory and the producer-to-trainer backpressure). The connection reconnects
- *    forever (a server restart is survived). Bad options throw an `RxgradError` at call time;
- *    a failed connection or consumer setup errors the stream, and so does a trainer that could
+ *    forever (a server restart is survived). Bad options throw an `RxgradError` at call time.
+ *    The setup (connection, stream, consumer) is retried, pausing 100 ms doubling up to 2 s, for
+ *    `setupTimeoutMs` (default 10 s) when it fails for a reason that passes — no server listening
+ *    yet, a request timed out (a cluster electing a leader), JetStream not ready (no responders,
+ *    503); never for an `RxgradError` (a stream without the subject) or another API error. Then
+ *    the stream errors naming `servers` and the attempts. It errors too when the trainer could
  *    take no more messages and train no batch for `ackWaitMs` (`maxAckPending` not above the
  *    examples trained between two checkpoints plus a batch, or no `checkpoint` at all).
  * 2. **Examples.** Each message is parsed (`decodeExampleMessage`) and checked (`features`,
@@ -138,12 +174,15 @@ const settlesWithin = (p: Promise<unknown>, ms: number) =>
  *    durable counters since this subscription.
  * 7. **End.** The stream does not complete by itself: stop it with `take`, `takeWhile` (put it
  *    before `checkpoint`, so the final write happens and its messages are acked) or an
- *    unsubscribe. Then the consumer stops pulling, the messages still unacked (queued, or trained
- *    but not in a durable checkpoint) are nak'ed and the connection is drained: keep the process
- *    alive until then (no `process.exit()` at once). A nak'ed message is usually redelivered at
- *    once to the next trainer (which skips those its checkpoint holds); nats-server 2.9 may
- *    still hand it to this trainer's last pull request, and messages on the wire when it stopped
- *    are lost the same way: those are redelivered after `ackWaitMs`, as a killed trainer's are.
+ *    unsubscribe. Then no new pull request is made and the last one is let end (its batch
+ *    delivered, or expired: at most 1 s), so every message the server sent is held — also those
+ *    it sent after the stop, into the room the final checkpoint's acks made. Then the messages
+ *    still unacked (queued, trained but not in a durable checkpoint, delivered after the stop)
+ *    are nak'ed — no pull request of this trainer is left to take them back — and the connection
+ *    is drained: keep the process alive until then (about a second; no `process.exit()` at
+ *    once). They are redelivered at once to the next trainer (which skips those its checkpoint
+ *    holds). Only a connection broken at the stop (or a pull request not ended within 3 s)
+ *    leaves messages to be redelivered after `ackWaitMs`, as a killed trainer's are.
  *    Correctness never depends on the nak, only the delay does.
  *
  * @example
@@ -170,6 +209,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
   if (maxAckPending < batchSize) throw new RxgradError('maxAckPending', `at least batchSize (${batchSize}): a batch must fit in flight`, maxAckPending);
   const nakDelayMs = inRange('nakDelayMs', options.nakDelayMs ?? 1000, { min: 0 });
   const ordered = bool('ordered', options.ordered ?? true);
+  const setupTimeoutMs = inRange('setupTimeoutMs', options.setupTimeoutMs ?? 10_000, { min: 0 });
 
   const durableConsumer = (sink: PushSink, scope: RunScope) => {
     const ledger = SequenceLedger.from((scope.restored(JETSTREAM_KEY) as Partial<JetStreamPosition> | undefined)?.ranges, `resume.state.${JETSTREAM_KEY}.ranges`);
@@ -344,12 +384,9 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
       },
     };
 
-    (async () => {
-      const nats = await loadNats();
-      nc = await natsConnect(servers, `rxgrad-trainer-${durable}`);
-      if (stopped) return void nc.close();
-      const jsm = await nats.jetstream.jetstreamManager(nc);
-      js = jsm.jetstream();
+    /** One attempt at the setup: the stream, the consumer (created, or updated to these options), the gate's start, the consumer handle. */
+    const setUp = async (nats: NatsModules, conn: NatsConnection, timeoutMs: number) => {
+      const jsm = await nats.jetstream.jetstreamManager(conn, { timeout: timeoutMs });
       await ensureStreamWith(jsm, names);
       const config = {
         durable_name: durable,
@@ -367,20 +404,43 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
         if (!isNotFound(err)) throw err;
         info = await jsm.consumers.add(names.stream, config);
       }
-      if (ordered) {
-        const first = (await jsm.streams.info(names.stream)).state.first_seq;
-        gate = new SequenceGate<Held>(Math.max(first, info.ack_floor.stream_seq + 1, 1), (seq) => ledger.contiguousTo(seq));
+      const start = ordered ? Math.max((await jsm.streams.info(names.stream)).state.first_seq, info.ack_floor.stream_seq + 1, 1) : 0;
+      return { start, consumer: await jsm.jetstream().consumers.get(names.stream, durable) };
+    };
+
+    /** Setup attempts that failed for a reason that passes (the error names them once the time is up). */
+    let failures = 0;
+    (async () => {
+      const nats = await loadNats();
+      const t0 = performance.now();
+      for (;;) {
+        try {
+          nc ??= await natsConnect(servers, `rxgrad-trainer-${durable}`);
+          if (stopped) return void nc.close();
+          // API requests wait at most what is left of the setup time (1–5 s).
+          const ready = await setUp(nats, nc, Math.min(5000, Math.max(1000, setupTimeoutMs - (performance.now() - t0))));
+          if (stopped) return;
+          js = nats.jetstream.jetstream(nc);
+          if (ordered) gate = new SequenceGate<Held>(ready.start, (seq) => ledger.contiguousTo(seq));
+          consumer = ready.consumer;
+          break;
+        } catch (err) {
+          if (stopped) return;
+          failures++;
+          const left = setupTimeoutMs - (performance.now() - t0);
+          if (!isTransient(err) || left <= 0) throw err;
+          await sleep(Math.min(setupBackoffMs(failures - 1), left));
+          if (stopped) return; // a connection made meanwhile was drained by the stop
+        }
       }
-      if (stopped) return;
-      consumer = await js.consumers.get(names.stream, durable);
-      if (stopped) return;
       pulls = pull(consumer);
       timer = setInterval(tick, Math.min(250, ackWaitMs / 4));
       tick();
     })().catch((err) => {
       if (stopped) return;
       // An RxgradError (an existing stream without the subject) already names its field.
-      sink.error(err instanceof RxgradError ? err : new RxgradError('servers', `a reachable NATS JetStream server with stream ${names.stream} (${servers.join(', ')})`, shown(`a failure: ${(err as Error).message}`)));
+      const tried = isTransient(err) ? `after ${failures} failed attempt${failures === 1 ? '' : 's'} (setupTimeoutMs ${setupTimeoutMs})` : undefined;
+      sink.error(err instanceof RxgradError ? err : new RxgradError('servers', `a reachable NATS JetStream server with stream ${names.stream} (${servers.join(', ')})`, shown(`a failure: ${(err as Error).message}`), tried));
     });
 
     const producer = {

@@ -258,6 +258,7 @@ describe('jetstream() with a real nats-server', () => {
       [{ subject: 'a.*' }, 'subject'],
       [{ deadLetter: 'f.examples' }, 'deadLetter'],
       [{ ordered: 'yes' as never }, 'ordered'],
+      [{ setupTimeoutMs: -1 }, 'setupTimeoutMs'],
     ];
     for (const [bad, field] of cases) {
       let err: unknown;
@@ -270,7 +271,8 @@ describe('jetstream() with a real nats-server', () => {
       expect((err as RxgradError).field).toBe(field);
     }
     expect(() => jetstream(null as never)).toThrow(RxgradError);
-    await expect(lastValueFrom(jetstream({ ...ok, servers: 'nats://127.0.0.1:1' }))).rejects.toThrow(/Expected `servers` a reachable NATS JetStream server/);
+    // setupTimeoutMs 0: one attempt (retries with a server coming back: jetstreamSetup.test.ts)
+    await expect(lastValueFrom(jetstream({ ...ok, servers: 'nats://127.0.0.1:1', setupTimeoutMs: 0 }))).rejects.toThrow('Expected `servers` a reachable NATS JetStream server with stream f (nats://127.0.0.1:1), got a failure: connection refused (after 1 failed attempt (setupTimeoutMs 0))');
     // a stream that exists without the subject: the error names the subject
     await jsm.streams.add({ name: 'f', subjects: ['f.other'] });
     await expect(lastValueFrom(jetstream(ok))).rejects.toThrow('Expected `subject` a subject of the existing stream f, got "f.examples" (it holds f.other)');
