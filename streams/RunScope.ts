@@ -124,7 +124,7 @@ export class RunScope {
 
   /** Step `step` was freed: forget it, and free the open steps older than it (they were dropped). */
   finish(step: Step<unknown>): void {
-    if (!this.open.delete(step.step)) return;
+    if (!this.open.delete(step.step) || this.open.size === 0) return;
     const dropped: Step<unknown>[] = [];
     for (const [t, s] of this.open) {
       if (t >= step.step) break;
@@ -246,20 +246,23 @@ export class RunHolds {
   }
 }
 
-const scopes = new WeakMap<object, RunScope>();
+/** Where a result keeps its run: a symbol key, not enumerable. */
+const SCOPE = Symbol('rxgrad.scope');
 
 /**
  * The run a `StepResult` came from (recorded by `applyUpdates`), for operators after it that
- * need the run's state (`checkpoint`). Results stay plain data: the link lives outside them.
+ * need the run's state (`checkpoint`). Results stay plain data: the link is a non-enumerable
+ * symbol-keyed property (not in `Object.keys`, `JSON.stringify`, a spread or `structuredClone`;
+ * a copy of a result has no run), set once — cheaper per step than a `WeakMap` entry.
  *
  * @example
  * const scope = scopeOf(result); // undefined for a step made without a source
  */
 export function scopeOf(result: object): RunScope | undefined {
-  return scopes.get(result);
+  return (result as { [SCOPE]?: RunScope })[SCOPE];
 }
 
-/** Record that `result` belongs to `scope` (called by `applyUpdates`). */
+/** Record that `result` belongs to `scope` (called by `applyUpdates`); `result` must not be frozen. */
 export function linkScope(result: object, scope: RunScope | undefined): void {
-  if (scope) scopes.set(result, scope);
+  if (scope) Object.defineProperty(result, SCOPE, { value: scope, configurable: true });
 }

@@ -36,7 +36,8 @@ const FUSED = { fused: 1 } as const;
  *    after the parameters hold x_t, and a downstream unsubscribe (`take(n)`) stops the source
  *    before its next step (`operate`, `drive`).
  * 5. The gradient tensors (one per parameter, made once) and the state are freed on complete,
- *    error and unsubscribe; a step is freed (`disposeStep`) once its result is built.
+ *    error and unsubscribe; a step is finished with its run (`scope.finish`) once its result is
+ *    built (it holds no tensor), and freed (`disposeStep`) when its update fails.
  *
  * @example
  * fusedSteps(fusedPlan(steps, params)!, params, []).subscribe((r) => console.log(r.loss, r.info.fused)); // 1
@@ -67,7 +68,8 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
         if ('refused' in r) throw r.refused === 'update' ? nonFiniteUpdate(r.name, step.step) : nonFiniteSum(r.name);
         const hyper = extend(step.hyper, r.used);
         const result = stepResult(step, { loss: r.loss, gradNorm: r.gradNorm, updateNorm: r.updateNorm, info: step.info ? extend(step.info, FUSED) : { fused: 1 }, hyper }, params, track);
-        disposeStep(step);
+        // A fused step holds no tensor (its batch is typed-array rows): finishing it with its run is all `disposeStep` would do.
+        step.scope?.finish(step);
         out.next(result);
       },
       release: disposeStep,

@@ -54,7 +54,8 @@ export function stepResult(
     for (const name of track) tracked[name] = Array.from(params[name].dataSync());
   }
   const hyper = figures.hyper ?? step.hyper;
-  const result: StepResult = {
+  // Optional fields appended by assignment (same keys, same order as spreads, without their cost per step).
+  const result: { -readonly [K in keyof StepResult]: StepResult[K] } = {
     step: step.step,
     epoch: step.epoch,
     loss: figures.loss,
@@ -67,9 +68,9 @@ export function stepResult(
     time: performance.now() - step.startedAt,
     wallTime: Date.now(),
     info: figures.info,
-    ...(tracked && { values: tracked }),
-    ...(step.online && { online: step.online }),
   };
+  if (tracked) result.values = tracked;
+  if (step.online) result.online = step.online;
   linkScope(result, step.scope);
   return result;
 }
