@@ -1,4 +1,4 @@
-import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, ConsumerMessages, FetchMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { map, Observable } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
@@ -348,13 +348,14 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
     // delivers, the last request is let end: a stopped trainer holds all it was sent.
     const pull = async (c: Consumer) => {
       while (!stopped) {
-        try {
-          pulling = await c.fetch({ max_messages: Math.min(maxAckPending, 1000), expires: PULL_EXPIRES_MS });
-          for await (const m of pulling) onMessage(m);
-        } catch {
-          // A pull that failed (heartbeats missed while the server was away): pull again.
-          if (!stopped) await sleep(100);
-        }
+        // A callback, as consume() takes (the client's fetch() honours it too): no promise per message.
+        const options = { max_messages: Math.min(maxAckPending, 1000), expires: PULL_EXPIRES_MS, callback: onMessage } as FetchMessages;
+        const failed = await c.fetch(options).then(
+          (p) => (pulling = p).closed(),
+          (err: unknown) => err,
+        );
+        // A pull that failed (heartbeats missed while the server was away): pull again after a pause.
+        if (failed && !stopped) await sleep(100);
       }
     };
 
