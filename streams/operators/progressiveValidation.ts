@@ -292,9 +292,10 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
             proba?.set(scores!.subarray(row * k, (row + 1) * k), j * k);
           }
         }
-        batch = { n: m, d, x, y: Float32Array.from(answers.ys), ids, times };
+        batch = { n: m, d, x, y: new Float32Array(answers.ys), ids, times };
       }
-      const yHat = Float32Array.from(answers.yHats);
+      // The constructor, not `Float32Array.from` (which iterates the array generically).
+      const yHat = new Float32Array(answers.yHats);
       const error = new Float32Array(m);
       for (let j = 0; j < m; j++) error[j] = errorOf(model.task, answers.ys[j], answers.yHats[j]);
       const predictions: Predictions = proba ? { n: m, yHat, proba, error } : { n: m, yHat, error };
@@ -325,9 +326,9 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
           for (let i = 0; i < b.n; i++) newest = Math.max(newest, b.times[i]);
           store.expire(newest);
           early.expire(newest);
-          for (const l of beforeFirst.splice(0)) onLabel(l);
+          if (beforeFirst.length > 0) for (const l of beforeFirst.splice(0)) onLabel(l);
         }
-        for (const e of ready.splice(0)) answer(e);
+        if (ready.length > 0) for (const e of ready.splice(0)) answer(e);
         if (delay) {
           for (let i = 0; i < b.n; i++) {
             if (Number.isNaN(b.y[i])) throw new RxgradError(`batch.y[${i}]`, 'a label for every example with `delay` (labels that come later on a stream need `labels`)', NaN);

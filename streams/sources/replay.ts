@@ -43,7 +43,8 @@ export interface ReplayOptions extends DriveOptions {
  *    and trained, none queued, dropped or rejected; a resumed run counts the rows before it too).
  * 4. With `resume`, the first step is the one after the checkpoint's: rows from its `examples` on.
  * 5. Its batches are typed arrays already: it is a source of `applyUpdates`' fused path as it is
- *    (`exampleRows`).
+ *    (`exampleRows`); the fused run's steps (the same steps, in a run of their own) carry views of
+ *    the table's rows as `x` and `y` instead of copies (nothing there keeps or writes them).
  *
  * @example
  * replay({ xs: [[0], [1], [2]], ys: [0, 1, 0] }, { batchSize: 2 })
@@ -56,7 +57,8 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
   const scheduler = options.scheduler ?? asyncScheduler;
 
   // One subscription's producer: the size of the next step (0 after the last row) and the step.
-  const producer = (scope: RunScope): { size: () => number; next: () => Step<ExampleBatch> | undefined } => {
+  // `views`: the batch's x and y are views of the table (the fused run's rows, which nothing keeps or writes).
+  const producer = (scope: RunScope, views: boolean): { size: () => number; next: () => Step<ExampleBatch> | undefined } => {
     const restored = sourcePosition(scope.restored(SOURCE_KEY));
     let step = restored?.step ?? 0;
     let examples = restored?.examples ?? 0;
@@ -71,8 +73,8 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
       const batch: ExampleBatch = {
         n,
         d: t.d,
-        x: t.xs.slice(from * t.d, to * t.d),
-        y: t.ys.slice(from, to),
+        x: views ? t.xs.subarray(from * t.d, to * t.d) : t.xs.slice(from * t.d, to * t.d),
+        y: views ? t.ys.subarray(from, to) : t.ys.slice(from, to),
         ids: rowIds(from, n),
         times: new Float64Array(n).fill(scheduler.now()),
       };
@@ -91,56 +93,58 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
     return { size: () => Math.max(0, Math.min(batchSize, t.n - examples)), next };
   };
 
-  const described = (steps: Observable<Step<ExampleBatch>>) => describe(steps, { stage: 'source', rows: (analytic) => exampleRows(steps, analytic) });
-  if (rate === undefined) return described(drive((scope) => producer(scope).next, options));
+  const steps = (views: boolean) => (rate === undefined ? drive((scope) => producer(scope, views).next, options) : pacedSteps(views, rate));
+  return describe(steps(false), { stage: 'source', rows: (analytic) => exampleRows(steps(true), analytic) });
 
-  return described(new Observable<Step<ExampleBatch>>((subscriber) => {
-    const scope = RunScope.open(options.resume?.state);
-    subscriber.add(() => scope.end());
-    let run: ReturnType<typeof producer>;
-    try {
-      run = producer(scope);
-    } catch (err) {
-      subscriber.error(err);
-      return;
-    }
-    let isPaused = false;
-    let timer: Subscription | undefined;
-    // Pace: `due` rows have arrived `(due − 1) / rate` s after `t0`.
-    let t0 = scheduler.now();
-    let paced = 0;
-    const tick = () => {
-      timer = undefined;
-      while (!subscriber.closed && !isPaused) {
-        const size = run.size();
-        if (size === 0) return subscriber.complete();
-        // A batch is made only when due, so the position a checkpoint saves meanwhile is exact.
-        const wait = t0 + ((paced + size - 1) * 1000) / rate - scheduler.now();
-        if (wait > 0) {
-          timer = scheduler.schedule(tick, wait);
-          return;
-        }
-        paced += size;
-        subscriber.next(run.next() as Step<ExampleBatch>);
+  function pacedSteps(views: boolean, rate: number): Observable<Step<ExampleBatch>> {
+    return new Observable<Step<ExampleBatch>>((subscriber) => {
+      const scope = RunScope.open(options.resume?.state);
+      subscriber.add(() => scope.end());
+      let run: ReturnType<typeof producer>;
+      try {
+        run = producer(scope, views);
+      } catch (err) {
+        subscriber.error(err);
+        return;
       }
-    };
-    const pauseSub = options.paused?.subscribe({
-      next: (p) => {
-        isPaused = p;
-        timer?.unsubscribe();
+      let isPaused = false;
+      let timer: Subscription | undefined;
+      // Pace: `due` rows have arrived `(due − 1) / rate` s after `t0`.
+      let t0 = scheduler.now();
+      let paced = 0;
+      const tick = () => {
         timer = undefined;
-        if (!p) {
-          t0 = scheduler.now();
-          paced = 0;
-          tick();
+        while (!subscriber.closed && !isPaused) {
+          const size = run.size();
+          if (size === 0) return subscriber.complete();
+          // A batch is made only when due, so the position a checkpoint saves meanwhile is exact.
+          const wait = t0 + ((paced + size - 1) * 1000) / rate - scheduler.now();
+          if (wait > 0) {
+            timer = scheduler.schedule(tick, wait);
+            return;
+          }
+          paced += size;
+          subscriber.next(run.next() as Step<ExampleBatch>);
         }
-      },
-      error: (err) => subscriber.error(err),
+      };
+      const pauseSub = options.paused?.subscribe({
+        next: (p) => {
+          isPaused = p;
+          timer?.unsubscribe();
+          timer = undefined;
+          if (!p) {
+            t0 = scheduler.now();
+            paced = 0;
+            tick();
+          }
+        },
+        error: (err) => subscriber.error(err),
+      });
+      if (!isPaused) tick();
+      return () => {
+        pauseSub?.unsubscribe();
+        timer?.unsubscribe();
+      };
     });
-    if (!isPaused) tick();
-    return () => {
-      pauseSub?.unsubscribe();
-      timer?.unsubscribe();
-    };
-  }));
+  }
 }
