@@ -93,6 +93,7 @@ export * from './online/parseJsonLine';
 export * from './online/lineParser';
 export * from './online/parseIngestMessage';
 export * from './online/exampleMessage';
+export * from './online/deadLetter';
 export * from './online/SequenceLedger';
 export * from './online/SequenceGate';
 export * from './online/PendingStore';

@@ -266,7 +266,8 @@ export function gradientUpdater(options: GradientUpdaterOptions): Observable<Ste
         conn.subscribe(subjects.grads, { callback: (_err, m) => onGradient(m) });
         armIdle();
       },
-      (err) => subscriber.error(new RxgradError('servers', 'a reachable NATS server', servers, (err as Error).message)),
+      // A missing client package is already an RxgradError naming it.
+      (err) => subscriber.error(err instanceof RxgradError ? err : new RxgradError('servers', 'a reachable NATS server', servers, (err as Error).message)),
     );
   });
 }

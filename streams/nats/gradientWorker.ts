@@ -9,6 +9,7 @@ import { fitsParams } from '../../src/fast/analyticGrads';
 import { fromValues, values } from '../../src/kernels/values';
 import type { Model } from '../../src/models/Model';
 import { checkExample } from '../../src/online/checkExample';
+import { encodeDeadLetter } from '../../src/online/deadLetter';
 import { decodeExampleMessage } from '../../src/online/exampleMessage';
 import { yHatOf } from '../../src/online/yHatOf';
 import type { ArraySizes } from '../../src/parallel/float32Base64';
@@ -20,7 +21,7 @@ import { inRange, positiveInt } from '../../src/validate';
 import { valueAndGrads } from '../../src/valueAndGrads';
 import { loadNats } from './loadNats';
 import { natsConnect, natsServers, type NatsServers } from './natsConnect';
-import { isNotFound, streamNames } from './publishExamples';
+import { isNotFound, jetStreamName, streamNames } from './publishExamples';
 import { updaterSubjects } from './gradientUpdater';
 
 /** Options of `gradientWorker`. */
@@ -86,6 +87,8 @@ export interface WorkerReport {
 }
 
 const FETCH_EXPIRES_MS = 1000;
+/** A malformed message whose dead letter could not be stored is delivered again after this delay. */
+const DEAD_LETTER_RETRY_MS = 1000;
 
 /** One received example message, parsed. */
 interface Received {
@@ -135,8 +138,10 @@ function gradientOf(model: Model): (batch: ExampleBatch) => { loss: number; grad
  * 2. Fetches up to `prefetch` messages per pull request, the next fetch running while the
  *    previous one's batches of `batchSize` are trained (the last batch of a fetch may be smaller). A message that is not a labelled example of the model's width (`checkExample`;
  *    a class index for classifiers) is terminated and, unless `deadLetter` is false, republished
- *    to the dead-letter subject as `jetstream()` does (`{ reason, stream, subject, sequence,
- *    deliveries, payload }`); counted in `rejected`.
+ *    to the dead-letter subject as `jetstream()` does (`encodeDeadLetter`: `{ reason, stream,
+ *    subject, sequence, deliveries, payload }`, the payload cut at 256 KiB); counted in
+ *    `rejected`. If the dead letter cannot be stored, the message is nak'ed and refused again
+ *    1 s later (the worker carries on).
  * 3. For each batch: test-then-train predictions with θ_v (`model.scoreRows`: `correct`
  *    counts ŷ = y), the loss and gradient on arrays (the analytic pass of rxgrad's dense models,
  *    else tfjs's autodiff), then a request to `<updater>.grads` (`encodeGradient`); up to
@@ -170,8 +175,7 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
   if (model === null || typeof model !== 'object' || typeof model.scoreRows !== 'function' || typeof model.loss !== 'function') throw new RxgradError('model', 'a Model (with loss and scoreRows)', model);
   const batchSize = positiveInt('batchSize', options.batchSize);
   const { stream, subject, deadLetter } = streamNames({ stream: options.stream, subject: options.subject, deadLetter: options.deadLetter });
-  const consumer = options.consumer ?? 'rxgrad-workers';
-  if (typeof consumer !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(consumer)) throw new RxgradError('consumer', 'a durable name of 1–200 letters, digits, _ or -', consumer);
+  const consumer = jetStreamName('consumer', options.consumer ?? 'rxgrad-workers');
   const subjects = updaterSubjects(options.updater);
   const name = options.name ?? `worker-${Math.random().toString(36).slice(2, 8)}`;
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new RxgradError('name', 'a string of 1–200 characters', name);
@@ -371,17 +375,16 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
         subscriber.next({ ...counts });
       };
 
-      // As `jetstream()` does: the dead letter is stored (deduplicated by sequence) before the message is terminated.
+      // As `jetstream()` does: the dead letter is stored (deduplicated by sequence) before the
+      // message is terminated; a failed publish nak()s it, to be refused again after a delay.
       const reject = async (m: JsMsg, reason: string) => {
         if (deadLetter !== false) {
-          let payload: string;
-          try {
-            payload = new TextDecoder('utf-8', { fatal: true }).decode(m.data);
-          } catch {
-            payload = `base64:${Buffer.from(m.data).toString('base64')}`;
-          }
-          const body = JSON.stringify({ reason, stream, subject: m.subject, sequence: m.seq, deliveries: m.info.deliveryCount, payload });
-          await js.publish(deadLetter, body, { msgID: `${stream}-${m.seq}` });
+          const letter = encodeDeadLetter({ reason, stream, subject: m.subject, sequence: m.seq, deliveries: m.info.deliveryCount, data: m.data });
+          const stored = await js.publish(deadLetter, letter.body, { msgID: letter.msgID }).then(
+            () => true,
+            () => false,
+          );
+          if (!stored) return m.nak(DEAD_LETTER_RETRY_MS);
         }
         m.term();
         counts.rejected++;

@@ -35,12 +35,34 @@ export interface EnsuredStream {
 const NAME = /^[A-Za-z0-9_-]{1,200}$/;
 const SUBJECT = /^[^\s*>]+$/;
 
-/** Check the stream options (at call time): names the bad field. */
+/**
+ * Check a JetStream name — a stream or a durable consumer — at call time: 1–200 letters, digits,
+ * `_` or `-` (no dots, spaces or wildcards: the name is part of API subjects). Returns it;
+ * anything else is an `RxgradError` naming `field`.
+ *
+ * @example
+ * jetStreamName('durable', 'trainer-1'); // 'trainer-1'
+ * jetStreamName('consumer', 'a.b'); // throws "Expected `consumer` a name of 1–200 letters, digits, _ or -, got \"a.b\""
+ */
+export function jetStreamName(field: string, name: unknown): string {
+  if (typeof name !== 'string' || !NAME.test(name)) throw new RxgradError(field, 'a name of 1–200 letters, digits, _ or -', name);
+  return name;
+}
+
+/**
+ * Check the stream options (at call time), filling in `NATS_DEFAULTS`: a stream name
+ * (`jetStreamName`), a subject without spaces or wildcards, and a dead-letter subject (or
+ * `false`) other than the subject. Names the bad field.
+ *
+ * @example
+ * streamNames({ stream: 'sensors' }); // { stream: 'sensors', subject: 'rxgrad.examples', deadLetter: 'rxgrad.dead' }
+ * streamNames({ subject: 'a.*' }); // throws "Expected `subject` a NATS subject without spaces or wildcards, got \"a.*\""
+ */
 export function streamNames(options: Partial<StreamOptions>): { stream: string; subject: string; deadLetter: string | false } {
   const stream = options.stream ?? NATS_DEFAULTS.stream;
   const subject = options.subject ?? NATS_DEFAULTS.subject;
   const deadLetter = options.deadLetter ?? NATS_DEFAULTS.deadLetter;
-  if (typeof stream !== 'string' || !NAME.test(stream)) throw new RxgradError('stream', 'a stream name of 1–200 letters, digits, _ or -', stream);
+  jetStreamName('stream', stream);
   if (typeof subject !== 'string' || !SUBJECT.test(subject)) throw new RxgradError('subject', 'a NATS subject without spaces or wildcards', subject);
   if (deadLetter !== false && (typeof deadLetter !== 'string' || !SUBJECT.test(deadLetter) || deadLetter === subject)) {
     throw new RxgradError('deadLetter', `a NATS subject without wildcards, other than ${subject} (or false)`, deadLetter);
@@ -48,7 +70,13 @@ export function streamNames(options: Partial<StreamOptions>): { stream: string; 
   return { stream, subject, deadLetter };
 }
 
-/** Whether a JetStream API error says "not found" (stream or consumer). */
+/**
+ * Whether a JetStream API error says "not found" (a stream or a consumer): its code is 404, or
+ * its message says so.
+ *
+ * @example
+ * await jsm.consumers.info('rxgrad', 'trainer').catch((err) => { if (!isNotFound(err)) throw err; });
+ */
 export function isNotFound(err: unknown): boolean {
   return (err as { code?: unknown })?.code === 404 || /not found/i.test(String((err as Error)?.message));
 }
@@ -70,8 +98,13 @@ async function ensureOne(jsm: JetStreamManager, name: string, subject: string, f
 }
 
 /**
- * Make sure the example stream (and its dead-letter stream) exist, idempotently, with the
- * connection's JetStream manager (the connection stays open).
+ * `ensureStream` on a connection the caller holds (it stays open): the example stream and, unless
+ * `deadLetter` is false, `<stream>_dead`, created with file storage when missing, an existing one
+ * checked to hold its subject (else an `RxgradError` naming `subject` or `deadLetter`).
+ *
+ * @example
+ * const jsm = await jetstreamManager(await natsConnect(['nats://127.0.0.1:4222'], 'rxgrad-trainer'));
+ * await ensureStreamWith(jsm, streamNames({})); // { stream: 'rxgrad', subject: 'rxgrad.examples', deadLetterStream: 'rxgrad_dead', created: false }
  */
 export async function ensureStreamWith(jsm: JetStreamManager, names: ReturnType<typeof streamNames>): Promise<EnsuredStream> {
   const created = await ensureOne(jsm, names.stream, names.subject, 'subject');

@@ -95,10 +95,10 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
     expect((err as Error).message).toMatch(/^Expected `updater` a gradientUpdater answering on alone\.updater\.model, got no answer within 300 ms/);
   });
 
-  it('dead-letters malformed messages with their reason and trains the others', async () => {
+  it('dead-letters malformed messages with their reason (a large payload cut at 256 KiB, as jetstream() does) and trains the others', async () => {
     await ensureStream({ servers: server.url, stream: 'mal', subject: 'mal.examples', deadLetter: 'mal.dead' });
     const js = (await jetstreamManager(nc)).jetstream();
-    const bad = ['{"x":[1,', '{"x":[1,2],"y":0}', '{"x":[0,0,0,0,0,0]}', '{"x":[0,0,0,0,0,0],"y":2}'];
+    const bad = ['{"x":[1,', '{"x":[1,2],"y":0}', '{"x":[0,0,0,0,0,0]}', '{"x":[0,0,0,0,0,0],"y":2}', 'z'.repeat(300 * 1024)];
     for (const b of bad) await js.publish('mal.examples', b);
     await publishExamples({ servers: server.url, stream: 'mal', subject: 'mal.examples', examples: rows(8), idPrefix: 'mal' });
     const trained: number[] = [];
@@ -111,17 +111,19 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
     );
     const last = await lastValueFrom(gradientWorker({ servers: server.url, stream: 'mal', subject: 'mal.examples', updater: 'mal.updater', deadLetter: 'mal.dead', model: workerModel, batchSize: 4, idleMs: 1000 }));
     await updater;
-    expect(last.rejected).toBe(4);
+    expect(last.rejected).toBe(5);
     expect(last.examples).toBe(8);
-    expect(trained.sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
-    const dead = await (await js.consumers.get('mal_dead')).fetch({ max_messages: 4, expires: 1000 });
-    const letters: { reason: string; sequence: number }[] = [];
+    expect(trained.sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
+    const dead = await (await js.consumers.get('mal_dead')).fetch({ max_messages: 5, expires: 1000 });
+    const letters: { reason: string; sequence: number; payload: string; payloadBytes?: number }[] = [];
     for await (const m of dead) letters.push(m.json());
-    expect(letters.map((l) => l.sequence)).toEqual([1, 2, 3, 4]);
+    expect(letters.map((l) => l.sequence)).toEqual([1, 2, 3, 4, 5]);
     expect(letters[0].reason).toMatch(/JSON/);
     expect(letters[1].reason).toBe('Expected `x` 6 features, got 2');
     expect(letters[2].reason).toBe('Expected `y` a label (a worker trains on labelled examples only), got none');
     expect(letters[3].reason).toMatch(/^Expected `y` a class index in \[0, 2\)/);
+    expect(letters[4]).toMatchObject({ payload: 'z'.repeat(256 * 1024), payloadBytes: 300 * 1024 });
+    expect(letters[4].reason).toMatch(/JSON/);
   });
 
   it('bad options are RxgradErrors naming the field', () => {
@@ -130,7 +132,7 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
     expect(w({ batchSize: 0 })).toThrow('Expected `batchSize` an integer ≥ 1, got 0');
     expect(w({ servers: [] })).toThrow('servers');
     expect(w({ model: {} })).toThrow('Expected `model` a Model (with loss and scoreRows)');
-    expect(w({ consumer: 'a b' })).toThrow('Expected `consumer` a durable name');
+    expect(w({ consumer: 'a b' })).toThrow('Expected `consumer` a name of 1–200 letters, digits, _ or -, got "a b"');
     expect(w({ updater: 'a.*' })).toThrow('Expected `updater` a subject prefix');
     expect(w({ maxAckPending: 31 })).toThrow('Expected `maxAckPending` ≥ 2 × prefetch = 32'); // prefetch 4 × batchSize = 16
     expect(w({ prefetch: 0 })).toThrow('Expected `prefetch` an integer ≥ 1, got 0');
