@@ -127,6 +127,25 @@ console.log(await useBackend('auto'));
     ]);
   });
 
+  it('without the optional NATS peers: rxgrad/streams imports, and its NATS parts fail naming the packages to install', () => {
+    writeFileSync(
+      join(app, 'nats.mjs'),
+      `import * as tf from '@tensorflow/tfjs';
+import { lastValueFrom } from 'rxjs';
+import { ensureStream, gradientUpdater, jetstream } from 'rxgrad/streams';
+const servers = 'nats://127.0.0.1:4222';
+const show = (e) => console.log(e.name, e.message);
+await ensureStream({ servers }).catch(show);
+await lastValueFrom(jetstream({ servers, durable: 'd', features: 2 })).catch(show);
+await lastValueFrom(gradientUpdater({ servers, params: { w: tf.variable(tf.zeros([1])) }, staleness: { maxStaleness: 1 } })).catch(show);
+`,
+    );
+    const missing =
+      'RxgradError Expected `@nats-io/transport-node` an installed @nats-io/transport-node (an optional peer dependency of rxgrad, needed for NATS JetStream), got "not installed" (npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv @nats-io/obj)';
+    expect(existsSync(join(app, 'node_modules', '@nats-io'))).toBe(false);
+    expect(node('nats.mjs').split('\n').filter((l) => l && !/^=+$|^Hi, looks like you are running TensorFlow.js/.test(l))).toEqual([missing, missing, missing]);
+  });
+
   it('type-checks a TypeScript consumer (strict, nodenext) against the shipped .d.ts', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
