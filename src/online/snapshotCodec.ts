@@ -1,3 +1,4 @@
+import { base64ToFloat32, float32ToBase64 } from '../parallel/float32Base64';
 import { RxgradError, shown } from '../RxgradError';
 import { positiveInt } from '../validate';
 import { sourcePosition, type SourcePosition } from './SourcePosition';
@@ -20,13 +21,12 @@ export interface ModelValues {
 
 /** The format tag and version of an encoded model. */
 const FORMAT = 'rxgrad-model/1';
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Encode model values compactly and exactly, as the UTF-8 JSON a model store keeps:
  *
  * 1. `{ "format": "rxgrad-model/1", version, step, examples, source?, sequence?, params }`, where each
- *    parameter is the base64 of its float32 bytes (little-endian): every bit is kept (NaN
+ *    parameter is the base64 of its float32 bytes (`float32ToBase64`, little-endian): every bit is kept (NaN
  *    payloads, −0, ±Infinity), in 4/3 of the bytes (a JSON number array takes 2–3 times as many).
  * 2. The inverse is `decodeSnapshot`.
  *
@@ -36,7 +36,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  */
 export function encodeSnapshot(model: ModelValues): Uint8Array {
   const params: Record<string, string> = {};
-  for (const [name, values] of Object.entries(model.params)) params[name] = Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+  for (const [name, values] of Object.entries(model.params)) params[name] = float32ToBase64(values);
   const { version, step, examples, source, sequence } = model;
   return Buffer.from(JSON.stringify({ format: FORMAT, version, step, examples, ...(source && { source }), ...(sequence !== undefined && { sequence }), params }), 'utf8');
 }
@@ -46,8 +46,8 @@ export function encodeSnapshot(model: ModelValues): Uint8Array {
  *
  * 1. The format must be `rxgrad-model/1`; `version` an integer ≥ 1, `step` and `examples`
  *    integers ≥ 0, `source` absent or a source position, `sequence` absent or an integer ≥ 1,
- *    `params` a non-empty record of base64
- *    strings whose byte length is a multiple of 4.
+ *    `params` a non-empty record of canonical base64 strings of whole float32 values
+ *    (`base64ToFloat32`).
  * 2. Anything else throws an `RxgradError` naming the field under `where` (e.g.
  *    `model "elec2" revision 7.params.w`).
  *
@@ -71,14 +71,7 @@ export function decodeSnapshot(bytes: Uint8Array, where: string): ModelValues {
   const encoded = data.params as Record<string, unknown>;
   if (encoded === null || typeof encoded !== 'object' || Object.keys(encoded).length === 0) throw new RxgradError(`${where}.params`, 'a non-empty record of base64 float32 values', encoded);
   const params: Record<string, Float32Array> = {};
-  for (const [name, text] of Object.entries(encoded)) {
-    if (typeof text !== 'string' || !BASE64.test(text)) throw new RxgradError(`${where}.params.${name}`, 'base64 text', text);
-    const raw = Buffer.from(text, 'base64');
-    if (raw.byteLength % 4 !== 0) throw new RxgradError(`${where}.params.${name}`, 'a whole number of float32 values (bytes a multiple of 4)', shown(`${raw.byteLength} bytes`));
-    const values = new Float32Array(raw.byteLength / 4);
-    new Uint8Array(values.buffer).set(raw);
-    params[name] = values;
-  }
+  for (const [name, text] of Object.entries(encoded)) params[name] = base64ToFloat32(`${where}.params.${name}`, text);
   return { version, step, examples, ...(source && { source }), ...(sequence !== undefined && { sequence }), params };
 }
 

@@ -1,5 +1,6 @@
 import { ReplaySubject, type Observable, type OperatorFunction } from 'rxjs';
 import { RxgradError } from '../../src/RxgradError';
+import type { ModelValues } from '../../src/online/snapshotCodec';
 import { SOURCE_KEY, type SourcePosition } from '../../src/online/SourcePosition';
 import type { Params } from '../../src/types';
 import { positiveInt } from '../../src/validate';
@@ -8,21 +9,14 @@ import { operate } from '../operate';
 import { scopeOf } from '../RunScope';
 import type { StepResult } from '../Step';
 
-/** A versioned copy of the parameters (Flink ML's model data): what `predictor` serves from. */
-export interface Snapshot {
-  /** ⌈step / everySteps⌉: 1, 2, 3 … (the same after a resume). */
-  readonly version: number;
-  /** The step whose update the parameters include. */
-  readonly step: number;
-  /** Examples seen by then. */
-  readonly examples: number;
-  /** The run's source position at that step (a JetStream source's holds the stream sequence reached), when the step came from an rxgrad source. */
-  readonly source?: SourcePosition;
-  /** The highest JetStream stream sequence whose example is in the model, when the run reads a `jetstream` source. */
-  readonly sequence?: number;
-  /** The parameters' values by name (copies, float32, row-major). */
-  readonly params: Readonly<Record<string, Float32Array>>;
-}
+/**
+ * A versioned copy of the parameters (Flink ML's model data): what `predictor` serves from, and
+ * what a model store keeps (`encodeSnapshot`). `version` is ⌈step / everySteps⌉ (the same after a
+ * resume); `source` is the run's source position at that step (a JetStream source's holds the
+ * stream sequence reached) and `sequence` the highest JetStream stream sequence in the model,
+ * when known; `params` are copies (float32, row-major).
+ */
+export type Snapshot = ModelValues;
 
 /** Options of `snapshots`. */
 export interface SnapshotsOptions {

@@ -82,8 +82,8 @@ describe('snapshot codec', () => {
     expect(() => decodeSnapshot(new TextEncoder().encode('{"format":'), 'model "m" revision 3')).toThrow('Expected `model "m" revision 3` an encoded model (JSON), got 10 bytes that do not parse');
     expect(() => decodeSnapshot(enc({ format: 'x' }), 'm')).toThrow('Expected `m.format` "rxgrad-model/1", got "x"');
     expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 0, step: 1, examples: 1, params: { w: '' } }), 'm')).toThrow('Expected `m.version` an integer ≥ 1, got 0');
-    expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, params: { w: 'AAA=' } }), 'm')).toThrow('Expected `m.params.w` a whole number of float32 values (bytes a multiple of 4), got 2 bytes');
-    expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, params: { w: [1, 2] } }), 'm')).toThrow('Expected `m.params.w` base64 text, got [1, 2]');
+    expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, params: { w: 'AAA=' } }), 'm')).toThrow('Expected `m.params.w` float32 values (a multiple of 4 bytes of base64), got 2 bytes');
+    expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, params: { w: [1, 2] } }), 'm')).toThrow('Expected `m.params.w` float32 values as standard base64, got [1, 2]');
     expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, source: { step: -1, examples: 0 }, params: { w: '' } }), 'm')).toThrow('Expected `m.source.step` an integer ≥ 0, got -1');
     expect(() => decodeSnapshot(enc({ format: 'rxgrad-model/1', version: 1, step: 1, examples: 1, sequence: 0, params: { w: '' } }), 'm')).toThrow('Expected `m.sequence` an integer ≥ 1, got 0');
   });
@@ -226,7 +226,7 @@ describe('publishModel, watchModel, loadModelVersion (a real nats-server)', () =
     const nc = await connect({ servers });
     const kv = await new Kvm(nc).create('rxgrad-models');
     const rev = await kv.put('garbage', '{"format":"rxgrad-model/1","version":1,"step":1,"examples":1,"params":{"w":"AA"}}');
-    await expect(firstValueFrom(watchModel({ servers, key: 'garbage' }))).rejects.toThrow(`Expected \`model "garbage" revision ${rev}.params.w\` a whole number of float32 values`);
+    await expect(firstValueFrom(watchModel({ servers, key: 'garbage' }))).rejects.toThrow(`Expected \`model "garbage" revision ${rev}.params.w\` float32 values as standard base64, got a string that is not base64`);
     await nc.close();
     // something that is not a snapshot errors the stream, naming it
     await expect(lastValueFrom(of({ version: 1 } as unknown as Snapshot).pipe(publishModel({ servers, key: 'k' })))).rejects.toThrow('Expected `snapshot` a Snapshot { version, step, examples, params }, got {"version":1}');
