@@ -2,6 +2,7 @@ import type { Consumer, ConsumerMessages, FetchMessages, JetStreamClient, JsMsg 
 import type { NatsConnection } from '@nats-io/nats-core';
 import { map, Observable } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
+import { encodeDeadLetter } from '../../src/online/deadLetter';
 import { decodeExampleMessage } from '../../src/online/exampleMessage';
 import { SequenceGate } from '../../src/online/SequenceGate';
 import { SequenceLedger } from '../../src/online/SequenceLedger';
@@ -14,7 +15,7 @@ import type { DriveOptions } from '../sources/drive';
 import { pushSource, type PushSink } from '../sources/pushSource';
 import { loadNats, type NatsModules } from './loadNats';
 import { natsConnect, natsServers, type NatsServers } from './natsConnect';
-import { ensureStreamWith, isNotFound, streamNames } from './publishExamples';
+import { ensureStreamWith, isNotFound, jetStreamName, streamNames } from './publishExamples';
 
 /** The checkpoint key under which `jetstream` saves the sequences in the model. */
 export const JETSTREAM_KEY = 'jetstream';
@@ -79,9 +80,6 @@ interface Held {
   deadLettering?: boolean;
 }
 
-const DURABLE = /^[A-Za-z0-9_-]{1,200}$/;
-/** Bytes of a malformed message's payload kept in its dead letter. */
-const DEAD_LETTER_PAYLOAD = 256 * 1024;
 /**
  * How long one pull request lives on the server (the client's minimum). A stopped trainer waits
  * for its last one to end before it hands its messages back, so this bounds that wait.
@@ -200,8 +198,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
   if (options === null || typeof options !== 'object') throw new RxgradError('options', 'an object { servers, durable, features, … }', options);
   const servers = natsServers('servers', options.servers);
   const names = streamNames(options);
-  if (typeof options.durable !== 'string' || !DURABLE.test(options.durable)) throw new RxgradError('durable', 'a consumer name of 1–200 letters, digits, _ or -', options.durable);
-  const durable = options.durable;
+  const durable = jetStreamName('durable', options.durable);
   const features = positiveInt('features', options.features);
   const batchSize = positiveInt('batchSize', options.batchSize ?? 32);
   const ackWaitMs = inRange('ackWaitMs', options.ackWaitMs ?? 30_000, { min: 100 });
@@ -255,20 +252,11 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
         flush();
       };
       if (names.deadLetter === false || !js) return done();
-      // The payload as text (base64 when not UTF-8), its first 256 KiB: the letter must fit in a message.
-      const data = m.data.subarray(0, DEAD_LETTER_PAYLOAD);
-      let payload: string;
-      try {
-        payload = new TextDecoder('utf-8', { fatal: true }).decode(data);
-      } catch {
-        payload = `base64:${Buffer.from(data).toString('base64')}`;
-      }
-      const cut = m.data.length > DEAD_LETTER_PAYLOAD ? { payloadBytes: m.data.length } : {};
-      const body = JSON.stringify({ reason, stream: names.stream, subject: m.subject, sequence: h.seq, deliveries: m.info.deliveryCount, payload, ...cut });
+      const letter = encodeDeadLetter({ reason, stream: names.stream, subject: m.subject, sequence: h.seq, deliveries: m.info.deliveryCount, data: m.data });
       h.deadLettering = true;
       // Never rejects: a term or nak on a connection closed meanwhile is left to ackWait.
       const p: Promise<void> = js
-        .publish(names.deadLetter, body, { msgID: `${names.stream}-${h.seq}` })
+        .publish(names.deadLetter, letter.body, { msgID: letter.msgID })
         .then(done, () => settle(h, (d) => d.nak(nakDelayMs)))
         .catch(() => undefined)
         .finally(() => deadLettering.delete(p));
