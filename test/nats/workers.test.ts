@@ -16,7 +16,7 @@ import { applyUpdates } from '../../streams/operators/applyUpdates';
 import { optimize } from '../../streams/operators/optimize';
 import { gradientUpdater, updaterSubjects } from '../../streams/nats/gradientUpdater';
 import { gradientWorker, type WorkerReport } from '../../streams/nats/gradientWorker';
-import { publishExamples } from '../../streams/nats/publishExamples';
+import { ensureStream, publishExamples } from '../../streams/nats/publishExamples';
 import { scopeOf } from '../../streams/RunScope';
 import type { StepResult } from '../../streams/Step';
 import { elec2 } from '../../streams/sources/elec2';
@@ -43,13 +43,19 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
     await server?.close();
   });
 
-  /** Publish n Elec2 rows to a fresh stream; the options every part of one run shares. */
-  const setup = async (name: string, n: number) => {
-    await publishExamples({ servers: server.url, stream: name, subject: `${name}.examples`, examples: rows(n), idPrefix: name });
-    return { servers: server.url, stream: name, subject: `${name}.examples`, updater: `${name}.updater`, deadLetter: false as const };
+  /** A fresh stream with n Elec2 rows (`later`: created empty, the rows published by `publish()`); the options every part of one run shares. */
+  const setup = async (name: string, n: number, later = false) => {
+    await ensureStream({ servers: server.url, stream: name, subject: `${name}.examples`, deadLetter: false });
+    const publish = () => publishExamples({ servers: server.url, stream: name, subject: `${name}.examples`, examples: rows(n), idPrefix: name });
+    if (!later) await publish();
+    return { servers: server.url, stream: name, subject: `${name}.examples`, updater: `${name}.updater`, deadLetter: false as const, publish };
   };
 
-  /** Run an updater (sgd) until n examples are accounted, beside the given workers; the sequences of every applied step, in order. */
+  /**
+   * Run an updater (sgd) until n examples are accounted, beside the given workers; the sequences
+   * of every applied step, in order. The rows are published once every worker has a pull request
+   * waiting on the consumer, so each takes part however the machine's load orders their starts.
+   */
   const train = async (n: number, common: Awaited<ReturnType<typeof setup>>, maxStaleness: number, workers: { name: string; delayMs?: number; batchSize: number; inFlight?: number }[]) => {
     const model = logisticRegression(6);
     const applied: number[][] = [];
@@ -63,10 +69,18 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
     );
     const models = workers.map(() => logisticRegression(6));
     const running = workers.map((w, i) =>
-      gradientWorker({ ...common, model: models[i], batchSize: w.batchSize, name: w.name, idleMs: 1000, delayMs: w.delayMs, inFlight: w.inFlight }).pipe(tap((r) => reports.push(r))),
+      gradientWorker({ ...common, model: models[i], batchSize: w.batchSize, name: w.name, idleMs: 3000, delayMs: w.delayMs, inFlight: w.inFlight }).pipe(tap((r) => reports.push(r))),
     );
     const done = lastValueFrom(updater.pipe(toArray()));
-    await lastValueFrom(merge(...running), { defaultValue: undefined });
+    const working = lastValueFrom(merge(...running), { defaultValue: undefined });
+    const jsm = await jetstreamManager(nc);
+    for (;;) {
+      const info = await jsm.consumers.info(common.stream, 'rxgrad-workers').catch(() => undefined);
+      if ((info?.num_waiting ?? 0) >= workers.length) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await common.publish();
+    await working;
     await done;
     const gate = (scopeOf(results.at(-1)!)!.save().source as { gate: Record<string, unknown> }).gate;
     for (const m of [model, ...models]) m.dispose();
@@ -74,7 +88,7 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
   };
 
   it('trains every stream sequence exactly once across two workers (ledger), no tensor left', async () => {
-    const common = await setup('ledger', 240);
+    const common = await setup('ledger', 240, true);
     await expectNoLeak(async () => {
       const { applied, reports, results, gate } = await train(240, common, 1000, [
         { name: 'a', batchSize: 8 },
@@ -98,7 +112,7 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
   });
 
   it('drops the gradients of a slow worker that are more than k versions stale', async () => {
-    const common = await setup('stale', 320);
+    const common = await setup('stale', 320, true);
     const k = 2;
     const { applied, reports, results, gate } = await train(320, common, k, [
       { name: 'fast', batchSize: 4 },
