@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { concat, lastValueFrom, take, tap, throwError, toArray, type Observable } from 'rxjs';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { accuracy } from '../../src/metrics/accuracy';
@@ -75,7 +75,6 @@ function spy(committed: number[]) {
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('checkpoint with an asynchronous store: the durable moment', () => {
   it('captures at the step, writes in order one at a time (a newer capture replaces a waiting one), tells the run only after the store confirms, completes after the last write', async () => {
@@ -195,10 +194,10 @@ describe('natsCheckpoints (a real nats-server)', () => {
       const first = logisticRegression(3);
       // stopped by an unsubscribe after `stopAt` steps (no end-of-run checkpoint); the write in flight and the one waiting finish
       await lastValueFrom(training(first, natsCheckpoints({ servers, key }), undefined).pipe(take(stopAt)));
-      await sleep(300);
-      // a fresh model (another process, another machine): only NATS holds the run
+      // a fresh model (another process, another machine): only NATS holds the run, once those writes are done
       const again = logisticRegression(3);
       const store = natsCheckpoints({ servers, key });
+      await vi.waitFor(async () => expect((await store.list()).at(-1)?.step).toBe(2 * Math.floor(stopAt / 2)), { timeout: 10_000, interval: 20 });
       const newest = (await store.list()).at(-1)!;
       const r = await resumeFrom(store, again.params);
       expect(r.checkpoint?.step).toBe(2 * Math.floor(stopAt / 2));
