@@ -203,21 +203,19 @@ describe('jetstream() with a real nats-server', () => {
   it('take(3) completes after 3 steps and nak()s what it held, so the next trainer trains them; no tensor left', async () => {
     await publishExamples({ servers: server.url, ...names('d'), examples: rows(200), idPrefix: 'd' });
     await expectNoLeak(async () => {
-      const steps = await lastValueFrom(jetstream(options('d', { ackWaitMs: 2000 })).pipe(take(3), map((s) => s.size), toArray()));
+      const steps = await lastValueFrom(jetstream(options('d')).pipe(take(3), map((s) => s.size), toArray()));
       expect(steps).toEqual([8, 8, 8]);
     });
-    // nothing was checkpointed: no message was acked; those delivered were nak'ed (or, if the
-    // server still held the old pull request, are redelivered after ackWait): the next
-    // subscription trains them, in stream order
+    // nothing was checkpointed: no message was acked; those delivered were nak'ed once the last
+    // pull request ended: the next subscription trains them at once (ackWait is 30 s), in order
     expect((await consumerInfo('d')).ack_floor.stream_seq).toBe(0);
-    const next = await lastValueFrom(jetstream(options('d', { ackWaitMs: 2000 })).pipe(take(2), toArray()));
+    const next = await lastValueFrom(jetstream(options('d')).pipe(take(2), toArray()));
     expect(next.map((s) => Array.from(s.batch.x.subarray(0, 6)))).toEqual([Array.from(rows(1).xs)].concat([Array.from(rows(9).xs.subarray(48, 54))]));
     expect(next[0].online!.ingest!.redelivered).toBeGreaterThan(0);
   });
 
   it('an error in the pipeline and an early unsubscribe free every tensor and nak what they held', async () => {
     await publishExamples({ servers: server.url, ...names('e'), examples: rows(200), idPrefix: 'e' });
-    const options = (s: string) => optionsOf(s, { ackWaitMs: 2000 });
     await expectNoLeak(async () => {
       const model = logisticRegression(table.d);
       const run = jetstream(options('e')).pipe(
@@ -240,7 +238,7 @@ describe('jetstream() with a real nats-server', () => {
       sub.unsubscribe();
       await sleep(50);
     });
-    // nak'ed (or redelivered after ackWait), not lost: a third subscription gets the first messages again
+    // nak'ed, not lost: a third subscription gets the first messages again (at once: ackWait is 30 s)
     const again = await lastValueFrom(jetstream(options('e')).pipe(take(1)));
     expect(Array.from(again.batch.x.subarray(0, 6))).toEqual(Array.from(rows(1).xs));
   });
