@@ -43,3 +43,15 @@ export async function expectNoLeak(fn: () => unknown | Promise<unknown>): Promis
   await fn();
   expect(tf.memory().numTensors).toBe(before);
 }
+
+/**
+ * Wait until `check()` holds — polling every 20 ms, failing after `ms` (default 10 s): what a test
+ * waits for under a loaded machine, instead of a fixed sleep.
+ */
+export async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting (${ms} ms)`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -30,7 +30,7 @@ import { resume } from '../../streams/resume';
 import { elec2 } from '../../streams/sources/elec2';
 import { replay } from '../../streams/sources/replay';
 import type { Step, StepResult } from '../../streams/Step';
-import { expectNoLeak } from '../helpers';
+import { expectNoLeak, until } from '../helpers';
 import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
 
 let server: NatsServer;
@@ -56,13 +56,6 @@ const tempDir = () => {
   return d;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
 
 /** Elec2's first n rows. */
 function rows(n: number): ExampleTable {

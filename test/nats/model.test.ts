@@ -23,7 +23,7 @@ import { JETSTREAM_KEY } from '../../streams/nats/jetstream';
 import { SOURCE_KEY } from '../../src/online/SourcePosition';
 import { fakeResult } from '../sinks/fakeResult';
 import { replay } from '../../streams/sources/replay';
-import { expectNoLeak } from '../helpers';
+import { expectNoLeak, until } from '../helpers';
 import { syntheticTable } from '../online/syntheticTable';
 import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
 
@@ -37,16 +37,6 @@ afterAll(() => server?.close());
 
 const table = syntheticTable(40, 3, 5);
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wait until `check()` holds (polling every 10 ms, at most `ms`). */
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!check()) {
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await sleep(10);
-  }
-}
 
 /** The model's own scores for rows `x` with its current parameters (the reference for a replica). */
 function scores(model: Model, x: Float32Array): Float32Array {
