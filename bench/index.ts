@@ -143,6 +143,7 @@ if (!opts.skipPipeline && !only) {
   const ms = (v: number) => `${(v * 1000).toFixed(1)} µs`;
   console.log(`airfoil step (linear regression, batch 10, SGD), whole pipeline, interleaved epochs (medians; fused path taken: ${f.fused}): fast path ${ms(f.fast)}, fast: false ${ms(f.general)}, hand-written tfjs ${ms(f.tfjs)}, plain JS ${ms(f.plain)}`);
   console.log(`  fast/plain ${f.fastVsPlain.toFixed(1)}× (target ≤ 5×), fast/tfjs ${f.fastVsTfjs.toFixed(3)}× (target ≤ 0.1×), fast: false/plain ${f.generalVsPlain.toFixed(1)}×`);
+  console.log(`  by CPU time: fast/plain ${f.cpu.fastVsPlain.toFixed(1)}×, fast/tfjs ${f.cpu.fastVsTfjs.toFixed(3)}×, fast: false/plain ${f.cpu.generalVsPlain.toFixed(1)}×`);
 }
 
 if (opts.cold || (!opts.skipCold && !only)) {
