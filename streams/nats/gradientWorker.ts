@@ -21,7 +21,8 @@ import { inRange, positiveInt } from '../../src/validate';
 import { valueAndGrads } from '../../src/valueAndGrads';
 import { loadNats } from './loadNats';
 import { natsConnect, natsServers, type NatsServers } from './natsConnect';
-import { isNotFound, jetStreamName, streamNames } from './publishExamples';
+import { ensureConsumer } from './ensureConsumer';
+import { jetStreamName, streamNames } from './publishExamples';
 import { updaterSubjects } from './gradientUpdater';
 
 /** Options of `gradientWorker`. */
@@ -284,26 +285,10 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
       if (stopped) return;
       const jsm = await jetstream.jetstreamManager(conn);
       const js = jsm.jetstream();
-      try {
-        await jsm.consumers.info(stream, consumer);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        await jsm.consumers
-          .add(stream, {
-            durable_name: consumer,
-            ack_policy: jetstream.AckPolicy.Explicit,
-            ack_wait: ackWaitMs * 1e6,
-            max_ack_pending: maxAckPending,
-            filter_subject: subject,
-            deliver_policy: jetstream.DeliverPolicy.All,
-          })
-          .catch(async (e) => {
-            // Another worker created it meanwhile: fine if it is there now.
-            await jsm.consumers.info(stream, consumer).catch(() => Promise.reject(e));
-          });
-      }
+      // Created if missing; an existing one (another worker's) is taken as it is.
+      const info = await ensureConsumer(jsm, stream, { durable: consumer, subject, ackWaitMs, maxAckPending }, false);
       const c = await js.consumers.get(stream, consumer);
-      const ackWait = ((await jsm.consumers.info(stream, consumer)).config.ack_wait ?? ackWaitMs * 1e6) / 1e6;
+      const ackWait = (info.config.ack_wait ?? ackWaitMs * 1e6) / 1e6;
       adopt(await firstModel(conn));
       conn.subscribe(subjects.versions, { callback: (_err, m) => void (broadcast = m.data) });
       conn.subscribe(subjects.committed, {

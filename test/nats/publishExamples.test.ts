@@ -1,12 +1,14 @@
 /**
  * `ensureStream` and `publishExamples` against a real nats-server: the streams they create, one
  * exact JSON example per message with ids `${idPrefix}-${index}`, deduplication of a repeated
- * publish, the pace of `rate`, and bad options and examples named at call time.
+ * publish, the pace of `rate`, and bad options and examples named at call time; `ensureConsumer`,
+ * the durable consumer every reader of the stream makes.
  */
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RxgradError } from '../../src/RxgradError';
+import { ensureConsumer } from '../../streams/nats/ensureConsumer';
 import { ensureStream, publishExamples, type PublishOptions } from '../../streams/nats/publishExamples';
 import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
 
@@ -89,5 +91,25 @@ describe('publishExamples', () => {
 
   it('a bad example of an iterable rejects naming its index and field', async () => {
     await expect(publishExamples({ servers: server.url, stream: 'q', subject: 'q.x', examples: [{ x: [1] }, { x: [1, NaN] }], idPrefix: 'q' })).rejects.toThrow('Expected `examples[1].x[1]` a finite number, got NaN');
+  });
+});
+
+describe('ensureConsumer', () => {
+  it('creates a missing durable (explicit acks, the whole stream, the subject); updates an existing one only when asked; several at once get the one created', async () => {
+    await ensureStream({ servers: server.url, stream: 'cons', subject: 'cons.x', deadLetter: false });
+    const options = { durable: 'reader', subject: 'cons.x', ackWaitMs: 2000, maxAckPending: 50 };
+    const created = await ensureConsumer(jsm, 'cons', options, false);
+    expect(created.config).toMatchObject({ durable_name: 'reader', ack_policy: 'explicit', deliver_policy: 'all', filter_subject: 'cons.x', ack_wait: 2e9, max_ack_pending: 50 });
+    // a worker sharing it takes it as it is
+    expect((await ensureConsumer(jsm, 'cons', { ...options, ackWaitMs: 5000, maxAckPending: 80 }, false)).config).toMatchObject({ ack_wait: 2e9, max_ack_pending: 50 });
+    // a trainer restarted with new options updates it
+    expect((await ensureConsumer(jsm, 'cons', { ...options, ackWaitMs: 5000, maxAckPending: 80 }, true)).config).toMatchObject({ ack_wait: 5e9, max_ack_pending: 80 });
+    expect((await jsm.consumers.info('cons', 'reader')).config).toMatchObject({ ack_wait: 5e9, max_ack_pending: 80 });
+    // three workers starting at once with different settings: none fails, and the server keeps one consumer with one of the settings
+    const racing = await Promise.all([10, 20, 30].map((maxAckPending) => ensureConsumer(jsm, 'cons', { ...options, durable: 'shared', maxAckPending }, false)));
+    expect(new Set(racing.map((i) => i.name))).toEqual(new Set(['shared']));
+    expect([10, 20, 30]).toContain((await jsm.consumers.info('cons', 'shared')).config.max_ack_pending);
+    // another failure rejects as it is
+    await expect(ensureConsumer(jsm, 'no-such-stream', options, false)).rejects.toThrow(/stream not found/);
   });
 });
