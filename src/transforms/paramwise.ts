@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { Tensors, UpdateContext } from '../types';
 import { RxgradError } from '../RxgradError';
 import { stateOf } from '../perParam';
-import { extend } from '../extend';
 import { checkShape, tensorsIn } from '../tree';
 import { hyperparameters, type HyperSpec } from './hyperparameters';
 import type { PlannedTransform, UpdatePlan } from './PlannedTransform';
@@ -104,9 +103,21 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
     if (def.checkParam) for (const name in grads) def.checkParam(params?.[name], hyper);
     return { count, hyper, params: state.params };
   };
+  // `{ ...state.params, [name]: extend(fields[name], { count }) … }` built by keyed stores, in the
+  // same key order (a fused loop advances every step: spreads and `Object.assign` cost more).
   const advance = (state: ParamwiseState<PS>, p: ParamwisePlan<PS>, fields: Readonly<Record<string, object>>): ParamwiseState<PS> => {
-    const next: Record<string, ParamState<PS>> = { ...state.params };
-    for (const name of Object.keys(fields)) next[name] = extend(fields[name], { count: state.params[name].count + 1 }) as ParamState<PS>;
+    const next: Record<string, ParamState<PS>> = {};
+    for (const name in state.params) {
+      const f = fields[name] as Record<string, unknown> | undefined;
+      if (f === undefined) {
+        next[name] = state.params[name];
+        continue;
+      }
+      const s: Record<string, unknown> = {};
+      for (const key in f) s[key] = f[key];
+      s.count = state.params[name].count + 1;
+      next[name] = s as ParamState<PS>;
+    }
     return { count: p.count, params: next };
   };
   return {
