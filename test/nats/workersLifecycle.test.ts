@@ -17,7 +17,7 @@ import { gradientUpdater, updaterSubjects } from '../../streams/nats/gradientUpd
 import { gradientWorker } from '../../streams/nats/gradientWorker';
 import { ensureStream, publishExamples } from '../../streams/nats/publishExamples';
 import { elec2 } from '../../streams/sources/elec2';
-import { expectNoLeak } from '../helpers';
+import { expectNoLeak, until } from '../helpers';
 import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
 
 const table = elec2();
@@ -124,6 +124,34 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
     expect(letters[3].reason).toMatch(/^Expected `y` a class index in \[0, 2\)/);
     expect(letters[4]).toMatchObject({ payload: 'z'.repeat(256 * 1024), payloadBytes: 300 * 1024 });
     expect(letters[4].reason).toMatch(/JSON/);
+  });
+
+  it('a malformed message whose dead letter cannot be stored is nak()ed and refused again, the worker going on, until the dead-letter stream is there', async () => {
+    // No stream holds `nl.dead` yet: publishing the letter fails.
+    await ensureStream({ servers: server.url, stream: 'nl', subject: 'nl.examples', deadLetter: false });
+    const js = (await jetstreamManager(nc)).jetstream();
+    await js.publish('nl.examples', 'not json');
+    await publishExamples({ servers: server.url, stream: 'nl', subject: 'nl.examples', examples: rows(8), idPrefix: 'nl' });
+    const updater = lastValueFrom(
+      gradientUpdater({ servers: server.url, updater: 'nl.updater', params: model.params, staleness: { maxStaleness: 4 }, examples: 8 }).pipe(optimize(sgd({ lr: 0.1 })), applyUpdates(model.params)),
+    );
+    const reports: { examples: number; rejected: number }[] = [];
+    const worker = lastValueFrom(
+      gradientWorker({ servers: server.url, stream: 'nl', subject: 'nl.examples', updater: 'nl.updater', deadLetter: 'nl.dead', model: workerModel, batchSize: 4, idleMs: 1500 }).pipe(tap((r) => reports.push(r))),
+    );
+    await updater; // the 8 good ones are trained meanwhile
+    const jsm = await jetstreamManager(nc);
+    await until(async () => (await jsm.consumers.info('nl', 'rxgrad-workers')).num_redelivered > 0);
+    expect(reports.at(-1)).toMatchObject({ examples: 8, rejected: 0 });
+    await ensureStream({ servers: server.url, stream: 'nl', subject: 'nl.examples', deadLetter: 'nl.dead' });
+    // Stored then terminated (a report comes with a settled batch: this one's rejection has none after it).
+    await until(async () => (await jsm.streams.info('nl_dead')).state.messages === 1);
+    expect(await worker).toMatchObject({ examples: 8 });
+    const letter = (await jsm.streams.getMessage('nl_dead', { seq: 1 }))!.json<{ sequence: number; deliveries: number; reason: string }>();
+    expect(letter.sequence).toBe(1);
+    expect(letter.deliveries).toBeGreaterThan(1);
+    expect(letter.reason).toMatch(/JSON/);
+    expect((await jsm.consumers.info('nl', 'rxgrad-workers')).num_ack_pending).toBe(0);
   });
 
   it('bad options are RxgradErrors naming the field', () => {
