@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { ObjectStore } from '@nats-io/obj';
+import { RxgradError } from '../../src/RxgradError';
 import { checkpointName, outdated } from '../checkpointFile';
 import type { CheckpointEntry, CheckpointStore } from '../CheckpointStore';
 import { loadNats } from './loadNats';
@@ -112,7 +113,7 @@ export function natsCheckpoints(options: NatsCheckpointsOptions): CheckpointStor
     read: (name) =>
       use(async (os) => {
         const bytes = await os.getBlob(name);
-        if (!bytes) throw new Error(`no object "${name}" in "${bucket}"`);
+        if (!bytes) throw new RxgradError('name', `an object of the object store "${bucket}"`, name, 'none by that name: deleted meanwhile?');
         return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
       }),
     close: async () => {

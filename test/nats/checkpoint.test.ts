@@ -221,6 +221,7 @@ describe('natsCheckpoints (a real nats-server)', () => {
     // take(6) and the delay's last answers: checkpoints of steps 2 and 7
     expect((await store.list()).map((e) => e.name)).toEqual(['r/checkpoint-000000000002.json', 'r/checkpoint-000000000007.json']);
     const good = await store.read('r/checkpoint-000000000007.json');
+    await expect(store.read('r/checkpoint-000000000005.json')).rejects.toThrow('Expected `name` an object of the object store "ckpt-corrupt", got "r/checkpoint-000000000005.json" (none by that name: deleted meanwhile?)');
     await os.putBlob({ name: 'r/checkpoint-000000000008.json' }, new TextEncoder().encode(good.slice(0, 100)));
     await os.putBlob({ name: 'r/checkpoint-000000000009.json' }, new TextEncoder().encode(good.replace('"step":7', '"step":9')));
     const fresh = logisticRegression(3);
