@@ -36,9 +36,11 @@ const NAME = /^[A-Za-z0-9_-]{1,200}$/;
 const SUBJECT = /^[^\s*>]+$/;
 
 /**
- * Check a JetStream name — a stream or a durable consumer — at call time: 1–200 letters, digits,
- * `_` or `-` (no dots, spaces or wildcards: the name is part of API subjects). Returns it;
- * anything else is an `RxgradError` naming `field`.
+ * Check a JetStream name — a stream or a durable consumer — at call time:
+ *
+ * 1. 1–200 letters, digits, `_` or `-` (no dots, spaces or wildcards: the name is part of the
+ *    JetStream API's subjects) is returned as it is;
+ * 2. anything else is an `RxgradError` naming `field`.
  *
  * @example
  * jetStreamName('durable', 'trainer-1'); // 'trainer-1'
@@ -50,9 +52,12 @@ export function jetStreamName(field: string, name: unknown): string {
 }
 
 /**
- * Check the stream options (at call time), filling in `NATS_DEFAULTS`: a stream name
- * (`jetStreamName`), a subject without spaces or wildcards, and a dead-letter subject (or
- * `false`) other than the subject. Names the bad field.
+ * Check the stream options (at call time), filling in `NATS_DEFAULTS`:
+ *
+ * 1. `stream`: a JetStream name (`jetStreamName`);
+ * 2. `subject`: a subject without spaces or wildcards;
+ * 3. `deadLetter`: such a subject other than `subject`, or `false`;
+ * 4. a bad one is an `RxgradError` naming its field.
  *
  * @example
  * streamNames({ stream: 'sensors' }); // { stream: 'sensors', subject: 'rxgrad.examples', deadLetter: 'rxgrad.dead' }
