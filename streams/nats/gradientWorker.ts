@@ -15,7 +15,6 @@ import { yHatOf } from '../../src/online/yHatOf';
 import type { ArraySizes } from '../../src/parallel/float32Base64';
 import { encodeGradient } from '../../src/parallel/gradientMessage';
 import { decodeReply } from '../../src/parallel/gradientReply';
-import { jsonBytes } from '../../src/parallel/messageJson';
 import { decodeModel, type ModelMessage } from '../../src/parallel/modelMessage';
 import { inRange, positiveInt } from '../../src/validate';
 import { valueAndGrads } from '../../src/valueAndGrads';

@@ -14,7 +14,7 @@ import { encodeGradient } from '../../src/parallel/gradientMessage';
 import { decodeReply } from '../../src/parallel/gradientReply';
 import { applyUpdates } from '../../streams/operators/applyUpdates';
 import { optimize } from '../../streams/operators/optimize';
-import { gradientUpdater, updaterSubjects } from '../../streams/nats/gradientUpdater';
+import { gradientUpdater } from '../../streams/nats/gradientUpdater';
 import { gradientWorker, type WorkerReport } from '../../streams/nats/gradientWorker';
 import { ensureStream, publishExamples } from '../../streams/nats/publishExamples';
 import { scopeOf } from '../../streams/RunScope';
