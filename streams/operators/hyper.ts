@@ -6,7 +6,7 @@ import { extend } from '../../src/extend';
 import { listen } from '../listen';
 import { hyperName } from '../../src/validate';
 import { operate } from '../operate';
-import { advance, disposeStep, type Step } from '../Step';
+import { disposeStep, type Step } from '../Step';
 import { fusable } from '../fused/fusion';
 
 /** What a hyperparameter operator accepts: a number, a schedule, or a stream of either. */
@@ -74,7 +74,11 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
         }
         const t = scheduleStep(step);
         const v = resolveHyper(name, current, { step: t, epoch: step.epoch }, t, {});
-        out.next(advance(step, { hyper: extend(step.hyper, { [name]: v }) }));
+        // `advance(step, { hyper })` as a spread of a key every step has, which V8 copies in one go
+        // (`extend`'s Object.assign takes its generic path for a step record: ~0.2 µs a step).
+        const next: Step<B> = { ...step, hyper: extend(step.hyper, { [name]: v }) };
+        step.scope?.own(next);
+        out.next(next);
       },
       release: disposeStep,
       teardown: () => subscription?.unsubscribe(),
