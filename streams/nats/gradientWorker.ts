@@ -156,7 +156,8 @@ function gradientOf(model: Model): (batch: ExampleBatch) => { loss: number; grad
  *    them again after the ack wait to another worker; if the updater had accounted for them,
  *    its ledger refuses the repeat (`duplicate`), so nothing is trained twice and nothing is
  *    lost. An updater that does not answer within `requestTimeoutMs` fails the worker.
- * 5. Emits a `WorkerReport` after each settled batch; completes after `idleMs` without a
+ * 5. Emits a `WorkerReport` after each settled batch (and after a fetch of malformed messages
+ *    only, so every rejection is reported); completes after `idleMs` without a
  *    message (with held messages: once they are acked, or `requestTimeoutMs` later). On
  *    unsubscribe, error or complete the connection is drained (unacked messages go back to the
  *    consumer after the ack wait).
@@ -409,6 +410,8 @@ export function gradientWorker(options: GradientWorkerOptions): Observable<Worke
           if (typeof r === 'string') await reject(m, r);
           else examples.push(r);
         }
+        // A fetch of malformed messages only settles no batch: its rejections are reported now.
+        if (examples.length === 0) subscriber.next({ ...counts });
         for (let i = 0; i < examples.length && !stopped; i += batchSize) {
           while (sending.size >= inFlight) await Promise.race(sending);
           check();
