@@ -18,7 +18,7 @@ import { socketUrl } from '../../demo/produce';
 import { publish } from '../../demo/publish';
 import type { HistoryMessage } from '../../streams/sinks/protocol';
 import { WebSocket } from 'ws';
-import { natsServerMissing, startNatsServer, type NatsServer } from '../nats/natsServer';
+import { startNatsServer, type NatsServer } from '../nats/natsServer';
 import { marbles } from '../helpers';
 
 const base: OnlineOptions = { models: ['logistic'], optimizer: 'sgd', lr: 1, batch: 1, delay: 0, detector: 'adwin', checkpointEvery: 100, resume: false };
@@ -28,8 +28,6 @@ describe('npm run online -- --nats (a real nats-server)', () => {
   let nc: NatsConnection;
   let dir: string;
   beforeAll(async () => {
-    const missing = natsServerMissing();
-    if (missing) throw new Error(missing); // never a skip
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
     dir = mkdtempSync(join(tmpdir(), 'rxgrad-online-nats-'));

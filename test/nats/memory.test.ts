@@ -24,7 +24,7 @@ import { optimize } from '../../streams/operators/optimize';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import { mulberry32 } from '../../streams/sources/mulberry32';
 import type { StepResult } from '../../streams/Step';
-import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
+import { startNatsServer, type NatsServer } from './natsServer';
 
 setFlagsFromString('--expose-gc');
 /** A full garbage collection (heap figures without the garbage). */
@@ -57,8 +57,6 @@ describe('a producer 10× faster than training (real nats-server)', () => {
   let server: NatsServer;
   let dir: string;
   beforeAll(async () => {
-    const missing = natsServerMissing();
-    if (missing) throw new Error(missing); // never a skip
     server = await startNatsServer();
     dir = mkdtempSync(join(tmpdir(), 'rxgrad-nats-memory-'));
   });

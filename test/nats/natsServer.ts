@@ -77,7 +77,12 @@ function launch(port: number, storeDir: string): Promise<ChildProcess> {
 }
 
 /**
- * Start a JetStream server for one test file.
+ * Start a JetStream server for one test file (in its `beforeAll`):
+ *
+ * 1. Without the `nats-server` binary it throws `natsServerMissing()`'s message, so the file
+ *    fails — under CI=true as outside — and never skips; no test file checks it again.
+ * 2. Otherwise it listens on a free port of 127.0.0.1 with JetStream in a fresh temp store,
+ *    restartable on both; `close()` stops it and removes the store.
  *
  * @example
  * const server = await startNatsServer();
@@ -86,6 +91,8 @@ function launch(port: number, storeDir: string): Promise<ChildProcess> {
  * await server.close();
  */
 export async function startNatsServer(): Promise<NatsServer> {
+  const missing = natsServerMissing();
+  if (missing) throw new Error(missing);
   const storeDir = mkdtempSync(join(tmpdir(), 'rxgrad-nats-'));
   const port = await freePort();
   let child: ChildProcess | undefined = await launch(port, storeDir);

@@ -15,7 +15,7 @@ import { elec2 } from '../../streams/sources/elec2';
 import { mulberry32 } from '../../streams/sources/mulberry32';
 import { listCheckpoints } from '../../streams/checkpointFile';
 import { launchRun } from '../online/launchRun';
-import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
+import { startNatsServer, type NatsServer } from './natsServer';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Bundled once by esbuild and run by plain node (see test/online/sigkill.test.ts).
@@ -31,8 +31,6 @@ function rows(n: number) {
 }
 
 beforeAll(async () => {
-  const missing = natsServerMissing();
-  if (missing) throw new Error(missing); // never a skip, under CI or not
   [server] = await Promise.all([
     startNatsServer(),
     build({ entryPoints: [fileURLToPath(new URL('./jetstreamRun.ts', import.meta.url))], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' }),

@@ -21,7 +21,7 @@ import { scopeOf } from '../../streams/RunScope';
 import type { StepResult } from '../../streams/Step';
 import { elec2 } from '../../streams/sources/elec2';
 import { expectNoLeak } from '../helpers';
-import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
+import { startNatsServer, type NatsServer } from './natsServer';
 
 const table = elec2();
 /** The first n rows of Elec2 as a table. */
@@ -33,8 +33,6 @@ describe('gradientWorker × 2 + gradientUpdater with a real nats-server', () => 
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    const missing = natsServerMissing();
-    if (missing) throw new Error(missing); // never a skip, under CI or not
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
   });

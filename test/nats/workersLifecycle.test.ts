@@ -18,7 +18,7 @@ import { gradientWorker } from '../../streams/nats/gradientWorker';
 import { ensureStream, publishExamples } from '../../streams/nats/publishExamples';
 import { elec2 } from '../../streams/sources/elec2';
 import { expectNoLeak, until } from '../helpers';
-import { natsServerMissing, startNatsServer, type NatsServer } from './natsServer';
+import { startNatsServer, type NatsServer } from './natsServer';
 
 const table = elec2();
 const rows = (n: number) => ({ n, d: table.d, xs: table.xs.slice(0, n * table.d), ys: table.ys.slice(0, n) });
@@ -30,8 +30,6 @@ describe('gradientWorker / gradientUpdater lifecycle with a real nats-server', (
   let workerModel: ReturnType<typeof logisticRegression>;
 
   beforeAll(async () => {
-    const missing = natsServerMissing();
-    if (missing) throw new Error(missing); // never a skip, under CI or not
     server = await startNatsServer();
     nc = await connect({ servers: server.url });
     model = logisticRegression(6);
