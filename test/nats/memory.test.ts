@@ -40,8 +40,11 @@ const D = 8;
 /** The bound under test, and the examples per step. */
 const MAX_ACK_PENDING = 500;
 const BATCH = 10;
-/** Training is held to at most 1 step (10 examples) per this many ms: ≤ 500 examples/s. */
-const STEP_MS = 20;
+/**
+ * Training is held to at most 1 step (10 examples) per this many ms: ≤ 250 examples/s, so that a
+ * producer slowed by a loaded CI machine (publishing measured 3.7k–16k/s here) stays 10× faster.
+ */
+const STEP_MS = 40;
 /** How long the trainer trains without a producer beside it. */
 const TRAIN_MS = 6_000;
 
