@@ -8,14 +8,14 @@ import { SequenceGate } from '../../src/online/SequenceGate';
 import { SequenceLedger } from '../../src/online/SequenceLedger';
 import { RxgradError, shown } from '../../src/RxgradError';
 import { bool, inRange, positiveInt } from '../../src/validate';
-import type { Checkpoint } from '../checkpointFile';
 import type { RunScope } from '../RunScope';
 import { advance, type IngestCounters, type Step } from '../Step';
 import type { DriveOptions } from '../sources/drive';
 import { pushSource, type PushSink } from '../sources/pushSource';
+import { ensureConsumer } from './ensureConsumer';
 import { loadNats, type NatsModules } from './loadNats';
 import { natsConnect, natsServers, type NatsServers } from './natsConnect';
-import { ensureStreamWith, isNotFound, jetStreamName, streamNames } from './publishExamples';
+import { ensureStreamWith, jetStreamName, streamNames } from './publishExamples';
 
 /** The checkpoint key under which `jetstream` saves the sequences in the model. */
 export const JETSTREAM_KEY = 'jetstream';
@@ -377,22 +377,7 @@ export function jetstream(options: JetStreamOptions): Observable<Step<ExampleBat
     const setUp = async (nats: NatsModules, conn: NatsConnection, timeoutMs: number) => {
       const jsm = await nats.jetstream.jetstreamManager(conn, { timeout: timeoutMs });
       await ensureStreamWith(jsm, names);
-      const config = {
-        durable_name: durable,
-        ack_policy: nats.jetstream.AckPolicy.Explicit,
-        deliver_policy: nats.jetstream.DeliverPolicy.All,
-        ack_wait: nats.transport.nanos(ackWaitMs),
-        max_ack_pending: maxAckPending,
-        filter_subject: names.subject,
-      };
-      let info;
-      try {
-        info = await jsm.consumers.info(names.stream, durable);
-        if (info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== maxAckPending) info = await jsm.consumers.update(names.stream, durable, { ack_wait: config.ack_wait, max_ack_pending: maxAckPending });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        info = await jsm.consumers.add(names.stream, config);
-      }
+      const info = await ensureConsumer(jsm, names.stream, { durable, subject: names.subject, ackWaitMs, maxAckPending }, true);
       const start = ordered ? Math.max((await jsm.streams.info(names.stream)).state.first_seq, info.ack_floor.stream_seq + 1, 1) : 0;
       return { start, consumer: await jsm.jetstream().consumers.get(names.stream, durable) };
     };
