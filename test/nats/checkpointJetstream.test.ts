@@ -4,10 +4,8 @@
  * the checkpoint holding it was confirmed, and a fresh trainer with no local file resumes from
  * NATS and ends bit for bit as a replay of the whole table.
  */
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { lastValueFrom, takeWhile, toArray, type Observable } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { accuracy } from '../../src/metrics/accuracy';
 import { logisticRegression } from '../../src/models/logisticRegression';
@@ -24,28 +22,14 @@ import { optimize } from '../../streams/operators/optimize';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import { snapshots } from '../../streams/operators/snapshots';
 import { resumeFrom } from '../../streams/resume';
-import { elec2 } from '../../streams/sources/elec2';
 import { replay } from '../../streams/sources/replay';
 import type { Step } from '../../streams/Step';
-import { startNatsServer, type NatsServer } from './natsServer';
+import { elec2Rows, sleep, useNatsServer } from './natsFixture';
 
-let server: NatsServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-  jsm = await jetstreamManager(nc);
-}, 20_000);
-afterAll(async () => {
-  await nc?.close();
-  await server?.close();
-});
+const nats = useNatsServer();
 
 const N = 800;
-const full = elec2();
-const table = { n: N, d: full.d, xs: full.xs.slice(0, N * full.d), ys: full.ys.slice(0, N) };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const table = elec2Rows(N);
 
 /** Test-then-train logistic regression, SGD, a checkpoint every 10 steps in `store`, until `n` examples are in the model. */
 async function train(source: Observable<Step<ExampleBatch>>, store: CheckpointStore, n: number, resumed?: Checkpoint) {
@@ -72,7 +56,7 @@ async function train(source: Observable<Step<ExampleBatch>>, store: CheckpointSt
 
 describe('jetstream with checkpoints in NATS', () => {
   it('acks only what a confirmed NATS checkpoint holds; a trainer on another machine resumes from NATS bit for bit', async () => {
-    const servers = server.url;
+    const servers = nats.server.url;
     await publishExamples({ servers, stream: 'moving', subject: 'moving.examples', examples: table, idPrefix: 'moving' });
     const source = (resume?: Checkpoint) => jetstream({ servers, stream: 'moving', subject: 'moving.examples', deadLetter: 'moving.dead', durable: 'trainer', features: table.d, classes: 2, batchSize: 8, maxAckPending: 200, resume });
 
@@ -85,7 +69,7 @@ describe('jetstream with checkpoints in NATS', () => {
       ...inner,
       write: async (step, content, keep) => {
         await sleep(100);
-        const info = await jsm.consumers.info('moving', 'trainer');
+        const info = await nats.jsm.consumers.info('moving', 'trainer');
         floors.push({ floor: info.ack_floor.stream_seq, confirmed });
         const name = await inner.write(step, content, keep);
         confirmed = (JSON.parse(content.split('\n')[0]) as Checkpoint).examples;
@@ -100,7 +84,7 @@ describe('jetstream with checkpoints in NATS', () => {
     for (const f of floors) expect(f.floor).toBeLessThanOrEqual(f.confirmed);
     // The last write was confirmed after the source had ended: the messages it holds were nak'ed
     // then, not acked (the next trainer acks them from its checkpoint); nothing past 400 was acked.
-    expect((await jsm.consumers.info('moving', 'trainer')).ack_floor.stream_seq).toBeLessThanOrEqual(400);
+    expect((await nats.jsm.consumers.info('moving', 'trainer')).ack_floor.stream_seq).toBeLessThanOrEqual(400);
 
     // Another machine: a fresh model, no local file, the checkpoint read from NATS.
     const store = natsCheckpoints({ servers, key: 'moving' });

@@ -5,17 +5,13 @@
  * their reason while the model equals one trained on the good ones only, subscription lifetimes
  * (take, unsubscribe, error) release everything, and bad options fail at call time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AckPolicy, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import { BehaviorSubject, lastValueFrom, map, type Observable, take, takeWhile, tap, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { accuracy } from '../../src/metrics/accuracy';
 import { logisticRegression } from '../../src/models/logisticRegression';
-import type { ExampleTable } from '../../src/online/ExampleTable';
 import { sgd } from '../../src/optimizers/sgd';
 import { RxgradError } from '../../src/RxgradError';
 import { jetstream, type JetStreamOptions } from '../../streams/nats/jetstream';
@@ -26,46 +22,21 @@ import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import { resume } from '../../streams/resume';
-import { elec2 } from '../../streams/sources/elec2';
 import { replay } from '../../streams/sources/replay';
 import type { Step, StepResult } from '../../streams/Step';
 import { expectNoLeak, until } from '../helpers';
-import { startNatsServer, type NatsServer } from './natsServer';
+import { elec2Rows, sleep, useNatsServer } from './natsFixture';
 
-let server: NatsServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-const dirs: string[] = [];
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-  jsm = await jetstreamManager(nc);
-}, 20_000);
-afterAll(async () => {
-  await nc?.close();
-  await server?.close();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+const nats = useNatsServer();
 
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'rxgrad-jetstream-'));
-  dirs.push(d);
-  return d;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Elec2's first n rows. */
-function rows(n: number): ExampleTable {
-  const t = elec2();
-  return { n, d: t.d, xs: t.xs.slice(0, n * t.d), ys: t.ys.slice(0, n) };
-}
 const N = 800;
-const table = rows(N);
+const table = elec2Rows(N);
 /** Stream names of one test (each test its own stream, subject and dead-letter subject). */
 const names = (s: string) => ({ stream: s, subject: `${s}.examples`, deadLetter: `${s}.dead` });
 
 /** Test-then-train logistic regression with SGD and checkpoints every 10 steps, until `n` examples are in the model. */
-async function train(source: Observable<Step<ExampleBatch>>, n: number, dir = tempDir(), resumeFrom = false) {
+async function train(source: Observable<Step<ExampleBatch>>, n: number, dir = nats.tempDir(), resumeFrom = false) {
   const model = logisticRegression(table.d);
   if (resumeFrom) resume(dir, model.params);
   const results = await lastValueFrom(
@@ -85,7 +56,7 @@ async function train(source: Observable<Step<ExampleBatch>>, n: number, dir = te
   return { results, params, dir };
 }
 const optionsOf = (s: string, more: Partial<JetStreamOptions> = {}): JetStreamOptions => ({
-  servers: server.url,
+  servers: nats.server.url,
   ...names(s),
   durable: 'trainer',
   features: table.d,
@@ -96,12 +67,12 @@ const optionsOf = (s: string, more: Partial<JetStreamOptions> = {}): JetStreamOp
 });
 const options = optionsOf;
 async function consumerInfo(stream: string, durable = 'trainer') {
-  return jsm.consumers.info(stream, durable);
+  return nats.jsm.consumers.info(stream, durable);
 }
 
 describe('jetstream() with a real nats-server', () => {
   it('trains the stream as replay trains the table (bit for bit); a message is acked only once the checkpoint holding it is written', async () => {
-    await publishExamples({ servers: server.url, ...names('a'), examples: table, idPrefix: 'a' });
+    await publishExamples({ servers: nats.server.url, ...names('a'), examples: table, idPrefix: 'a' });
     const ref = await train(replay(table, { batchSize: 8 }), N);
     let got!: Awaited<ReturnType<typeof train>>;
     await expectNoLeak(async () => (got = await train(jetstream(options('a')), N)));
@@ -125,8 +96,8 @@ describe('jetstream() with a real nats-server', () => {
   });
 
   it('a message delivered again after its checkpoint (an ack the server lost) is skipped, acked and counted, not trained twice', async () => {
-    await publishExamples({ servers: server.url, ...names('b'), examples: table, idPrefix: 'b' });
-    const dir = tempDir();
+    await publishExamples({ servers: nats.server.url, ...names('b'), examples: table, idPrefix: 'b' });
+    const dir = nats.tempDir();
     await train(jetstream(options('b')), 400, dir);
     // A new consumer delivers every message again as a first delivery (as a server restarted
     // after SIGKILL may): the resumed run recognises the 400 it has, and trains the rest.
@@ -142,10 +113,10 @@ describe('jetstream() with a real nats-server', () => {
   });
 
   it('1,000 malformed messages: each in the dead-letter stream with its reason, terminated; the model equals one trained on the good ones only', async () => {
-    const good = rows(400);
+    const good = elec2Rows(400);
     const s = names('c');
-    await jsm.streams.add({ name: 'c', subjects: [s.subject] });
-    const js = jsm.jetstream();
+    await nats.jsm.streams.add({ name: 'c', subjects: [s.subject] });
+    const js = nats.jsm.jetstream();
     const bad = [
       (i: number) => `{"x":[1,2,3`, // not JSON
       (i: number) => JSON.stringify({ x: [i, 1], y: 0 }), // 2 features, not 6
@@ -172,9 +143,9 @@ describe('jetstream() with a real nats-server', () => {
     const last = got.results.at(-1)!.online!.ingest!;
     expect(last).toMatchObject({ received: 1400, trained: 400, rejected: 1000, dropped: 0 });
     expect(last.lastReason).toMatch(expectedReasons[4]);
-    await until(async () => (await jsm.streams.info('c_dead')).state.messages === 1000);
-    const dead = await jsm.streams.info('c_dead');
-    const letters = await Promise.all(Array.from({ length: 1000 }, (_, k) => jsm.streams.getMessage('c_dead', { seq: dead.state.first_seq + k })));
+    await until(async () => (await nats.jsm.streams.info('c_dead')).state.messages === 1000);
+    const dead = await nats.jsm.streams.info('c_dead');
+    const letters = await Promise.all(Array.from({ length: 1000 }, (_, k) => nats.jsm.streams.getMessage('c_dead', { seq: dead.state.first_seq + k })));
     const bodies = letters.map((m) => m!.json<{ reason: string; stream: string; subject: string; sequence: number; deliveries: number; payload: string }>());
     expect(new Set(bodies.map((d) => d.sequence)).size).toBe(1000);
     for (const d of bodies) {
@@ -183,7 +154,7 @@ describe('jetstream() with a real nats-server', () => {
       const kind = (d.sequence - 1) % 7;
       expect(kind).toBeLessThan(5);
       expect(d.reason).toMatch(expectedReasons[kind]);
-      const original = await jsm.streams.getMessage('c', { seq: d.sequence });
+      const original = await nats.jsm.streams.getMessage('c', { seq: d.sequence });
       expect(d.payload).toBe(original!.string());
     }
     // terminated: nothing left pending or to redeliver
@@ -191,7 +162,7 @@ describe('jetstream() with a real nats-server', () => {
   });
 
   it('take(3) completes after 3 steps and nak()s what it held, so the next trainer trains them; no tensor left', async () => {
-    await publishExamples({ servers: server.url, ...names('d'), examples: rows(200), idPrefix: 'd' });
+    await publishExamples({ servers: nats.server.url, ...names('d'), examples: elec2Rows(200), idPrefix: 'd' });
     await expectNoLeak(async () => {
       const steps = await lastValueFrom(jetstream(options('d')).pipe(take(3), map((s) => s.size), toArray()));
       expect(steps).toEqual([8, 8, 8]);
@@ -200,12 +171,12 @@ describe('jetstream() with a real nats-server', () => {
     // pull request ended: the next subscription trains them at once (ackWait is 30 s), in order
     expect((await consumerInfo('d')).ack_floor.stream_seq).toBe(0);
     const next = await lastValueFrom(jetstream(options('d')).pipe(take(2), toArray()));
-    expect(next.map((s) => Array.from(s.batch.x.subarray(0, 6)))).toEqual([Array.from(rows(1).xs)].concat([Array.from(rows(9).xs.subarray(48, 54))]));
+    expect(next.map((s) => Array.from(s.batch.x.subarray(0, 6)))).toEqual([Array.from(elec2Rows(1).xs)].concat([Array.from(elec2Rows(9).xs.subarray(48, 54))]));
     expect(next[0].online!.ingest!.redelivered).toBeGreaterThan(0);
   });
 
   it('an error in the pipeline and an early unsubscribe free every tensor and nak what they held', async () => {
-    await publishExamples({ servers: server.url, ...names('e'), examples: rows(200), idPrefix: 'e' });
+    await publishExamples({ servers: nats.server.url, ...names('e'), examples: elec2Rows(200), idPrefix: 'e' });
     await expectNoLeak(async () => {
       const model = logisticRegression(table.d);
       const run = jetstream(options('e')).pipe(
@@ -230,7 +201,7 @@ describe('jetstream() with a real nats-server', () => {
     });
     // nak'ed, not lost: a third subscription gets the first messages again (at once: ackWait is 30 s)
     const again = await lastValueFrom(jetstream(options('e')).pipe(take(1)));
-    expect(Array.from(again.batch.x.subarray(0, 6))).toEqual(Array.from(rows(1).xs));
+    expect(Array.from(again.batch.x.subarray(0, 6))).toEqual(Array.from(elec2Rows(1).xs));
   });
 
   it('bad options fail at call time naming the field; an unreachable server errors the stream', async () => {
@@ -262,28 +233,28 @@ describe('jetstream() with a real nats-server', () => {
     // setupTimeoutMs 0: one attempt (retries with a server coming back: jetstreamSetup.test.ts)
     await expect(lastValueFrom(jetstream({ ...ok, servers: 'nats://127.0.0.1:1', setupTimeoutMs: 0 }))).rejects.toThrow('Expected `servers` a reachable NATS JetStream server with stream f (nats://127.0.0.1:1), got a failure: connection refused (after 1 failed attempt (setupTimeoutMs 0))');
     // a stream that exists without the subject: the error names the subject
-    await jsm.streams.add({ name: 'f', subjects: ['f.other'] });
+    await nats.jsm.streams.add({ name: 'f', subjects: ['f.other'] });
     await expect(lastValueFrom(jetstream(ok))).rejects.toThrow('Expected `subject` a subject of the existing stream f, got "f.examples" (it holds f.other)');
   });
 
   it('a dead letter that cannot be stored is nak()ed and retried: dead-lettered once the dead-letter stream is back', async () => {
     const s = names('h');
-    await jsm.streams.add({ name: 'h', subjects: [s.subject] });
-    const js = jsm.jetstream();
-    const good = rows(8);
+    await nats.jsm.streams.add({ name: 'h', subjects: [s.subject] });
+    const js = nats.jsm.jetstream();
+    const good = elec2Rows(8);
     for (let i = 0; i < 8; i++) await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(i * 6, i * 6 + 6)), y: good.ys[i] }));
     await js.publish(s.subject, 'not json');
     const seen: Step<ExampleBatch>[] = [];
     const sub = jetstream(options('h', { nakDelayMs: 100, batchSize: 1, maxAckPending: 20 })).subscribe((st) => seen.push(st));
-    await until(async () => (await jsm.streams.info('h_dead').then(() => true, () => false)) && seen.length >= 8);
+    await until(async () => (await nats.jsm.streams.info('h_dead').then(() => true, () => false)) && seen.length >= 8);
     // The dead-letter stream goes away: publishing the letter fails, the message is nak'ed and redelivered.
-    await jsm.streams.delete('h_dead');
+    await nats.jsm.streams.delete('h_dead');
     await js.publish(s.subject, '{"x":'); // sequence 10
     for (let i = 0; i < 8; i++) await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(i * 6, i * 6 + 6)), y: good.ys[i] }));
     await until(() => seen.length >= 16 && (seen.at(-1)!.online!.ingest!.rejected ?? 0) >= 2);
     await until(async () => (await consumerInfo('h')).num_redelivered > 0);
-    await jsm.streams.add({ name: 'h_dead', subjects: [s.deadLetter] });
-    await until(async () => (await jsm.streams.info('h_dead')).state.messages === 1);
+    await nats.jsm.streams.add({ name: 'h_dead', subjects: [s.deadLetter] });
+    await until(async () => (await nats.jsm.streams.info('h_dead')).state.messages === 1);
     // One more good message: its step reports both dead letters and the retries.
     await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(0, 6)), y: good.ys[0] }));
     await until(() => seen.length >= 17);
@@ -292,7 +263,7 @@ describe('jetstream() with a real nats-server', () => {
     expect(last.deadLettered).toBe(2);
     expect(last.redelivered).toBeGreaterThan(0);
     expect(last.rejected).toBeGreaterThan(2); // each delivery of the bad one was counted
-    const letter = (await jsm.streams.getMessage('h_dead', { seq: 1 }))!.json<{ reason: string; sequence: number; deliveries: number }>();
+    const letter = (await nats.jsm.streams.getMessage('h_dead', { seq: 1 }))!.json<{ reason: string; sequence: number; deliveries: number }>();
     expect(letter).toMatchObject({ sequence: 10 });
     expect(letter.deliveries).toBeGreaterThan(1);
     expect(letter.reason).toMatch(/`line` JSON/);
@@ -300,15 +271,15 @@ describe('jetstream() with a real nats-server', () => {
 
   it('a dead letter keeps a payload that is not UTF-8 as base64, and the first 256 KiB of a large one with its size', async () => {
     const s = names('k');
-    await jsm.streams.add({ name: 'k', subjects: [s.subject] });
-    const js = jsm.jetstream();
+    await nats.jsm.streams.add({ name: 'k', subjects: [s.subject] });
+    const js = nats.jsm.jetstream();
     await js.publish(s.subject, Uint8Array.of(0xff, 0x00, 0xfe));
     await js.publish(s.subject, 'z'.repeat(300 * 1024));
-    const good = rows(8);
+    const good = elec2Rows(8);
     for (let i = 0; i < 8; i++) await js.publish(s.subject, JSON.stringify({ x: Array.from(good.xs.subarray(i * 6, i * 6 + 6)), y: good.ys[i] }));
     await lastValueFrom(jetstream(options('k')).pipe(take(1)));
-    await until(async () => (await jsm.streams.info('k_dead').catch(() => undefined))?.state.messages === 2);
-    const [a, b] = await Promise.all([1, 2].map(async (seq) => (await jsm.streams.getMessage('k_dead', { seq }))!.json<Record<string, unknown>>()));
+    await until(async () => (await nats.jsm.streams.info('k_dead').catch(() => undefined))?.state.messages === 2);
+    const [a, b] = await Promise.all([1, 2].map(async (seq) => (await nats.jsm.streams.getMessage('k_dead', { seq }))!.json<Record<string, unknown>>()));
     const [first, second] = a.sequence === 1 ? [a, b] : [b, a];
     expect(first).toMatchObject({ sequence: 1, payload: 'base64:/wD+', reason: 'Expected `message` UTF-8 text, got 3 bytes that are not UTF-8' });
     expect(second).toMatchObject({ sequence: 2, payloadBytes: 300 * 1024 });
@@ -317,13 +288,13 @@ describe('jetstream() with a real nats-server', () => {
   });
 
   it('a trainer that could neither take a message nor train a batch for ackWaitMs (maxAckPending too small for the checkpoint interval) errors naming maxAckPending', async () => {
-    await publishExamples({ servers: server.url, ...names('i'), examples: rows(100), idPrefix: 'i' });
+    await publishExamples({ servers: nats.server.url, ...names('i'), examples: elec2Rows(100), idPrefix: 'i' });
     // 16 in flight, batches of 8, a checkpoint every 10 steps: after 2 steps no message can come.
     await expect(train(jetstream(options('i', { maxAckPending: 16, ackWaitMs: 300 })), 100)).rejects.toThrow(/Expected `maxAckPending` more than the examples trained between two checkpoints/);
   });
 
   it('messages held longer than ackWait (here: paused training) are kept alive with working(), not redelivered', async () => {
-    await publishExamples({ servers: server.url, ...names('j'), examples: rows(80), idPrefix: 'j' });
+    await publishExamples({ servers: nats.server.url, ...names('j'), examples: elec2Rows(80), idPrefix: 'j' });
     const paused = new BehaviorSubject(true);
     const seen: Step<ExampleBatch>[] = [];
     const sub = jetstream(options('j', { ackWaitMs: 1000, paused })).subscribe((st) => seen.push(st));
@@ -339,8 +310,8 @@ describe('jetstream() with a real nats-server', () => {
 
   it('ordered: false — two trainers sharing one durable consumer split the stream: each message goes to one of them', async () => {
     const n = 400;
-    const t = rows(n);
-    await publishExamples({ servers: server.url, ...names('m'), examples: Array.from({ length: n }, (_, i) => ({ x: Array.from(t.xs.subarray(i * 6, i * 6 + 6)), y: t.ys[i], id: i })), idPrefix: 'm' });
+    const t = elec2Rows(n);
+    await publishExamples({ servers: nats.server.url, ...names('m'), examples: Array.from({ length: n }, (_, i) => ({ x: Array.from(t.xs.subarray(i * 6, i * 6 + 6)), y: t.ys[i], id: i })), idPrefix: 'm' });
     const got: number[][] = [[], []];
     const subs = got.map((ids) => jetstream(options('m', { ordered: false, maxAckPending: 400, maxWaitMs: 20 })).subscribe((st) => ids.push(...(st.batch.ids as number[]))));
     await until(() => got[0].length + got[1].length >= n);
@@ -349,8 +320,8 @@ describe('jetstream() with a real nats-server', () => {
   });
 
   it('an existing consumer is reused with the new ackWait and maxAckPending', async () => {
-    await publishExamples({ servers: server.url, ...names('g'), examples: rows(16), idPrefix: 'g' });
-    await jsm.consumers.add('g', { durable_name: 'trainer', ack_policy: AckPolicy.Explicit, ack_wait: nanos(5000), max_ack_pending: 50, filter_subject: 'g.examples' });
+    await publishExamples({ servers: nats.server.url, ...names('g'), examples: elec2Rows(16), idPrefix: 'g' });
+    await nats.jsm.consumers.add('g', { durable_name: 'trainer', ack_policy: AckPolicy.Explicit, ack_wait: nanos(5000), max_ack_pending: 50, filter_subject: 'g.examples' });
     const steps = await lastValueFrom(jetstream(options('g', { ackWaitMs: 2000, maxAckPending: 100 })).pipe(take(2), toArray()));
     expect(steps.map((s) => s.size)).toEqual([8, 8]);
     const ci = await consumerInfo('g');

@@ -6,13 +6,8 @@
  * was being stopped were dropped by the client, neither acked nor nak'ed, and an ordered
  * successor waited 30 s for the first of them.)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { lastValueFrom, takeWhile, throwError, timeout, toArray, type Observable } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { logisticRegression } from '../../src/models/logisticRegression';
 import type { ExampleTable } from '../../src/online/ExampleTable';
@@ -24,37 +19,21 @@ import { checkpoint } from '../../streams/operators/checkpoint';
 import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
 import { resume } from '../../streams/resume';
-import { elec2 } from '../../streams/sources/elec2';
 import { replay } from '../../streams/sources/replay';
 import type { Step } from '../../streams/Step';
-import { startNatsServer, type NatsServer } from './natsServer';
+import { elec2Rows, sleep, useNatsServer } from './natsFixture';
 
-let server: NatsServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-const dirs: string[] = [];
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-  jsm = await jetstreamManager(nc);
-}, 20_000);
-afterAll(async () => {
-  await nc?.close();
-  await server?.close();
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+const nats = useNatsServer();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const N = 400;
-const t = elec2();
-const table: ExampleTable = { n: N, d: t.d, xs: t.xs.slice(0, N * t.d), ys: t.ys.slice(0, N) };
+const table: ExampleTable = elec2Rows(N);
 const names = (s: string) => ({ stream: s, subject: `${s}.examples`, deadLetter: `${s}.dead` });
 /** A 30 s ack wait: a message left neither acked nor nak'ed would stall an ordered successor far past the 5 s allowed between steps. */
 const optionsOf = (s: string, more: Partial<JetStreamOptions> = {}): JetStreamOptions => ({
-  servers: server.url,
+  servers: nats.server.url,
   ...names(s),
   durable: 'trainer',
-  features: t.d,
+  features: table.d,
   classes: 2,
   batchSize: 4,
   maxAckPending: 41,
@@ -64,7 +43,7 @@ const optionsOf = (s: string, more: Partial<JetStreamOptions> = {}): JetStreamOp
 
 /** SGD with a checkpoint every 5 steps (20 examples) until `n` examples are in the model; no 5 s without a step. */
 async function train(source: Observable<Step<ExampleBatch>>, n: number, dir: string) {
-  const model = logisticRegression(t.d);
+  const model = logisticRegression(table.d);
   resume(dir, model.params); // from the folder's newest checkpoint, if any
   const results = await lastValueFrom(
     source.pipe(
@@ -82,13 +61,8 @@ async function train(source: Observable<Step<ExampleBatch>>, n: number, dir: str
   model.params.b.dispose();
   return { results, params };
 }
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'rxgrad-jetstream-stop-'));
-  dirs.push(d);
-  return d;
-};
 const checkpointOf = (dir: string) => {
-  const model = logisticRegression(t.d);
+  const model = logisticRegression(table.d);
   const r = resume(dir, model.params);
   model.params.w.dispose();
   model.params.b.dispose();
@@ -97,8 +71,8 @@ const checkpointOf = (dir: string) => {
 
 describe('jetstream() stopped: every unacked message is handed back at once', () => {
   it('an ordered run started right after a stop at a checkpoint trains on at once, and ends with the model of one uninterrupted run', async () => {
-    await publishExamples({ servers: server.url, ...names('a'), examples: table, idPrefix: 'a' });
-    const dir = tempDir();
+    await publishExamples({ servers: nats.server.url, ...names('a'), examples: table, idPrefix: 'a' });
+    const dir = nats.tempDir();
     // The first run stops at 128 examples, right after the final checkpoint's acks freed room
     // that the open pull request fills with messages the run will not train.
     const first = await train(jetstream(optionsOf('a')), 128, dir);
@@ -112,14 +86,14 @@ describe('jetstream() stopped: every unacked message is handed back at once', ()
     expect(second.results[0].online!.ingest!.redelivered).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(10);
     // Checkpoints every 5 steps in both: the batches and updates of one uninterrupted run.
-    const ref = await train(replay(table, { batchSize: 4 }), N, tempDir());
+    const ref = await train(replay(table, { batchSize: 4 }), N, nats.tempDir());
     expect(second.params).toEqual(ref.params);
-    expect((await jsm.consumers.info('a', 'trainer')).ack_floor.stream_seq).toBe(N);
+    expect((await nats.jsm.consumers.info('a', 'trainer')).ack_floor.stream_seq).toBe(N);
   }, 60_000);
 
   it('a trainer unsubscribed mid-stream (after 1, 3 or 7 steps) hands back every message delivered past the ack floor: all are redelivered at once', async () => {
-    await publishExamples({ servers: server.url, ...names('b'), examples: table, idPrefix: 'b' });
-    const js = jsm.jetstream();
+    await publishExamples({ servers: nats.server.url, ...names('b'), examples: table, idPrefix: 'b' });
+    const js = nats.jsm.jetstream();
     for (const k of [1, 3, 7]) {
       const seen: number[] = [];
       const sub = jetstream(optionsOf('b', { maxAckPending: 40 })).subscribe((s) => seen.push(s.step));
@@ -127,7 +101,7 @@ describe('jetstream() stopped: every unacked message is handed back at once', ()
       sub.unsubscribe();
       // The stop waits for its last pull request to end (≤ 1 s), then nak()s.
       await sleep(1500);
-      const ci = await jsm.consumers.info('b', 'trainer');
+      const ci = await nats.jsm.consumers.info('b', 'trainer');
       const floor = ci.ack_floor.stream_seq;
       const delivered = ci.delivered.stream_seq;
       expect(delivered).toBeGreaterThan(floor);
