@@ -7,7 +7,7 @@
  */
 import { AckPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { BehaviorSubject, lastValueFrom, map, type Observable, take, takeWhile, tap, toArray } from 'rxjs';
+import { BehaviorSubject, lastValueFrom, map, type Observable, take, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { accuracy } from '../../src/metrics/accuracy';
@@ -17,7 +17,6 @@ import { RxgradError } from '../../src/RxgradError';
 import { jetstream, type JetStreamOptions } from '../../streams/nats/jetstream';
 import { publishExamples } from '../../streams/nats/publishExamples';
 import { applyUpdates } from '../../streams/operators/applyUpdates';
-import { checkpoint } from '../../streams/operators/checkpoint';
 import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
@@ -25,7 +24,7 @@ import { resume } from '../../streams/resume';
 import { replay } from '../../streams/sources/replay';
 import type { Step, StepResult } from '../../streams/Step';
 import { expectNoLeak, until } from '../helpers';
-import { elec2Rows, sleep, useNatsServer } from './natsFixture';
+import { elec2Rows, sleep, trainLogistic, useNatsServer } from './natsFixture';
 
 const nats = useNatsServer();
 
@@ -37,23 +36,7 @@ const names = (s: string) => ({ stream: s, subject: `${s}.examples`, deadLetter:
 
 /** Test-then-train logistic regression with SGD and checkpoints every 10 steps, until `n` examples are in the model. */
 async function train(source: Observable<Step<ExampleBatch>>, n: number, dir = nats.tempDir(), resumeFrom = false) {
-  const model = logisticRegression(table.d);
-  if (resumeFrom) resume(dir, model.params);
-  const results = await lastValueFrom(
-    source.pipe(
-      progressiveValidation(model, { metrics: [accuracy()] }),
-      gradients(model.loss, model.params),
-      optimize(sgd({ lr: 0.1 })),
-      applyUpdates(model.params),
-      takeWhile((res) => res.examples < n, true),
-      checkpoint({ dir, params: model.params, everySteps: 10 }),
-      toArray(),
-    ),
-  );
-  const params = [...model.params.w.dataSync(), ...model.params.b.dataSync()];
-  model.params.w.dispose();
-  model.params.b.dispose();
-  return { results, params, dir };
+  return { ...(await trainLogistic(source, { features: table.d, n, dir, everySteps: 10, resume: resumeFrom })), dir };
 }
 const optionsOf = (s: string, more: Partial<JetStreamOptions> = {}): JetStreamOptions => ({
   servers: nats.server.url,

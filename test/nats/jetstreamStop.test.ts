@@ -6,22 +6,17 @@
  * was being stopped were dropped by the client, neither acked nor nak'ed, and an ordered
  * successor waited 30 s for the first of them.)
  */
-import { lastValueFrom, takeWhile, throwError, timeout, toArray, type Observable } from 'rxjs';
+import { throwError, timeout, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { ExampleBatch } from '../../src/ExampleBatch';
 import { logisticRegression } from '../../src/models/logisticRegression';
 import type { ExampleTable } from '../../src/online/ExampleTable';
-import { sgd } from '../../src/optimizers/sgd';
 import { jetstream, type JetStreamOptions } from '../../streams/nats/jetstream';
 import { publishExamples } from '../../streams/nats/publishExamples';
-import { applyUpdates } from '../../streams/operators/applyUpdates';
-import { checkpoint } from '../../streams/operators/checkpoint';
-import { gradients } from '../../streams/operators/gradients';
-import { optimize } from '../../streams/operators/optimize';
 import { resume } from '../../streams/resume';
 import { replay } from '../../streams/sources/replay';
 import type { Step } from '../../streams/Step';
-import { elec2Rows, sleep, useNatsServer } from './natsFixture';
+import { elec2Rows, sleep, trainLogistic, useNatsServer } from './natsFixture';
 
 const nats = useNatsServer();
 
@@ -42,24 +37,9 @@ const optionsOf = (s: string, more: Partial<JetStreamOptions> = {}): JetStreamOp
 });
 
 /** SGD with a checkpoint every 5 steps (20 examples) until `n` examples are in the model; no 5 s without a step. */
-async function train(source: Observable<Step<ExampleBatch>>, n: number, dir: string) {
-  const model = logisticRegression(table.d);
-  resume(dir, model.params); // from the folder's newest checkpoint, if any
-  const results = await lastValueFrom(
-    source.pipe(
-      timeout({ each: 5000, with: () => throwError(() => new Error('no step for 5 s: a message of the stopped run is waited for until ackWait')) }),
-      gradients(model.loss, model.params),
-      optimize(sgd({ lr: 0.1 })),
-      applyUpdates(model.params),
-      takeWhile((res) => res.examples < n, true),
-      checkpoint({ dir, params: model.params, everySteps: 5 }),
-      toArray(),
-    ),
-  );
-  const params = [...model.params.w.dataSync(), ...model.params.b.dataSync()];
-  model.params.w.dispose();
-  model.params.b.dispose();
-  return { results, params };
+function train(source: Observable<Step<ExampleBatch>>, n: number, dir: string) {
+  const stalled = timeout<Step<ExampleBatch>, Observable<never>>({ each: 5000, with: () => throwError(() => new Error('no step for 5 s: a message of the stopped run is waited for until ackWait')) });
+  return trainLogistic(source, { features: table.d, n, dir, everySteps: 5, resume: true, evaluate: false, first: stalled });
 }
 const checkpointOf = (dir: string) => {
   const model = logisticRegression(table.d);

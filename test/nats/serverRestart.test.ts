@@ -7,24 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastValueFrom, takeWhile, tap, toArray } from 'rxjs';
+import { tap, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accuracy } from '../../src/metrics/accuracy';
-import { logisticRegression } from '../../src/models/logisticRegression';
 import type { ExampleTable } from '../../src/online/ExampleTable';
-import { sgd } from '../../src/optimizers/sgd';
 import { jetstream } from '../../streams/nats/jetstream';
 import { publishExamples } from '../../streams/nats/publishExamples';
-import { applyUpdates } from '../../streams/operators/applyUpdates';
-import { checkpoint } from '../../streams/operators/checkpoint';
-import { gradients } from '../../streams/operators/gradients';
-import { optimize } from '../../streams/operators/optimize';
-import { progressiveValidation } from '../../streams/operators/progressiveValidation';
-import { elec2 } from '../../streams/sources/elec2';
 import { replay } from '../../streams/sources/replay';
 import type { Step } from '../../streams/Step';
 import type { ExampleBatch } from '../../src/ExampleBatch';
-import type { Observable } from 'rxjs';
+import { elec2Rows, trainLogistic } from './natsFixture';
 import { startNatsServer, type NatsServer } from './natsServer';
 
 let server: NatsServer;
@@ -38,39 +29,22 @@ afterAll(async () => {
 });
 
 const N = 2000;
-const t = elec2();
-const table: ExampleTable = { n: N, d: t.d, xs: t.xs.slice(0, N * t.d), ys: t.ys.slice(0, N) };
+const table: ExampleTable = elec2Rows(N);
 
 /** Train until N examples are in the model; `onStep` sees each step first. */
-async function train(source: Observable<Step<ExampleBatch>>, onStep: (s: Step<ExampleBatch>) => void = () => undefined) {
-  const model = logisticRegression(table.d);
+function train(source: Observable<Step<ExampleBatch>>, onStep: (s: Step<ExampleBatch>) => void = () => undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'rxgrad-nats-restart-'));
   dirs.push(dir);
-  const results = await lastValueFrom(
-    source.pipe(
-      tap(onStep),
-      progressiveValidation(model, { metrics: [accuracy()] }),
-      gradients(model.loss, model.params),
-      optimize(sgd({ lr: 0.1 })),
-      applyUpdates(model.params),
-      takeWhile((r) => r.examples < N, true),
-      checkpoint({ dir, params: model.params, everySteps: 5 }),
-      toArray(),
-    ),
-  );
-  const params = [...model.params.w.dataSync(), ...model.params.b.dataSync()];
-  model.params.w.dispose();
-  model.params.b.dispose();
-  return { results, params };
+  return trainLogistic(source, { features: table.d, n: N, dir, everySteps: 5, first: tap(onStep) });
 }
 
 describe('nats-server restarted mid-stream (SIGKILL, file storage)', () => {
   it('the trainer reconnects and trains every message exactly once; the model equals an uninterrupted replay', async () => {
-    const examples = Array.from({ length: N }, (_, i) => ({ x: Array.from(table.xs.subarray(i * t.d, (i + 1) * t.d)), y: table.ys[i], id: i }));
+    const examples = Array.from({ length: N }, (_, i) => ({ x: Array.from(table.xs.subarray(i * table.d, (i + 1) * table.d)), y: table.ys[i], id: i }));
     await publishExamples({ servers: server.url, examples, idPrefix: 'r' });
     const trained: unknown[] = [];
     let restarted: Promise<void> | undefined;
-    const source = jetstream({ servers: server.url, durable: 'restart', features: t.d, classes: 2, batchSize: 8, ackWaitMs: 2000, maxAckPending: 200 });
+    const source = jetstream({ servers: server.url, durable: 'restart', features: table.d, classes: 2, batchSize: 8, ackWaitMs: 2000, maxAckPending: 200 });
     const got = await train(source, (s) => {
       trained.push(...s.batch.ids);
       // At step 60 (480 examples) the server is killed and started again on its store.
