@@ -9,8 +9,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOnline, untilIdle, type OnlineOptions } from '../../demo/online';
@@ -18,34 +16,29 @@ import { socketUrl } from '../../demo/produce';
 import { publish } from '../../demo/publish';
 import type { HistoryMessage } from '../../streams/sinks/protocol';
 import { WebSocket } from 'ws';
-import { startNatsServer, type NatsServer } from '../nats/natsServer';
+import { useNatsServer } from '../nats/natsFixture';
+import { startNatsServer } from '../nats/natsServer';
 import { marbles } from '../helpers';
 
 const base: OnlineOptions = { models: ['logistic'], optimizer: 'sgd', lr: 1, batch: 1, delay: 0, detector: 'adwin', checkpointEvery: 100, resume: false };
 
 describe('npm run online -- --nats (a real nats-server)', () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
+  const nats = useNatsServer();
   let dir: string;
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
     dir = mkdtempSync(join(tmpdir(), 'rxgrad-online-nats-'));
-    expect(await publish({ source: 'elec2', servers: server.url, limit: 1500 })).toMatchObject({ published: 1500 });
+    expect(await publish({ source: 'elec2', servers: nats.server.url, limit: 1500 })).toMatchObject({ published: 1500 });
   });
   afterAll(async () => {
-    await nc?.close();
-    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** The consumer's state once its acks have landed (they are sent as the run ends). */
   async function settled(durable: string, stream = 'rxgrad') {
-    const jsm = await jetstreamManager(nc);
-    let info = await jsm.consumers.info(stream, durable);
+    let info = await nats.jsm.consumers.info(stream, durable);
     for (let k = 0; k < 50 && info.num_ack_pending > 0; k++) {
       await new Promise((r) => setTimeout(r, 50));
-      info = await jsm.consumers.info(stream, durable);
+      info = await nats.jsm.consumers.info(stream, durable);
     }
     return { pending: info.num_pending, ackPending: info.num_ack_pending, ackFloor: info.ack_floor.stream_seq, redelivered: info.num_redelivered };
   }
@@ -53,7 +46,7 @@ describe('npm run online -- --nats (a real nats-server)', () => {
   it('trains the model the replay trains, acks every message after its checkpoint, and reports the counters', async () => {
     const replayed = await runOnline({ ...base, limit: 1500 });
     const before = tf.memory().numTensors;
-    const live = await runOnline({ ...base, checkpoint: join(dir, 'a'), nats: { servers: [server.url], durable: 'a', idleMs: 1000 } });
+    const live = await runOnline({ ...base, checkpoint: join(dir, 'a'), nats: { servers: [nats.server.url], durable: 'a', idleMs: 1000 } });
     expect(tf.memory().numTensors).toBe(before);
     expect(live.examples).toBe(1500);
     expect(live.paramsDigest).toEqual(replayed.paramsDigest);
@@ -69,7 +62,7 @@ describe('npm run online -- --nats (a real nats-server)', () => {
     const replayed = await runOnline({ ...base, limit: 1500 });
     // The default ack wait (30 s): the stopped run hands back every message it held, so the
     // second run (ordered) waits for none of them.
-    const options = { ...base, checkpoint: join(dir, 'b'), nats: { servers: [server.url], durable: 'b', idleMs: 4000 } };
+    const options = { ...base, checkpoint: join(dir, 'b'), nats: { servers: [nats.server.url], durable: 'b', idleMs: 4000 } };
     const first = await runOnline({ ...options, limit: 650 });
     expect(first.examples).toBe(650);
     // Acked up to the last checkpoint (at 650: the run's end); the messages delivered after it
@@ -85,13 +78,13 @@ describe('npm run online -- --nats (a real nats-server)', () => {
   }, 60_000);
 
   it('refuses --rate with a stream (the producer sets the pace)', async () => {
-    await expect(runOnline({ ...base, rate: 100, nats: { servers: [server.url], durable: 'c' } })).rejects.toThrow('Expected `rate` no rate with a stream');
+    await expect(runOnline({ ...base, rate: 100, nats: { servers: [nats.server.url], durable: 'c' } })).rejects.toThrow('Expected `rate` no rate with a stream');
   });
 
   it('as a CLI: --nats with --json reports each model and its consumer counters', async () => {
     const { stdout } = await promisify(execFile)(
       'node_modules/.bin/tsx',
-      ['demo/online.ts', '--nats', server.url, '--durable', 'cli', '--model', 'logistic,mlp', '--checkpoint', join(dir, 'cli'), '--checkpoint-every', '500', '--idle', '1', '--json'],
+      ['demo/online.ts', '--nats', nats.server.url, '--durable', 'cli', '--model', 'logistic,mlp', '--checkpoint', join(dir, 'cli'), '--checkpoint-every', '500', '--idle', '1', '--json'],
       { timeout: 60_000 },
     );
     const s = JSON.parse(stdout.trim().split('\n').at(-1)!);

@@ -6,8 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy } from '@nats-io/jetstream';
 import { lastValueFrom, tap } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logisticRegression } from '../../src/models/logisticRegression';
@@ -21,33 +20,27 @@ import { publishExamples } from '../../streams/nats/publishExamples';
 import { resume } from '../../streams/resume';
 import { elec2 } from '../../streams/sources/elec2';
 import { expectNoLeak } from '../helpers';
-import { startNatsServer, type NatsServer } from './natsServer';
+import { useNatsServer } from './natsFixture';
 
 const table = elec2();
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe("gradientUpdater({ ackAfter: 'checkpoint' }) with a real nats-server", () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
+  const nats = useNatsServer();
   let dir: string;
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
     dir = mkdtempSync(join(tmpdir(), 'rxgrad-workers-ckpt-'));
   });
   afterAll(async () => {
-    await nc?.close();
-    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('an updater that dies after its checkpoint at step 8 loses nothing: steps 9–10 are trained again, once, by the resumed one', async () => {
     const examples = { n: 64, d: table.d, xs: table.xs.slice(0, 64 * table.d), ys: table.ys.slice(0, 64) };
-    await publishExamples({ servers: server.url, stream: 'ckpt', subject: 'ckpt.examples', examples, idPrefix: 'ckpt' });
-    const jsm = await jetstreamManager(nc);
-    await jsm.consumers.add('ckpt', { durable_name: 'rxgrad-workers', ack_policy: AckPolicy.Explicit, ack_wait: 1_500_000_000, max_ack_pending: 1000 });
-    const common = { servers: server.url, stream: 'ckpt', subject: 'ckpt.examples', updater: 'ckpt.updater', deadLetter: false as const };
+    await publishExamples({ servers: nats.server.url, stream: 'ckpt', subject: 'ckpt.examples', examples, idPrefix: 'ckpt' });
+    await nats.jsm.consumers.add('ckpt', { durable_name: 'rxgrad-workers', ack_policy: AckPolicy.Explicit, ack_wait: 1_500_000_000, max_ack_pending: 1000 });
+    const common = { servers: nats.server.url, stream: 'ckpt', subject: 'ckpt.examples', updater: 'ckpt.updater', deadLetter: false as const };
     const model = logisticRegression(6);
     const workerModel = logisticRegression(6);
     await expectNoLeak(async () => {
@@ -93,7 +86,7 @@ describe("gradientUpdater({ ackAfter: 'checkpoint' }) with a real nats-server", 
       expect(worker2).toMatchObject({ examples: 32, held: 0 });
       expect(resume(dir, model.params).checkpoint?.step).toBe(16);
     });
-    const info = await jsm.consumers.info('ckpt', 'rxgrad-workers');
+    const info = await nats.jsm.consumers.info('ckpt', 'rxgrad-workers');
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(0);
     model.dispose();
