@@ -55,7 +55,10 @@ describe('kill -9 and resume (real processes)', () => {
     for (let attempt = 0; attempt < kills; attempt++) {
       const run = launch(dir, optimizer);
       await run.started;
-      await sleep((0.05 + 0.3 * rand()) * training);
+      // (30–60 % / kills) of the uninterrupted training per run: all the runs together stay well
+      // short of the whole training (a faster moment of the machine cannot let a run end before
+      // its kill) and still get past the first checkpoints.
+      await sleep(((0.3 + 0.3 * rand()) / kills) * training);
       run.child.kill('SIGKILL');
       const exit = await run.exited;
       if (exit.signal === 'SIGKILL') killed++;
