@@ -295,7 +295,6 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   const updateInPlace: InPlaceTransform<unknown[]>['updateInPlace'] = (grads, state, params, ctx) => fusedUpdate(true, grads, state, params, ctx);
   const arrayKernel = inPlace;
   const runsArrays = (size: number): boolean => tf.getBackend() === 'cpu' && useFused(mode, size);
-  const writable = (t: tf.Tensor): Float32Array => ownValues(t) ?? values(t).slice();
   // The last update's gradients, parameters, plans and new part states: an update of the state it
   // made, for the same records, replans (`PlannedTransform`, 4) instead of checking them again.
   let last: { grads: Tensors; params: Tensors; plans: readonly UpdatePlan[]; states: readonly unknown[] } | undefined;
@@ -313,7 +312,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     let replaced = false;
     for (const name of Object.keys(grads)) {
       const g = grads[name];
-      const done = arrayKernel(plans, name, arrays?.g[name] ?? values(g), arrays?.x[name] ?? values(params[name]), writable, out[name]);
+      const done = arrayKernel(plans, name, arrays?.g[name] ?? values(g), arrays?.x[name] ?? values(params[name]), writableOnHeap, out[name]);
       if (done.check !== 0 && bad === undefined) bad = name;
       for (let i = 0; i < parts.length; i++) {
         const f = done.fields[i];
