@@ -29,9 +29,18 @@ export interface NatsServer {
   close(): Promise<void>;
 }
 
-/** The reason the tests cannot start a server, or `undefined` when `nats-server` is on the PATH. */
+/**
+ * The server binary: `$NATS_SERVER` when set, else `nats-server` on the PATH, else Debian's
+ * `/usr/sbin/nats-server` (a PATH without /usr/sbin still finds the apt install).
+ */
+function natsServerBinary(): string {
+  const candidates = [process.env.NATS_SERVER, 'nats-server', '/usr/sbin/nats-server'].filter((c): c is string => !!c);
+  return candidates.find((c) => !spawnSync(c, ['--version']).error) ?? 'nats-server';
+}
+
+/** The reason the tests cannot start a server, or `undefined` when a `nats-server` binary runs. */
 export function natsServerMissing(): string | undefined {
-  const r = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
+  const r = spawnSync(natsServerBinary(), ['--version'], { encoding: 'utf8' });
   return r.error ? 'nats-server is not installed (apt-get install -y nats-server; .ci/run does it)' : undefined;
 }
 
@@ -50,7 +59,7 @@ function freePort(): Promise<number> {
 /** Spawn the server and resolve once it logs that it is ready (or reject with its output). */
 function launch(port: number, storeDir: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nats-server', ['-js', '-sd', storeDir, '-p', String(port), '-a', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(natsServerBinary(), ['-js', '-sd', storeDir, '-p', String(port), '-a', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     const timer = setTimeout(() => fail(new Error(`nats-server did not start within 10 s:\n${log}`)), 10_000);
     const fail = (err: Error): void => {
