@@ -14,7 +14,7 @@ import { RxgradError } from '../../src/RxgradError';
 import { jetstream, type JetStreamOptions } from '../../streams/nats/jetstream';
 import { publishExamples } from '../../streams/nats/publishExamples';
 import { elec2 } from '../../streams/sources/elec2';
-import { startNatsServer, type NatsServer } from './natsServer';
+import { natsServerBinary, startNatsServer, type NatsServer } from './natsServer';
 
 let server: NatsServer;
 beforeAll(async () => {
@@ -59,7 +59,7 @@ describe('jetstream() setup retried while the server is away', () => {
   it('started against a server whose JetStream is not there (no responders), it trains once a JetStream server takes over', async () => {
     await server.stop();
     // A plain server (no -js) on the same port: the connection succeeds, every JetStream request has no responder.
-    const plain = spawn('nats-server', ['-p', String(server.port), '-a', '127.0.0.1'], { stdio: 'ignore' });
+    const plain = spawn(natsServerBinary(), ['-p', String(server.port), '-a', '127.0.0.1'], { stdio: 'ignore' });
     try {
       for (let k = 0; k < 100; k++) {
         const nc = await connect({ servers: server.url }).catch(() => undefined);

@@ -30,10 +30,10 @@ export interface NatsServer {
 }
 
 /**
- * The server binary: `$NATS_SERVER` when set, else `nats-server` on the PATH, else Debian's
+ * The server binary the tests run: `$NATS_SERVER` when set, else `nats-server` on the PATH, else Debian's
  * `/usr/sbin/nats-server` (a PATH without /usr/sbin still finds the apt install).
  */
-function natsServerBinary(): string {
+export function natsServerBinary(): string {
   const candidates = [process.env.NATS_SERVER, 'nats-server', '/usr/sbin/nats-server'].filter((c): c is string => !!c);
   return candidates.find((c) => !spawnSync(c, ['--version']).error) ?? 'nats-server';
 }
