@@ -23,6 +23,7 @@ import { learningRate } from '../streams/operators/learningRate';
 import { optimize } from '../streams/operators/optimize';
 import { applyUpdates } from '../streams/operators/applyUpdates';
 import { mulberry32 } from '../streams/sources/mulberry32';
+import { shuffleInPlace } from '../streams/sources/shuffleInPlace';
 import { median, pairedRatio, samples } from './measure';
 
 const BATCH = 10;
@@ -39,11 +40,7 @@ function handWritten(data: ReturnType<typeof airfoil>, model: LinearRegression):
   const xs = Float32Array.from(data.xs.flat());
   const ys = Float32Array.from(data.ys);
   const order = Uint32Array.from({ length: n }, (_, i) => i);
-  const rand = mulberry32(1);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  shuffleInPlace(order, mulberry32(1));
   let from = 0;
   return {
     step: () => {
@@ -142,11 +139,7 @@ function plainEpoch(data: ReturnType<typeof airfoil>): number {
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) xs[i * d + j] = data.xs[i][j];
   const ys = Float32Array.from(data.ys);
   const order = Uint32Array.from({ length: n }, (_, i) => i);
-  const rand = mulberry32(1);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  shuffleInPlace(order, mulberry32(1));
   const w = new Float32Array(d);
   const gw = new Float32Array(d);
   const r = new Float32Array(BATCH);

@@ -6,6 +6,7 @@ import { fromValues } from '../../src/kernels/values';
 import type { Batch, Step } from '../Step';
 import { drive, type DriveOptions } from './drive';
 import { mulberry32 } from './mulberry32';
+import { shuffleInPlace } from './shuffleInPlace';
 import { takesRows } from '../../src/fast/analyticGrads';
 import { describe, type RowArrays } from '../fused/fusion';
 
@@ -93,14 +94,6 @@ function gather(table: Table, order: Uint32Array, from: number, to: number): tf.
   return fromValues(gatherRows(table, order, from, to), [to - from, ...table.rowShape]);
 }
 
-function shuffleInPlace(order: Uint32Array, rand: () => number): void {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-}
 
 /**
  * A stream of minibatch steps over a data set.

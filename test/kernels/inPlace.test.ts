@@ -23,6 +23,7 @@ import { hasInPlace, type InPlaceTransform } from '../../src/optimizers/fusedCha
 import { mulberry32 } from '../../streams/sources/mulberry32';
 import { minibatches } from '../../streams/sources/minibatches';
 import { airfoil } from '../../streams/sources/airfoil';
+import { runOwned } from './runOwned';
 import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
 import { applyUpdates } from '../../streams/operators/applyUpdates';
@@ -114,23 +115,6 @@ describe('sgdKernelInPlace equals sgdKernel + addKernel bit for bit', () => {
   }
 });
 
-/** `steps` updates the way `optimize` + `applyUpdates` make them (in place when `inPlace`), returning every step's parameter values. */
-function runOwned(opt: Transform<any>, inPlace: boolean, params0: Tensors, grads: (t: number) => Tensors, steps: number): number[][][] {
-  const params = Object.fromEntries(Object.entries(params0).map(([n, p]) => [n, tf.variable(p.clone())]));
-  let state = opt.init(params);
-  const xs: number[][][] = [];
-  for (let t = 1; t <= steps; t++) {
-    const g = grads(t);
-    const r = inPlace ? (opt as InPlaceTransform<any>).updateInPlace(g, state, params, { step: t }) : opt.update(g, state, params, { step: t });
-    disposeReplaced(state, r.state);
-    state = r.state;
-    addUpdates(params, r.updates);
-    disposeTree([g, r.updates]);
-    xs.push(Object.values(params).map((p) => Array.from(p.dataSync())));
-  }
-  disposeTree([state, params]);
-  return xs;
-}
 
 const IN_PLACE = Object.entries(FUSED_CONFIGS).filter(([, make]) => hasInPlace(make(true)));
 

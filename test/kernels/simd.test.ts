@@ -7,6 +7,7 @@ import { SIMD_KERNELS, simdKernelsFor } from '../../src/kernels/wasm/simdKernels
 import { generatedSource } from '../../scripts/buildWasm';
 import { expectClose } from '../src/helpers';
 import { mulberry32 } from '../../streams/sources/mulberry32';
+import { runOwned } from './runOwned';
 
 const DEFAULT_MIN = SIMD_KERNELS.minSize;
 afterEach(() => {
@@ -17,23 +18,10 @@ it('the committed module is simdKernels.wat as wabt assembles it today (npm run 
   expect(readFileSync(new URL('../../src/kernels/wasm/simdKernelsBinary.ts', import.meta.url), 'utf8')).toBe(await generatedSource());
 });
 
-/** `steps` updates the way optimize + applyUpdates make them on owned state; each step's values, and whether the SIMD kernel held the parameters after each step. */
-function runOwned(opt: Transform<any>, inPlace: boolean, params0: Tensors, grads: (t: number) => Tensors, steps: number) {
-  const params = Object.fromEntries(Object.entries(params0).map(([n, p]) => [n, tf.variable(p.clone())]));
-  let state = opt.init(params);
-  const xs: number[][][] = [];
+/** `runOwned`, and whether the SIMD kernel held the parameters after each step. */
+function runOwnedSimd(opt: Transform<any>, inPlace: boolean, params0: Tensors, grads: (t: number) => Tensors, steps: number) {
   const simd: boolean[] = [];
-  for (let t = 1; t <= steps; t++) {
-    const g = grads(t);
-    const r = inPlace ? (opt as InPlaceTransform<any>).updateInPlace(g, state, params, { step: t }) : opt.update(g, state, params, { step: t });
-    disposeReplaced(state, r.state);
-    state = r.state;
-    addUpdates(params, r.updates);
-    disposeTree([g, r.updates]);
-    xs.push(Object.values(params).map((p) => Array.from(p.dataSync())));
-    simd.push(Object.values(params).every((p) => simdKernelsFor([values(p)]) !== undefined));
-  }
-  disposeTree([state, params]);
+  const xs = runOwned(opt, inPlace, params0, grads, steps, (params) => simd.push(Object.values(params).every((p) => simdKernelsFor([values(p)]) !== undefined)));
   return { xs, simd };
 }
 
@@ -54,7 +42,7 @@ describe('conformance with PyTorch on the SIMD path (torch_reference.json, its 6
     it(`${name}: ${cfg.torch}(${JSON.stringify(cfg.kwargs)}) matches every one of 40 steps to 1e-5 rel + 1e-6 abs${simdRuns ? ', in SIMD from step 2' : ' (no SIMD kernel: in place in JS)'}`, () => {
       SIMD_KERNELS.minSize = 4;
       const x0 = { x: tf.tensor(tile(ref.p0)) };
-      const r = runOwned(make[cfg.torch](camel(cfg.kwargs)), true, x0, (t) => ({ x: tf.tensor(tile(ref.grads[t - 1])) }), ref.grads.length);
+      const r = runOwnedSimd(make[cfg.torch](camel(cfg.kwargs)), true, x0, (t) => ({ x: tf.tensor(tile(ref.grads[t - 1])) }), ref.grads.length);
       r.xs.forEach(([x], i) => expectClose(x, tile(cfg.params[i]), `${name} step ${i + 1}`));
       expect(r.simd.slice(1).every((s) => s === simdRuns)).toBe(true);
       disposeTree(x0);
@@ -85,8 +73,8 @@ describe('the SIMD kernels agree with the pure kernels', () => {
   };
   for (const [name, make] of Object.entries(configs)) {
     it(`${name}: 2 parameters (4096 and 64×128 values), gradients over four decades, 40 steps`, () => {
-      const simd = runOwned(make(), true, params, grads(5), 40);
-      const pure = runOwned(make(), false, params, grads(5), 40);
+      const simd = runOwnedSimd(make(), true, params, grads(5), 40);
+      const pure = runOwnedSimd(make(), false, params, grads(5), 40);
       expect(simd.simd.slice(1).every(Boolean)).toBe(true);
       [0, 1].forEach((k) => {
         const scale = pure.xs.reduce((s, x) => x[k].reduce((a, v) => Math.max(a, Math.abs(v)), s), 0);
