@@ -27,6 +27,62 @@ function activate(activation: Activation, s: number): number {
 }
 
 /**
+ * `denseBackward` of one layer with one output (linear and logistic regression: z_i = b + x_i·w),
+ * the same sums in the same order without the general pass's scratch layers:
+ *
+ *   linear:  L = (1/n) Σ (z_i − y_i)² / 2,            δ_i = (z_i − y_i)·(1/n)
+ *   sigmoid: L = (1/n) Σ softplus(z_i) − y_i·z_i,      δ_i = (σ(z_i) − y_i)/n
+ *   ∂L/∂b = Σ_i δ_i,   ∂L/∂w_k = Σ_i x_{i,k}·δ_i   (float64 sums from 0, i ascending: bit-identical to the general pass)
+ *
+ * Only the n deltas are kept (a float64 scratch grown to the largest batch seen).
+ *
+ * @example
+ * const gw = new Float32Array(2), gb = new Float32Array(1);
+ * oneOutput(2, 'sigmoid')([Float32Array.of(0, 0), Float32Array.of(0)], Float32Array.of(1, 2), [1], 1, [gw, gb]); // log 2; gw = [−0.5, −1], gb = [−0.5]
+ */
+function oneOutput(d: number, output: 'linear' | 'sigmoid'): DenseBackward {
+  let delta = new Float64Array(1);
+  return (params, x, y, n, grads) => {
+    const w = params[0];
+    const b = params[1][0];
+    const gw = grads[0];
+    if (n > delta.length) delta = new Float64Array(n);
+    const scale = 1 / n;
+    let loss = 0;
+    let gb = 0;
+    for (let i = 0; i < n; i++) {
+      const at = i * d;
+      let z = b;
+      for (let k = 0; k < d; k++) z += x[at + k] * w[k];
+      let dz: number;
+      if (output === 'linear') {
+        const r = z - y[i];
+        loss += r * r;
+        dz = r * scale;
+      } else {
+        loss += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y[i] * z;
+        dz = (1 / (1 + Math.exp(-z)) - y[i]) / n;
+      }
+      delta[i] = dz;
+      gb += dz;
+    }
+    grads[1][0] = gb;
+    if (n === 1) {
+      // The sum of one term (+ 0 as the sum from 0 gives: −0 becomes 0), without a loop of one per weight.
+      const d0 = delta[0];
+      for (let k = 0; k < d; k++) gw[k] = x[k] * d0 + 0;
+    } else {
+      for (let k = 0; k < d; k++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += x[i * d + k] * delta[i];
+        gw[k] = s;
+      }
+    }
+    return output === 'linear' ? loss * (scale / 2) : loss / n;
+  };
+}
+
+/**
  * The loss and gradient of a dense network (`denseModel`'s, and `linearRegression`'s) on plain
  * arrays, without tfjs. With h₀ = x [n, d], z_l = h_{l−1} W_l + b_l, h_l = act(z_l) (l < L), z = z_L:
  *
@@ -43,6 +99,8 @@ function activate(activation: Activation, s: number): number {
  *    indices, checked by the caller).
  * 2. Sums run in float64; activations and deltas are kept in float64 scratch owned by the
  *    returned function and grown to the largest batch seen (no allocation per call in steady state).
+ *    One layer with one output (linear, logistic regression) runs `oneOutput`: the same sums in
+ *    the same order, bit-identical, keeping only the n deltas.
  * 3. `grads` are overwritten, never read.
  *
  * @example
@@ -52,6 +110,7 @@ function activate(activation: Activation, s: number): number {
  * // log 2; gw = [−0.5, −1], gb = [−0.5]   (σ(0) − 1 = −½, times x)
  */
 export function denseBackward({ sizes, activation, output }: DenseLayout): DenseBackward {
+  if (sizes.length === 2 && sizes[1] === 1 && output !== 'softmax') return oneOutput(sizes[0], output);
   const layers = sizes.length - 1;
   const out = sizes[layers];
   const widest = Math.max(...sizes.slice(1));

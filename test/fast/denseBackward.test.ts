@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { denseBackward } from '../../src/fast/denseBackward';
+import { mulberry32 } from '../../streams/sources/mulberry32';
+
+/** Run a [d, 1] pass on plain numbers; returns the loss and the gradients as arrays. */
+function run(output: 'linear' | 'sigmoid', w: number[], b: number, x: number[][], y: number[]) {
+  const pass = denseBackward({ sizes: [w.length, 1], activation: 'relu', output });
+  const gw = new Float32Array(w.length).fill(NaN);
+  const gb = new Float32Array(1).fill(NaN);
+  const loss = pass([Float32Array.from(w), Float32Array.of(b)], Float32Array.from(x.flat()), Float32Array.from(y), x.length, [gw, gb]);
+  return { loss, gw: Array.from(gw), gb: gb[0] };
+}
+
+describe('denseBackward: one layer, one output (linear and logistic regression)', () => {
+  it('linear: hand-derived loss and gradients (n = 2)', () => {
+    // z = 0.5 + x·[1, −1]: z₁ = 0.5 + 1 − 2 = −0.5, z₂ = 0.5 + 3 = 3.5; r = z − y = [−0.5, 2.5]
+    // L = (1/2)·(0.25 + 6.25)/2 = 1.625; δ = r/2 = [−0.25, 1.25]
+    // ∂b = −0.25 + 1.25 = 1; ∂w = [1·(−0.25) + 3·1.25, 2·(−0.25) + 0·1.25] = [3.5, −0.5]
+    const r = run('linear', [1, -1], 0.5, [[1, 2], [3, 0]], [0, 1]);
+    expect(r.loss).toBeCloseTo(1.625, 12);
+    expect(r.gb).toBeCloseTo(1, 7);
+    expect(r.gw[0]).toBeCloseTo(3.5, 6);
+    expect(r.gw[1]).toBeCloseTo(-0.5, 7);
+  });
+
+  it('sigmoid: hand-derived loss and gradients (n = 2)', () => {
+    // w = 0, b = 0: z = 0 for both rows, softplus(0) = log 2, so L = log 2;
+    // δ = (σ(0) − y)/2 = [(0.5 − 1)/2, (0.5 − 0)/2] = [−0.25, 0.25]; ∂b = 0;
+    // ∂w = [1·(−0.25) + (−1)·0.25, 2·(−0.25) + 4·0.25] = [−0.5, 0.5]
+    const r = run('sigmoid', [0, 0], 0, [[1, 2], [-1, 4]], [1, 0]);
+    expect(r.loss).toBeCloseTo(Math.LN2, 12);
+    expect(r.gb).toBe(0);
+    expect(r.gw).toEqual([-0.5, 0.5]);
+  });
+
+  it('n = 1: ∂w is the sum from 0 (a zero feature gives +0, as the general pass does)', () => {
+    // x = [0, 2], w = 0, b = 0, y = 1 (linear): z = 0, δ = −1; ∂w = [0 + 0·(−1), 0 + 2·(−1)] = [+0, −2]; ∂b = −1; L = 1/2
+    const r = run('linear', [0, 0], 0, [[0, 2]], [1]);
+    expect(Object.is(r.gw[0], 0)).toBe(true);
+    expect(r.gw[1]).toBe(-2);
+    expect(r.gb).toBe(-1);
+    expect(r.loss).toBe(0.5);
+  });
+
+  it('agrees with a float64 reference on random batches of 1 and 7 rows (to float32 rounding)', () => {
+    const rand = mulberry32(11);
+    const d = 6;
+    for (const output of ['linear', 'sigmoid'] as const) {
+      for (const n of [1, 7, 3]) {
+        const w = Array.from({ length: d }, () => Math.fround(rand() * 2 - 1));
+        const b = Math.fround(rand() - 0.5);
+        const x = Array.from({ length: n }, () => Array.from({ length: d }, () => Math.fround(rand() * 4 - 2)));
+        const y = x.map(() => (output === 'sigmoid' ? (rand() < 0.5 ? 0 : 1) : Math.fround(rand() * 3)));
+        // Reference: L and its gradient written out in float64 from the definitions.
+        let loss = 0;
+        let gb = 0;
+        const gw = new Array<number>(d).fill(0);
+        for (let i = 0; i < n; i++) {
+          const z = b + x[i].reduce((s, v, k) => s + v * w[k], 0);
+          const dz = output === 'linear' ? (z - y[i]) / n : (1 / (1 + Math.exp(-z)) - y[i]) / n;
+          loss += output === 'linear' ? (z - y[i]) ** 2 / (2 * n) : (Math.log(1 + Math.exp(z)) - y[i] * z) / n;
+          gb += dz;
+          for (let k = 0; k < d; k++) gw[k] += x[i][k] * dz;
+        }
+        const r = run(output, w, b, x, y);
+        expect(Math.abs(r.loss - loss)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(loss)));
+        expect(Math.abs(r.gb - gb)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(gb)));
+        for (let k = 0; k < d; k++) expect(Math.abs(r.gw[k] - gw[k])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(gw[k])));
+      }
+    }
+  });
+
+  it('grows its scratch for a larger batch and back (no stale deltas)', () => {
+    // Same single row (x = [1], w = 0, b = 0, y = 1, linear: δ = −1, ∂w = −1) before and after a batch of 3.
+    const pass = denseBackward({ sizes: [1, 1], activation: 'relu', output: 'linear' });
+    const p = [Float32Array.of(0), Float32Array.of(0)];
+    const g = [new Float32Array(1), new Float32Array(1)];
+    pass(p, Float32Array.of(1), [1], 1, g);
+    expect(Array.from(g[0])).toEqual([-1]);
+    // Three rows x = [1, 2, 3], y = [1, 1, 1]: δ = −1/3 each; ∂w = −(1 + 2 + 3)/3 = −2; ∂b = −1
+    pass(p, Float32Array.of(1, 2, 3), [1, 1, 1], 3, g);
+    expect(g[0][0]).toBeCloseTo(-2, 6);
+    expect(g[1][0]).toBeCloseTo(-1, 6);
+    pass(p, Float32Array.of(1), [1], 1, g);
+    expect(Array.from(g[0])).toEqual([-1]);
+  });
+});
