@@ -45,7 +45,8 @@ export function nonFiniteSum(name: string): RxgradError {
  *    (`takeScratch`) and becomes the parameter's storage; the storage it replaces becomes the
  *    next spare when no other tensor shares it (`ownValues`). Where the optimizer already
  *    computed x + u in its own pass (`fusedChain`'s `updateInPlace`, recorded by `stageSum`), that
- *    sum and its finiteness check are taken as they are: no second pass.
+ *    sum and its finiteness check are taken as they are: no second pass (on wasm, where it was
+ *    computed in the backend's heap, its block becomes the parameter's storage: no copy).
  *
  * @example
  * const params = { w: tf.variable(tf.tensor([1, 2])) };
@@ -69,7 +70,7 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
         bad = name;
         break;
       }
-      next.push(fromValues(sum, x.shape));
+      next.push(ahead?.tensor !== undefined ? ahead.tensor() : fromValues(sum, x.shape));
     } else {
       unchecked.push(next.length);
       next.push(tf.tidy(() => x.add(u)));

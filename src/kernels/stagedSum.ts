@@ -5,6 +5,8 @@ interface Staged {
   readonly from: object;
   readonly sum: Float32Array;
   readonly finite: boolean;
+  /** Where the sum lives in a backend's own memory: makes the parameter's new tensor from it (see 3). */
+  readonly tensor?: () => tf.Tensor;
 }
 
 const staged = new WeakMap<tf.Tensor, Staged>();
@@ -19,19 +21,22 @@ const staged = new WeakMap<tf.Tensor, Staged>();
  *    update tensor (not disposed) and for the parameter's current storage (not reassigned since:
  *    tensors are immutable, so the same storage means the same values); else `undefined`, and
  *    the caller adds as usual. An update replaced by a user's operator has no record.
+ * 3. With `tensor` (the sum computed in the wasm backend's heap, `runInPlaceWasm`: `sum` is then a
+ *    view that the heap's growth may detach), the caller makes the new parameter value with
+ *    `tensor()` (once) instead of from `sum`; the record holds whatever its length.
  *
  * @example
  * stageSum(u, x, next, true);
  * takeStagedSum(u, x)?.sum; // next
  */
-export function stageSum(update: tf.Tensor, param: tf.Tensor, sum: Float32Array, finite: boolean): void {
-  staged.set(update, { from: param.dataId, sum, finite });
+export function stageSum(update: tf.Tensor, param: tf.Tensor, sum: Float32Array, finite: boolean, tensor?: () => tf.Tensor): void {
+  staged.set(update, { from: param.dataId, sum, finite, tensor });
 }
 
 /** See `stageSum`. */
-export function takeStagedSum(update: tf.Tensor, param: tf.Tensor): { readonly sum: Float32Array; readonly finite: boolean } | undefined {
+export function takeStagedSum(update: tf.Tensor, param: tf.Tensor): { readonly sum: Float32Array; readonly finite: boolean; readonly tensor?: () => tf.Tensor } | undefined {
   const s = staged.get(update);
   if (s === undefined) return undefined;
   staged.delete(update);
-  return !update.isDisposed && s.from === param.dataId && s.sum.length === param.size ? s : undefined;
+  return !update.isDisposed && s.from === param.dataId && (s.tensor !== undefined || s.sum.length === param.size) ? s : undefined;
 }

@@ -1,18 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { isArenaBuffer } from './wasm/simdKernels';
+import { lentValues } from './wasmValues';
 
 /**
  * The bridge between tensors and the kernels' `Float32Array`s.
  *
  * `values(t)`: a tensor's values as a `Float32Array` — on `cpu` the tensor's own storage for a
  * float32 tensor (zero-copy: read it, never write it); other dtypes are converted, as the chain's
- * arithmetic promotes them to float32.
+ * arithmetic promotes them to float32. While an in-place kernel runs on the wasm heap, a state
+ * tensor it writes answers the view it writes (`lendValues`).
  *
  * @example
  * values(tf.tensor([1, 2])); // Float32Array [1, 2]
  */
 export function values(t: tf.Tensor): Float32Array {
-  const v = t.dataSync();
+  const v = lentValues(t) ?? t.dataSync();
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 

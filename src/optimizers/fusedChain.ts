@@ -8,6 +8,7 @@ import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import { giveScratch, takeScratch } from '../kernels/scratch';
 import { stageSum } from '../kernels/stagedSum';
 import { simdArena } from '../kernels/wasm/simdKernels';
+import { inPlaceHeap, runInPlaceWasm } from '../kernels/wasm/runInPlaceWasm';
 
 /** The plans of a tuple of planned transforms, position by position. */
 export type PlansOf<T extends readonly PlannedTransform<any, any>[]> = {
@@ -238,7 +239,9 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  * 2. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which assigns them, or
  *    refuses them naming the parameter, without a second pass; nothing is assigned here.
  * The results are bit-identical to `update`'s with the JavaScript kernels, within float32
- * rounding (~1e-7 relative) with the SIMD ones. Anywhere else `updateInPlace` is `update`.
+ * rounding (~1e-7 relative) with the SIMD ones. On `wasm` (`fused` not false, every gradient and
+ * parameter a float32 tensor in the backend's heap) the same kernels run in place on that heap at
+ * any size, x + u staged the same way (`runInPlaceWasm`). Anywhere else `updateInPlace` is `update`.
  * It also has `updateArrays` (see `ArrayTransform`): the same in-place kernel on arrays the
  * caller owns, with no update tensor — what `applyUpdates`' fused path runs.
  *
@@ -260,7 +263,9 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
 ): Transform<unknown[]> {
   const chained = chain(...parts);
   const fusedUpdate = (owned: boolean, grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
-    if (!useFused(mode, sizeOf(grads))) return chained.update(grads, state, params, ctx);
+    // On wasm, owned state is updated in place on the backend's heap at any size (`runInPlaceWasm`).
+    const heap = owned && inPlace !== undefined && mode !== false ? inPlaceHeap(grads, params) : undefined;
+    if (heap === undefined && !useFused(mode, sizeOf(grads))) return chained.update(grads, state, params, ctx);
     const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
     const updates: Tensors = {};
     const fields = parts.map((): Record<string, object> => ({}));
@@ -269,7 +274,8 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
       const g = grads[name];
       const p = params?.[name];
       let r: { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] };
-      if (writable && p instanceof tf.Tensor && p.dtype === 'float32') r = runInPlace(inPlace, simd, plans, name, g, p);
+      if (heap !== undefined) r = runInPlaceWasm(heap, inPlace!, simd, plans, name, g, p!);
+      else if (writable && p instanceof tf.Tensor && p.dtype === 'float32') r = runInPlace(inPlace, simd, plans, name, g, p);
       else {
         const k = kernel(plans, name, values(g), p);
         r = { update: fromValues(k.update, g.shape), fields: k.fields };

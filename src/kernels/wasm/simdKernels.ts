@@ -99,5 +99,51 @@ export function isArenaBuffer(buffer: ArrayBufferLike): boolean {
 export function simdKernelsFor(arrays: readonly Float32Array[]): SimdKernels | undefined {
   const buffer = arrays[0].buffer;
   for (const a of arrays) if (a.buffer !== buffer) return undefined;
-  return instances.get(buffer);
+  return instances.get(buffer) ?? (admittedMemory !== undefined && admittedMemory.buffer === buffer ? admittedKernels : undefined);
+}
+
+/** The instance running on each foreign memory (another module's, e.g. tfjs-wasm's heap). */
+const foreign = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
+/** The foreign memory `simdKernelsFor` answers for, and its instance, during `withSimdOn`. */
+let admittedMemory: WebAssembly.Memory | undefined;
+let admittedKernels: SimdKernels | undefined;
+
+/**
+ * Run `fn` with the SIMD kernels admitted on a foreign `memory` (the tfjs-wasm backend's heap):
+ *
+ * 1. the module is instantiated once per memory, importing it (never growing it itself: the
+ *    kernels only load and store at the offsets they are given);
+ * 2. during `fn`, `simdKernelsFor(arrays)` answers for arrays that are all views of that memory's
+ *    current buffer (so `adamKernelSimd`/`sgdKernelSimd` run there); after it, only arenas again;
+ * 3. where WebAssembly SIMD is not available, or `memory` is shared, `fn` runs without them (the
+ *    JavaScript kernels). Returns `fn`'s result.
+ *
+ * The caller chooses when the SIMD kernel applies (`SIMD_KERNELS.minSize`, a multiple of 4).
+ *
+ * @example
+ * withSimdOn(heapMemory, () => adamKernelSimd(g, x, s, h, out)); // views of heapMemory's buffer
+ */
+export function withSimdOn<R>(memory: WebAssembly.Memory, fn: () => R): R {
+  let kernels = foreign.get(memory);
+  if (kernels === undefined) {
+    const module = simdModule();
+    kernels = null;
+    if (module !== null && !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) {
+      try {
+        kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+      } catch {
+        kernels = null;
+      }
+    }
+    foreign.set(memory, kernels);
+  }
+  if (kernels === null) return fn();
+  admittedMemory = memory;
+  admittedKernels = kernels;
+  try {
+    return fn();
+  } finally {
+    admittedMemory = undefined;
+    admittedKernels = undefined;
+  }
 }

@@ -1,0 +1,148 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Tensors } from '../../types';
+import type { PlannedTransform } from '../../transforms/PlannedTransform';
+import type { FusedInPlaceCall, FusedStep, PlansOf } from '../../optimizers/fusedChain';
+import { stageSum } from '../stagedSum';
+import { values } from '../values';
+import { adoptHeap, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
+import { SIMD_KERNELS, withSimdOn } from './simdKernels';
+
+/** A heap block holding a staged x + u that `addUpdates` has not taken yet, and the update it goes with. */
+interface PendingSum {
+  readonly heap: WasmHeap;
+  readonly update: tf.Tensor;
+  readonly offset: number;
+}
+
+/** The state views lent during one kernel call (`lendValues` empties it after each). */
+const loans = new Map<tf.Tensor, Float32Array>();
+
+/** Blocks staged and not taken: freed once their update is disposed (`sweep`), or adopted by `addUpdates`. */
+const pending: PendingSum[] = [];
+
+/** Free the staged blocks whose update is gone (its step dropped, errored or refused): `addUpdates` can no longer take them. */
+function sweep(): void {
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const s = pending[i];
+    if (!s.update.isDisposed) continue;
+    pending.splice(i, 1);
+    // A backend that was disposed meanwhile freed its whole heap (its `wasm` is gone).
+    if (s.heap.wasm != null) s.heap.wasm._free(s.offset);
+  }
+}
+
+/** `addUpdates` takes a staged sum: the block becomes the parameter's new storage. */
+function take(s: PendingSum, shape: readonly number[]): tf.Tensor {
+  pending.splice(pending.indexOf(s), 1);
+  return adoptHeap(s.heap, s.offset, shape);
+}
+
+/**
+ * The tfjs-wasm backend, when `fusedChain`'s `updateInPlace` can run every parameter in place on
+ * its heap (`runInPlaceWasm`): the backend in force is `wasm` (`wasmHeap`) and every gradient
+ * and its parameter is a float32 tensor whose storage is in the heap. Else `undefined`.
+ *
+ * @example
+ * await tf.setBackend('wasm');
+ * inPlaceHeap({ w: tf.ones([3]) }, { w: tf.variable(tf.zeros([3])) }) !== undefined; // true
+ */
+export function inPlaceHeap(grads: Tensors, params: Tensors | undefined): WasmHeap | undefined {
+  const heap = wasmHeap();
+  if (heap === undefined || params === undefined) return undefined;
+  for (const name of Object.keys(grads)) {
+    const g = grads[name] as tf.Tensor | null | undefined;
+    const p = params[name] as tf.Tensor | null | undefined;
+    if (g == null || p == null || g.size !== p.size || heapOffset(heap, g) === undefined || heapOffset(heap, p) === undefined) return undefined;
+  }
+  return heap;
+}
+
+/**
+ * `fusedChain`'s in-place update of one parameter `p` on the tfjs-wasm backend's own heap: the
+ * JavaScript in-place kernel — or, where `simd(plans, name)` says the kernel has a SIMD path and
+ * the parameter has at least `SIMD_KERNELS.minSize` values, a multiple of 4, the WebAssembly
+ * SIMD kernel instantiated on that heap's memory (`withSimdOn`) — reads and writes the tensors'
+ * storage where it lies, with no copy in or out:
+ *
+ * 1. the update tensor u and a block for x + u are allocated in the heap first (the only
+ *    allocations: the heap may grow here); then views are taken of g, x, u, x + u and, through
+ *    `writable`, of each state tensor no other tensor shares (others are read into copies,
+ *    which become new state tensors); the views are dropped when the kernel returns;
+ * 2. while the kernel runs, `values(t)` answers a state tensor's view (`lendValues`), so a
+ *    kernel that keeps the tensor when `values(t) === writable(t)` keeps it, without a read-back;
+ * 3. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which adopts the block
+ *    as the parameter's new storage (no copy), or refuses a non-finite one naming the parameter
+ *    (the block is then freed at once). Nothing is assigned here. A block never taken (its step
+ *    dropped) is freed at the next update after its update tensor is disposed.
+ *
+ * Returns the update tensor and the parts' fields, as `fusedChain` expects. The results are
+ * those of the same kernels on the cpu backend (bit-identical with the JavaScript kernels).
+ *
+ * @example
+ * const heap = inPlaceHeap(grads, params);
+ * if (heap) runInPlaceWasm(heap, inPlace, simd, plans, 'w', grads.w, params.w); // then addUpdates(params, { w: update })
+ */
+export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
+  heap: WasmHeap,
+  inPlace: FusedInPlaceCall<T>,
+  simd: (plans: PlansOf<T>, name: string) => boolean,
+  plans: PlansOf<T>,
+  name: string,
+  g: tf.Tensor,
+  p: tf.Tensor,
+): { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] } {
+  sweep();
+  const n = g.size;
+  const update = heapTensor(heap, g.shape, 4 * n);
+  const nextOffset = heap.wasm._malloc(4 * n) >>> 0;
+  // From here until the kernel returns nothing allocates in the heap: the views stay valid.
+  const buffer = heap.wasm.HEAPU8.buffer;
+  const out = { update: new Float32Array(buffer, heapOffset(heap, update)!, n), next: new Float32Array(buffer, nextOffset, n) };
+  const gv = heapValues(heap, g)!;
+  const xv = heapValues(heap, p)!;
+  const writable = (t: tf.Tensor): Float32Array => {
+    const own = heap.refCount(t.dataId) === 1 ? heapValues(heap, t) : undefined;
+    if (own === undefined) return values(t).slice();
+    loans.set(t, own);
+    return own;
+  };
+  const run = () =>
+    lendValues(loans, () => {
+      const done = inPlace(plans, name, gv, xv, writable, out);
+      return { check: done.check, fields: ownFields(done.fields, loans, buffer) };
+    });
+  const memory = heap.wasm.asm?.memory ?? heap.wasm.wasmMemory;
+  const done = memory !== undefined && n >= SIMD_KERNELS.minSize && n % 4 === 0 && simd(plans, name) ? withSimdOn(memory, run) : run();
+  if (done.check !== 0) {
+    heap.wasm._free(nextOffset);
+    stageSum(update, p, out.next, false);
+  } else {
+    const s: PendingSum = { heap, update, offset: nextOffset };
+    pending.push(s);
+    stageSum(update, p, out.next, true, () => take(s, p.shape));
+  }
+  return { update, fields: done.fields };
+}
+
+/**
+ * The kernel's fields with every lent heap view replaced by its tensor (the state written in
+ * place): a view must never become a new tensor, whose making may grow the heap under it. The
+ * fields are returned as they are when they hold no view (the common case: the kernel kept the
+ * tensors).
+ */
+function ownFields(fields: FusedStep['fields'], loans: ReadonlyMap<tf.Tensor, Float32Array>, buffer: ArrayBufferLike): FusedStep['fields'] {
+  let viewed = false;
+  for (const f of fields) if (f) for (const key in f) if (f[key] instanceof Float32Array && (f[key] as Float32Array).buffer === buffer) viewed = true;
+  if (!viewed) return fields;
+  const tensorOf = new Map<Float32Array, tf.Tensor>();
+  for (const [t, v] of loans) tensorOf.set(v, t);
+  return fields.map((f) => {
+    if (!f) return f;
+    const copy: Record<string, unknown> = {};
+    for (const key in f) {
+      const v = f[key];
+      copy[key] = v instanceof Float32Array && v.buffer === buffer ? (tensorOf.get(v) ?? v.slice()) : v;
+    }
+    return copy;
+  });
+}
