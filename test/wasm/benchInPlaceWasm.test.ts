@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { benchInPlace } from '../../bench/optimizers';
+
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+  await tf.ready();
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+// The short CI version of `npm run bench -- --backend wasm`'s in-place table: every variant (JS
+// kernel and SIMD kernel on the wasm heap, plain loop, tf.train) runs and reports a complete row;
+// it never fails on timing.
+it('the in-place update benchmark runs every variant on wasm at small sizes and leaves no tensor of its own behind', async () => {
+  const before = tf.memory().numTensors;
+  const rows = await benchInPlace(1, [1e3, 4096]);
+  expect(rows.map((r) => [r.name, r.size])).toEqual([
+    ['adam', 1e3],
+    ['momentum 0.9', 1e3],
+    ['adam', 4096],
+    ['momentum 0.9', 4096],
+  ]);
+  for (const r of rows) for (const v of [r.js, r.simd, r.plain, r.tfjs, r.jsPlain, r.simdPlain, r.autoTfjs]) expect(v).toBeGreaterThan(0);
+  // tf.train.momentum keeps its momentum scalar after dispose() (tfjs 4.22): one tensor per momentum row, none of rxgrad's or the loop's.
+  expect(tf.memory().numTensors - before).toBe(2);
+});
