@@ -30,11 +30,12 @@ export interface SourceFusion {
 
 /**
  * An operator that touches neither tensors nor parameters (`progressiveValidation`,
- * `learningRate`, `hyper`, `override`): the fused run applies `operator` itself to the source's
- * rows, so its streams, state, checkpoint part and errors are exactly the operator's.
+ * `learningRate`, `hyper`, `override`): the fused run applies `operator` to the source's rows,
+ * so its streams, state, checkpoint part and errors are exactly the operator's.
  */
 export interface PassFusion {
   readonly stage: 'pass';
+  /** The operator itself, or its form for the fused run: the same steps less the fields only a general path's later operators read (`progressiveValidation`'s `predictions`). */
   readonly operator: OperatorFunction<Step<any>, Step<any>>;
   /** Whether it needs `ExampleBatch` steps (`progressiveValidation`). */
   readonly examples: boolean;

@@ -103,12 +103,19 @@ function checkLabel(label: unknown): Label {
 }
 
 
-/** The answers of one step, in the order they were scored: rows of the step's batch, or waiting predictions. */
+/** The answers of one step, in the order they were scored: rows of the step's batch, or waiting predictions (one per subscription, cleared at each step). */
 class Answers {
   readonly rows: number[] = [];
   readonly entries: (Waiting | undefined)[] = [];
   readonly ys: number[] = [];
   readonly yHats: number[] = [];
+
+  clear(): void {
+    this.rows.length = 0;
+    this.entries.length = 0;
+    this.ys.length = 0;
+    this.yHats.length = 0;
+  }
 
   add(row: number, entry: Waiting | undefined, y: number, yHat: number): void {
     this.rows.push(row);
@@ -157,8 +164,10 @@ class Answers {
  *    the same subscription — `repeat` — continues the same evaluation and registers it too.)
  * 7. Within one step every row is scored with the same parameters (test-then-train at the
  *    granularity of the micro-batch; with batch size 1 it is River's per-example order).
- * 8. It touches no tensor, so it takes part in `applyUpdates`' fused path as it is: the fused
- *    run applies this very operator to the source's rows, before the step's update.
+ * 8. It touches no tensor, so it takes part in `applyUpdates`' fused path: the fused run applies
+ *    this operator to the source's rows, before the step's update, in a form that leaves out the
+ *    steps' `predictions` (only operators that break the fused path read them: `detectDrift`, a
+ *    user's `map`) and scores into scratch; metrics, state, checkpoints and errors are the same.
  *
  * @example
  * replay(table, { batchSize: 1 }).pipe(
@@ -184,7 +193,8 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
   if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
   const k = model.outputs;
 
-  const operator = (hooks: { run?: (scope: RunScope) => void }) => operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
+  // `fused`: the form `applyUpdates`' fused run applies (8): no `predictions` (nothing there reads them), scores in scratch.
+  const operator = (hooks: { run?: (scope: RunScope) => void }, fused: boolean) => operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
     let ev: Evaluation | undefined;
     let store: PendingStore<Waiting>;
     let early: PendingStore<number>;
@@ -192,9 +202,14 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
     let asked = 0;
     let lost = 0;
     let last: Step<ExampleBatch> | undefined;
-    let lastSeen: Saved['last'] = null;
+    // The last step that reached the operator: `last`'s numbers, or the restored ones before any step came.
+    let restoredLast: Saved['last'] = null;
+    const lastSeen = (): Saved['last'] => (last ? { step: last.step, epoch: last.epoch, examples: last.examples } : restoredLast);
     let scope: RunScope | undefined;
     const beforeFirst: Label[] = [];
+    const answers = new Answers();
+    // The fused form's scores, grown to the largest batch (the general form hands each step's scores on as its `predictions.proba`).
+    let scratch = new Float32Array(0);
 
     const onLabel = (label: Label) => {
       const e = store.take(label.id);
@@ -213,7 +228,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       ready = saved ? saved.ready.map(fromSaved) : [];
       asked = saved?.asked ?? 0;
       lost += saved?.lost ?? 0;
-      lastSeen = saved?.last ?? null;
+      restoredLast = saved?.last ?? null;
       join(run);
     };
     /** Register the state with a run (a later run through the same subscription — `repeat` — too). */
@@ -222,7 +237,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       run?.register(key, {
         save: (): Saved => {
           const pending = store.save();
-          return { evaluation: ev!.save(), pending: { ...pending, entries: pending.entries.map(toSaved) }, labels: early.save(), ready: ready.map(toSaved), asked, lost, last: lastSeen };
+          return { evaluation: ev!.save(), pending: { ...pending, entries: pending.entries.map(toSaved) }, labels: early.save(), ready: ready.map(toSaved), asked, lost, last: lastSeen() };
         },
       });
     };
@@ -248,7 +263,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         }
       });
 
-    const answerEntry = (answers: Answers) => (e: PendingEntry<Waiting>) => {
+    const answer = (e: PendingEntry<Waiting>) => {
       const w = e.value;
       answers.add(-1, w, w.y!, ev!.answer(w.y!, w.s, 0, w.b, w.t));
     };
@@ -262,7 +277,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       b: ev!.ask(b.times[i]),
     });
 
-    const emit = (step: Step<ExampleBatch>, answers: Answers, b: ExampleBatch | undefined, scores: Float32Array | undefined) => {
+    const emit = (step: Step<ExampleBatch>, b: ExampleBatch | undefined, scores: Float32Array | undefined) => {
       const m = answers.rows.length;
       if (m === 0) return;
       const direct = b !== undefined && answers.direct(b);
@@ -270,13 +285,13 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       let proba: Float32Array | undefined;
       if (direct) {
         batch = b;
-        proba = model.task === 'regression' ? undefined : scores;
+        proba = model.task === 'regression' || fused ? undefined : scores;
       } else {
         const d = model.features;
         const x = new Float32Array(m * d);
         const times = new Float64Array(m);
         const ids: (string | number | undefined)[] = new Array(m);
-        proba = model.task === 'regression' ? undefined : new Float32Array(m * k);
+        proba = model.task === 'regression' || fused ? undefined : new Float32Array(m * k);
         for (let j = 0; j < m; j++) {
           const row = answers.rows[j];
           const w = answers.entries[j];
@@ -294,16 +309,23 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         }
         batch = { n: m, d, x, y: new Float32Array(answers.ys), ids, times };
       }
-      // The constructor, not `Float32Array.from` (which iterates the array generically).
-      const yHat = new Float32Array(answers.yHats);
-      const error = new Float32Array(m);
-      for (let j = 0; j < m; j++) error[j] = errorOf(model.task, answers.ys[j], answers.yHats[j]);
-      const predictions: Predictions = proba ? { n: m, yHat, proba, error } : { n: m, yHat, error };
       const report = ev!.report();
       const pending = store.size;
       const expired = store.expired + early.expired + lost;
       const figures: OnlineReport = baselines.length > 0 ? { metrics: report.metrics, baselines: report.baselines, pending, expired } : { metrics: report.metrics, pending, expired };
-      out.next(advance(step, { batch, predictions, online: step.online ? extend(step.online, figures) : figures }));
+      const online = step.online ? extend(step.online, figures) : figures;
+      if (fused) {
+        out.next(advance(step, { batch, online }));
+        return;
+      }
+      const yHat = new Float32Array(m);
+      const error = new Float32Array(m);
+      for (let j = 0; j < m; j++) {
+        yHat[j] = answers.yHats[j];
+        error[j] = errorOf(model.task, answers.ys[j], answers.yHats[j]);
+      }
+      const predictions: Predictions = proba ? { n: m, yHat, proba, error } : { n: m, yHat, error };
+      out.next(advance(step, { batch, predictions, online }));
     };
 
     return {
@@ -316,11 +338,12 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         if (!ev) start(step.scope);
         else if (step.scope && step.scope !== scope) join(step.scope);
         last = step;
-        lastSeen = { step: step.step, epoch: step.epoch, examples: step.examples };
-        const scores = new Float32Array(b.n * k);
+        let scores: Float32Array;
+        if (!fused) scores = new Float32Array(b.n * k);
+        else if (scratch.length < b.n * k) scores = scratch = new Float32Array(b.n * k);
+        else scores = scratch;
         model.scoreRows(model.params, b, scores);
-        const answers = new Answers();
-        const answer = answerEntry(answers);
+        answers.clear();
         if (!delay) {
           let newest = -Infinity;
           for (let i = 0; i < b.n; i++) newest = Math.max(newest, b.times[i]);
@@ -353,28 +376,30 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
             answers.add(i, undefined, y, ev!.answer(y, scores, i * k, ev!.ask(b.times[i]), b.times[i]));
           }
         }
-        emit(step, answers, b, scores);
+        emit(step, b, scores);
       },
       complete: () => {
         if (failure) throw failure.err;
-        if (!ev || !lastSeen) return;
-        const answers = new Answers();
-        const answer = answerEntry(answers);
+        const seen = lastSeen();
+        if (!ev || !seen) return;
+        answers.clear();
         for (const e of ready.splice(0)) answer(e);
         if (delay) for (const e of store.drain()) answer(e);
-        const base: Step<ExampleBatch> = last ?? { ...lastSeen, batch: { n: 0, d: model.features, x: new Float32Array(0), y: new Float32Array(0), ids: [], times: new Float64Array(0) }, size: 0, startedAt: 0, hyper: {}, ...(scope && { scope }) };
-        emit(advance(base, { step: lastSeen.step + 1, size: 0, startedAt: performance.now() }), answers, undefined, undefined);
+        const base: Step<ExampleBatch> = last ?? { ...seen, batch: { n: 0, d: model.features, x: new Float32Array(0), y: new Float32Array(0), ids: [], times: new Float64Array(0) }, size: 0, startedAt: 0, hyper: {}, ...(scope && { scope }) };
+        emit(advance(base, { step: seen.step + 1, size: 0, startedAt: performance.now() }), undefined, undefined);
       },
       release: disposeStep,
       teardown: () => subscription?.unsubscribe(),
     };
   });
 
-  const evaluate: OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> = (source) =>
-    new Observable<Step<ExampleBatch>>((subscriber) => {
-      const hooks: { run?: (scope: RunScope) => void } = {};
-      const watched = new Observable<Step<ExampleBatch>>((inner) => new RunWatch((scope) => hooks.run?.(scope)).subscribing(() => inner.add(source.subscribe(inner))));
-      return watched.pipe(operator(hooks)).subscribe(subscriber);
-    });
-  return fusable(evaluate, { stage: 'pass', operator: evaluate, examples: true });
+  const evaluate =
+    (fused: boolean): OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> =>
+    (source) =>
+      new Observable<Step<ExampleBatch>>((subscriber) => {
+        const hooks: { run?: (scope: RunScope) => void } = {};
+        const watched = new Observable<Step<ExampleBatch>>((inner) => new RunWatch((scope) => hooks.run?.(scope)).subscribing(() => inner.add(source.subscribe(inner))));
+        return watched.pipe(operator(hooks, fused)).subscribe(subscriber);
+      });
+  return fusable(evaluate(false), { stage: 'pass', operator: evaluate(true), examples: true });
 }
