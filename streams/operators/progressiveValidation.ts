@@ -103,30 +103,34 @@ function checkLabel(label: unknown): Label {
 }
 
 
-/** The answers of one step, in the order they were scored: rows of the step's batch, or waiting predictions (one per subscription, cleared at each step). */
+/**
+ * The answers of one step, in the order they were scored: rows of the step's batch, or waiting
+ * predictions. One per subscription, cleared at each step: the first `count` entries of each
+ * list are this step's (the lists only grow, so clearing costs nothing).
+ */
 class Answers {
+  count = 0;
   readonly rows: number[] = [];
   readonly entries: (Waiting | undefined)[] = [];
   readonly ys: number[] = [];
   readonly yHats: number[] = [];
 
   clear(): void {
-    this.rows.length = 0;
-    this.entries.length = 0;
-    this.ys.length = 0;
-    this.yHats.length = 0;
+    this.entries.fill(undefined, 0, this.count);
+    this.count = 0;
   }
 
   add(row: number, entry: Waiting | undefined, y: number, yHat: number): void {
-    this.rows.push(row);
-    this.entries.push(entry);
-    this.ys.push(y);
-    this.yHats.push(yHat);
+    const j = this.count++;
+    this.rows[j] = row;
+    this.entries[j] = entry;
+    this.ys[j] = y;
+    this.yHats[j] = yHat;
   }
 
   /** Whether the answers are exactly the batch's rows in order, with its labels (the batch is then learned as it is). */
   direct(b: ExampleBatch): boolean {
-    if (this.rows.length !== b.n) return false;
+    if (this.count !== b.n) return false;
     for (let i = 0; i < b.n; i++) if (this.rows[i] !== i || this.ys[i] !== b.y[i]) return false;
     return true;
   }
@@ -278,7 +282,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
     });
 
     const emit = (step: Step<ExampleBatch>, b: ExampleBatch | undefined, scores: Float32Array | undefined) => {
-      const m = answers.rows.length;
+      const m = answers.count;
       if (m === 0) return;
       const direct = b !== undefined && answers.direct(b);
       let batch: ExampleBatch;
@@ -307,7 +311,9 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
             proba?.set(scores!.subarray(row * k, (row + 1) * k), j * k);
           }
         }
-        batch = { n: m, d, x, y: new Float32Array(answers.ys), ids, times };
+        const y = new Float32Array(m);
+        for (let j = 0; j < m; j++) y[j] = answers.ys[j];
+        batch = { n: m, d, x, y, ids, times };
       }
       const report = ev!.report();
       const pending = store.size;
