@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Hyper, Params, Tensors, UpdateContext } from '../types';
 import type { ArrayTransform } from '../optimizers/fusedChain';
-import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import { sumOfSquaresKernel } from '../kernels/sumOfSquaresKernel';
-import { fromValues, ownValues, values } from '../kernels/values';
+import { fromValues, values } from '../kernels/values';
+import { StorageSlot } from '../kernels/StorageSlot';
 import type { AnalyticLoss } from './AnalyticLoss';
 
 /** One training step's figures on the fused path, as `applyUpdates` reports them. */
@@ -33,6 +33,13 @@ export interface ArrayStepRefusal<S> {
   readonly replaced: boolean;
 }
 
+/** One parameter's kernel output in `arrayTrainer`: `update` is `next` (u is not kept, only Σu²); both are swapped with the parameter's storage after a step. */
+interface LeanOutput {
+  update: Float32Array;
+  next: Float32Array;
+  updateSq?: number;
+}
+
 /**
  * Gradient, optimizer update and parameter assignment of one step, on arrays.
  *
@@ -40,16 +47,22 @@ export interface ArrayStepRefusal<S> {
  *    into their storage each step, so the optimizer's plan sees tensors of the right shapes.
  * 2. `step(state, x, y, n, ctx)` runs the loss's analytic forward/backward pass
  *    (`analytic.backward`) on the parameters' own storage, then the optimizer's in-place kernel
- *    (`updateArrays`) writing u and x + u into arrays made once; then, when every u and every
- *    x + u is finite, copies x + u into each parameter's storage (`ownValues`; a parameter that
- *    shares its storage is assigned a new tensor once, and owns its storage from then on).
- *    Otherwise nothing is assigned and the refusal names the first bad parameter.
- * 3. In steady state no tensor is created: only numbers and the optimizer's small state
- *    objects. For the `cpu` backend (where `transform.runsArrays`, checked by the caller once per
- *    run); after a switch to another backend the results stay right, on copies.
+ *    (`updateArrays`) writing x + u into an array per parameter (u itself is not kept: the kernel
+ *    reports Σu², `InPlaceOutput`); then, when every u and every x + u is finite, makes each
+ *    x + u the parameter's storage by swapping arrays (`StorageSlot`: O(1), no copy; the storage
+ *    replaced is where the next step writes). A parameter that shares its storage (a clone, a SIMD
+ *    arena) is assigned a new tensor on that array instead, once, and owns its storage from then on.
+ *    Otherwise nothing is assigned, the parameters' storage and values are untouched, and the
+ *    refusal names the first bad parameter in the parameters' order (a non-finite u before a
+ *    non-finite x + u).
+ * 3. In steady state no tensor and no array is created: only numbers and whatever small records
+ *    the optimizer's `updateArrays` makes. For the `cpu` backend (where `transform.runsArrays`,
+ *    checked by the caller once per run); after a switch to another backend the results stay
+ *    right, on copies.
  * 4. `dispose()` frees the gradient tensors.
  *
  *   loss, g = L(x_{t−1}; batch), ∂L/∂x;   (u, state_t) = T(g, state_{t−1}, x_{t−1}, ctx);   x_t = x_{t−1} + u
+ *   gradNorm = √(Σ g²),   updateNorm = √(Σ u²)   over every parameter
  *
  * @example
  * const m = logisticRegression(2);
@@ -61,51 +74,57 @@ export interface ArrayStepRefusal<S> {
  */
 export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transform: ArrayTransform<S>) {
   const { names, shapes } = analytic;
-  const order = Object.keys(params);
+  const k = names.length;
   const grads: Tensors = {};
   const gradArrays: Float32Array[] = [];
-  const out: Record<string, InPlaceOutput> = {};
-  for (let i = 0; i < names.length; i++) {
+  const sizes: number[] = [];
+  const out: Record<string, LeanOutput> = {};
+  const outs: LeanOutput[] = [];
+  for (let i = 0; i < k; i++) {
     const size = shapes[i].reduce((a, b) => a * b, 1);
-    const g = new Float32Array(size);
-    gradArrays.push(g);
-    out[names[i]] = { update: new Float32Array(size), next: new Float32Array(size) };
+    sizes.push(size);
+    gradArrays.push(new Float32Array(size));
+    const next = new Float32Array(size);
+    outs.push((out[names[i]] = { update: next, next, updateSq: 0 }));
   }
   // Keys in the parameters' order, as `gradients` puts them on the step (the optimizer plans in that order).
-  for (const name of order) grads[name] = fromValues(gradArrays[names.indexOf(name)], shapes[names.indexOf(name)]);
-  const theta: Float32Array[] = new Array(names.length);
-  // Each parameter's own storage this step (`ownValues`), or undefined where it is shared.
-  const own: (Float32Array | undefined)[] = new Array(names.length);
+  const order = Object.keys(params);
+  const ordered = order.map((name) => names.indexOf(name));
+  for (let j = 0; j < order.length; j++) grads[order[j]] = fromValues(gradArrays[ordered[j]], shapes[ordered[j]]);
+  const slots = names.map(() => new StorageSlot());
+  const theta: Float32Array[] = new Array(k);
+  // Each parameter's own storage this step (`StorageSlot`), or undefined where it is shared.
+  const own: (Float32Array | undefined)[] = new Array(k);
   const byName = { g: {} as Record<string, Float32Array>, x: {} as Record<string, Float32Array> };
-  for (let i = 0; i < names.length; i++) byName.g[names[i]] = gradArrays[i];
+  for (let i = 0; i < k; i++) byName.g[names[i]] = gradArrays[i];
   return {
     grads,
     step(state: S, x: Float32Array, y: ArrayLike<number>, n: number, ctx: UpdateContext): ArrayStep<S> | ArrayStepRefusal<S> {
-      for (let i = 0; i < names.length; i++) {
+      for (let i = 0; i < k; i++) {
         const p = params[names[i]];
-        own[i] = ownValues(p);
-        theta[i] = byName.x[names[i]] = own[i] ?? values(p);
+        const v = (own[i] = slots[i].own(p));
+        theta[i] = byName.x[names[i]] = v ?? values(p);
       }
       const loss = analytic.backward(theta, x, y, n, gradArrays);
       let gradSq = 0;
-      for (let i = 0; i < gradArrays.length; i++) gradSq += sumOfSquaresKernel(gradArrays[i]);
+      for (let i = 0; i < k; i++) gradSq += sumOfSquaresKernel(gradArrays[i]);
       const r = transform.updateArrays(grads, state, params, ctx, out, byName);
       let updateSq = 0;
-      for (const name of order) {
-        const sq = sumOfSquaresKernel(out[name].update);
-        if (!Number.isFinite(sq)) return { refused: 'update', name, state: r.state, replaced: r.replaced };
+      for (let j = 0; j < ordered.length; j++) {
+        const sq = outs[ordered[j]].updateSq!;
+        if (!Number.isFinite(sq)) return { refused: 'update', name: order[j], state: r.state, replaced: r.replaced };
         updateSq += sq;
       }
       if (r.bad !== undefined) return { refused: 'sum', name: r.bad, state: r.state, replaced: r.replaced };
-      for (let i = 0; i < names.length; i++) {
-        const name = names[i];
-        const p = params[name];
-        const storage = own[i];
-        if (storage !== undefined) storage.set(out[name].next);
+      for (let i = 0; i < k; i++) {
+        const o = outs[i];
+        if (own[i] !== undefined) o.update = o.next = slots[i].swap(o.next);
         else {
-          const next = fromValues(out[name].next.slice(), p.shape);
+          const p = params[names[i]];
+          const next = fromValues(o.next, p.shape);
           p.assign(next);
           next.dispose();
+          o.update = o.next = new Float32Array(sizes[i]);
         }
       }
       return { loss: Math.fround(loss), gradNorm: Math.sqrt(gradSq), updateNorm: Math.sqrt(updateSq), state: r.state, replaced: r.replaced, used: r.used };

@@ -55,7 +55,7 @@ export function adadeltaKernel(g: Float32Array, x: Float32Array | undefined, s: 
  * results), in one pass that also adds the update to x:
  *
  *   square_i, delta_i ← their new values, written into `s`'s arrays
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -76,6 +76,7 @@ export function adadeltaKernelInPlace(g: Float32Array, x: Float32Array, s: Adade
   const { square, delta } = s;
   const { update, next } = out;
   let check = 0;
+  let sq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
@@ -85,9 +86,11 @@ export function adadeltaKernelInPlace(g: Float32Array, x: Float32Array, s: Adade
     delta[i] = rho * delta[i] + rest * di * di;
     const ui = Math.fround(eta * di);
     update[i] = ui;
+    sq += ui * ui;
     const xn = Math.fround(xi + ui);
     next[i] = xn;
     check += xn - xn;
   }
+  out.updateSq = sq;
   return check;
 }

@@ -50,7 +50,7 @@ export function adagradKernel(g: Float32Array, x: Float32Array | undefined, sum:
  * results), in one pass that also adds the update to x:
  *
  *   sum_i ← sum_i + g'_i²  (written into `sum`)
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -68,6 +68,7 @@ export function adagradKernelInPlace(g: Float32Array, x: Float32Array, sum: Floa
   const scale = -h.lr / (1 + (h.t - 1) * h.lrDecay);
   const { update, next } = out;
   let check = 0;
+  let sq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
@@ -75,9 +76,11 @@ export function adagradKernelInPlace(g: Float32Array, x: Float32Array, sum: Floa
     sum[i] = si;
     const ui = Math.fround((scale * gi) / (h.epsInSqrt ? Math.sqrt(si + eps) : Math.sqrt(si) + eps));
     update[i] = ui;
+    sq += ui * ui;
     const xn = Math.fround(xi + ui);
     next[i] = xn;
     check += xn - xn;
   }
+  out.updateSq = sq;
   return check;
 }

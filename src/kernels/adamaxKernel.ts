@@ -57,7 +57,7 @@ export function adamaxKernel(g: Float32Array, x: Float32Array | undefined, s: Ad
  * results), in one pass that also adds the update to x:
  *
  *   m_i, n_i ← their new values, written into `s`'s arrays
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -80,6 +80,7 @@ export function adamaxKernelInPlace(g: Float32Array, x: Float32Array, s: AdamaxK
   const { m, norm } = s;
   const { update, next } = out;
   let check = 0;
+  let sq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
@@ -89,9 +90,11 @@ export function adamaxKernelInPlace(g: Float32Array, x: Float32Array, s: AdamaxK
     norm[i] = ni;
     const ui = Math.fround((eta * (mi / ni)) / bc1);
     update[i] = ui;
+    sq += ui * ui;
     const xn = Math.fround(xi + ui);
     next[i] = xn;
     check += xn - xn;
   }
+  out.updateSq = sq;
   return check;
 }

@@ -69,7 +69,7 @@ export function rmspropKernel(g: Float32Array, x: Float32Array | undefined, s: R
  *
  *   square_i, mean_i (centred) and trace_i (μ ≠ 0) ← their new values, written into `s`'s arrays
  *   (with `fresh`, `s.trace` is a new buffer: b_i = d_i, its contents unread)
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read; with μ = 0 `s.trace` is ignored.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -93,6 +93,7 @@ export function rmspropKernelInPlace(g: Float32Array, x: Float32Array, s: Rmspro
   const trace = mu === 0 ? null : s.trace;
   const { update, next } = out;
   let check = 0;
+  let sq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
@@ -113,9 +114,11 @@ export function rmspropKernelInPlace(g: Float32Array, x: Float32Array, s: Rmspro
       ui = Math.fround(eta * bi);
     }
     update[i] = ui;
+    sq += ui * ui;
     const xn = Math.fround(xi + ui);
     next[i] = xn;
     check += xn - xn;
   }
+  out.updateSq = sq;
   return check;
 }

@@ -51,7 +51,7 @@ export function sgdKernel(g: Float32Array, x: Float32Array | undefined, trace: F
  * in one pass that also adds the update to x:
  *
  *   trace_i ← v_i (μ ≠ 0; with `fresh`, `trace` is a new buffer: v_i = g'_i, its contents unread)
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i)
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read; with μ = 0 `trace` may be `null`.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -78,6 +78,7 @@ export function sgdKernelInPlace(
   const nesterov = h.nesterov;
   const { update, next } = out;
   let check = 0;
+  let sq = 0;
   if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1) {
     // The common case (PyTorch's defaults: no dampening, no decay) in a loop of its own: the same
     // arithmetic as below (1·g_i = g_i exactly) without its per-value branches, which V8 does
@@ -87,10 +88,25 @@ export function sgdKernelInPlace(
       trace![i] = vi;
       const ui = Math.fround(eta * vi);
       update[i] = ui;
+      sq += ui * ui;
       const xn = Math.fround(x[i] + ui);
       next[i] = xn;
       check += xn;
     }
+    out.updateSq = sq;
+    return check - check;
+  }
+  if (mu === 0 && lambda === 0) {
+    // Plain SGD (μ = 0, no decay): u_i = fl32(−η·g_i), in a loop of its own for the same reason.
+    for (let i = 0; i < n; i++) {
+      const ui = Math.fround(eta * g[i]);
+      update[i] = ui;
+      sq += ui * ui;
+      const xn = Math.fround(x[i] + ui);
+      next[i] = xn;
+      check += xn;
+    }
+    out.updateSq = sq;
     return check - check;
   }
   for (let i = 0; i < n; i++) {
@@ -104,9 +120,11 @@ export function sgdKernelInPlace(
     }
     const ui = Math.fround(eta * di);
     update[i] = ui;
+    sq += ui * ui;
     const xn = Math.fround(xi + ui);
     next[i] = xn;
     check += xn;
   }
+  out.updateSq = sq;
   return check - check;
 }

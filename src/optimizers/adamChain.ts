@@ -10,7 +10,7 @@ import { adamKernel } from '../kernels/adamKernel';
 import { adamKernelSimd } from '../kernels/wasm/adamKernelSimd';
 import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import type { AdamOptions } from './adam';
-import { fusedChain } from './fusedChain';
+import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
 
 /**
@@ -50,13 +50,16 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
     x: Float32Array,
     writable: (t: tf.Tensor) => Float32Array,
     out: InPlaceOutput,
+    own: ((t: tf.Tensor) => Float32Array | undefined) | undefined,
   ) => {
     const s = a.params[name];
     const m = writable(s.m);
     const v = writable(s.v);
     const vMax = s.vMax && writable(s.vMax);
     const check = adamKernelSimd(g, x, { m, v, vMax }, { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay: d.hyper.weightDecay, decoupled, t: s.count + 1 }, out);
-    const kept = (t: tf.Tensor, arr: Float32Array) => (values(t) === arr ? t : arr);
+    const ownOf = own ?? values;
+    if (own && own(s.m) === m && own(s.v) === v && (s.vMax === null || own(s.vMax) === vMax)) return { check, moments: undefined };
+    const kept = (t: tf.Tensor, arr: Float32Array) => (ownOf(t) === arr ? t : arr);
     return { check, moments: { m: kept(s.m, m), v: kept(s.v, v), vMax: s.vMax && kept(s.vMax, vMax!) } };
   };
   return decoupled
@@ -67,9 +70,9 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           const { update, moments } = step(a, d, lr, name, g, p);
           return { update, fields: [moments, {}, undefined] };
         },
-        ([a, d, lr], name, g, x, writable, out) => {
-          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out);
-          return { check, fields: [moments, {}, undefined] };
+        ([a, d, lr], name, g, x, writable, out, own) => {
+          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out, own);
+          return { check, fields: moments === undefined ? IN_PLACE : [moments, {}, undefined] };
         },
         ([a], name) => a.params[name].vMax === null,
       )
@@ -80,9 +83,9 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           const { update, moments } = step(a, d, lr, name, g, p);
           return { update, fields: [{}, moments, undefined] };
         },
-        ([d, a, lr], name, g, x, writable, out) => {
-          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out);
-          return { check, fields: [{}, moments, undefined] };
+        ([d, a, lr], name, g, x, writable, out, own) => {
+          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out, own);
+          return { check, fields: moments === undefined ? IN_PLACE : [{}, moments, undefined] };
         },
         ([, a], name) => a.params[name].vMax === null,
       );

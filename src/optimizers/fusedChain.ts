@@ -8,6 +8,7 @@ import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import { giveScratch, takeScratch } from '../kernels/scratch';
 import { stageSum } from '../kernels/stagedSum';
 import { simdArena } from '../kernels/wasm/simdKernels';
+import { StorageSlot } from '../kernels/StorageSlot';
 import { inPlaceHeap, runInPlaceWasm } from '../kernels/wasm/runInPlaceWasm';
 
 /** The plans of a tuple of planned transforms, position by position. */
@@ -43,6 +44,11 @@ export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
  * update in place: its own storage when that is safe and where the kernel runs, else a copy —
  * return the tensor as the field when `writable(t) === values(t)`, the copy otherwise) and `out`
  * (see `InPlaceOutput`). Returns the kernel's finiteness check and each part's fields.
+ *
+ * With `own` (`updateArrays` passes it): `own(t)` is the state tensor's own storage, answered in
+ * O(1) (`StorageSlot`), or `undefined`; compare with it instead of `values(t)`, and return
+ * `IN_PLACE` as the fields when every part's fields would hold exactly the state's own values
+ * (every moment written into its tensor's own storage, no new array).
  */
 export type FusedInPlaceCall<T extends readonly PlannedTransform<any, any>[]> = (
   plans: PlansOf<T>,
@@ -51,7 +57,18 @@ export type FusedInPlaceCall<T extends readonly PlannedTransform<any, any>[]> = 
   x: Float32Array,
   writable: (t: tf.Tensor) => Float32Array,
   out: InPlaceOutput,
+  own?: (t: tf.Tensor) => Float32Array | undefined,
 ) => { readonly check: number; readonly fields: FusedStep['fields'] };
+
+/**
+ * The fields a `FusedInPlaceCall` given `own` returns when every part's fields would hold exactly
+ * the parameter's state before the update (its tensors, written in place): each part with
+ * per-parameter state keeps that state's values, the others have none.
+ *
+ * @example
+ * return own !== undefined && own(s.trace) === trace ? { check, fields: IN_PLACE } : { check, fields: [{}, { trace: … }, undefined] };
+ */
+export const IN_PLACE: FusedStep['fields'] = Object.freeze([]);
 
 /** The state tensors of one parameter in the plans (what `writable` may be asked for). */
 function stateTensors(plans: readonly UpdatePlan[], name: string): tf.Tensor[] {
@@ -301,39 +318,90 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   const updateInPlace: InPlaceTransform<unknown[]>['updateInPlace'] = (grads, state, params, ctx) => fusedUpdate(true, grads, state, params, ctx);
   const arrayKernel = inPlace;
   const runsArrays = (size: number): boolean => tf.getBackend() === 'cpu' && useFused(mode, size);
-  // The last update's gradients, parameters, plans and new part states: an update of the state it
-  // made, for the same records, replans (`PlannedTransform`, 4) instead of checking them again.
-  let last: { grads: Tensors; params: Tensors; plans: readonly UpdatePlan[]; states: readonly unknown[] } | undefined;
+  // The last update's gradients, parameters, names, plans, `used`, new part states and whether
+  // their records are all this transform's own (every part advanced for every name, or for none):
+  // an update of the state it made, for the same records, replans (`PlannedTransform`, 4)
+  // instead of checking them again and, when every kernel wrote in place (`IN_PLACE`), advances
+  // the counts in those records (5) instead of building new ones.
+  let last: { grads: Tensors; params: Tensors; names: readonly string[]; plans: readonly UpdatePlan[]; used: Readonly<Record<string, number>>; own: boolean } | undefined;
+  const lastStates: unknown[] = new Array(parts.length);
   const follows = (grads: Tensors, state: unknown[], params: Tensors): boolean => {
     if (last === undefined || last.grads !== grads || last.params !== params || state.length !== parts.length) return false;
-    for (let i = 0; i < parts.length; i++) if (state[i] !== last.states[i]) return false;
+    for (let i = 0; i < parts.length; i++) if (state[i] !== lastStates[i]) return false;
     return true;
   };
+  // State tensors' own storage, answered in O(1) from the second update on (`StorageSlot`).
+  const slots = new WeakMap<tf.Tensor, StorageSlot>();
+  const own = (t: tf.Tensor): Float32Array | undefined => {
+    let slot = slots.get(t);
+    if (slot === undefined) slots.set(t, (slot = new StorageSlot()));
+    return slot.own(t);
+  };
+  const writableOwn = (t: tf.Tensor): Float32Array => own(t) ?? values(t).slice();
+  // Each part's fields for `names[0 … j)` whose kernels wrote in place (`IN_PLACE`): the state's own records.
+  const ownFields = (plans: readonly UpdatePlan[], names: readonly string[], j: number): Record<string, object>[] => {
+    const fields: Record<string, object>[] = [];
+    for (const plan of plans) {
+      const f: Record<string, object> = {};
+      if (plan.params !== undefined) for (let k = 0; k < j; k++) f[names[k]] = plan.params[names[k]];
+      fields.push(f);
+    }
+    return fields;
+  };
   const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out, arrays) => {
-    const previous = follows(grads, state, params) ? last!.plans : undefined;
+    const previous = follows(grads, state, params) ? last : undefined;
     last = undefined;
-    const plans = parts.map((t, i) => (previous ? t.replan(previous[i], grads, state[i], params, ctx) : t.plan(grads, state[i], params, ctx))) as unknown as PlansOf<T>;
-    const fields = parts.map((): Record<string, object> => ({}));
+    const names = previous !== undefined ? previous.names : Object.keys(grads);
+    const plans: UpdatePlan[] = new Array(parts.length);
+    for (let i = 0; i < parts.length; i++) plans[i] = previous !== undefined ? parts[i].replan(previous.plans[i], grads, state[i], params, ctx) : parts[i].plan(grads, state[i], params, ctx);
+    // Built from the first kernel that did not write everything in place (until then `IN_PLACE`).
+    let fields: Record<string, object>[] | undefined;
+    // Per part: whether every name, or none, got fields (then the new state's records are all its own).
+    const given: number[] = [];
     let bad: string | undefined;
     let replaced = false;
-    for (const name of Object.keys(grads)) {
-      const g = grads[name];
-      const done = arrayKernel(plans, name, arrays?.g[name] ?? values(g), arrays?.x[name] ?? values(params[name]), writableOnHeap, out[name]);
+    for (let j = 0; j < names.length; j++) {
+      const name = names[j];
+      const done = arrayKernel(plans as unknown as PlansOf<T>, name, arrays?.g[name] ?? values(grads[name]), arrays?.x[name] ?? values(params[name]), writableOwn, out[name], own);
       if (done.check !== 0 && bad === undefined) bad = name;
+      if (done.fields === IN_PLACE && fields === undefined) continue;
+      if (fields === undefined) {
+        fields = ownFields(plans, names, j);
+        for (let i = 0; i < parts.length; i++) given.push(plans[i].params === undefined ? 0 : j);
+      }
       for (let i = 0; i < parts.length; i++) {
-        const f = done.fields[i];
+        const f = (done.fields === IN_PLACE ? plans[i].params?.[name] : done.fields[i]) as Record<string, unknown> | undefined;
         if (!f) continue;
+        given[i]++;
         let fresh = false;
         for (const key in f) if (f[key] instanceof Float32Array) fresh = true;
         // The kernel's fields object is its own: kept as it is when it holds no new array.
-        fields[i][name] = fresh ? tensorsOf(f, g.shape) : f;
+        fields[i][name] = fresh ? tensorsOf(f, grads[name].shape) : f;
         replaced ||= fresh;
       }
     }
-    const used: Record<string, number> = {};
-    for (const p of plans as readonly UpdatePlan[]) Object.assign(used, p.hyper);
-    const next = parts.map((t, i) => t.advance(state[i], plans[i], fields[i]));
-    last = { grads, params, plans: plans as readonly UpdatePlan[], states: next.slice() };
+    let used = previous?.used;
+    for (let i = 0; i < parts.length && used !== undefined; i++) if (plans[i].hyper !== previous!.plans[i].hyper) used = undefined;
+    if (used === undefined) {
+      const merged: Record<string, number> = {};
+      for (let i = 0; i < parts.length; i++) Object.assign(merged, plans[i].hyper);
+      used = merged;
+    }
+    const next: unknown[] = new Array(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (fields === undefined && previous !== undefined && previous.own && part.advanceInPlace !== undefined) {
+        next[i] = part.advanceInPlace(state[i], plans[i], plans[i].params === undefined ? [] : names);
+      } else {
+        fields ??= ownFields(plans, names, names.length);
+        next[i] = part.advance(state[i], plans[i], fields[i]);
+      }
+      lastStates[i] = next[i];
+    }
+    // The new state's records are this transform's own unless a part got fields for some names only.
+    let whole = true;
+    for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
+    last = { grads, params, names, plans, used, own: whole };
     return { state: next, replaced, used, bad };
   };
   Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });

@@ -6,7 +6,7 @@ import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { sgdKernel, sgdKernelInPlace } from '../kernels/sgdKernel';
 import { sgdKernelSimd } from '../kernels/wasm/sgdKernelSimd';
-import { fusedChain } from './fusedChain';
+import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
 
 /** Options of `sgd` (PyTorch's `SGD`, camelCase). Hyperparameters accept a number or a schedule. */
@@ -72,12 +72,13 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
       weightDecay,
     });
     return { update: r.update, fields: [{}, { trace: r.trace ?? s.trace }, undefined] };
-  }, ([decay, momentum, lr], name, g, x, writable, out) => {
+  }, ([decay, momentum, lr], name, g, x, writable, out, own) => {
     const s = momentum.params[name];
     const h = { lr: lr.hyper.lr, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, nesterov, weightDecay: decay.hyper.weightDecay };
-    if (h.momentum === 0) return { check: sgdKernelInPlace(g, x, null, false, h, out), fields: [{}, { trace: s.trace }, undefined] };
+    if (h.momentum === 0) return { check: sgdKernelInPlace(g, x, null, false, h, out), fields: own ? IN_PLACE : [{}, { trace: s.trace }, undefined] };
     const trace = s.trace ? writable(s.trace) : new Float32Array(g.length);
     const check = sgdKernelSimd(g, x, trace, s.trace === null, h, out);
-    return { check, fields: [{}, { trace: s.trace && values(s.trace) === trace ? s.trace : trace }, undefined] };
+    const kept = s.trace !== null && (own ? own(s.trace) : values(s.trace)) === trace;
+    return { check, fields: own && kept ? IN_PLACE : [{}, { trace: kept ? s.trace : trace }, undefined] };
   }, ([, momentum], name) => momentum.params[name].trace !== null);
 }

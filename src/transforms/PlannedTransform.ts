@@ -30,14 +30,23 @@ export interface UpdatePlan {
  *    hyperparameters (resolved and checked in `plan`'s order) and the checks that read them; the
  *    checks of names and shapes, which these tensors passed already, are not. Same result and the
  *    same errors as `plan` (a fused loop calls it once per step, `fusedChain`).
+ * 5. `advanceInPlace(state, plan, names)` (optional) is `advance(state, plan, fields)` for fields
+ *    that hold exactly what `state` holds for each of `names` (a kernel that wrote every moment
+ *    into the state's own tensors) and nothing for the other parameters, written into `state`'s
+ *    own records (the counts) and returning `state`. Only for records nobody else holds: a state
+ *    its caller owns that `advance` or `advanceInPlace` made for the same `names` at the update
+ *    before (`fusedChain`'s `updateArrays` in steady state), never the input of a pure `update`.
  *
  * @example
  * const t = scaleByAdam();
  * const plan = t.plan(grads, state, params, { hyper: { beta1: 0.8 } }); // plan.hyper.beta1 = 0.8
  * const next = t.replan(plan, grads, t.advance(state, plan, fields), params, { hyper: { beta1: 0.7 } }); // next.count = plan.count + 1
+ * // with `state2` = that advance's result, whose m and v the kernel wrote in place:
+ * t.advanceInPlace!(state2, next, ['w']) === state2; // state2.count and state2.params.w.count + 1
  */
 export interface PlannedTransform<S, P extends UpdatePlan = UpdatePlan> extends Transform<S> {
   plan(grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): P;
   replan(previous: P, grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): P;
   advance(state: S, plan: P, fields: Readonly<Record<string, object>>): S;
+  advanceInPlace?(state: S, plan: P, names: readonly string[]): S;
 }

@@ -23,7 +23,9 @@ export interface Hyperparameters<H extends string> {
  *    naming the option.
  * 2. `resolve(ctx, count)` gives, for every name, `ctx.hyper[name]` if the pipeline supplies it,
  *    else the option (a schedule evaluated at `ctx.step`, or at the transform's own `count`),
- *    checked against the same interval. The result is what the update reports as `used`.
+ *    checked against the same interval. The result is what the update reports as `used`; when
+ *    every value equals the previous call's (`Object.is`), it is that call's object again (a
+ *    training loop's steady state makes no new record; never mutate it).
  *
  * @example
  * const hp = hyperparameters({ beta1: [0.9, { min: 0, max: 1, maxOpen: true }] });
@@ -35,13 +37,26 @@ export function hyperparameters<H extends string>(specs: Readonly<Record<H, Hype
   const options = {} as Record<H, HyperValue>;
   for (const name of names) options[name] = hyperOption(name, specs[name][0], specs[name][1]);
   const constant = names.every((n) => typeof options[n] === 'number');
+  const list = names.map((name) => ({ name, option: options[name], interval: specs[name][1] }));
+  let previous: Record<H, number> | undefined;
   return {
     names,
     constants: constant ? ({ ...options } as Record<H, number>) : undefined,
     resolve: (ctx, count) => {
-      const values = {} as Record<H, number>;
-      for (const name of names) values[name] = resolveHyper(name, options[name], ctx, count, specs[name][1]);
-      return values;
+      const prev = previous;
+      let values: Record<H, number> | undefined;
+      for (let i = 0; i < list.length; i++) {
+        const { name, option, interval } = list[i];
+        const v = resolveHyper(name, option, ctx, count, interval);
+        if (values === undefined) {
+          if (prev !== undefined && Object.is(prev[name], v)) continue;
+          values = {} as Record<H, number>;
+          for (let j = 0; j < i; j++) values[list[j].name] = prev![list[j].name];
+        }
+        values[name] = v;
+      }
+      if (values === undefined && prev !== undefined) return prev;
+      return (previous = values ?? ({} as Record<H, number>));
     },
   };
 }

@@ -68,6 +68,8 @@ export type ParamwiseTransform<PS> = PlannedTransform<ParamwiseState<PS>, Paramw
  *    state from each parameter's new fields (see `PlannedTransform`); `update` is made of both.
  *    `replan` is `plan` for the next update of the same gradients, parameters and state tensors:
  *    the hyperparameters, `def.check` and `def.checkParam`, not the name and shape checks.
+ *    `advanceInPlace` advances the counts of a state whose tensors a kernel wrote in place, in
+ *    its own records (`PlannedTransform`, 5).
  *
  * @example
  * const decay = paramwise({
@@ -120,6 +122,13 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
     }
     return { count: p.count, params: next };
   };
+  // `advance` for fields holding the state's own tensors, in the state's own records (see `PlannedTransform`, 5).
+  const advanceInPlace = (state: ParamwiseState<PS>, p: ParamwisePlan<PS>, names: readonly string[]): ParamwiseState<PS> => {
+    const params = state.params as Record<string, { count: number }>;
+    for (let i = 0; i < names.length; i++) params[names[i]].count += 1;
+    (state as { count: number }).count = p.count;
+    return state;
+  };
   return {
     hyper: hp.names,
     init: (params: Tensors) => {
@@ -134,6 +143,7 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
     plan,
     replan,
     advance,
+    advanceInPlace,
     update: (grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext) => {
       const p = plan(grads, state, params, ctx);
       const h = p.hyper as Readonly<Record<H, number>>;

@@ -25,9 +25,12 @@ const LR = { min: 0 } as const;
  */
 export function scaleByLearningRate(lr: HyperValue = 1e-3): PlannedTransform<ScaleByLearningRateState> {
   const option = hyperOption('lr', lr, LR);
+  // The previous update's `hyper`, given again while η is the same (no new record per step).
+  let last: { readonly lr: number } | undefined;
   const plan = (_grads: Tensors, state: ScaleByLearningRateState, _params?: Tensors, ctx?: UpdateContext): UpdatePlan => {
     const count = state.count + 1;
-    return { count, hyper: { lr: resolveHyper('lr', option, ctx, count, LR) } };
+    const lr = resolveHyper('lr', option, ctx, count, LR);
+    return { count, hyper: last !== undefined && Object.is(last.lr, lr) ? last : (last = { lr }) };
   };
   return {
     hyper: ['lr'],
@@ -35,6 +38,10 @@ export function scaleByLearningRate(lr: HyperValue = 1e-3): PlannedTransform<Sca
     plan,
     replan: (_previous, grads, state, params, ctx) => plan(grads, state, params, ctx),
     advance: (_state, p) => ({ count: p.count }),
+    advanceInPlace: (state, p) => {
+      (state as { count: number }).count = p.count;
+      return state;
+    },
     update: (grads: Tensors, state: ScaleByLearningRateState, params?: Tensors, ctx?: UpdateContext) => {
       const p = plan(grads, state, params, ctx);
       return { updates: tf.tidy(() => mapTree(grads, (g) => g.mul(-p.hyper.lr))), state: { count: p.count }, used: p.hyper };

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import { ownValues } from './values';
+import { isArenaBuffer } from './wasm/simdKernels';
+
+/** The cpu backend's record of one storage (tfjs-backend-cpu's `TensorData`). */
+interface CpuEntry {
+  values: unknown;
+  readonly refCount: number;
+}
+
+/** The cpu backend's table of records (its `DataStorage`). */
+interface CpuBackend {
+  readonly data: { get(dataId: object): CpuEntry | undefined };
+}
+
+/**
+ * One parameter's own storage across the steps of a training loop, checked in O(1) and
+ * replaceable in O(1):
+ *
+ * 1. `own(t)` is `ownValues(t)` (on `cpu`, float32, no other tensor sharing the storage) for a
+ *    storage that is a whole buffer of the JavaScript heap (not a SIMD arena's region), else
+ *    `undefined`. The first call for a storage reads it as `ownValues` does and remembers the
+ *    backend's record of it; later calls for the same tensor storage on the same backend only
+ *    check that record (still the backend's, reference count 1, the same array): no `dataSync`.
+ * 2. `swap(next)`, after `own(t)` returned an array: makes `next` (an array of the same length
+ *    that nothing else holds) the tensor's storage, without a copy, and returns the array it
+ *    replaces, which the caller may then reuse (nothing else holds it: `own` checked that no other
+ *    tensor shares it; a `dataSync()` read before the swap sees the old values, as after
+ *    `assign`).
+ *
+ * @example
+ * const slot = new StorageSlot();
+ * const w = tf.variable(tf.zeros([3]));
+ * const x = slot.own(w)!;                         // w's storage
+ * const old = slot.swap(Float32Array.of(1, 2, 3)); // old === x; w now holds [1, 2, 3]
+ */
+export class StorageSlot {
+  private backend: object | undefined;
+  private dataId: object | undefined;
+  private entry: CpuEntry | undefined;
+  private values: Float32Array | undefined;
+
+  own(t: tf.Tensor): Float32Array | undefined {
+    const backend = tf.engine().backend as unknown as CpuBackend;
+    const e = this.entry;
+    if (e !== undefined && backend === this.backend && t.dataId === this.dataId && e.refCount === 1 && e.values === this.values && backend.data.get(t.dataId) === e) return this.values;
+    this.entry = undefined;
+    const v = ownValues(t);
+    if (v === undefined || v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || isArenaBuffer(v.buffer)) return undefined;
+    const entry = backend.data.get(t.dataId);
+    if (entry === undefined || entry.values !== v) return undefined;
+    this.backend = backend;
+    this.dataId = t.dataId;
+    this.entry = entry;
+    return (this.values = v);
+  }
+
+  swap(next: Float32Array): Float32Array {
+    const old = this.values!;
+    this.entry!.values = next;
+    this.values = next;
+    return old;
+  }
+}
