@@ -12,6 +12,7 @@ import { simdKernelsFor } from './simdKernels';
  *   g' = g + λ·x (not decoupled);  m = β1·m + (1 − β1)·g';  v = β2·v + (1 − β2)·g'²
  *   u  = −η·((m/(1 − β1^t)) / (√v/√(1 − β2^t) + ε) + λ·x (decoupled));  next = x + u
  *
+ * Any length: the kernel takes the first n − n mod 4 values, `adamKernelInPlace` the last n mod 4.
  * Returns 0 when every next value is finite, NaN otherwise.
  *
  * @example
@@ -20,8 +21,9 @@ import { simdKernelsFor } from './simdKernels';
 export function adamKernelSimd(g: Float32Array, x: Float32Array, s: AdamKernelState, h: AdamKernelHyper, out: InPlaceOutput): number {
   const simd = s.vMax === null ? simdKernelsFor([g, x, s.m, s.v, out.update, out.next]) : undefined;
   if (simd === undefined) return adamKernelInPlace(g, x, s, h, out);
-  return simd.adam(
-    g.length,
+  const n4 = g.length & ~3;
+  const check = simd.adam(
+    n4,
     g.byteOffset,
     x.byteOffset,
     s.m.byteOffset,
@@ -39,4 +41,7 @@ export function adamKernelSimd(g: Float32Array, x: Float32Array, s: AdamKernelSt
     h.decoupled ? 0 : h.weightDecay,
     h.decoupled ? h.weightDecay : 0,
   );
+  if (n4 === g.length) return check;
+  const tail = (a: Float32Array) => a.subarray(n4);
+  return check + adamKernelInPlace(tail(g), tail(x), { m: tail(s.m), v: tail(s.v), vMax: null }, h, { update: tail(out.update), next: tail(out.next) });
 }

@@ -58,19 +58,23 @@ export function inPlaceHeap(grads: Tensors, params: Tensors | undefined): WasmHe
 }
 
 /**
- * `fusedChain`'s in-place update of one parameter `p` on the tfjs-wasm backend's own heap: the
+ * `fusedChain`'s update of one parameter `p` on the tfjs-wasm backend's own heap: the
  * JavaScript in-place kernel — or, where `simd(plans, name)` says the kernel has a SIMD path and
- * the parameter has at least `SIMD_KERNELS.minSize` values, a multiple of 4, the WebAssembly
- * SIMD kernel instantiated on that heap's memory (`withSimdOn`) — reads and writes the tensors'
- * storage where it lies, with no copy in or out:
+ * the parameter has at least `SIMD_KERNELS.minSize` values (of any number: the last n mod 4 go
+ * to the JavaScript kernel), the WebAssembly SIMD kernel instantiated on that heap's memory
+ * (`withSimdOn`) — reads and writes the tensors' storage where it lies, with no copy in or out:
  *
  * 1. the update tensor u and a block for x + u are allocated in the heap first (the only
- *    allocations: the heap may grow here); then views are taken of g, x, u, x + u and, through
- *    `writable`, of each state tensor no other tensor shares (others are read into copies,
- *    which become new state tensors); the views are dropped when the kernel returns;
- * 2. while the kernel runs, `values(t)` answers a state tensor's view (`lendValues`), so a
- *    kernel that keeps the tensor when `values(t) === writable(t)` keeps it, without a read-back;
- * 3. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which adopts the block
+ *    allocations: the heap may grow here); then views are taken of g, x, u and x + u; the views
+ *    are dropped when the kernel returns;
+ * 2. `writable(t)` gives, when `owned` (state `optimize` owns: `updateInPlace`) and no other
+ *    tensor shares t, t's own storage (written in place; the tensor stays in the new state);
+ *    otherwise a copy of its values, which becomes a new state tensor (`update`: the input
+ *    state is never written);
+ * 3. while the kernel runs, `values(t)` answers what `writable(t)` gave (`lendValues`), so a
+ *    kernel that keeps the tensor when `values(t) === writable(t)` does so without a read-back
+ *    (a copy on wasm), and a kept tensor whose values were copied becomes its copy;
+ * 4. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which adopts the block
  *    as the parameter's new storage (no copy), or refuses a non-finite one naming the parameter
  *    (the block is then freed at once). Nothing is assigned here. A block never taken (its step
  *    dropped) is freed at the next update after its update tensor is disposed.
@@ -90,6 +94,7 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
   name: string,
   g: tf.Tensor,
   p: tf.Tensor,
+  owned = true,
 ): { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] } {
   sweep();
   const n = g.size;
@@ -101,10 +106,11 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
   const gv = heapValues(heap, g)!;
   const xv = heapValues(heap, p)!;
   const writable = (t: tf.Tensor): Float32Array => {
-    const own = heap.refCount(t.dataId) === 1 ? heapValues(heap, t) : undefined;
-    if (own === undefined) return values(t).slice();
-    loans.set(t, own);
-    return own;
+    const view = heapValues(heap, t);
+    // A copy read from the heap view (no heap allocation), else from the tensor where it lies.
+    const a = view === undefined ? values(t).slice() : owned && heap.refCount(t.dataId) === 1 ? view : view.slice();
+    loans.set(t, a);
+    return a;
   };
   const run = () =>
     lendValues(loans, () => {
@@ -112,7 +118,7 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
       return { check: done.check, fields: ownFields(done.fields, loans, buffer) };
     });
   const memory = heap.wasm.asm?.memory ?? heap.wasm.wasmMemory;
-  const done = memory !== undefined && n >= SIMD_KERNELS.minSize && n % 4 === 0 && simd(plans, name) ? withSimdOn(memory, run) : run();
+  const done = memory !== undefined && n >= SIMD_KERNELS.minSize && simd(plans, name) ? withSimdOn(memory, run) : run();
   if (done.check !== 0) {
     heap.wasm._free(nextOffset);
     stageSum(update, p, out.next, false);
@@ -125,15 +131,16 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
 }
 
 /**
- * The kernel's fields with every lent heap view replaced by its tensor (the state written in
- * place): a view must never become a new tensor, whose making may grow the heap under it. The
- * fields are returned as they are when they hold no view (the common case: the kernel kept the
- * tensors).
+ * The kernel's fields as `fusedChain` must see them: a lent heap view becomes its tensor (the
+ * state written in place: a view must never become a new tensor, whose making may grow the heap
+ * under it), a tensor whose values were copied becomes its copy (the array, made a new tensor by
+ * `fusedChain`). Returned as they are when nothing needs replacing (the in-place common case).
  */
 function ownFields(fields: FusedStep['fields'], loans: ReadonlyMap<tf.Tensor, Float32Array>, buffer: ArrayBufferLike): FusedStep['fields'] {
-  let viewed = false;
-  for (const f of fields) if (f) for (const key in f) if (f[key] instanceof Float32Array && (f[key] as Float32Array).buffer === buffer) viewed = true;
-  if (!viewed) return fields;
+  const replaced = (v: unknown): boolean => (v instanceof Float32Array ? v.buffer === buffer : loans.has(v as tf.Tensor) && loans.get(v as tf.Tensor)!.buffer !== buffer);
+  let any = false;
+  for (const f of fields) if (f) for (const key in f) if (replaced(f[key])) any = true;
+  if (!any) return fields;
   const tensorOf = new Map<Float32Array, tf.Tensor>();
   for (const [t, v] of loans) tensorOf.set(v, t);
   return fields.map((f) => {
@@ -141,7 +148,7 @@ function ownFields(fields: FusedStep['fields'], loans: ReadonlyMap<tf.Tensor, Fl
     const copy: Record<string, unknown> = {};
     for (const key in f) {
       const v = f[key];
-      copy[key] = v instanceof Float32Array && v.buffer === buffer ? (tensorOf.get(v) ?? v.slice()) : v;
+      copy[key] = !replaced(v) ? v : v instanceof Float32Array ? (tensorOf.get(v) ?? v.slice()) : loans.get(v as tf.Tensor);
     }
     return copy;
   });

@@ -10,6 +10,7 @@ import { simdKernelsFor } from './simdKernels';
  *
  *   g' = g + λ·x;  t = μ·t + (1 − τ)·g';  u = −η·(g' + μ·t (nesterov) | t);  next = x + u
  *
+ * Any length: the kernel takes the first n − n mod 4 values, `sgdKernelInPlace` the last n mod 4.
  * Returns 0 when every next value is finite, NaN otherwise.
  *
  * @example
@@ -25,8 +26,9 @@ export function sgdKernelSimd(
 ): number {
   const simd = h.momentum !== 0 && !fresh && trace !== null ? simdKernelsFor([g, x, trace, out.update, out.next]) : undefined;
   if (simd === undefined) return sgdKernelInPlace(g, x, trace, fresh, h, out);
-  return simd.sgdMomentum(
-    g.length,
+  const n4 = g.length & ~3;
+  const check = simd.sgdMomentum(
+    n4,
     g.byteOffset,
     x.byteOffset,
     trace!.byteOffset,
@@ -38,4 +40,7 @@ export function sgdKernelSimd(
     h.weightDecay,
     h.nesterov ? 1 : 0,
   );
+  if (n4 === g.length) return check;
+  const tail = (a: Float32Array) => a.subarray(n4);
+  return check + sgdKernelInPlace(tail(g), tail(x), tail(trace!), false, h, { update: tail(out.update), next: tail(out.next) });
 }
