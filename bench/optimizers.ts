@@ -218,7 +218,8 @@ export const IN_PLACE_PAIRS: readonly InPlacePair[] = [
 
 /**
  * rxgrad the way `optimize` + `applyUpdates` update owned state: `updateInPlace` + `addUpdates`,
- * SIMD kernels from `simdMin` values on (by default where `optimize` takes them).
+ * SIMD kernels from `simdMin` values on (`SIMD_KERNELS.minSize` on cpu, `.heapMinSize` on the
+ * wasm heap; by default where `optimize` takes them).
  */
 export function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, g: tf.Tensor, clock: Clock = performance.now.bind(performance)): Runner {
   const params = { x: startingPoint(size) };
@@ -234,12 +235,13 @@ export function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, 
     disposeTree(r.updates);
   };
   const run = () => {
-    const before = SIMD_KERNELS.minSize;
+    const before = { ...SIMD_KERNELS };
     SIMD_KERNELS.minSize = simdMin;
+    SIMD_KERNELS.heapMinSize = simdMin;
     const t0 = clock();
     for (let i = 0; i < k; i++) update();
     const ms = (clock() - t0) / k;
-    SIMD_KERNELS.minSize = before;
+    Object.assign(SIMD_KERNELS, before);
     return ms;
   };
   run();
@@ -266,6 +268,11 @@ function plainRunner(pair: InPlacePair, size: number, g: tf.Tensor, clock: Clock
   };
 }
 
+/** Whether rxgrad takes the SIMD kernel by default for a parameter of `size` values on the backend in force. */
+function simdByDefault(size: number): boolean {
+  return tf.getBackend() === 'wasm' ? size >= SIMD_KERNELS.heapMinSize : size >= SIMD_KERNELS.minSize && size % 4 === 0;
+}
+
 /** One row of the in-place comparison: ms per update (medians) and the paired ratios. */
 export interface InPlaceRow {
   readonly name: string;
@@ -278,7 +285,7 @@ export interface InPlaceRow {
   readonly plain: number;
   /** tf.train.* on the same backend. */
   readonly tfjs: number;
-  /** Medians of the per-round ratios: js / plain, simd / plain, and rxgrad as it runs by default (SIMD from `SIMD_KERNELS.minSize` on) / tfjs. */
+  /** Medians of the per-round ratios: js / plain, simd / plain, and rxgrad as it runs by default (SIMD from `SIMD_KERNELS.minSize` on, `.heapMinSize` on wasm) / tfjs. */
   readonly jsPlain: number;
   readonly simdPlain: number;
   readonly autoTfjs: number;
@@ -312,7 +319,7 @@ export async function benchInPlace(rounds = 5, sizes: readonly number[] = [1e3, 
         tfjs: median(s.tfjs),
         jsPlain: pairedRatio(s.js, s.plain),
         simdPlain: pairedRatio(s.simd, s.plain),
-        autoTfjs: pairedRatio(size >= SIMD_KERNELS.minSize && size % 4 === 0 ? s.simd : s.js, s.tfjs),
+        autoTfjs: pairedRatio(simdByDefault(size) ? s.simd : s.js, s.tfjs),
       });
     }
     g.dispose();

@@ -9,7 +9,7 @@ import { giveScratch, takeScratch } from '../kernels/scratch';
 import { stageSum } from '../kernels/stagedSum';
 import { simdArena } from '../kernels/wasm/simdKernels';
 import { StorageSlot } from '../kernels/StorageSlot';
-import { inPlaceHeap, runInPlaceWasm } from '../kernels/wasm/runInPlaceWasm';
+import { heapTakes, inPlaceHeap, runInPlaceWasm } from '../kernels/wasm/runInPlaceWasm';
 
 /** The plans of a tuple of planned transforms, position by position. */
 export type PlansOf<T extends readonly PlannedTransform<any, any>[]> = {
@@ -257,8 +257,9 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  *    refuses them naming the parameter, without a second pass; nothing is assigned here.
  * The results are bit-identical to `update`'s with the JavaScript kernels, within float32
  * rounding (~1e-7 relative) with the SIMD ones. On `wasm` (`fused` not false, every gradient and
- * parameter a float32 tensor in the backend's heap) the same kernels run in place on that heap at
- * any size, x + u staged the same way (`runInPlaceWasm`). Anywhere else `updateInPlace` is `update`.
+ * parameter a float32 tensor in the backend's heap) the same kernels run in place on that heap,
+ * x + u staged the same way (`runInPlaceWasm`), where `heapTakes` says it beats tfjs's kernels
+ * (always with `fused: true`); else the chain. Anywhere else `updateInPlace` is `update`.
  * It also has `updateArrays` (see `ArrayTransform`): the same in-place kernel on arrays the
  * caller owns, with no update tensor — what `applyUpdates`' fused path runs.
  *
@@ -280,10 +281,12 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
 ): Transform<unknown[]> {
   const chained = chain(...parts);
   const fusedUpdate = (owned: boolean, grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
-    // On wasm, owned state is updated in place on the backend's heap at any size (`runInPlaceWasm`).
+    // On wasm, owned state is updated in place on the backend's heap where that wins (`heapTakes`).
     const heap = owned && inPlace !== undefined && mode !== false ? inPlaceHeap(grads, params) : undefined;
     if (heap === undefined && !useFused(mode, sizeOf(grads))) return chained.update(grads, state, params, ctx);
     const plans = parts.map((t, i) => t.plan(grads, state[i], params, ctx)) as unknown as PlansOf<T>;
+    // (a parameter above FUSED_BACKENDS.wasm without a SIMD kernel: the update is above it too)
+    if (heap !== undefined && mode !== true && !heapTakes(simd, plans, grads)) return chained.update(grads, state, params, ctx);
     const updates: Tensors = {};
     const fields = parts.map((): Record<string, object> => ({}));
     const writable = owned && inPlace !== undefined && tf.getBackend() === 'cpu';

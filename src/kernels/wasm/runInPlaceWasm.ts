@@ -6,6 +6,7 @@ import { stageSum } from '../stagedSum';
 import { values } from '../values';
 import { adoptHeap, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
 import { SIMD_KERNELS, withSimdOn } from './simdKernels';
+import { FUSED_BACKENDS } from '../useFused';
 
 /** A heap block holding a staged x + u that `addUpdates` has not taken yet, and the update it goes with. */
 interface PendingSum {
@@ -58,19 +59,39 @@ export function inPlaceHeap(grads: Tensors, params: Tensors | undefined): WasmHe
 }
 
 /**
- * `fusedChain`'s update of one parameter `p` on the tfjs-wasm backend's own heap: the
+ * Whether the in-place path on the heap (`runInPlaceWasm`) beats tfjs's own kernels (the chain)
+ * for an update of `grads`: every parameter either takes the SIMD kernel (`simd(plans, name)`, at
+ * least `SIMD_KERNELS.heapMinSize` values) or is small (at most `FUSED_BACKENDS.wasm` values).
+ * tfjs-wasm's kernels are compiled SIMD code: a large parameter without a SIMD kernel (adagrad,
+ * rmsprop, adadelta, adamax, AMSGrad, sgd without momentum or before its buffer exists) is
+ * faster in the chain than in a JavaScript loop (measured: momentum at 1e6 values, 5.0 ms in the
+ * JavaScript kernel on the heap against 1.5 ms for `tf.train.momentum`).
+ *
+ * @example
+ * heapTakes(simd, plans, { w: tf.zeros([1e6]) }); // true for adam (SIMD), false for adagrad
+ */
+export function heapTakes<T extends readonly PlannedTransform<any, any>[]>(simd: (plans: PlansOf<T>, name: string) => boolean, plans: PlansOf<T>, grads: Tensors): boolean {
+  const small = FUSED_BACKENDS.wasm ?? 0;
+  for (const name of Object.keys(grads)) {
+    const n = grads[name].size;
+    if (n > small && !(n >= SIMD_KERNELS.heapMinSize && simd(plans, name))) return false;
+  }
+  return true;
+}
+
+/**
+ * `fusedChain`'s in-place update of one parameter `p` on the tfjs-wasm backend's own heap: the
  * JavaScript in-place kernel — or, where `simd(plans, name)` says the kernel has a SIMD path and
- * the parameter has at least `SIMD_KERNELS.minSize` values (of any number: the last n mod 4 go
+ * the parameter has at least `SIMD_KERNELS.heapMinSize` values (of any number: the last n mod 4 go
  * to the JavaScript kernel), the WebAssembly SIMD kernel instantiated on that heap's memory
  * (`withSimdOn`) — reads and writes the tensors' storage where it lies, with no copy in or out:
  *
  * 1. the update tensor u and a block for x + u are allocated in the heap first (the only
  *    allocations: the heap may grow here); then views are taken of g, x, u and x + u; the views
  *    are dropped when the kernel returns;
- * 2. `writable(t)` gives, when `owned` (state `optimize` owns: `updateInPlace`) and no other
- *    tensor shares t, t's own storage (written in place; the tensor stays in the new state);
- *    otherwise a copy of its values, which becomes a new state tensor (`update`: the input
- *    state is never written);
+ * 2. `writable(t)` gives, when no other tensor shares t, t's own storage (written in place: the
+ *    tensor stays in the new state), otherwise a copy of its values, which becomes a new state
+ *    tensor;
  * 3. while the kernel runs, `values(t)` answers what `writable(t)` gave (`lendValues`), so a
  *    kernel that keeps the tensor when `values(t) === writable(t)` does so without a read-back
  *    (a copy on wasm), and a kept tensor whose values were copied becomes its copy;
@@ -94,7 +115,6 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
   name: string,
   g: tf.Tensor,
   p: tf.Tensor,
-  owned = true,
 ): { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] } {
   sweep();
   const n = g.size;
@@ -108,7 +128,7 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
   const writable = (t: tf.Tensor): Float32Array => {
     const view = heapValues(heap, t);
     // A copy read from the heap view (no heap allocation), else from the tensor where it lies.
-    const a = view === undefined ? values(t).slice() : owned && heap.refCount(t.dataId) === 1 ? view : view.slice();
+    const a = view === undefined ? values(t).slice() : heap.refCount(t.dataId) === 1 ? view : view.slice();
     loans.set(t, a);
     return a;
   };
@@ -118,7 +138,7 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
       return { check: done.check, fields: ownFields(done.fields, loans, buffer) };
     });
   const memory = heap.wasm.asm?.memory ?? heap.wasm.wasmMemory;
-  const done = memory !== undefined && n >= SIMD_KERNELS.minSize && simd(plans, name) ? withSimdOn(memory, run) : run();
+  const done = memory !== undefined && n >= SIMD_KERNELS.heapMinSize && simd(plans, name) ? withSimdOn(memory, run) : run();
   if (done.check !== 0) {
     heap.wasm._free(nextOffset);
     stageSum(update, p, out.next, false);

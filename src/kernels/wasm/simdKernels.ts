@@ -30,14 +30,19 @@ const arenas = new WeakMap<object, { readonly n: number; readonly buffer: ArrayB
 const REGIONS = 8;
 
 /**
- * Where the SIMD kernels run: `minSize`, the smallest parameter (values) they take; smaller ones
- * run the JavaScript in-place kernels. Measured with `npm run bench` (the in-place table's JS and
- * SIMD columns). Settable: `Infinity` turns them off, as the benchmark does for its JS column.
+ * Where the SIMD kernels run, the smallest parameter (values) they take; smaller ones run the
+ * JavaScript in-place kernels. Measured with `npm run bench` (the in-place table's JS and SIMD
+ * columns, on cpu and with `--backend wasm`). Settable: `Infinity` turns them off, as the
+ * benchmark does for its JS column.
+ *
+ * 1. `minSize`: on cpu, in a SIMD arena (the gradient is copied in at every update);
+ * 2. `heapMinSize`: on the wasm backend's heap (`runInPlaceWasm`: nothing is copied).
  *
  * @example
- * SIMD_KERNELS.minSize; // 4096
+ * SIMD_KERNELS.minSize;     // 4096
+ * SIMD_KERNELS.heapMinSize; // 64
  */
-export const SIMD_KERNELS: { minSize: number } = { minSize: 4096 };
+export const SIMD_KERNELS: { minSize: number; heapMinSize: number } = { minSize: 4096, heapMinSize: 64 };
 
 /**
  * A SIMD arena for a parameter of `n` values (n a multiple of 4, at least `SIMD_KERNELS.minSize`), or
@@ -118,7 +123,7 @@ let admittedKernels: SimdKernels | undefined;
  * 3. where WebAssembly SIMD is not available, or `memory` is shared, `fn` runs without them (the
  *    JavaScript kernels). Returns `fn`'s result.
  *
- * The caller chooses when the SIMD kernel applies (`SIMD_KERNELS.minSize`, a multiple of 4).
+ * The caller chooses when the SIMD kernel applies (`SIMD_KERNELS.heapMinSize`).
  *
  * @example
  * withSimdOn(heapMemory, () => adamKernelSimd(g, x, s, h, out)); // views of heapMemory's buffer
