@@ -147,7 +147,7 @@ export interface StepResult {
   readonly examples: number;
   /** Milliseconds from the source producing the step to the update being applied. */
   readonly time: number;
-  /** `Date.now()` when the update was applied. */
+  /** Wall-clock ms when the update was applied (`Date.now()`'s clock, read with `time`'s: `wallClock`). */
   readonly wallTime: number;
   /** Numbers reported by the transforms (`skipped`, `clipped` …). */
   readonly info: Readonly<Record<string, number>>;

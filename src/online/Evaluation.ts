@@ -132,11 +132,12 @@ export class Evaluation {
     const metrics: Record<string, number> = {};
     for (const [name, m] of this.metrics) metrics[name] = m.get(this.state.metrics[name]);
     const baselines: Record<string, Record<string, number>> = {};
-    this.baselines.forEach(([name], i) => {
+    for (let i = 0; i < this.baselines.length; i++) {
+      const name = this.baselines[i][0];
       const values: Record<string, number> = {};
       for (const [mn, m] of this.baselineMetrics[i]) values[mn] = m.get(this.state.baselines[name].metrics[mn]);
       baselines[name] = values;
-    });
+    }
     return { metrics, baselines };
   }
 

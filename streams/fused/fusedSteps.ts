@@ -5,7 +5,7 @@ import { extend } from '../../src/extend';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
 import { serializeState } from '../../src/state';
 import { disposeReplaced, disposeTree } from '../../src/tree';
-import type { Params } from '../../src/types';
+import type { Hyper, Params } from '../../src/types';
 import { nonFiniteUpdate, stepResult } from '../operators/applyUpdates';
 import { operate } from '../operate';
 import type { RunScope } from '../RunScope';
@@ -14,6 +14,16 @@ import type { FusedPlan } from './fusedPlan';
 
 /** What a fused result adds to `info`. */
 const FUSED = { fused: 1 } as const;
+
+/** Whether `used` has exactly `count` keys, each with the same value as in `before`. */
+function sameHyper(used: Hyper, before: Hyper, count: number): boolean {
+  let n = 0;
+  for (const key in used) {
+    if (!Object.is(used[key], before[key])) return false;
+    n++;
+  }
+  return n === count;
+}
 
 /**
  * The fused run of a pipeline (see `applyUpdates`, 3, and `fusedPlan`): the source's rows
@@ -50,6 +60,20 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
     let state: unknown;
     let checked: Step<any>['hyper'] | undefined;
     let registered: RunScope | undefined;
+    // The result's hyperparameters, extend(step.hyper, used): merged again only when either changes, copied per result.
+    let mergedFrom: Hyper | undefined;
+    let usedBefore: Hyper = {};
+    let usedCount = -1;
+    let merged: Hyper = {};
+    const hyperOf = (from: Hyper, used: Hyper): Hyper => {
+      if (from !== mergedFrom || !sameHyper(used, usedBefore, usedCount)) {
+        merged = extend(from, used);
+        mergedFrom = from;
+        usedBefore = { ...used };
+        usedCount = Object.keys(used).length;
+      }
+      return { ...merged };
+    };
     return {
       next: (step) => {
         const batch = rows.arrays(step.batch);
@@ -66,7 +90,7 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
         if (r.replaced) disposeReplaced(state, r.state);
         state = r.state;
         if ('refused' in r) throw r.refused === 'update' ? nonFiniteUpdate(r.name, step.step) : nonFiniteSum(r.name);
-        const hyper = extend(step.hyper, r.used);
+        const hyper = hyperOf(step.hyper, r.used);
         const result = stepResult(step, { loss: r.loss, gradNorm: r.gradNorm, updateNorm: r.updateNorm, info: step.info ? extend(step.info, FUSED) : { fused: 1 }, hyper }, params, track);
         // A fused step holds no tensor (its batch is typed-array rows): finishing it with its run is all `disposeStep` would do.
         step.scope?.finish(step);

@@ -11,6 +11,7 @@ import { LinkedResult, plainRecordClass, type RunScope } from '../RunScope';
 import { disposeStep, type Step, type StepResult } from '../Step';
 import { fusedPlan } from '../fused/fusedPlan';
 import { fusedSteps } from '../fused/fusedSteps';
+import { wallClock } from '../../src/wallClock';
 
 /** Options of `applyUpdates`. */
 export interface ApplyUpdatesOptions {
@@ -66,8 +67,9 @@ const Result = plainRecordClass(
       this.updateNorm = figures.updateNorm;
       this.size = step.size;
       this.examples = step.examples;
-      this.time = performance.now() - step.startedAt;
-      this.wallTime = Date.now();
+      const now = performance.now();
+      this.time = now - step.startedAt;
+      this.wallTime = wallClock(now);
       this.info = figures.info;
     }
   },

@@ -13,7 +13,6 @@ import { listen } from '../listen';
 import { operate } from '../operate';
 import { RunHolds, type RunScope } from '../RunScope';
 import { advance, disposeStep, type OnlineReport, type Predictions, type Step } from '../Step';
-import { extend } from '../../src/extend';
 import { fusable } from '../fused/fusion';
 
 /** A label that arrives after its example, joined to it by `id`. */
@@ -316,10 +315,14 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         batch = { n: m, d, x, y, ids, times };
       }
       const report = ev!.report();
-      const pending = store.size;
-      const expired = store.expired + early.expired + lost;
-      const figures: OnlineReport = baselines.length > 0 ? { metrics: report.metrics, baselines: report.baselines, pending, expired } : { metrics: report.metrics, pending, expired };
-      const online = step.online ? extend(step.online, figures) : figures;
+      // `extend(step.online, { metrics, baselines?, pending, expired })`, with the new keys stored by name (a third of its cost).
+      const online: { -readonly [K in keyof OnlineReport]: OnlineReport[K] } = {};
+      const before = step.online as Record<string, unknown> | undefined;
+      if (before) for (const key in before) (online as Record<string, unknown>)[key] = before[key];
+      online.metrics = report.metrics;
+      if (baselines.length > 0) online.baselines = report.baselines;
+      online.pending = store.size;
+      online.expired = store.expired + early.expired + lost;
       if (fused) {
         out.next(advance(step, { batch, online }));
         return;

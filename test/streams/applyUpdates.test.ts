@@ -23,7 +23,12 @@ describe('applyUpdates', () => {
   it('adds the updates and reports plain numbers', async () => {
     const p = tinyProblem();
     await expectNoLeak(async () => {
+      const before = Date.now();
       const [r] = await lastValueFrom(of(withUpdates(1, [[0.3], [0.6]])).pipe(applyUpdates(p.params, { track: ['w'] }), toArray()));
+      // wallTime: Date.now()'s clock in whole ms, read while the step was applied (± 1 ms: wallClock).
+      expect(Number.isInteger(r.wallTime)).toBe(true);
+      expect(r.wallTime).toBeGreaterThanOrEqual(before - 1);
+      expect(r.wallTime).toBeLessThanOrEqual(Date.now() + 1);
       // w = [0.5, −0.5] + [0.3, 0.6] = [0.8, 0.1]
       expect(r.values!.w[0]).toBeCloseTo(0.8, 6);
       expect(r.values!.w[1]).toBeCloseTo(0.1, 6);
