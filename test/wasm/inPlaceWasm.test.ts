@@ -238,6 +238,21 @@ describe('updateInPlace on the tfjs-wasm heap', () => {
     }
   });
 
+  it('a kernel that throws (a state tensor disposed under it) leaves no update tensor and no heap block behind', () => {
+    const opt = adam({ lr: 0.1 }) as InPlaceTransform<any>;
+    const params = { w: variable(tf.randomNormal([5000], 0, 1, 'float32', 1)) };
+    const grads = { w: tf.randomNormal([5000], 0, 1, 'float32', 2) };
+    const state = opt.init(params);
+    const [m] = tensorsIn(state);
+    m.dispose();
+    const start = tf.memory().numTensors;
+    const bytes = heapBytes();
+    for (let i = 0; i < 50; i++) expect(() => opt.updateInPlace(grads, state, params, { step: 1 })).toThrow();
+    expect(tf.memory().numTensors).toBe(start);
+    expect(heapBytes()).toBe(bytes);
+    disposeTree([state, params, grads]);
+  });
+
   it('never writes into state another tensor shares (a cloneState copy)', () => {
     const opt = adam({ lr: 0.1 }) as InPlaceTransform<any>;
     const params = { w: variable(tf.tensor([1, 2, 3])) };

@@ -5,7 +5,7 @@ import type { FusedInPlaceCall, FusedStep, PlansOf } from '../../optimizers/fuse
 import { stageSum } from '../stagedSum';
 import { values } from '../values';
 import { adoptHeap, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
-import { SIMD_KERNELS, withSimdOn } from './simdKernels';
+import { SIMD_KERNELS, simdRunsOn, withSimdOn } from './simdKernels';
 import { FUSED_BACKENDS } from '../useFused';
 
 /** A heap block holding a staged x + u that `addUpdates` has not taken yet, and the update it goes with. */
@@ -72,11 +72,18 @@ export function inPlaceHeap(grads: Tensors, params: Tensors | undefined): WasmHe
  */
 export function heapTakes<T extends readonly PlannedTransform<any, any>[]>(simd: (plans: PlansOf<T>, name: string) => boolean, plans: PlansOf<T>, grads: Tensors): boolean {
   const small = FUSED_BACKENDS.wasm ?? 0;
+  const memory = heapMemory(wasmHeap());
+  const simdHere = memory !== undefined && simdRunsOn(memory);
   for (const name of Object.keys(grads)) {
     const n = grads[name].size;
-    if (n > small && !(n >= SIMD_KERNELS.heapMinSize && simd(plans, name))) return false;
+    if (n > small && !(simdHere && n >= SIMD_KERNELS.heapMinSize && simd(plans, name))) return false;
   }
   return true;
+}
+
+/** The heap's `WebAssembly.Memory` (the Emscripten module exports it), where it can be found. */
+function heapMemory(heap: WasmHeap | undefined): WebAssembly.Memory | undefined {
+  return heap?.wasm.asm?.memory ?? heap?.wasm.wasmMemory;
 }
 
 /**
@@ -95,7 +102,8 @@ export function heapTakes<T extends readonly PlannedTransform<any, any>[]>(simd:
  * 3. while the kernel runs, `values(t)` answers what `writable(t)` gave (`lendValues`), so a
  *    kernel that keeps the tensor when `values(t) === writable(t)` does so without a read-back
  *    (a copy on wasm), and a kept tensor whose values were copied becomes its copy;
- * 4. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which adopts the block
+ * 4. if the kernel throws, u and the block are freed before the error goes on;
+ * 5. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which adopts the block
  *    as the parameter's new storage (no copy), or refuses a non-finite one naming the parameter
  *    (the block is then freed at once). Nothing is assigned here. A block never taken (its step
  *    dropped) is freed at the next update after its update tensor is disposed.
@@ -137,8 +145,15 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
       const done = inPlace(plans, name, gv, xv, writable, out);
       return { check: done.check, fields: ownFields(done.fields, loans, buffer) };
     });
-  const memory = heap.wasm.asm?.memory ?? heap.wasm.wasmMemory;
-  const done = memory !== undefined && n >= SIMD_KERNELS.heapMinSize && simd(plans, name) ? withSimdOn(memory, run) : run();
+  const memory = heapMemory(heap);
+  let done: ReturnType<typeof run>;
+  try {
+    done = memory !== undefined && n >= SIMD_KERNELS.heapMinSize && simd(plans, name) ? withSimdOn(memory, run) : run();
+  } catch (e) {
+    heap.wasm._free(nextOffset);
+    update.dispose();
+    throw e;
+  }
   if (done.check !== 0) {
     heap.wasm._free(nextOffset);
     stageSum(update, p, out.next, false);

@@ -107,6 +107,34 @@ export function simdKernelsFor(arrays: readonly Float32Array[]): SimdKernels | u
   return instances.get(buffer) ?? (admittedMemory !== undefined && admittedMemory.buffer === buffer ? admittedKernels : undefined);
 }
 
+/** The SIMD kernels instantiated on a foreign `memory` (once), or `null` where they cannot run on it. */
+function kernelsOn(memory: WebAssembly.Memory): SimdKernels | null {
+  let kernels = foreign.get(memory);
+  if (kernels !== undefined) return kernels;
+  const module = simdModule();
+  kernels = null;
+  if (module !== null && !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) {
+    try {
+      kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    } catch {
+      kernels = null;
+    }
+  }
+  foreign.set(memory, kernels);
+  return kernels;
+}
+
+/**
+ * Whether the SIMD kernels can run on a foreign `memory` (`withSimdOn` then admits them): false
+ * where WebAssembly SIMD is not available or the memory is shared.
+ *
+ * @example
+ * simdRunsOn(new WebAssembly.Memory({ initial: 1 })); // true where WebAssembly SIMD is available
+ */
+export function simdRunsOn(memory: WebAssembly.Memory): boolean {
+  return kernelsOn(memory) !== null;
+}
+
 /** The instance running on each foreign memory (another module's, e.g. tfjs-wasm's heap). */
 const foreign = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
 /** The foreign memory `simdKernelsFor` answers for, and its instance, during `withSimdOn`. */
@@ -129,19 +157,7 @@ let admittedKernels: SimdKernels | undefined;
  * withSimdOn(heapMemory, () => adamKernelSimd(g, x, s, h, out)); // views of heapMemory's buffer
  */
 export function withSimdOn<R>(memory: WebAssembly.Memory, fn: () => R): R {
-  let kernels = foreign.get(memory);
-  if (kernels === undefined) {
-    const module = simdModule();
-    kernels = null;
-    if (module !== null && !(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) {
-      try {
-        kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
-      } catch {
-        kernels = null;
-      }
-    }
-    foreign.set(memory, kernels);
-  }
+  const kernels = kernelsOn(memory);
   if (kernels === null) return fn();
   admittedMemory = memory;
   admittedKernels = kernels;
