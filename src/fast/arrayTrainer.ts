@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Hyper, Params, Tensors, UpdateContext } from '../types';
 import type { ArrayTransform } from '../optimizers/fusedChain';
-import { sumOfSquaresKernel } from '../kernels/sumOfSquaresKernel';
 import { fromValues, values } from '../kernels/values';
 import { StorageSlot } from '../kernels/StorageSlot';
 import type { AnalyticLoss } from './AnalyticLoss';
@@ -38,6 +37,7 @@ interface LeanOutput {
   update: Float32Array;
   next: Float32Array;
   updateSq?: number;
+  gradSq?: number;
 }
 
 /**
@@ -48,10 +48,11 @@ interface LeanOutput {
  * 2. `step(state, x, y, n, ctx)` runs the loss's analytic forward/backward pass
  *    (`analytic.backward`) on the parameters' own storage, then the optimizer's in-place kernel
  *    (`updateArrays`) writing x + u into an array per parameter (u itself is not kept: the kernel
- *    reports Σu², `InPlaceOutput`); then, when every u and every x + u is finite, makes each
- *    x + u the parameter's storage by swapping arrays (`StorageSlot`: O(1), no copy; the storage
- *    replaced is where the next step writes). A parameter that shares its storage (a clone, a SIMD
- *    arena) is assigned a new tensor on that array instead, once, and owns its storage from then on.
+ *    reports Σu² and Σg² from the same pass, `InPlaceOutput`); then, when every u and every
+ *    x + u is finite, makes each x + u the parameter's storage by swapping arrays (`StorageSlot`:
+ *    O(1), no copy; the storage replaced is where the next step writes). A parameter that shares
+ *    its storage (a clone, a SIMD arena) is assigned a new tensor on that array instead, once, and
+ *    owns its storage from then on.
  *    Otherwise nothing is assigned, the parameters' storage and values are untouched, and the
  *    refusal names the first bad parameter in the parameters' order (a non-finite u before a
  *    non-finite x + u).
@@ -85,7 +86,7 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
     sizes.push(size);
     gradArrays.push(new Float32Array(size));
     const next = new Float32Array(size);
-    outs.push((out[names[i]] = { update: next, next, updateSq: 0 }));
+    outs.push((out[names[i]] = { update: next, next, updateSq: 0, gradSq: 0 }));
   }
   // Keys in the parameters' order, as `gradients` puts them on the step (the optimizer plans in that order).
   const order = Object.keys(params);
@@ -106,14 +107,15 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
         theta[i] = byName.x[names[i]] = v ?? values(p);
       }
       const loss = analytic.backward(theta, x, y, n, gradArrays);
-      let gradSq = 0;
-      for (let i = 0; i < k; i++) gradSq += sumOfSquaresKernel(gradArrays[i]);
       const r = transform.updateArrays(grads, state, params, ctx, out, byName);
+      let gradSq = 0;
       let updateSq = 0;
       for (let j = 0; j < ordered.length; j++) {
-        const sq = outs[ordered[j]].updateSq!;
+        const o = outs[ordered[j]];
+        const sq = o.updateSq!;
         if (!Number.isFinite(sq)) return { refused: 'update', name: order[j], state: r.state, replaced: r.replaced };
         updateSq += sq;
+        gradSq += o.gradSq!;
       }
       if (r.bad !== undefined) return { refused: 'sum', name: r.bad, state: r.state, replaced: r.replaced };
       for (let i = 0; i < k; i++) {

@@ -55,7 +55,7 @@ export function adadeltaKernel(g: Float32Array, x: Float32Array | undefined, s: 
  * results), in one pass that also adds the update to x:
  *
  *   square_i, delta_i ← their new values, written into `s`'s arrays
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²,   out.gradSq = Σ g_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -77,9 +77,12 @@ export function adadeltaKernelInPlace(g: Float32Array, x: Float32Array, s: Adade
   const { update, next } = out;
   let check = 0;
   let sq = 0;
+  let gsq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const raw = g[i];
+    gsq += raw * raw;
+    const gi = lambda === 0 ? raw : raw + lambda * xi;
     const si = rho * square[i] + rest * gi * gi;
     const di = (Math.sqrt(delta[i] + eps) / Math.sqrt(si + eps)) * gi;
     square[i] = si;
@@ -92,5 +95,6 @@ export function adadeltaKernelInPlace(g: Float32Array, x: Float32Array, s: Adade
     check += xn - xn;
   }
   out.updateSq = sq;
+  out.gradSq = gsq;
   return check;
 }

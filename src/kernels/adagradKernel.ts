@@ -50,7 +50,7 @@ export function adagradKernel(g: Float32Array, x: Float32Array | undefined, sum:
  * results), in one pass that also adds the update to x:
  *
  *   sum_i ← sum_i + g'_i²  (written into `sum`)
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²,   out.gradSq = Σ g_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -69,9 +69,12 @@ export function adagradKernelInPlace(g: Float32Array, x: Float32Array, sum: Floa
   const { update, next } = out;
   let check = 0;
   let sq = 0;
+  let gsq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const raw = g[i];
+    gsq += raw * raw;
+    const gi = lambda === 0 ? raw : raw + lambda * xi;
     const si = sum[i] + gi * gi;
     sum[i] = si;
     const ui = Math.fround((scale * gi) / (h.epsInSqrt ? Math.sqrt(si + eps) : Math.sqrt(si) + eps));
@@ -82,5 +85,6 @@ export function adagradKernelInPlace(g: Float32Array, x: Float32Array, sum: Floa
     check += xn - xn;
   }
   out.updateSq = sq;
+  out.gradSq = gsq;
   return check;
 }

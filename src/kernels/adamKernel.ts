@@ -66,7 +66,7 @@ export function adamKernel(g: Float32Array, x: Float32Array | undefined, s: Adam
  *
  *   m_i, v_i (and v̂_i with AMSGrad) ← their new values, written into `s`'s arrays
  *   u_i = fl32(k·m_i/(√v̂_i + ε̂))   (decoupled: fl32(−η·(r·m_i/(√v̂_i + ε̂) + λ·x_i)))
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²,   out.gradSq = Σ g_i²
  *
  * which equals the chain's (m_i/(1 − β1^t))/(√v̂_i/√(1 − β2^t) + ε) up to float64 rounding
  * (~1e-16 relative before the float32 rounding of u_i).
@@ -99,11 +99,13 @@ export function adamKernelInPlace(g: Float32Array, x: Float32Array, s: AdamKerne
   const { update, next } = out;
   let check = 0;
   let sq = 0;
+  let gsq = 0;
   if (coupled === 0 && decoupled === 0 && vMax === null) {
     // The common case (no weight decay, no AMSGrad) in a loop of its own, without the per-value
     // branches below, which V8 does not hoist.
     for (let i = 0; i < n; i++) {
       const gi = g[i];
+      gsq += gi * gi;
       const mi = b1 * m[i] + c1 * gi;
       const vi = b2 * v[i] + c2 * gi * gi;
       m[i] = mi;
@@ -116,11 +118,14 @@ export function adamKernelInPlace(g: Float32Array, x: Float32Array, s: AdamKerne
       check += xn;
     }
     out.updateSq = sq;
+    out.gradSq = gsq;
     return check - check;
   }
   for (let i = 0; i < n; i++) {
     const xi = x[i];
-    const gi = coupled === 0 ? g[i] : g[i] + coupled * xi;
+    const raw = g[i];
+    gsq += raw * raw;
+    const gi = coupled === 0 ? raw : raw + coupled * xi;
     const mi = b1 * m[i] + c1 * gi;
     const vi = b2 * v[i] + c2 * gi * gi;
     m[i] = mi;
@@ -138,5 +143,6 @@ export function adamKernelInPlace(g: Float32Array, x: Float32Array, s: AdamKerne
     check += xn;
   }
   out.updateSq = sq;
+  out.gradSq = gsq;
   return check - check;
 }

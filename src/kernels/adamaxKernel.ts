@@ -57,7 +57,7 @@ export function adamaxKernel(g: Float32Array, x: Float32Array | undefined, s: Ad
  * results), in one pass that also adds the update to x:
  *
  *   m_i, n_i ← their new values, written into `s`'s arrays
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²,   out.gradSq = Σ g_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -81,9 +81,12 @@ export function adamaxKernelInPlace(g: Float32Array, x: Float32Array, s: AdamaxK
   const { update, next } = out;
   let check = 0;
   let sq = 0;
+  let gsq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const raw = g[i];
+    gsq += raw * raw;
+    const gi = lambda === 0 ? raw : raw + lambda * xi;
     const mi = b1 * m[i] + c1 * gi;
     const ni = Math.max(b2 * norm[i], Math.abs(gi) + eps);
     m[i] = mi;
@@ -96,5 +99,6 @@ export function adamaxKernelInPlace(g: Float32Array, x: Float32Array, s: AdamaxK
     check += xn - xn;
   }
   out.updateSq = sq;
+  out.gradSq = gsq;
   return check;
 }

@@ -69,7 +69,7 @@ export function rmspropKernel(g: Float32Array, x: Float32Array | undefined, s: R
  *
  *   square_i, mean_i (centred) and trace_i (μ ≠ 0) ← their new values, written into `s`'s arrays
  *   (with `fresh`, `s.trace` is a new buffer: b_i = d_i, its contents unread)
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²,   out.gradSq = Σ g_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read; with μ = 0 `s.trace` is ignored.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -94,9 +94,12 @@ export function rmspropKernelInPlace(g: Float32Array, x: Float32Array, s: Rmspro
   const { update, next } = out;
   let check = 0;
   let sq = 0;
+  let gsq = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i];
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const raw = g[i];
+    gsq += raw * raw;
+    const gi = lambda === 0 ? raw : raw + lambda * xi;
     const si = alpha * square[i] + rest * gi * gi;
     square[i] = si;
     let variance = si;
@@ -120,5 +123,6 @@ export function rmspropKernelInPlace(g: Float32Array, x: Float32Array, s: Rmspro
     check += xn - xn;
   }
   out.updateSq = sq;
+  out.gradSq = gsq;
   return check;
 }

@@ -51,7 +51,7 @@ export function sgdKernel(g: Float32Array, x: Float32Array | undefined, trace: F
  * in one pass that also adds the update to x:
  *
  *   trace_i ← v_i (μ ≠ 0; with `fresh`, `trace` is a new buffer: v_i = g'_i, its contents unread)
- *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²
+ *   out.update[i] = u_i,   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²,   out.gradSq = Σ g_i²
  *
  * 1. Allocates nothing; `x` and `g` are only read; with μ = 0 `trace` may be `null`.
  * 2. Returns 0 when every x_i + u_i is finite, NaN otherwise (see `InPlaceOutput`).
@@ -79,12 +79,15 @@ export function sgdKernelInPlace(
   const { update, next } = out;
   let check = 0;
   let sq = 0;
+  let gsq = 0;
   if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1) {
     // The common case (PyTorch's defaults: no dampening, no decay) in a loop of its own: the same
     // arithmetic as below (1·g_i = g_i exactly) without its per-value branches, which V8 does
     // not hoist (about 2× faster at 1e6 values).
     for (let i = 0; i < n; i++) {
-      const vi = mu * trace![i] + g[i];
+      const gi = g[i];
+      gsq += gi * gi;
+      const vi = mu * trace![i] + gi;
       trace![i] = vi;
       const ui = Math.fround(eta * vi);
       update[i] = ui;
@@ -94,12 +97,15 @@ export function sgdKernelInPlace(
       check += xn;
     }
     out.updateSq = sq;
+    out.gradSq = gsq;
     return check - check;
   }
   if (mu === 0 && lambda === 0) {
     // Plain SGD (μ = 0, no decay): u_i = fl32(−η·g_i), in a loop of its own for the same reason.
     for (let i = 0; i < n; i++) {
-      const ui = Math.fround(eta * g[i]);
+      const gi = g[i];
+      gsq += gi * gi;
+      const ui = Math.fround(eta * gi);
       update[i] = ui;
       sq += ui * ui;
       const xn = Math.fround(x[i] + ui);
@@ -107,11 +113,14 @@ export function sgdKernelInPlace(
       check += xn;
     }
     out.updateSq = sq;
+    out.gradSq = gsq;
     return check - check;
   }
   for (let i = 0; i < n; i++) {
     const xi = x[i];
-    const gi = lambda === 0 ? g[i] : g[i] + lambda * xi;
+    const raw = g[i];
+    gsq += raw * raw;
+    const gi = lambda === 0 ? raw : raw + lambda * xi;
     let di = gi;
     if (mu !== 0) {
       const vi = fresh ? gi : mu * trace![i] + keep * gi;
@@ -126,5 +135,6 @@ export function sgdKernelInPlace(
     check += xn;
   }
   out.updateSq = sq;
+  out.gradSq = gsq;
   return check - check;
 }

@@ -70,8 +70,9 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           const { update, moments } = step(a, d, lr, name, g, p);
           return { update, fields: [moments, {}, undefined] };
         },
-        ([a, d, lr], name, g, x, writable, out, own) => {
-          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out, own);
+        (plans, name, g, x, writable, out, own) => {
+          // Plans by index (destructuring an array parameter runs the iterator protocol, per parameter and step).
+          const { check, moments } = stepInPlace(plans[0], plans[1], plans[2], name, g, x, writable, out, own);
           return { check, fields: moments === undefined ? IN_PLACE : [moments, {}, undefined] };
         },
         ([a], name) => a.params[name].vMax === null,
@@ -83,8 +84,8 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           const { update, moments } = step(a, d, lr, name, g, p);
           return { update, fields: [{}, moments, undefined] };
         },
-        ([d, a, lr], name, g, x, writable, out, own) => {
-          const { check, moments } = stepInPlace(a, d, lr, name, g, x, writable, out, own);
+        (plans, name, g, x, writable, out, own) => {
+          const { check, moments } = stepInPlace(plans[1], plans[0], plans[2], name, g, x, writable, out, own);
           return { check, fields: moments === undefined ? IN_PLACE : [{}, moments, undefined] };
         },
         ([, a], name) => a.params[name].vMax === null,

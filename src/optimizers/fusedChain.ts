@@ -328,6 +328,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   // the counts in those records (5) instead of building new ones.
   let last: { grads: Tensors; params: Tensors; names: readonly string[]; plans: readonly UpdatePlan[]; used: Readonly<Record<string, number>>; own: boolean } | undefined;
   const lastStates: unknown[] = new Array(parts.length);
+  const NONE: readonly string[] = [];
   const follows = (grads: Tensors, state: unknown[], params: Tensors): boolean => {
     if (last === undefined || last.grads !== grads || last.params !== params || state.length !== parts.length) return false;
     for (let i = 0; i < parts.length; i++) if (state[i] !== lastStates[i]) return false;
@@ -360,7 +361,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     // Built from the first kernel that did not write everything in place (until then `IN_PLACE`).
     let fields: Record<string, object>[] | undefined;
     // Per part: whether every name, or none, got fields (then the new state's records are all its own).
-    const given: number[] = [];
+    let given: number[] | undefined;
     let bad: string | undefined;
     let replaced = false;
     for (let j = 0; j < names.length; j++) {
@@ -368,8 +369,9 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
       const done = arrayKernel(plans as unknown as PlansOf<T>, name, arrays?.g[name] ?? values(grads[name]), arrays?.x[name] ?? values(params[name]), writableOwn, out[name], own);
       if (done.check !== 0 && bad === undefined) bad = name;
       if (done.fields === IN_PLACE && fields === undefined) continue;
-      if (fields === undefined) {
+      if (fields === undefined || given === undefined) {
         fields = ownFields(plans, names, j);
+        given = [];
         for (let i = 0; i < parts.length; i++) given.push(plans[i].params === undefined ? 0 : j);
       }
       for (let i = 0; i < parts.length; i++) {
@@ -390,20 +392,24 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
       for (let i = 0; i < parts.length; i++) Object.assign(merged, plans[i].hyper);
       used = merged;
     }
-    const next: unknown[] = new Array(parts.length);
+    // The same array when every part's state was advanced in its own records.
+    let next: unknown[] = state;
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
+      let s: unknown;
       if (fields === undefined && previous !== undefined && previous.own && part.advanceInPlace !== undefined) {
-        next[i] = part.advanceInPlace(state[i], plans[i], plans[i].params === undefined ? [] : names);
+        s = part.advanceInPlace(state[i], plans[i], plans[i].params === undefined ? NONE : names);
       } else {
         fields ??= ownFields(plans, names, names.length);
-        next[i] = part.advance(state[i], plans[i], fields[i]);
+        s = part.advance(state[i], plans[i], fields[i]);
       }
-      lastStates[i] = next[i];
+      if (s !== state[i] && next === state) next = state.slice();
+      if (next !== state) next[i] = s;
+      lastStates[i] = s;
     }
     // The new state's records are this transform's own unless a part got fields for some names only.
     let whole = true;
-    for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
+    if (given !== undefined) for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
     last = { grads, params, names, plans, used, own: whole };
     return { state: next, replaced, used, bad };
   };

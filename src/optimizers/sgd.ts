@@ -72,9 +72,11 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
       weightDecay,
     });
     return { update: r.update, fields: [{}, { trace: r.trace ?? s.trace }, undefined] };
-  }, ([decay, momentum, lr], name, g, x, writable, out, own) => {
+  }, (plans, name, g, x, writable, out, own) => {
+    // Plans by index (destructuring an array parameter runs the iterator protocol, per parameter and step).
+    const momentum = plans[1];
     const s = momentum.params[name];
-    const h = { lr: lr.hyper.lr, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, nesterov, weightDecay: decay.hyper.weightDecay };
+    const h = { lr: plans[2].hyper.lr, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, nesterov, weightDecay: plans[0].hyper.weightDecay };
     if (h.momentum === 0) return { check: sgdKernelInPlace(g, x, null, false, h, out), fields: own ? IN_PLACE : [{}, { trace: s.trace }, undefined] };
     const trace = s.trace ? writable(s.trace) : new Float32Array(g.length);
     const check = sgdKernelSimd(g, x, trace, s.trace === null, h, out);

@@ -47,7 +47,8 @@ export function hyperparameters<H extends string>(specs: Readonly<Record<H, Hype
       let values: Record<H, number> | undefined;
       for (let i = 0; i < list.length; i++) {
         const { name, option, interval } = list[i];
-        const v = resolveHyper(name, option, ctx, count, interval);
+        // A number option was checked against its interval at construction.
+        const v = typeof option === 'number' && ctx?.hyper?.[name] === undefined ? option : resolveHyper(name, option, ctx, count, interval);
         if (values === undefined) {
           if (prev !== undefined && Object.is(prev[name], v)) continue;
           values = {} as Record<H, number>;

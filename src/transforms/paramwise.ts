@@ -97,12 +97,18 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
     }
     return { count, hyper, params: state.params };
   };
+  // The names of the last gradients `replan` saw (the same record from update to update).
+  let keysOf: Tensors | undefined;
+  let names: string[] = [];
   // `plan` without the checks of names and shapes (see `PlannedTransform`, 4).
   const replan = (_previous: ParamwisePlan<PS>, grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext): ParamwisePlan<PS> => {
     const count = state.count + 1;
     const hyper = hp.resolve(ctx, count);
     def.check?.(hyper);
-    if (def.checkParam) for (const name in grads) def.checkParam(params?.[name], hyper);
+    if (def.checkParam) {
+      if (grads !== keysOf) names = Object.keys((keysOf = grads));
+      for (let i = 0; i < names.length; i++) def.checkParam(params?.[names[i]], hyper);
+    }
     return { count, hyper, params: state.params };
   };
   // `{ ...state.params, [name]: extend(fields[name], { count }) … }` built by keyed stores, in the

@@ -29,7 +29,8 @@ export function scaleByLearningRate(lr: HyperValue = 1e-3): PlannedTransform<Sca
   let last: { readonly lr: number } | undefined;
   const plan = (_grads: Tensors, state: ScaleByLearningRateState, _params?: Tensors, ctx?: UpdateContext): UpdatePlan => {
     const count = state.count + 1;
-    const lr = resolveHyper('lr', option, ctx, count, LR);
+    // A number option was checked at construction.
+    const lr = typeof option === 'number' && ctx?.hyper?.lr === undefined ? option : resolveHyper('lr', option, ctx, count, LR);
     return { count, hyper: last !== undefined && Object.is(last.lr, lr) ? last : (last = { lr }) };
   };
   return {
