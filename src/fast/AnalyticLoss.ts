@@ -1,5 +1,5 @@
 import { RxgradError } from '../RxgradError';
-import { denseBackward, type DenseLayout } from './denseBackward';
+import { denseBackward, type DenseLayout, type DenseScore } from './denseBackward';
 
 /**
  * The analytic gradient a model's loss function carries, so that `gradients` can skip tfjs's
@@ -11,6 +11,9 @@ import { denseBackward, type DenseLayout } from './denseBackward';
  *    as its own tfjs path does: `'column'` only ys [n, out] (`linearRegression`: other shapes
  *    broadcast there), `'any'` any ys of n·out values (`denseModel` reshapes them).
  * 3. `backward(params, x, y, n, grads)` writes the gradient into `grads` and returns the loss.
+ * 4. `score(params, x, n, out)`, for one layer with one output (linear and logistic regression):
+ *    the model's `scoreRows` on arrays; a `backward` over the rows just scored, with the same
+ *    parameter arrays and values, reuses their forward pass (`denseBackward`).
  */
 export interface AnalyticLoss {
   readonly names: readonly string[];
@@ -18,6 +21,7 @@ export interface AnalyticLoss {
   readonly layout: DenseLayout;
   readonly targets: 'column' | 'any';
   readonly backward: (params: readonly Float32Array[], x: Float32Array, y: ArrayLike<number>, n: number, grads: readonly Float32Array[]) => number;
+  readonly score?: DenseScore;
 }
 
 const ANALYTIC = Symbol.for('rxgrad.analyticLoss');
@@ -37,12 +41,14 @@ export function withAnalytic<F extends (...args: any[]) => unknown>(
   targets: AnalyticLoss['targets'],
 ): F {
   if (layers.length !== layout.sizes.length - 1) throw new RxgradError('layers', `${layout.sizes.length - 1} layers (one per weight matrix)`, layers.length);
+  const backward = denseBackward(layout);
   const analytic: AnalyticLoss = {
     names: layers.flatMap(({ w, b }) => [w, b]),
     shapes: layers.flatMap((_, l) => [[layout.sizes[l], layout.sizes[l + 1]], [layout.sizes[l + 1]]]),
     layout,
     targets,
-    backward: denseBackward(layout),
+    backward,
+    score: backward.score,
   };
   Object.defineProperty(loss, ANALYTIC, { value: analytic });
   return loss;

@@ -8,10 +8,20 @@ export interface DenseLayout {
 }
 
 /**
- * One analytic forward/backward pass over a batch: writes ∂L/∂θ for every parameter into `grads`
- * (same order and lengths as `params`: w₁, b₁, w₂, b₂, … row-major) and returns L.
+ * Scores of n rows as the model's `scoreRows` writes them (k per row: the value for a linear
+ * output, [1 − p, p] for a sigmoid one), from the parameters' arrays.
  */
-export type DenseBackward = (params: readonly Float32Array[], x: Float32Array, y: ArrayLike<number>, n: number, grads: readonly Float32Array[]) => number;
+export type DenseScore = (params: readonly Float32Array[], x: Float32Array, n: number, out: Float32Array) => void;
+
+/**
+ * One analytic forward/backward pass over a batch: writes ∂L/∂θ for every parameter into `grads`
+ * (same order and lengths as `params`: w₁, b₁, w₂, b₂, … row-major) and returns L. Where it has
+ * `score` (one layer, one output), scoring rows and then running the pass over the same rows
+ * computes their forward pass once.
+ */
+export type DenseBackward = ((params: readonly Float32Array[], x: Float32Array, y: ArrayLike<number>, n: number, grads: readonly Float32Array[]) => number) & {
+  readonly score?: DenseScore;
+};
 
 /** act'(z) written with h = act(z), as the backward pass keeps only h. */
 function derivative(activation: Activation, h: number): number {
@@ -34,7 +44,13 @@ function activate(activation: Activation, s: number): number {
  *   sigmoid: L = (1/n) Σ softplus(z_i) − y_i·z_i,      δ_i = (σ(z_i) − y_i)/n
  *   ∂L/∂b = Σ_i δ_i,   ∂L/∂w_k = Σ_i x_{i,k}·δ_i   (float64 sums from 0, i ascending: bit-identical to the general pass)
  *
- * Only the n deltas are kept (a float64 scratch grown to the largest batch seen).
+ * 1. Only the n deltas are kept (a float64 scratch grown to the largest batch seen).
+ * 2. `score(params, x, n, out)` writes what the model's `scoreRows` writes — z rounded to
+ *    float32 (linear), or [1 − p, p] with p = σ(fround(z)) (sigmoid) — and keeps the rows' z.
+ *    The next pass over the same rows (the same `x`, `w` and `b` arrays, and n) takes those z
+ *    instead of computing them again (test-then-train scores a batch, then learns it, with the
+ *    same parameters: the caller changes no value of w or b in between); any pass forgets
+ *    them, so they serve once.
  *
  * @example
  * const gw = new Float32Array(2), gb = new Float32Array(1);
@@ -42,18 +58,51 @@ function activate(activation: Activation, s: number): number {
  */
 function oneOutput(d: number, output: 'linear' | 'sigmoid'): DenseBackward {
   let delta = new Float64Array(1);
-  return (params, x, y, n, grads) => {
+  // The z of the rows `score` saw last, and what it saw them with (none once a pass has run).
+  let logits = new Float64Array(1);
+  let scoredX: Float32Array | undefined;
+  let scoredW: Float32Array | undefined;
+  let scoredB: Float32Array | undefined;
+  let scoredN = 0;
+  const score: DenseScore = (params, x, n, out) => {
+    const w = params[0];
+    const b = params[1][0];
+    if (n > logits.length) logits = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const at = i * d;
+      let z = b;
+      for (let k = 0; k < d; k++) z += x[at + k] * w[k];
+      logits[i] = z;
+      if (output === 'linear') out[i] = z;
+      else {
+        const p = 1 / (1 + Math.exp(-Math.fround(z)));
+        out[2 * i] = 1 - p;
+        out[2 * i + 1] = p;
+      }
+    }
+    scoredX = x;
+    scoredW = w;
+    scoredB = params[1];
+    scoredN = n;
+  };
+  const backward = (params: readonly Float32Array[], x: Float32Array, y: ArrayLike<number>, n: number, grads: readonly Float32Array[]): number => {
     const w = params[0];
     const b = params[1][0];
     const gw = grads[0];
+    const scored = x === scoredX && w === scoredW && params[1] === scoredB && n === scoredN;
+    scoredX = scoredW = scoredB = undefined;
     if (n > delta.length) delta = new Float64Array(n);
     const scale = 1 / n;
     let loss = 0;
     let gb = 0;
     for (let i = 0; i < n; i++) {
-      const at = i * d;
-      let z = b;
-      for (let k = 0; k < d; k++) z += x[at + k] * w[k];
+      let z: number;
+      if (scored) z = logits[i];
+      else {
+        const at = i * d;
+        z = b;
+        for (let k = 0; k < d; k++) z += x[at + k] * w[k];
+      }
       let dz: number;
       if (output === 'linear') {
         const r = z - y[i];
@@ -80,6 +129,7 @@ function oneOutput(d: number, output: 'linear' | 'sigmoid'): DenseBackward {
     }
     return output === 'linear' ? loss * (scale / 2) : loss / n;
   };
+  return Object.assign(backward, { score });
 }
 
 /**

@@ -3,12 +3,12 @@ import type { Observable, OperatorFunction } from 'rxjs';
 import { hasArrayUpdate } from '../../src/optimizers/fusedChain';
 import type { Params } from '../../src/types';
 import type { Step } from '../Step';
-import { fusionOf, type FusedRows, type GradientsFusion, type OptimizeFusion, type SourceFusion } from './fusion';
+import { fusionOf, type FusedRows, type GradientsFusion, type OptimizeFusion, type PassFusion, type SourceFusion } from './fusion';
 
 /** What the fused run of a pipeline is made of (see `fusedPlan`). */
 export interface FusedPlan {
   readonly source: SourceFusion;
-  /** The tensor-free operators, in pipeline order. */
+  /** The tensor-free operators, in pipeline order, each in its form for this run (`PassFusion.operator`). */
   readonly passes: readonly OperatorFunction<Step<any>, Step<any>>[];
   readonly gradients: GradientsFusion;
   readonly optimize: OptimizeFusion;
@@ -39,13 +39,13 @@ export function fusedPlan(upstream: Observable<unknown>, params: Params): FusedP
   let at = fusionOf(upstream);
   if (at?.stage !== 'optimize' || !hasArrayUpdate(at.transform)) return undefined;
   const optimize = at;
-  const passes: OperatorFunction<Step<any>, Step<any>>[] = [];
+  const found: PassFusion[] = [];
   let examples = false;
   let gradients: GradientsFusion | undefined;
   for (at = at.upstream && fusionOf(at.upstream); at !== undefined; at = at.upstream && fusionOf(at.upstream)) {
     if (at.stage === 'source') break;
     if (at.stage === 'pass') {
-      passes.unshift(at.operator);
+      found.unshift(at);
       examples ||= at.examples;
     } else if (at.stage === 'gradients' && gradients === undefined) gradients = at;
     else return undefined;
@@ -58,6 +58,7 @@ export function fusedPlan(upstream: Observable<unknown>, params: Params): FusedP
   if (rows === undefined || (examples && !rows.examples)) return undefined;
   const source = at;
   const transform = optimize.transform;
+  const passes = found.map((pass) => pass.operator(gradients!));
   const size = names.reduce((sum, n) => sum + params[n].size, 0);
   return {
     source,

@@ -35,8 +35,12 @@ export interface SourceFusion {
  */
 export interface PassFusion {
   readonly stage: 'pass';
-  /** The operator itself, or its form for the fused run: the same steps less the fields only a general path's later operators read (`progressiveValidation`'s `predictions`). */
-  readonly operator: OperatorFunction<Step<any>, Step<any>>;
+  /**
+   * The operator as the fused run whose `gradients` stage is `gradients` applies it: the operator
+   * itself, or its form for the fused run — the same steps less the fields only a general path's
+   * later operators read, the model scored with the analytic pass (`progressiveValidation`).
+   */
+  readonly operator: (gradients: GradientsFusion) => OperatorFunction<Step<any>, Step<any>>;
   /** Whether it needs `ExampleBatch` steps (`progressiveValidation`). */
   readonly examples: boolean;
 }

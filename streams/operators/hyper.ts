@@ -84,5 +84,5 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
       teardown: () => subscription?.unsubscribe(),
     };
   });
-  return fusable(operator, { stage: 'pass', operator, examples: false });
+  return fusable(operator, { stage: 'pass', operator: () => operator, examples: false });
 }

@@ -67,5 +67,5 @@ export function override<B>(name: string, values: Observable<HyperValue | null>,
       teardown: () => subscription.unsubscribe(),
     };
   });
-  return fusable(operator, { stage: 'pass', operator, examples: false });
+  return fusable(operator, { stage: 'pass', operator: () => operator, examples: false });
 }

@@ -13,7 +13,9 @@ import { listen } from '../listen';
 import { operate } from '../operate';
 import { RunHolds, type RunScope } from '../RunScope';
 import { advance, disposeStep, type OnlineReport, type Predictions, type Step } from '../Step';
-import { fusable } from '../fused/fusion';
+import { fusable, type GradientsFusion } from '../fused/fusion';
+import { analyticOf } from '../../src/fast/AnalyticLoss';
+import { values } from '../../src/kernels/values';
 
 /** A label that arrives after its example, joined to it by `id`. */
 export interface Label {
@@ -136,6 +138,24 @@ class Answers {
 }
 
 /**
+ * How the fused run whose `gradients` stage is `g` scores `model` (`progressiveValidation`, 8):
+ * its analytic pass's `score` on the parameters' arrays — the batch's forward pass, which the
+ * step's `backward` then reuses — when the run learns exactly this model (its loss's analytic
+ * pass, its parameter variables) and the pass has one; `undefined` otherwise (`model.scoreRows`).
+ */
+function analyticScore(model: Model, g: GradientsFusion): ((b: ExampleBatch, out: Float32Array) => void) | undefined {
+  const { analytic, params } = g;
+  const score = analytic.score;
+  const names = analytic.names;
+  if (score === undefined || analyticOf(model.loss) !== analytic || names.some((name) => model.params[name] !== params[name])) return undefined;
+  const theta: Float32Array[] = new Array(names.length);
+  return (b, out) => {
+    for (let i = 0; i < names.length; i++) theta[i] = values(params[names[i]]);
+    score(theta, b.x, b.n, out);
+  };
+}
+
+/**
  * Test-then-train evaluation (River's `progressive_val_score`): every example is predicted
  * with the parameters from before it is learned; the prediction updates the metrics when its
  * label is known; then the example goes on to be learned.
@@ -170,7 +190,9 @@ class Answers {
  * 8. It touches no tensor, so it takes part in `applyUpdates`' fused path: the fused run applies
  *    this operator to the source's rows, before the step's update, in a form that leaves out the
  *    steps' `predictions` (only operators that break the fused path read them: `detectDrift`, a
- *    user's `map`) and scores into scratch; metrics, state, checkpoints and errors are the same.
+ *    user's `map`) and scores into scratch — with the loss's analytic pass when the run learns
+ *    this very model (linear and logistic regression: the same scores, and the step's gradient
+ *    reuses the batch's forward pass); metrics, state, checkpoints and errors are the same.
  *
  * @example
  * replay(table, { batchSize: 1 }).pipe(
@@ -196,8 +218,10 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
   if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
   const k = model.outputs;
 
-  // `fused`: the form `applyUpdates`' fused run applies (8): no `predictions` (nothing there reads them), scores in scratch.
-  const operator = (hooks: { run?: (scope: RunScope) => void }, fused: boolean) => operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
+  // `fused`: the form `applyUpdates`' fused run applies (8): no `predictions` (nothing there reads them), scores in scratch,
+  // by `score` when given (the run's analytic pass, which then learns the batch without a second forward pass).
+  const operator = (hooks: { run?: (scope: RunScope) => void }, fused: boolean, score: ((b: ExampleBatch, out: Float32Array) => void) | undefined) =>
+    operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
     let ev: Evaluation | undefined;
     let store: PendingStore<Waiting>;
     let early: PendingStore<number>;
@@ -351,7 +375,8 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         if (!fused) scores = new Float32Array(b.n * k);
         else if (scratch.length < b.n * k) scores = scratch = new Float32Array(b.n * k);
         else scores = scratch;
-        model.scoreRows(model.params, b, scores);
+        if (score !== undefined && b.d === model.features) score(b, scores);
+        else model.scoreRows(model.params, b, scores);
         answers.clear();
         if (!delay) {
           let newest = -Infinity;
@@ -403,12 +428,12 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
   });
 
   const evaluate =
-    (fused: boolean): OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> =>
+    (fused: boolean, score?: (b: ExampleBatch, out: Float32Array) => void): OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> =>
     (source) =>
       new Observable<Step<ExampleBatch>>((subscriber) => {
         const hooks: { run?: (scope: RunScope) => void } = {};
         const watched = new Observable<Step<ExampleBatch>>((inner) => new RunWatch((scope) => hooks.run?.(scope)).subscribing(() => inner.add(source.subscribe(inner))));
-        return watched.pipe(operator(hooks, fused)).subscribe(subscriber);
+        return watched.pipe(operator(hooks, fused, score)).subscribe(subscriber);
       });
-  return fusable(evaluate(false), { stage: 'pass', operator: evaluate(true), examples: true });
+  return fusable(evaluate(false), { stage: 'pass', operator: (g) => evaluate(true, analyticScore(model, g)), examples: true });
 }

@@ -84,4 +84,46 @@ describe('denseBackward: one layer, one output (linear and logistic regression)'
     pass(p, Float32Array.of(1), [1], 1, g);
     expect(Array.from(g[0])).toEqual([-1]);
   });
+
+  it('score writes what scoreRows writes (hand values), and the next pass over the same rows reuses their forward pass once', () => {
+    const pass = denseBackward({ sizes: [2, 1], activation: 'relu', output: 'sigmoid' });
+    const w = Float32Array.of(0.5, -1);
+    const b = Float32Array.of(0.25);
+    const x = Float32Array.of(2, 1);
+    const out = new Float32Array(2);
+    // z = 0.25 + 2·0.5 − 1 = 0.25; p = σ(0.25) = 0.5621765…; scores [1 − p, p]
+    pass.score!([w, b], x, 1, out);
+    expect(out[1]).toBeCloseTo(0.5621765, 7);
+    expect(out[0]).toBeCloseTo(0.4378235, 7);
+    // The pass after score takes the scored z = 0.25 (w is changed here only to show it is not read again):
+    // δ = (σ(0.25) − 1)/1 = −0.4378235; ∂w = [2δ, δ]; L = softplus(0.25) − 0.25 = log(1 + e^−0.25) = 0.5759394
+    w[0] = 100;
+    const gw = new Float32Array(2);
+    const gb = new Float32Array(1);
+    expect(pass([w, b], x, [1], 1, [gw, gb])).toBeCloseTo(0.5759394, 7);
+    expect(gw[0]).toBeCloseTo(-0.875647, 6);
+    expect(gb[0]).toBeCloseTo(-0.4378235, 7);
+    // Once only: the next pass computes z = 0.25 + 200 − 1 = 199.25 (δ = σ(199.25) − 1 ≈ 0; L ≈ 0).
+    pass([w, b], x, [1], 1, [gw, gb]);
+    expect(Math.abs(gb[0])).toBeLessThan(1e-30);
+  });
+
+  it('score on other rows, or other parameter arrays, is not reused', () => {
+    const pass = denseBackward({ sizes: [1, 1], activation: 'relu', output: 'linear' });
+    const out = new Float32Array(1);
+    const gw = new Float32Array(1);
+    const gb = new Float32Array(1);
+    const w = Float32Array.of(1);
+    const b = Float32Array.of(0);
+    // Scored x = [3] (z = 3) but learned on x' = [2] (another array): z = 2, δ = 2 − 0 = 2, ∂w = 2·2 = 4
+    pass.score!([w, b], Float32Array.of(3), 1, out);
+    expect(out[0]).toBe(3);
+    pass([w, b], Float32Array.of(2), [0], 1, [gw, gb]);
+    expect(gw[0]).toBe(4);
+    // Scored with w, learned with another w array [2]: z = 2·2 = 4, δ = 4, ∂w = 8
+    const x = Float32Array.of(2);
+    pass.score!([w, b], x, 1, out);
+    pass([Float32Array.of(2), b], x, [0], 1, [gw, gb]);
+    expect(gw[0]).toBe(8);
+  });
 });
