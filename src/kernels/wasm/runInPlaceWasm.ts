@@ -4,8 +4,8 @@ import type { PlannedTransform } from '../../transforms/PlannedTransform';
 import type { FusedInPlaceCall, FusedStep, PlansOf } from '../../optimizers/fusedChain';
 import { stageSum } from '../stagedSum';
 import { values } from '../values';
-import { adoptHeap, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
-import { SIMD_KERNELS, simdRunsOn, withSimdOn } from './simdKernels';
+import { adoptHeap, endLoans, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
+import { SIMD_KERNELS, admitSimd, revokeSimd, simdRunsOn } from './simdKernels';
 import { FUSED_BACKENDS } from '../useFused';
 
 /** A heap block holding a staged x + u that `addUpdates` has not taken yet, and the update it goes with. */
@@ -15,8 +15,20 @@ interface PendingSum {
   readonly offset: number;
 }
 
-/** The state views lent during one kernel call (`lendValues` empties it after each). */
+/** The state arrays lent during one kernel call (`endLoans` empties it after each). */
 const loans = new Map<tf.Tensor, Float32Array>();
+/** The heap of the kernel call in progress (`writableOnWasm` reads it). */
+let kernelHeap: WasmHeap | undefined;
+
+/** `writable` on the heap: see `runInPlaceWasm`, 2. A module function: no closure per update. */
+function writableOnWasm(t: tf.Tensor): Float32Array {
+  const heap = kernelHeap!;
+  const view = heapValues(heap, t);
+  // A copy read from the heap view (no heap allocation), else from the tensor where it lies.
+  const a = view === undefined ? values(t).slice() : heap.refCount(t.dataId) === 1 ? view : view.slice();
+  loans.set(t, a);
+  return a;
+}
 
 /** Blocks staged and not taken: freed once their update is disposed (`sweep`), or adopted by `addUpdates`. */
 const pending: PendingSum[] = [];
@@ -91,7 +103,7 @@ function heapMemory(heap: WasmHeap | undefined): WebAssembly.Memory | undefined 
  * JavaScript in-place kernel — or, where `simd(plans, name)` says the kernel has a SIMD path and
  * the parameter has at least `SIMD_KERNELS.heapMinSize` values (of any number: the last n mod 4 go
  * to the JavaScript kernel), the WebAssembly SIMD kernel instantiated on that heap's memory
- * (`withSimdOn`) — reads and writes the tensors' storage where it lies, with no copy in or out:
+ * (`admitSimd`) — reads and writes the tensors' storage where it lies, with no copy in or out:
  *
  * 1. the update tensor u and a block for x + u are allocated in the heap first (the only
  *    allocations: the heap may grow here); then views are taken of g, x, u and x + u; the views
@@ -133,28 +145,26 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
   const out = { update: new Float32Array(buffer, heapOffset(heap, update)!, n), next: new Float32Array(buffer, nextOffset, n) };
   const gv = heapValues(heap, g)!;
   const xv = heapValues(heap, p)!;
-  const writable = (t: tf.Tensor): Float32Array => {
-    const view = heapValues(heap, t);
-    // A copy read from the heap view (no heap allocation), else from the tensor where it lies.
-    const a = view === undefined ? values(t).slice() : heap.refCount(t.dataId) === 1 ? view : view.slice();
-    loans.set(t, a);
-    return a;
-  };
-  const run = () =>
-    lendValues(loans, () => {
-      const done = inPlace(plans, name, gv, xv, writable, out);
-      return { check: done.check, fields: ownFields(done.fields, loans, buffer) };
-    });
   const memory = heapMemory(heap);
-  let done: ReturnType<typeof run>;
+  const admitted = memory !== undefined && n >= SIMD_KERNELS.heapMinSize && simd(plans, name) && admitSimd(memory);
+  kernelHeap = heap;
+  lendValues(loans);
+  let check: number;
+  let fields: FusedStep['fields'];
   try {
-    done = memory !== undefined && n >= SIMD_KERNELS.heapMinSize && simd(plans, name) ? withSimdOn(memory, run) : run();
+    const done = inPlace(plans, name, gv, xv, writableOnWasm, out);
+    check = done.check;
+    fields = ownFields(done.fields, loans, buffer);
   } catch (e) {
     heap.wasm._free(nextOffset);
     update.dispose();
     throw e;
+  } finally {
+    kernelHeap = undefined;
+    endLoans();
+    if (admitted) revokeSimd();
   }
-  if (done.check !== 0) {
+  if (check !== 0) {
     heap.wasm._free(nextOffset);
     stageSum(update, p, out.next, false);
   } else {
@@ -162,7 +172,14 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
     pending.push(s);
     stageSum(update, p, out.next, true, () => take(s, p.shape));
   }
-  return { update, fields: done.fields };
+  return { update, fields };
+}
+
+/** Whether a field value must be replaced (`ownFields`): a heap view, or a tensor whose values were lent as a copy. */
+function replaced(v: unknown, loans: ReadonlyMap<tf.Tensor, Float32Array>, buffer: ArrayBufferLike): boolean {
+  if (v instanceof Float32Array) return v.buffer === buffer;
+  const lentAs = loans.get(v as tf.Tensor);
+  return lentAs !== undefined && lentAs.buffer !== buffer;
 }
 
 /**
@@ -172,9 +189,8 @@ export function runInPlaceWasm<T extends readonly PlannedTransform<any, any>[]>(
  * `fusedChain`). Returned as they are when nothing needs replacing (the in-place common case).
  */
 function ownFields(fields: FusedStep['fields'], loans: ReadonlyMap<tf.Tensor, Float32Array>, buffer: ArrayBufferLike): FusedStep['fields'] {
-  const replaced = (v: unknown): boolean => (v instanceof Float32Array ? v.buffer === buffer : loans.has(v as tf.Tensor) && loans.get(v as tf.Tensor)!.buffer !== buffer);
   let any = false;
-  for (const f of fields) if (f) for (const key in f) if (replaced(f[key])) any = true;
+  for (const f of fields) if (f) for (const key in f) if (replaced(f[key], loans, buffer)) any = true;
   if (!any) return fields;
   const tensorOf = new Map<Float32Array, tf.Tensor>();
   for (const [t, v] of loans) tensorOf.set(v, t);
@@ -183,7 +199,7 @@ function ownFields(fields: FusedStep['fields'], loans: ReadonlyMap<tf.Tensor, Fl
     const copy: Record<string, unknown> = {};
     for (const key in f) {
       const v = f[key];
-      copy[key] = !replaced(v) ? v : v instanceof Float32Array ? (tensorOf.get(v) ?? v.slice()) : loans.get(v as tf.Tensor);
+      copy[key] = !replaced(v, loans, buffer) ? v : v instanceof Float32Array ? (tensorOf.get(v) ?? v.slice()) : loans.get(v as tf.Tensor);
     }
     return copy;
   });

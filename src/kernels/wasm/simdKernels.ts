@@ -125,7 +125,7 @@ function kernelsOn(memory: WebAssembly.Memory): SimdKernels | null {
 }
 
 /**
- * Whether the SIMD kernels can run on a foreign `memory` (`withSimdOn` then admits them): false
+ * Whether the SIMD kernels can run on a foreign `memory` (`admitSimd` then admits them): false
  * where WebAssembly SIMD is not available or the memory is shared.
  *
  * @example
@@ -137,34 +137,36 @@ export function simdRunsOn(memory: WebAssembly.Memory): boolean {
 
 /** The instance running on each foreign memory (another module's, e.g. tfjs-wasm's heap). */
 const foreign = new WeakMap<WebAssembly.Memory, SimdKernels | null>();
-/** The foreign memory `simdKernelsFor` answers for, and its instance, during `withSimdOn`. */
+/** The foreign memory `simdKernelsFor` answers for, and its instance, while admitted (`admitSimd`). */
 let admittedMemory: WebAssembly.Memory | undefined;
 let admittedKernels: SimdKernels | undefined;
 
 /**
- * Run `fn` with the SIMD kernels admitted on a foreign `memory` (the tfjs-wasm backend's heap):
+ * Admit the SIMD kernels on a foreign `memory` (the tfjs-wasm backend's heap) for one kernel call:
  *
  * 1. the module is instantiated once per memory, importing it (never growing it itself: the
  *    kernels only load and store at the offsets they are given);
- * 2. during `fn`, `simdKernelsFor(arrays)` answers for arrays that are all views of that memory's
- *    current buffer (so `adamKernelSimd`/`sgdKernelSimd` run there); after it, only arenas again;
- * 3. where WebAssembly SIMD is not available, or `memory` is shared, `fn` runs without them (the
- *    JavaScript kernels). Returns `fn`'s result.
+ * 2. until `revokeSimd()`, `simdKernelsFor(arrays)` also answers for arrays that are all views of
+ *    that memory's current buffer (so `adamKernelSimd`/`sgdKernelSimd` run there); after it, only
+ *    for arenas again — call it in a `finally`;
+ * 3. returns false, admitting nothing, where WebAssembly SIMD is not available or `memory` is
+ *    shared (the JavaScript kernels then run).
  *
  * The caller chooses when the SIMD kernel applies (`SIMD_KERNELS.heapMinSize`).
  *
  * @example
- * withSimdOn(heapMemory, () => adamKernelSimd(g, x, s, h, out)); // views of heapMemory's buffer
+ * if (admitSimd(heapMemory)) try { adamKernelSimd(g, x, s, h, out); } finally { revokeSimd(); }
  */
-export function withSimdOn<R>(memory: WebAssembly.Memory, fn: () => R): R {
+export function admitSimd(memory: WebAssembly.Memory): boolean {
   const kernels = kernelsOn(memory);
-  if (kernels === null) return fn();
+  if (kernels === null) return false;
   admittedMemory = memory;
   admittedKernels = kernels;
-  try {
-    return fn();
-  } finally {
-    admittedMemory = undefined;
-    admittedKernels = undefined;
-  }
+  return true;
+}
+
+/** See `admitSimd`. */
+export function revokeSimd(): void {
+  admittedMemory = undefined;
+  admittedKernels = undefined;
 }
