@@ -15,11 +15,11 @@ import type { FusedPlan } from './fusedPlan';
 /** What a fused result adds to `info`. */
 const FUSED = { fused: 1 } as const;
 
-/** Whether `used` has exactly `count` keys, each with the same value as in `before`. */
-function sameHyper(used: Hyper, before: Hyper, count: number): boolean {
+/** Whether `hyper` has exactly `count` keys, each with the same value as in `before` (then, as `before` has `count` keys, the same keys too). */
+function sameHyper(hyper: Hyper, before: Hyper, count: number): boolean {
   let n = 0;
-  for (const key in used) {
-    if (!Object.is(used[key], before[key])) return false;
+  for (const key in hyper) {
+    if (!Object.is(hyper[key], before[key])) return false;
     n++;
   }
   return n === count;
@@ -60,15 +60,18 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
     let state: unknown;
     let checked: Step<any>['hyper'] | undefined;
     let registered: RunScope | undefined;
-    // The result's hyperparameters, extend(step.hyper, used): merged again only when either changes, copied per result.
-    let mergedFrom: Hyper | undefined;
+    // The result's hyperparameters, extend(step.hyper, used): merged again only when the values of either change (sources
+    // make a new, usually empty, step.hyper per step), copied per result.
+    let from: Hyper = {};
+    let fromCount = -1;
     let usedBefore: Hyper = {};
     let usedCount = -1;
     let merged: Hyper = {};
-    const hyperOf = (from: Hyper, used: Hyper): Hyper => {
-      if (from !== mergedFrom || !sameHyper(used, usedBefore, usedCount)) {
-        merged = extend(from, used);
-        mergedFrom = from;
+    const hyperOf = (stepHyper: Hyper, used: Hyper): Hyper => {
+      if (!sameHyper(stepHyper, from, fromCount) || !sameHyper(used, usedBefore, usedCount)) {
+        merged = extend(stepHyper, used);
+        from = { ...stepHyper };
+        fromCount = Object.keys(stepHyper).length;
         usedBefore = { ...used };
         usedCount = Object.keys(used).length;
       }
