@@ -1,0 +1,200 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { adam, disposeReplaced, disposeTree, logisticRegression, sgd, type Params } from '../../src/index';
+import { analyticOf } from '../../src/fast/AnalyticLoss';
+import { arrayTrainer, type ArrayStep, type ArrayStepRefusal } from '../../src/fast/arrayTrainer';
+import type { ArrayTransform } from '../../src/optimizers/fusedChain';
+
+/** The id the next tensor gets (tfjs numbers tensors in creation order); the probe is freed. */
+function nextTensorId(): number {
+  const probe = tf.scalar(0);
+  const id = probe.id + 1;
+  probe.dispose();
+  return id;
+}
+
+function done<S>(r: ArrayStep<S> | ArrayStepRefusal<S>): ArrayStep<S> {
+  if ('refused' in r) throw new Error(`refused: ${r.refused} ${r.name}`);
+  return r;
+}
+
+/** Set a parameter's values (a new storage it owns). */
+function set(p: tf.Variable, values: number[]): void {
+  const t = tf.tensor(values, p.shape);
+  p.assign(t);
+  t.dispose();
+}
+
+const ctx = (step: number, hyper = {}) => ({ step, epoch: 1, hyper });
+
+describe('arrayTrainer: x + u swapped into the parameters’ storage, norms from the kernel', () => {
+  it('two sgd steps of logistic regression (hand derivation): the parameters hold x + u, loss and norms as derived', () => {
+    // Step 1, w = b = 0, x = [1, 2], y = 1: z = 0, σ = ½, loss = log 2; ∂L/∂z = σ − y = −½,
+    // g = [−½, −1], g_b = −½: ‖g‖ = ½·√6 = 1.2247449; u = −0.1·g: w = [0.05, 0.1], b = 0.05, ‖u‖ = 0.12247449.
+    // Step 2, same example: z = 0.05 + 0.05 + 0.2 = 0.3, σ(0.3) = 0.5744425168, loss = log(1 + e^−0.3) = 0.5543552445;
+    // ∂L/∂z = −0.4255574832: w = [0.05 + 0.04255574832, 0.1 + 0.08511149664] = [0.0925557483, 0.1851114966],
+    // b = 0.0925557483; ‖g‖ = 0.4255574832·√6 = 1.0424043.
+    const m = logisticRegression(2);
+    const opt = sgd({ lr: 0.1 }) as ArrayTransform<unknown[]>;
+    const trainer = arrayTrainer(analyticOf(m.loss)!, m.params, opt);
+    const x = Float32Array.of(1, 2);
+    const r1 = done(trainer.step(opt.init(m.params), x, [1], 1, ctx(1)));
+    expect(r1.loss).toBeCloseTo(Math.LN2, 6);
+    expect(r1.gradNorm).toBeCloseTo(0.5 * Math.sqrt(6), 6);
+    expect(r1.updateNorm).toBeCloseTo(0.05 * Math.sqrt(6), 7);
+    expect(Array.from(m.params.w.dataSync())).toEqual([Math.fround(0.05), Math.fround(0.1)]);
+    expect(m.params.b.dataSync()[0]).toBe(Math.fround(0.05));
+    const r2 = done(trainer.step(r1.state, x, [1], 1, ctx(2)));
+    expect(r2.loss).toBeCloseTo(0.5543552445, 6);
+    expect(r2.gradNorm).toBeCloseTo(0.4255574832 * Math.sqrt(6), 6);
+    const w = m.params.w.dataSync();
+    expect(w[0]).toBeCloseTo(0.0925557483, 6);
+    expect(w[1]).toBeCloseTo(0.1851114966, 6);
+    expect(m.params.b.dataSync()[0]).toBeCloseTo(0.0925557483, 6);
+    // The tfjs path reads the same values from the swapped storage.
+    expect((m.params.w.sum().arraySync() as number)).toBeCloseTo(0.0925557483 + 0.1851114966, 6);
+    trainer.dispose();
+    disposeTree(r2.state);
+    m.dispose();
+  });
+
+  it('steady state: no tensor made, the parameters alternate between two arrays each, the state keeps its tensors and records (adam, 2,000 steps)', () => {
+    const m = logisticRegression(4);
+    const opt = adam({ lr: 0.01 }) as ArrayTransform<unknown[]>;
+    const trainer = arrayTrainer(analyticOf(m.loss)!, m.params, opt);
+    const x = Float32Array.of(0.5, -1, 2, 0.25);
+    let state = opt.init(m.params);
+    const step = (t: number) => {
+      const r = done(trainer.step(state, x, [t % 2], 1, ctx(t)));
+      if (r.replaced) disposeReplaced(state, r.state);
+      state = r.state;
+      return r;
+    };
+    for (let t = 1; t <= 3; t++) step(t);
+    const tensors = tf.memory().numTensors;
+    const first = nextTensorId();
+    const storage = { w: new Set<ArrayBufferLike>(), b: new Set<ArrayBufferLike>() };
+    const moments = state as { params?: Record<string, { m: tf.Tensor; v: tf.Tensor }> }[];
+    const m0 = moments[1].params!.w.m;
+    for (let t = 4; t < 2004; t++) {
+      const r = step(t);
+      expect(r.replaced).toBe(false);
+      storage.w.add(m.params.w.dataSync().buffer);
+      storage.b.add(m.params.b.dataSync().buffer);
+    }
+    expect(nextTensorId()).toBe(first + 1); // + 1: the closing probe itself
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(storage.w.size).toBe(2);
+    expect(storage.b.size).toBe(2);
+    const now = state as typeof moments;
+    expect(now[1].params!.w.m).toBe(m0);
+    expect((now[1] as unknown as { count: number }).count).toBe(2003);
+    trainer.dispose();
+    disposeTree(state);
+    m.dispose();
+  });
+
+  it('a non-finite x + u is refused naming the parameter: nothing assigned, the storage and values untouched', () => {
+    // w = [3e38, −3e38], b = 0, x = [1, 1], y = 1: z = 3e38 − 3e38 + 0 = 0, σ = ½, g = [−½, −½], g_b = −½;
+    // η = 1e38: u = [5e37, 5e37] (finite), but 3e38 + 5e37 > 3.4028e38 overflows float32.
+    const m = logisticRegression(2);
+    set(m.params.w as tf.Variable, [3e38, -3e38]);
+    const opt = sgd({ lr: 1e38 }) as ArrayTransform<unknown[]>;
+    const trainer = arrayTrainer(analyticOf(m.loss)!, m.params, opt);
+    const before = { w: m.params.w.dataSync(), b: m.params.b.dataSync() };
+    const values = { w: Array.from(before.w), b: Array.from(before.b) };
+    const r = trainer.step(opt.init(m.params), Float32Array.of(1, 1), [1], 1, ctx(1));
+    expect(r).toMatchObject({ refused: 'sum', name: 'w' });
+    expect(m.params.w.dataSync()).toBe(before.w);
+    expect(m.params.b.dataSync()).toBe(before.b);
+    expect(Array.from(m.params.w.dataSync())).toEqual(values.w);
+    expect(Array.from(m.params.b.dataSync())).toEqual(values.b);
+    trainer.dispose();
+    disposeTree(r.state);
+    m.dispose();
+  });
+
+  it('a non-finite u is refused first, naming the parameter, before any sum is looked at', () => {
+    // w = b = 0, x = [4, 0], y = 1: z = 0, g = −½·[4, 0] = [−2, 0]; η = 3e38: u_w = [6e38, 0] → +∞ in float32.
+    const m = logisticRegression(2);
+    const opt = sgd({ lr: 3e38 }) as ArrayTransform<unknown[]>;
+    const trainer = arrayTrainer(analyticOf(m.loss)!, m.params, opt);
+    const before = m.params.w.dataSync();
+    const r = trainer.step(opt.init(m.params), Float32Array.of(4, 0), [1], 1, ctx(1));
+    expect(r).toMatchObject({ refused: 'update', name: 'w' });
+    expect(m.params.w.dataSync()).toBe(before);
+    expect(Array.from(before)).toEqual([0, 0]);
+    trainer.dispose();
+    disposeTree(r.state);
+    m.dispose();
+  });
+
+  it('a parameter sharing its storage (a clone held elsewhere) is assigned a new tensor; the clone keeps the old values', () => {
+    const m = logisticRegression(2);
+    const opt = sgd({ lr: 0.1 }) as ArrayTransform<unknown[]>;
+    const trainer = arrayTrainer(analyticOf(m.loss)!, m.params, opt);
+    const held = m.params.w.clone();
+    const r = done(trainer.step(opt.init(m.params), Float32Array.of(1, 2), [1], 1, ctx(1)));
+    expect(Array.from(held.dataSync())).toEqual([0, 0]);
+    expect(Array.from(m.params.w.dataSync())).toEqual([Math.fround(0.05), Math.fround(0.1)]); // as derived above
+    held.dispose();
+    trainer.dispose();
+    disposeTree(r.state);
+    m.dispose();
+  });
+});
+
+describe('updateArrays in steady state: state records advanced in place, hyperparameter records reused', () => {
+  function setup() {
+    const m = logisticRegression(3);
+    const params = m.params as Params;
+    const grads = { w: tf.tensor([[0.5], [-1], [2]]), b: tf.tensor([1]) };
+    const opt = sgd({ lr: 0.1, momentum: 0.9 }) as ArrayTransform<unknown[]>;
+    const outs = { w: { update: new Float32Array(3), next: new Float32Array(3) }, b: { update: new Float32Array(1), next: new Float32Array(1) } };
+    const dispose = () => {
+      disposeTree(grads);
+      m.dispose();
+    };
+    return { params, grads, opt, outs, dispose };
+  }
+  type Part = { count: number; params?: Record<string, { count: number; trace?: tf.Tensor | null }> };
+
+  it('the caller’s first state is never written; the states it made are advanced in their own records', () => {
+    const { params, grads, opt, outs, dispose } = setup();
+    const s0 = opt.init(params);
+    const r1 = opt.updateArrays(grads, s0, params, ctx(1), outs);
+    // The first update makes the momentum buffers (new arrays) and new records; s0 is as it was.
+    expect(r1.replaced).toBe(true);
+    expect((s0[1] as Part).count).toBe(0);
+    expect((s0[1] as Part).params!.w.count).toBe(0);
+    expect((s0[1] as Part).params!.w.trace).toBeNull();
+    const trace = (r1.state[1] as Part).params!.w.trace!;
+    const r2 = opt.updateArrays(grads, r1.state, params, ctx(2), outs);
+    expect(r2.replaced).toBe(false);
+    expect(r2.state).toBe(r1.state); // the same records, counts advanced in place
+    expect((r2.state[1] as Part).count).toBe(2);
+    expect((r2.state[1] as Part).params!.w.count).toBe(2);
+    expect((r2.state[1] as Part).params!.w.trace).toBe(trace);
+    // Momentum buffer after two updates with the same g = [0.5, −1, 2]: v = 0.9·g + g = 1.9·g.
+    expect(Array.from(trace.dataSync())).toEqual([0.95, -1.9, 3.8].map(Math.fround));
+    disposeTree(r2.state);
+    dispose();
+  });
+
+  it('`used` is the previous record while the values stay, a new one when a value changes', () => {
+    const { params, grads, opt, outs, dispose } = setup();
+    let state = opt.init(params);
+    const r1 = opt.updateArrays(grads, state, params, ctx(1), outs);
+    disposeReplaced(state, r1.state);
+    state = r1.state;
+    const r2 = opt.updateArrays(grads, state, params, ctx(2), outs);
+    expect(r2.used).toBe(r1.used);
+    expect(r2.used).toEqual({ weightDecay: 0, momentum: 0.9, dampening: 0, lr: 0.1 });
+    const r3 = opt.updateArrays(grads, r2.state, params, ctx(3, { lr: 0.05 }), outs);
+    expect(r3.used).not.toBe(r2.used);
+    expect(r3.used).toEqual({ weightDecay: 0, momentum: 0.9, dampening: 0, lr: 0.05 });
+    expect(r2.used).toEqual({ weightDecay: 0, momentum: 0.9, dampening: 0, lr: 0.1 }); // never mutated
+    disposeTree(r3.state);
+    dispose();
+  });
+});
