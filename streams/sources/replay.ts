@@ -44,7 +44,8 @@ export interface ReplayOptions extends DriveOptions {
  * 4. With `resume`, the first step is the one after the checkpoint's: rows from its `examples` on.
  * 5. Its batches are typed arrays already: it is a source of `applyUpdates`' fused path as it is
  *    (`exampleRows`); the fused run's steps (the same steps, in a run of their own) carry views of
- *    the table's rows as `x` and `y` instead of copies (nothing there keeps or writes them).
+ *    the table's rows as `x`, and `y`, `ids` and `times` in arrays each run reuses from step to step
+ *    (nothing there keeps or writes a batch's arrays: the operators read them within the step).
  *
  * @example
  * replay({ xs: [[0], [1], [2]], ys: [0, 1, 0] }, { batchSize: 2 })
@@ -57,12 +58,15 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
   const scheduler = options.scheduler ?? asyncScheduler;
 
   // One subscription's producer: the size of the next step (0 after the last row) and the step.
-  // `views`: the batch's x and y are views of the table (the fused run's rows, which nothing keeps or writes).
+  // `views`: the batch's x is a view of the table, its y, ids and times arrays reused (the fused run's rows, which nothing keeps or writes).
   const producer = (scope: RunScope, views: boolean): { size: () => number; next: () => Step<ExampleBatch> | undefined } => {
     const restored = sourcePosition(scope.restored(SOURCE_KEY));
     let step = restored?.step ?? 0;
     let examples = restored?.examples ?? 0;
     scope.register(SOURCE_KEY, { save: (): SourcePosition => ({ step, examples }) });
+    let y = new Float32Array(0);
+    let ids: number[] = [];
+    let times = new Float64Array(0);
     const next = (): Step<ExampleBatch> | undefined => {
       const from = examples;
       const to = Math.min(from + batchSize, t.n);
@@ -70,14 +74,24 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
       const n = to - from;
       step += 1;
       examples = to;
-      const batch: ExampleBatch = {
-        n,
-        d: t.d,
-        x: views ? t.xs.subarray(from * t.d, to * t.d) : t.xs.slice(from * t.d, to * t.d),
-        y: views ? t.ys.subarray(from, to) : t.ys.slice(from, to),
-        ids: rowIds(from, n),
-        times: new Float64Array(n).fill(scheduler.now()),
-      };
+      const now = scheduler.now();
+      if (!views) {
+        y = t.ys.slice(from, to);
+        ids = rowIds(from, n);
+        times = new Float64Array(n).fill(now);
+      } else {
+        if (y.length !== n) {
+          y = new Float32Array(n);
+          ids = new Array<number>(n);
+          times = new Float64Array(n);
+        }
+        for (let i = 0; i < n; i++) {
+          y[i] = t.ys[from + i];
+          ids[i] = from + i;
+          times[i] = now;
+        }
+      }
+      const batch: ExampleBatch = { n, d: t.d, x: views ? t.xs.subarray(from * t.d, to * t.d) : t.xs.slice(from * t.d, to * t.d), y, ids, times };
       return scope.own({
         step,
         epoch: 1,
