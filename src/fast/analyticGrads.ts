@@ -49,7 +49,8 @@ export function takesRows(analytic: AnalyticLoss, xRow: readonly number[], yRow:
 
 /**
  * The batch as arrays x [n, d], y, or `undefined` when the loss's tfjs path treats it in a way
- * the analytic one does not; an `ExampleBatch` is checked as the model's own loss checks it.
+ * the analytic one does not; an `ExampleBatch` is checked as the model's own loss checks it, and
+ * is its own arrays (returned as it is).
  *
  * @example
  * batchArrays(analyticOf(logisticRegression(2).loss)!, { xs: tf.tensor2d([[1, 2]]), ys: tf.tensor2d([[1]]) }); // { n: 1, x: [1, 2], y: [1] }
@@ -61,7 +62,7 @@ export function batchArrays(analytic: AnalyticLoss, batch: AnyBatch): { n: numbe
   if (isExampleBatch(batch)) {
     if (output === 'linear' && out !== 1) return undefined;
     checkExampleBatch(batch, d, output === 'linear' ? undefined : output === 'sigmoid' ? 2 : out);
-    return { n: batch.n, x: batch.x, y: batch.y };
+    return batch;
   }
   const { xs, ys } = (batch ?? {}) as { xs?: unknown; ys?: unknown };
   if (!(xs instanceof tf.Tensor) || !(ys instanceof tf.Tensor) || xs.dtype !== 'float32' || xs.rank !== 2 || xs.shape[1] !== d) return undefined;
