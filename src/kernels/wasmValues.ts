@@ -47,6 +47,16 @@ export function wasmHeap(): WasmHeap | undefined {
 }
 
 /**
+ * The heap's `WebAssembly.Memory` (the Emscripten module exports it), where it can be found.
+ *
+ * @example
+ * heapMemory(wasmHeap())?.buffer === wasmHeap()!.wasm.HEAPU8.buffer; // true
+ */
+export function heapMemory(heap: WasmHeap | undefined): WebAssembly.Memory | undefined {
+  return heap?.wasm.asm?.memory ?? heap?.wasm.wasmMemory;
+}
+
+/**
  * The byte offset of a float32 tensor's storage in the heap of `heap`, or `undefined` when the
  * tensor is not float32 or its storage is not there (disposed, or still on another backend:
  * tfjs moves it on its next op).

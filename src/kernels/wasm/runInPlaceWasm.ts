@@ -4,7 +4,7 @@ import type { PlannedTransform } from '../../transforms/PlannedTransform';
 import type { FusedInPlaceCall, FusedStep, PlansOf } from '../../optimizers/fusedChain';
 import { stageSum } from '../stagedSum';
 import { values } from '../values';
-import { adoptHeap, endLoans, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
+import { adoptHeap, endLoans, heapMemory, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
 import { SIMD_KERNELS, admitSimd, revokeSimd, simdRunsOn } from './simdKernels';
 import { FUSED_BACKENDS } from '../useFused';
 
@@ -93,10 +93,6 @@ export function heapTakes<T extends readonly PlannedTransform<any, any>[]>(simd:
   return true;
 }
 
-/** The heap's `WebAssembly.Memory` (the Emscripten module exports it), where it can be found. */
-function heapMemory(heap: WasmHeap | undefined): WebAssembly.Memory | undefined {
-  return heap?.wasm.asm?.memory ?? heap?.wasm.wasmMemory;
-}
 
 /**
  * `fusedChain`'s in-place update of one parameter `p` on the tfjs-wasm backend's own heap: the

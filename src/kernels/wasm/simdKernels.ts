@@ -5,6 +5,8 @@ import { giveScratch, takeScratch } from '../scratch';
 export interface SimdKernels {
   adam(n: number, g: number, x: number, m: number, v: number, u: number, next: number, b1: number, c1: number, b2: number, c2: number, ibc1: number, irbc2: number, eps: number, eta: number, lc: number, ld: number): number;
   sgdMomentum(n: number, g: number, x: number, t: number, u: number, next: number, mu: number, keep: number, eta: number, lambda: number, nesterov: number): number;
+  /** Σ v_i² in float64 of the n float32 values at byte offset p (any n, any alignment). */
+  sumSquares(n: number, p: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -107,8 +109,15 @@ export function simdKernelsFor(arrays: readonly Float32Array[]): SimdKernels | u
   return instances.get(buffer) ?? (admittedMemory !== undefined && admittedMemory.buffer === buffer ? admittedKernels : undefined);
 }
 
-/** The SIMD kernels instantiated on a foreign `memory` (once), or `null` where they cannot run on it. */
-function kernelsOn(memory: WebAssembly.Memory): SimdKernels | null {
+/**
+ * The SIMD kernels instantiated on a foreign `memory` (once per memory, importing it), or `null`
+ * where they cannot run on it (no WebAssembly SIMD, or a shared memory). Pointers are byte offsets
+ * into that memory.
+ *
+ * @example
+ * simdKernelsOn(heapMemory)?.sumSquares(view.length, view.byteOffset); // a view of heapMemory's buffer
+ */
+export function simdKernelsOn(memory: WebAssembly.Memory): SimdKernels | null {
   let kernels = foreign.get(memory);
   if (kernels !== undefined) return kernels;
   const module = simdModule();
@@ -132,7 +141,7 @@ function kernelsOn(memory: WebAssembly.Memory): SimdKernels | null {
  * simdRunsOn(new WebAssembly.Memory({ initial: 1 })); // true where WebAssembly SIMD is available
  */
 export function simdRunsOn(memory: WebAssembly.Memory): boolean {
-  return kernelsOn(memory) !== null;
+  return simdKernelsOn(memory) !== null;
 }
 
 /** The instance running on each foreign memory (another module's, e.g. tfjs-wasm's heap). */
@@ -158,7 +167,7 @@ let admittedKernels: SimdKernels | undefined;
  * if (admitSimd(heapMemory)) try { adamKernelSimd(g, x, s, h, out); } finally { revokeSimd(); }
  */
 export function admitSimd(memory: WebAssembly.Memory): boolean {
-  const kernels = kernelsOn(memory);
+  const kernels = simdKernelsOn(memory);
   if (kernels === null) return false;
   admittedMemory = memory;
   admittedKernels = kernels;

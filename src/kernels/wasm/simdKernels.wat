@@ -1,6 +1,7 @@
 ;; The optimizer kernels in WebAssembly SIMD (f32x4), for large updates in place.
 ;; Pointers are byte offsets into the imported memory, 16-byte aligned; n is a multiple of 4.
-;; Each kernel returns the sum of next[i] - next[i]: 0 when every x_i + u_i is finite, NaN otherwise.
+;; Each update kernel returns the sum of next[i] - next[i]: 0 when every x_i + u_i is finite, NaN
+;; otherwise; sumSquares returns a sum of squares (for norms).
 ;; Built by scripts/buildWasm.ts (wabt's wat2wasm) into src/kernels/wasm/simdKernelsBinary.ts.
 (module
   (import "env" "memory" (memory 1))
@@ -56,6 +57,37 @@
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
         (br $next_i)))
     (call $hsum (local.get $acc)))
+
+  ;; The sum of squares of n float32 values at p, in float64 (exact squares, any n): the L2 norms
+  ;; of gradients and updates. Two f64x2 accumulators for the lanes, a scalar loop for the n mod 4 last.
+  (func (export "sumSquares") (param $n i32) (param $p i32) (result f64)
+    (local $i i32) (local $end i32) (local $stop i32) (local $v v128) (local $lo v128) (local $hi v128)
+    (local $a v128) (local $b v128) (local $s f64) (local $d f64)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $next_i
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (v128.load (i32.add (local.get $p) (local.get $i))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $hi (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $lo) (local.get $lo))))
+        (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $hi) (local.get $hi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next_i)))
+    (local.set $stop (i32.shl (local.get $n) (i32.const 2)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $stop)))
+        (local.set $d (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $i)))))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $d) (local.get $d))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $tail)))
+    (f64.add
+      (f64.add
+        (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a)))
+        (f64.add (f64x2.extract_lane 0 (local.get $b)) (f64x2.extract_lane 1 (local.get $b))))
+      (local.get $s)))
 
   ;; SGD with a momentum buffer that exists:
   ;;   g' = g + lambda*x;  t = mu*t + keep*g';  d = g' + mu*t (nesterov) | t;  u = eta*d;  next = x + u
