@@ -3,8 +3,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { RxgradError, shown } from '../../src/RxgradError';
 import { checkMatches } from '../../src/tree';
 import { addUpdates } from '../../src/addUpdates';
-import { values } from '../../src/kernels/values';
-import { sumOfSquaresKernel } from '../../src/kernels/sumOfSquaresKernel';
+import { sumOfSquaresOf } from '../../src/kernels/wasm/sumOfSquaresOf';
 import type { Params, Tensors } from '../../src/types';
 import { operate } from '../operate';
 import { LinkedResult, plainRecordClass, type RunScope } from '../RunScope';
@@ -21,7 +20,7 @@ export interface ApplyUpdatesOptions {
 
 function sumOfSquares(tree: Tensors | undefined): number {
   let s = 0;
-  if (tree) for (const name of Object.keys(tree)) s += sumOfSquaresKernel(values(tree[name]));
+  if (tree) for (const name of Object.keys(tree)) s += sumOfSquaresOf(tree[name]);
   return s;
 }
 
