@@ -170,16 +170,16 @@ if (!opts.skipOptimizers && !only) {
 if (!opts.skipInPlace && !only) {
   const inPlaceRounds = Number(opts.inPlaceRounds);
   console.log(
-    `\nin-place update on owned state (CPU ms per update, medians of ${inPlaceRounds} interleaved rounds; ratios paired per round): rxgrad's JS kernel and SIMD kernel vs a hand-written in-place plain-JS loop and tf.train.* (targets: js/plain ≤ 1, simd/plain ≤ 0.5 from 1e5, rxgrad/tf.train ≤ 1)`,
+    `\nin-place update on owned state (CPU ms per update, medians of ${inPlaceRounds} interleaved rounds; ratios paired per round): rxgrad's JS kernel (js: updateInPlace + addUpdates, an update tensor per step; arrays: as applyUpdates' fused path runs it, arrayTrainer) and SIMD kernel vs a hand-written in-place plain-JS loop and tf.train.* (targets: js/plain ≤ 1, simd/plain ≤ 0.5 from 1e5, rxgrad/tf.train ≤ 1)`,
   );
   if (tf.getBackend() === 'wasm') {
     console.log("  (on wasm the kernels run in place on the backend's own heap: views of the tensors' storage, the SIMD kernel instantiated on its memory, x + u adopted as the parameter's storage)");
   } else if (tf.getBackend() !== 'cpu') {
     console.log(`  (on ${tf.getBackend()} nothing runs in place — reading a tensor copies there: the js and simd columns are both rxgrad's default path, the fused kernel up to ${FUSED_BACKENDS[tf.getBackend()] ?? 0} values and tfjs's ops above)`);
   }
-  console.log(`${'optimizer'.padEnd(14)}${'params'.padStart(8)}${'js'.padStart(10)}${'simd'.padStart(10)}${'plain'.padStart(10)}${'tf.train'.padStart(10)}${'js/plain'.padStart(10)}${'simd/plain'.padStart(12)}${'rxgrad/tf'.padStart(11)}`);
+  console.log(`${'optimizer'.padEnd(14)}${'params'.padStart(8)}${'js'.padStart(10)}${'arrays'.padStart(10)}${'simd'.padStart(10)}${'plain'.padStart(10)}${'tf.train'.padStart(10)}${'js/plain'.padStart(10)}${'arrays/plain'.padStart(14)}${'simd/plain'.padStart(12)}${'rxgrad/tf'.padStart(11)}`);
   for (const r of await benchInPlace(inPlaceRounds, opts.inPlaceSizes.split(',').map(Number))) {
-    const ms = [r.js, r.simd, r.plain, r.tfjs].map((v) => v.toFixed(3).padStart(10)).join('');
-    console.log(`${r.name.padEnd(14)}${r.size.toExponential(0).padStart(8)}${ms}${`${r.jsPlain.toFixed(2)}×`.padStart(10)}${`${r.simdPlain.toFixed(2)}×`.padStart(12)}${`${r.autoTfjs.toFixed(2)}×`.padStart(11)}`);
+    const ms = [r.js, r.arrays, r.simd, r.plain, r.tfjs].map((v) => v.toFixed(3).padStart(10)).join('');
+    console.log(`${r.name.padEnd(14)}${r.size.toExponential(0).padStart(8)}${ms}${`${r.jsPlain.toFixed(2)}×`.padStart(10)}${`${r.arraysPlain.toFixed(2)}×`.padStart(14)}${`${r.simdPlain.toFixed(2)}×`.padStart(12)}${`${r.autoTfjs.toFixed(2)}×`.padStart(11)}`);
   }
 }

@@ -23,7 +23,10 @@ import {
   type Transform,
 } from '../src/index';
 import { cpuMs, interleaved, median, pairedRatio, samples, type Clock } from './measure';
-import type { InPlaceTransform } from '../src/optimizers/fusedChain';
+import type { ArrayTransform, InPlaceTransform } from '../src/optimizers/fusedChain';
+import type { AnalyticLoss } from '../src/fast/AnalyticLoss';
+import type { DenseLayout } from '../src/fast/denseBackward';
+import { arrayTrainer } from '../src/fast/arrayTrainer';
 import { SIMD_KERNELS } from '../src/kernels/wasm/simdKernels';
 
 const LR = 1e-3;
@@ -248,6 +251,54 @@ export function inPlaceRunner(pair: InPlacePair, simdMin: number, size: number, 
   return { run, dispose: () => disposeTree([state, params]) };
 }
 
+/**
+ * rxgrad the way `applyUpdates`' fused path updates owned state (`arrayTrainer`: `updateArrays` on
+ * arrays, u not kept, both norms from the kernel's pass, x + u swapped into the parameter's
+ * storage), with the gradient of a loss that writes g into the trainer's gradient array once
+ * (the plain loop's constant g; no forward or backward pass).
+ */
+function arraysRunner(pair: InPlacePair, size: number, g: tf.Tensor, clock: Clock): Runner {
+  const params = { x: startingPoint(size) };
+  const gv = g.dataSync() as Float32Array;
+  let written = false;
+  const loss: AnalyticLoss = {
+    names: ['x'],
+    shapes: [[size]],
+    layout: { sizes: [size, 1], activation: 'relu', output: 'linear' } as DenseLayout, // not read by arrayTrainer
+    targets: 'any',
+    backward: (_params, _x, _y, _n, grads) => {
+      if (!written) grads[0].set(gv);
+      written = true;
+      return 0;
+    },
+  };
+  const opt = pair.rxgrad() as ArrayTransform<unknown[]>;
+  const trainer = arrayTrainer(loss, params, opt);
+  let state = opt.init(params);
+  const none = new Float32Array(0);
+  const k = repeats(size);
+  let t = 0;
+  const update = () => {
+    t++;
+    const r = trainer.step(state, none, none, 0, { step: t, epoch: 1, hyper: {} });
+    if (r.replaced) disposeReplaced(state, r.state);
+    state = r.state;
+    if ('refused' in r) throw new Error(`refused at update ${t}: ${r.refused} ${r.name}`);
+  };
+  update();
+  return {
+    run: () => {
+      const t0 = clock();
+      for (let i = 0; i < k; i++) update();
+      return (clock() - t0) / k;
+    },
+    dispose: () => {
+      trainer.dispose();
+      disposeTree([state, params]);
+    },
+  };
+}
+
 function plainRunner(pair: InPlacePair, size: number, g: tf.Tensor, clock: Clock): Runner {
   const init = startingPoint(size);
   const x = init.dataSync().slice() as Float32Array;
@@ -279,6 +330,8 @@ export interface InPlaceRow {
   readonly size: number;
   /** rxgrad's JavaScript in-place kernel. */
   readonly js: number;
+  /** The same kernel as `applyUpdates`' fused path runs it (`arrayTrainer`: no update tensor, x + u swapped in). */
+  readonly arrays: number;
   /** rxgrad's WebAssembly SIMD kernel (where the size qualifies: a multiple of 4). */
   readonly simd: number;
   /** The hand-written in-place plain-JS loop. */
@@ -287,13 +340,14 @@ export interface InPlaceRow {
   readonly tfjs: number;
   /** Medians of the per-round ratios: js / plain, simd / plain, and rxgrad as it runs by default (SIMD from `SIMD_KERNELS.minSize` on, `.heapMinSize` on wasm) / tfjs. */
   readonly jsPlain: number;
+  readonly arraysPlain: number;
   readonly simdPlain: number;
   readonly autoTfjs: number;
 }
 
 /**
- * rxgrad's in-place update (JavaScript kernel and SIMD kernel) against a hand-written in-place
- * plain-JS loop and tf.train.* on the same backend, side by side: interleaved rounds, medians,
+ * rxgrad's in-place update (JavaScript kernel, the same on arrays as the fused path runs it, and
+ * SIMD kernel) against a hand-written in-place plain-JS loop and tf.train.* on the same backend, side by side: interleaved rounds, medians,
  * ratios paired per round (see `pairedRatio`), timed by `clock` (default the process's CPU time,
  * `cpuMs`: on a shared machine, the time spent waiting for a core is not counted).
  */
@@ -304,20 +358,23 @@ export async function benchInPlace(rounds = 5, sizes: readonly number[] = [1e3, 
     for (const pair of IN_PLACE_PAIRS) {
       const runners = {
         js: inPlaceRunner(pair, Infinity, size, g, clock),
+        arrays: arraysRunner(pair, size, g, clock),
         simd: inPlaceRunner(pair, 0, size, g, clock),
         plain: plainRunner(pair, size, g, clock),
         tfjs: tfjsRunner(pair.tfjs, size, g, clock),
       };
-      const s = await samples({ js: runners.js.run, simd: runners.simd.run, plain: runners.plain.run, tfjs: runners.tfjs.run }, rounds);
+      const s = await samples({ js: runners.js.run, arrays: runners.arrays.run, simd: runners.simd.run, plain: runners.plain.run, tfjs: runners.tfjs.run }, rounds);
       for (const r of Object.values(runners)) r.dispose();
       rows.push({
         name: pair.name,
         size,
         js: median(s.js),
+        arrays: median(s.arrays),
         simd: median(s.simd),
         plain: median(s.plain),
         tfjs: median(s.tfjs),
         jsPlain: pairedRatio(s.js, s.plain),
+        arraysPlain: pairedRatio(s.arrays, s.plain),
         simdPlain: pairedRatio(s.simd, s.plain),
         autoTfjs: pairedRatio(simdByDefault(size) ? s.simd : s.js, s.tfjs),
       });

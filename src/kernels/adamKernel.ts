@@ -100,6 +100,25 @@ export function adamKernelInPlace(g: Float32Array, x: Float32Array, s: AdamKerne
   let check = 0;
   let sq = 0;
   let gsq = 0;
+  if (coupled === 0 && decoupled === 0 && vMax === null && update === next) {
+    // The loop below without the store of u, when `update` is `next` (`InPlaceOutput`, 1).
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      gsq += gi * gi;
+      const mi = b1 * m[i] + c1 * gi;
+      const vi = b2 * v[i] + c2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      const ui = Math.fround((k * mi) / (Math.sqrt(vi) + epsHat));
+      sq += ui * ui;
+      const xn = Math.fround(x[i] + ui);
+      next[i] = xn;
+      check += xn;
+    }
+    out.updateSq = sq;
+    out.gradSq = gsq;
+    return check - check;
+  }
   if (coupled === 0 && decoupled === 0 && vMax === null) {
     // The common case (no weight decay, no AMSGrad) in a loop of its own, without the per-value
     // branches below, which V8 does not hoist.

@@ -80,6 +80,24 @@ export function sgdKernelInPlace(
   let check = 0;
   let sq = 0;
   let gsq = 0;
+  // `update` is `next` (`InPlaceOutput`, 1): the common loops below without the store of u.
+  const lean = update === next;
+  if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1 && lean) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      gsq += gi * gi;
+      const vi = mu * trace![i] + gi;
+      trace![i] = vi;
+      const ui = Math.fround(eta * vi);
+      sq += ui * ui;
+      const xn = Math.fround(x[i] + ui);
+      next[i] = xn;
+      check += xn;
+    }
+    out.updateSq = sq;
+    out.gradSq = gsq;
+    return check - check;
+  }
   if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1) {
     // The common case (PyTorch's defaults: no dampening, no decay) in a loop of its own: the same
     // arithmetic as below (1·g_i = g_i exactly) without its per-value branches, which V8 does
@@ -91,6 +109,20 @@ export function sgdKernelInPlace(
       trace![i] = vi;
       const ui = Math.fround(eta * vi);
       update[i] = ui;
+      sq += ui * ui;
+      const xn = Math.fround(x[i] + ui);
+      next[i] = xn;
+      check += xn;
+    }
+    out.updateSq = sq;
+    out.gradSq = gsq;
+    return check - check;
+  }
+  if (mu === 0 && lambda === 0 && lean) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      gsq += gi * gi;
+      const ui = Math.fround(eta * gi);
       sq += ui * ui;
       const xn = Math.fround(x[i] + ui);
       next[i] = xn;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adamKernelInPlace, disposeReplaced, disposeTree, sgdKernelInPlace, type InPlaceOutput } from '../../src/index';
+import { adamKernelInPlace, disposeReplaced, disposeTree, sgd, sgdKernelInPlace, type FusedMode, type InPlaceOutput } from '../../src/index';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
 import { FUSED_CONFIGS, randomGrads, randomParams } from './configs';
 
@@ -47,7 +47,9 @@ describe('the in-place kernels report Σu² and Σg² from their own pass (InPla
     expect(Number.isFinite(o.updateSq)).toBe(false);
   });
 
-  for (const [name, make] of Object.entries(FUSED_CONFIGS)) {
+  // FUSED_CONFIGS, and momentum with PyTorch's defaults (its loop of its own).
+  const configs = { ...FUSED_CONFIGS, 'sgd momentum 0.9': (fused: FusedMode) => sgd({ lr: 0.1, momentum: 0.9, fused }) };
+  for (const [name, make] of Object.entries(configs)) {
     it(`${name}: Σu² of the u it wrote, Σg² of the gradient; with update = next the same x + u and norms`, () => {
       const params = randomParams(3);
       const g = randomGrads(params, 5)(1);
@@ -60,8 +62,8 @@ describe('the in-place kernels report Σu² and Σg² from their own pass (InPla
           const next = new Float32Array(g[n].size);
           outs[n] = { update: lean ? next : new Float32Array(g[n].size), next };
         }
-        // Two updates: the second runs on state written in place.
-        for (let t = 1; t <= 2; t++) {
+        // Three updates: the later ones run on state written in place (momentum: its common loop).
+        for (let t = 1; t <= 3; t++) {
           const r = opt.updateArrays(g, state, params, { step: t }, outs);
           expect(r.bad).toBeUndefined();
           if (r.replaced) disposeReplaced(state, r.state);
