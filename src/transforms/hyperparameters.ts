@@ -25,7 +25,9 @@ export interface Hyperparameters<H extends string> {
  *    else the option (a schedule evaluated at `ctx.step`, or at the transform's own `count`),
  *    checked against the same interval. The result is what the update reports as `used`; when
  *    every value equals the previous call's (`Object.is`), it is that call's object again (a
- *    training loop's steady state makes no new record; never mutate it).
+ *    training loop's steady state makes no new record; never mutate it). With number options
+ *    only and the same `ctx.hyper` record as the previous call (records of hyperparameters are
+ *    never mutated), that object is returned at once.
  *
  * @example
  * const hp = hyperparameters({ beta1: [0.9, { min: 0, max: 1, maxOpen: true }] });
@@ -39,10 +41,16 @@ export function hyperparameters<H extends string>(specs: Readonly<Record<H, Hype
   const constant = names.every((n) => typeof options[n] === 'number');
   const list = names.map((name) => ({ name, option: options[name], interval: specs[name][1] }));
   let previous: Record<H, number> | undefined;
+  // With number options only, the values depend on `ctx.hyper` alone: the record `previous` was
+  // resolved from (a step's hyperparameters, never mutated) gives it again without a lookup.
+  const unseen = {};
+  let seen: unknown = unseen;
   return {
     names,
     constants: constant ? ({ ...options } as Record<H, number>) : undefined,
     resolve: (ctx, count) => {
+      const source = ctx?.hyper;
+      if (constant && source === seen) return previous!;
       const prev = previous;
       let values: Record<H, number> | undefined;
       for (let i = 0; i < list.length; i++) {
@@ -56,6 +64,8 @@ export function hyperparameters<H extends string>(specs: Readonly<Record<H, Hype
         }
         values[name] = v;
       }
+      // Remembered once resolved (a value out of range throws again at the next call).
+      seen = constant ? source : unseen;
       if (values === undefined && prev !== undefined) return prev;
       return (previous = values ?? ({} as Record<H, number>));
     },

@@ -101,9 +101,11 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
   let keysOf: Tensors | undefined;
   let names: string[] = [];
   // `plan` without the checks of names and shapes (see `PlannedTransform`, 4).
-  const replan = (_previous: ParamwisePlan<PS>, grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext): ParamwisePlan<PS> => {
+  const replan = (previous: ParamwisePlan<PS>, grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext): ParamwisePlan<PS> => {
     const count = state.count + 1;
     const hyper = hp.resolve(ctx, count);
+    // The same values as the previous update's (the same record, `hyperparameters`): checked then.
+    if (hyper === previous.hyper) return { count, hyper, params: state.params };
     def.check?.(hyper);
     if (def.checkParam) {
       if (grads !== keysOf) names = Object.keys((keysOf = grads));

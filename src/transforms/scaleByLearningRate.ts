@@ -25,12 +25,18 @@ const LR = { min: 0 } as const;
  */
 export function scaleByLearningRate(lr: HyperValue = 1e-3): PlannedTransform<ScaleByLearningRateState> {
   const option = hyperOption('lr', lr, LR);
-  // The previous update's `hyper`, given again while η is the same (no new record per step).
+  // The previous update's `hyper`, given again while η is the same (no new record per step), and
+  // the `ctx.hyper` record it came from when `lr` is a number (η then depends on that record alone).
   let last: { readonly lr: number } | undefined;
+  const unseen = {};
+  let seen: unknown = unseen;
   const plan = (_grads: Tensors, state: ScaleByLearningRateState, _params?: Tensors, ctx?: UpdateContext): UpdatePlan => {
     const count = state.count + 1;
+    const source = ctx?.hyper;
+    if (typeof option === 'number' && last !== undefined && source === seen) return { count, hyper: last };
     // A number option was checked at construction.
-    const lr = typeof option === 'number' && ctx?.hyper?.lr === undefined ? option : resolveHyper('lr', option, ctx, count, LR);
+    const lr = typeof option === 'number' && source?.lr === undefined ? option : resolveHyper('lr', option, ctx, count, LR);
+    seen = typeof option === 'number' ? source : unseen;
     return { count, hyper: last !== undefined && Object.is(last.lr, lr) ? last : (last = { lr }) };
   };
   return {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { adam, disposeReplaced, disposeTree, logisticRegression, sgd, type Params } from '../../src/index';
+import { adam, disposeReplaced, disposeTree, logisticRegression, scaleByAdam, scaleByLearningRate, sgd, type Params } from '../../src/index';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { arrayTrainer, type ArrayStep, type ArrayStepRefusal } from '../../src/fast/arrayTrainer';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
@@ -196,5 +196,58 @@ describe('updateArrays in steady state: state records advanced in place, hyperpa
     expect(r2.used).toEqual({ weightDecay: 0, momentum: 0.9, dampening: 0, lr: 0.1 }); // never mutated
     disposeTree(r3.state);
     dispose();
+  });
+});
+
+describe('hyperparameter records in steady state', () => {
+  const grads = () => ({ w: tf.tensor([1, 2]) });
+
+  it('the same ctx.hyper record resolves to the same values object; a new record with other values to a new one', () => {
+    const t = scaleByAdam({ beta1: 0.9 });
+    const g = grads();
+    const s = t.init(g);
+    const hyper = { beta1: 0.8 };
+    const p1 = t.plan(g, s, undefined, { step: 1, hyper });
+    const p2 = t.replan(p1, g, s, undefined, { step: 2, hyper });
+    expect(p2.hyper).toBe(p1.hyper);
+    expect(p2.hyper).toEqual({ beta1: 0.8, beta2: 0.999, eps: 1e-8 });
+    const p3 = t.replan(p2, g, s, undefined, { step: 3, hyper: { beta1: 0.8 } }); // another record, the same values
+    expect(p3.hyper).toBe(p1.hyper);
+    const p4 = t.replan(p3, g, s, undefined, { step: 4, hyper: { beta1: 0.7 } });
+    expect(p4.hyper).toEqual({ beta1: 0.7, beta2: 0.999, eps: 1e-8 });
+    expect(p1.hyper).toEqual({ beta1: 0.8, beta2: 0.999, eps: 1e-8 }); // never mutated
+    tf.dispose(g);
+    disposeTree(s);
+  });
+
+  it('an override out of range fails at every update, also after a valid record was seen', () => {
+    const t = scaleByAdam();
+    const g = grads();
+    const s = t.init(g);
+    const ok = { beta1: 0.8 };
+    const p1 = t.plan(g, s, undefined, { step: 1, hyper: ok });
+    const bad = { beta1: 1.5 };
+    expect(() => t.replan(p1, g, s, undefined, { step: 2, hyper: bad })).toThrow(/beta1/);
+    expect(() => t.replan(p1, g, s, undefined, { step: 3, hyper: bad })).toThrow(/beta1/);
+    const lr = scaleByLearningRate(0.1);
+    const l1 = lr.plan(g, lr.init(g), undefined, { step: 1, hyper: {} });
+    expect(() => lr.replan(l1, g, { count: 1 }, undefined, { step: 2, hyper: { lr: -1 } })).toThrow(/lr/);
+    expect(() => lr.replan(l1, g, { count: 1 }, undefined, { step: 3, hyper: { lr: -1 } })).toThrow(/lr/);
+    tf.dispose(g);
+    disposeTree(s);
+  });
+
+  it('a schedule is evaluated at every step (lr = 1/t: 1, ½, ⅓)', () => {
+    const lr = scaleByLearningRate((t) => 1 / t);
+    const g = grads();
+    const hyper = {};
+    let p = lr.plan(g, lr.init(g), undefined, { step: 1, hyper });
+    const seen = [p.hyper.lr];
+    for (let t = 2; t <= 3; t++) {
+      p = lr.replan(p, g, { count: t - 1 }, undefined, { step: t, hyper });
+      seen.push(p.hyper.lr);
+    }
+    expect(seen).toEqual([1, 1 / 2, 1 / 3]);
+    tf.dispose(g);
   });
 });
