@@ -7,6 +7,7 @@ import { replay } from '../../streams/sources/replay';
 import { mulberry32 } from '../../streams/sources/mulberry32';
 import { gradients } from '../../streams/operators/gradients';
 import { optimize } from '../../streams/operators/optimize';
+import { learningRate } from '../../streams/operators/learningRate';
 import { applyUpdates } from '../../streams/operators/applyUpdates';
 import { progressiveValidation } from '../../streams/operators/progressiveValidation';
 import type { StepResult } from '../../streams/Step';
@@ -130,5 +131,32 @@ describe('progressiveValidation on the fused path (scores from the analytic pass
     ]);
     watched.dispose();
     trained.dispose();
+  });
+
+  it("each result's hyper is its own record with the values of its step, as on the general path (a schedule changing lr at step 3)", async () => {
+    const hypers = async (fast: 'auto' | false) => {
+      const m = logisticRegression(2);
+      const out = await lastValueFrom(
+        replay(table, { batchSize: 1 }).pipe(
+          gradients(m.loss, m.params, { fast }),
+          learningRate((t: number) => (t < 3 ? 0.5 : 0.25)),
+          optimize(sgd({ momentum: 0.9 })),
+          applyUpdates(m.params),
+          toArray(),
+        ),
+      );
+      m.dispose();
+      return out;
+    };
+    const fused = await hypers('auto');
+    const general = await hypers(false);
+    expect(fused.map((r) => r.info.fused)).toEqual([1, 1, 1]);
+    expect(fused.map((r) => r.hyper)).toEqual(general.map((r) => r.hyper));
+    expect(fused.map((r) => r.lr)).toEqual([0.5, 0.5, 0.25]);
+    expect(fused[0].hyper).toMatchObject({ lr: 0.5, momentum: 0.9 });
+    // Records of equal values are still distinct: changing one changes no other.
+    expect(fused[0].hyper).not.toBe(fused[1].hyper);
+    (fused[0].hyper as Record<string, number>).lr = 7;
+    expect(fused[1].hyper.lr).toBe(0.5);
   });
 });
