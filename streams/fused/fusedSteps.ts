@@ -66,15 +66,18 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
     let fromCount = -1;
     let usedBefore: Hyper = {};
     let usedCount = -1;
+    // The optimizer's last `used` record itself (a readonly record it gives again while its values hold).
+    let usedRecord: Hyper | undefined;
     let merged: Hyper = {};
     const hyperOf = (stepHyper: Hyper, used: Hyper): Hyper => {
-      if (!sameHyper(stepHyper, from, fromCount) || !sameHyper(used, usedBefore, usedCount)) {
+      if (!sameHyper(stepHyper, from, fromCount) || (used !== usedRecord && !sameHyper(used, usedBefore, usedCount))) {
         merged = extend(stepHyper, used);
         from = { ...stepHyper };
         fromCount = Object.keys(stepHyper).length;
         usedBefore = { ...used };
         usedCount = Object.keys(used).length;
       }
+      usedRecord = used;
       return { ...merged };
     };
     return {
