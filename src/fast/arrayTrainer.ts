@@ -32,6 +32,17 @@ export interface ArrayStepRefusal<S> {
   readonly replaced: boolean;
 }
 
+/** Whether `a` and `b` (a record of `count` entries) hold the same keys and values. */
+function sameEntries(a: Hyper | undefined, b: Hyper | undefined, count: number): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  let n = 0;
+  for (const key in a) {
+    if (!Object.is(a[key], b[key])) return false;
+    n++;
+  }
+  return n === count;
+}
+
 /** One parameter's kernel output in `arrayTrainer`: `update` is `next` (u is not kept, only Σu²); both are swapped with the parameter's storage after a step. */
 interface LeanOutput {
   update: Float32Array;
@@ -57,7 +68,9 @@ interface LeanOutput {
  *    refusal names the first bad parameter in the parameters' order (a non-finite u before a
  *    non-finite x + u).
  * 3. In steady state no tensor and no array is created: only numbers and whatever small records
- *    the optimizer's `updateArrays` makes. For the `cpu` backend (where `transform.runsArrays`,
+ *    the optimizer's `updateArrays` makes. The optimizer sees `ctx` with the previous step's
+ *    `hyper` record while the new one holds the same keys and values (sources make a record per
+ *    step; an unchanged record resolves at once, `hyperparameters`). For the `cpu` backend (where `transform.runsArrays`,
  *    checked by the caller once per run); after a switch to another backend the results stay
  *    right, on copies.
  * 4. `dispose()` frees the gradient tensors.
@@ -98,16 +111,27 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
   const own: (Float32Array | undefined)[] = new Array(k);
   const byName = { g: {} as Record<string, Float32Array>, x: {} as Record<string, Float32Array> };
   for (let i = 0; i < k; i++) byName.g[names[i]] = gradArrays[i];
+  // What the optimizer sees as ctx: the step's, with the previous step's hyperparameter record
+  // while the values are the same (sources make a new record per step; the transforms resolve an
+  // unchanged record at once, `hyperparameters`).
+  const context: { step?: number; epoch?: number; hyper?: Hyper } = {};
+  let hyperKeys = 0;
   return {
     grads,
     step(state: S, x: Float32Array, y: ArrayLike<number>, n: number, ctx: UpdateContext): ArrayStep<S> | ArrayStepRefusal<S> {
+      context.step = ctx.step;
+      context.epoch = ctx.epoch;
+      if (ctx.hyper !== context.hyper && !sameEntries(ctx.hyper, context.hyper, hyperKeys)) {
+        context.hyper = ctx.hyper;
+        hyperKeys = ctx.hyper === undefined ? 0 : Object.keys(ctx.hyper).length;
+      }
       for (let i = 0; i < k; i++) {
         const p = params[names[i]];
         const v = (own[i] = slots[i].own(p));
         theta[i] = byName.x[names[i]] = v ?? values(p);
       }
       const loss = analytic.backward(theta, x, y, n, gradArrays);
-      const r = transform.updateArrays(grads, state, params, ctx, out, byName);
+      const r = transform.updateArrays(grads, state, params, context, out, byName);
       let gradSq = 0;
       let updateSq = 0;
       for (let j = 0; j < ordered.length; j++) {
