@@ -6,12 +6,15 @@ import type { ParamwisePlan } from '../transforms/paramwise';
 import type { UpdatePlan } from '../transforms/PlannedTransform';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { fusedMode } from '../kernels/useFused';
-import { adamKernel } from '../kernels/adamKernel';
+import { adamKernel, type AdamKernelHyper, type AdamKernelState } from '../kernels/adamKernel';
 import { adamKernelSimd } from '../kernels/wasm/adamKernelSimd';
 import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import type { AdamOptions } from './adam';
 import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const NO_VALUES = new Float32Array(0);
 
 /**
  * Adam with L2 (`decoupled` false) or decoupled (AdamW) weight decay, from completed options:
@@ -41,6 +44,10 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
     );
     return { update: r.update, moments: { m: r.m, v: r.v, vMax: r.vMax } };
   };
+  const kernelArgs: { s: Mutable<AdamKernelState>; h: Mutable<AdamKernelHyper> } = {
+    s: { m: NO_VALUES, v: NO_VALUES, vMax: null },
+    h: { lr: 0, beta1: 0, beta2: 0, eps: 0, weightDecay: 0, decoupled, t: 0 },
+  };
   const stepInPlace = (
     a: ParamwisePlan<ScaleByAdamParamState>,
     d: UpdatePlan,
@@ -56,7 +63,20 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
     const m = writable(s.m);
     const v = writable(s.v);
     const vMax = s.vMax && writable(s.vMax);
-    const check = adamKernelSimd(g, x, { m, v, vMax }, { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay: d.hyper.weightDecay, decoupled, t: s.count + 1 }, out);
+    // The kernel's arguments in records rewritten per call (the kernel only reads them).
+    const k = kernelArgs;
+    k.s.m = m;
+    k.s.v = v;
+    k.s.vMax = vMax;
+    k.h.lr = lr.hyper.lr;
+    k.h.beta1 = a.hyper.beta1;
+    k.h.beta2 = a.hyper.beta2;
+    k.h.eps = a.hyper.eps;
+    k.h.weightDecay = d.hyper.weightDecay;
+    k.h.t = s.count + 1;
+    const check = adamKernelSimd(g, x, k.s, k.h, out);
+    k.s.m = k.s.v = NO_VALUES; // holds no state array after the call
+    k.s.vMax = null;
     const ownOf = own ?? values;
     if (own && own(s.m) === m && own(s.v) === v && (s.vMax === null || own(s.vMax) === vMax)) return { check, moments: undefined };
     const kept = (t: tf.Tensor, arr: Float32Array) => (ownOf(t) === arr ? t : arr);

@@ -326,11 +326,20 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   // an update of the state it made, for the same records, replans (`PlannedTransform`, 4)
   // instead of checking them again and, when every kernel wrote in place (`IN_PLACE`), advances
   // the counts in those records (5) instead of building new ones.
-  let last: { grads: Tensors; params: Tensors; names: readonly string[]; plans: readonly UpdatePlan[]; used: Readonly<Record<string, number>>; own: boolean } | undefined;
+  // One record, rewritten by each update (`valid` false until an update completes); plans in two
+  // arrays used in turn (the previous update's stay readable while the next ones are made).
+  const last: { valid: boolean; grads?: Tensors; params?: Tensors; names: readonly string[]; plans: UpdatePlan[]; used: Readonly<Record<string, number>>; own: boolean } = {
+    valid: false,
+    names: [],
+    plans: [],
+    used: {},
+    own: false,
+  };
+  const planArrays: UpdatePlan[][] = [new Array(parts.length), new Array(parts.length)];
   const lastStates: unknown[] = new Array(parts.length);
   const NONE: readonly string[] = [];
   const follows = (grads: Tensors, state: unknown[], params: Tensors): boolean => {
-    if (last === undefined || last.grads !== grads || last.params !== params || state.length !== parts.length) return false;
+    if (!last.valid || last.grads !== grads || last.params !== params || state.length !== parts.length) return false;
     for (let i = 0; i < parts.length; i++) if (state[i] !== lastStates[i]) return false;
     return true;
   };
@@ -354,9 +363,9 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   };
   const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out, arrays) => {
     const previous = follows(grads, state, params) ? last : undefined;
-    last = undefined;
+    last.valid = false;
     const names = previous !== undefined ? previous.names : Object.keys(grads);
-    const plans: UpdatePlan[] = new Array(parts.length);
+    const plans = last.plans === planArrays[0] ? planArrays[1] : planArrays[0];
     for (let i = 0; i < parts.length; i++) plans[i] = previous !== undefined ? parts[i].replan(previous.plans[i], grads, state[i], params, ctx) : parts[i].plan(grads, state[i], params, ctx);
     // Built from the first kernel that did not write everything in place (until then `IN_PLACE`).
     let fields: Record<string, object>[] | undefined;
@@ -410,7 +419,13 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     // The new state's records are this transform's own unless a part got fields for some names only.
     let whole = true;
     if (given !== undefined) for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
-    last = { grads, params, names, plans, used, own: whole };
+    last.grads = grads;
+    last.params = params;
+    last.names = names;
+    last.plans = plans;
+    last.used = used;
+    last.own = whole;
+    last.valid = true;
     return { state: next, replaced, used, bad };
   };
   Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });

@@ -4,7 +4,7 @@ import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
-import { sgdKernel, sgdKernelInPlace } from '../kernels/sgdKernel';
+import { sgdKernel, sgdKernelInPlace, type SgdKernelHyper } from '../kernels/sgdKernel';
 import { sgdKernelSimd } from '../kernels/wasm/sgdKernelSimd';
 import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
@@ -61,6 +61,7 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
     scaleByLearningRate(o.lr),
   ] as const;
   const nesterov = o.nesterov;
+  const kernelHyper: { -readonly [K in keyof SgdKernelHyper]: SgdKernelHyper[K] } = { lr: 0, momentum: 0, dampening: 0, nesterov, weightDecay: 0 };
   return fusedChain(parts, fusedMode(o.fused), ([decay, momentum, lr], name, g, p) => {
     const s = momentum.params[name];
     const { weightDecay } = decay.hyper;
@@ -73,10 +74,15 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
     });
     return { update: r.update, fields: [{}, { trace: r.trace ?? s.trace }, undefined] };
   }, (plans, name, g, x, writable, out, own) => {
-    // Plans by index (destructuring an array parameter runs the iterator protocol, per parameter and step).
+    // Plans by index (destructuring an array parameter runs the iterator protocol, per parameter
+    // and step); the kernel's hyperparameters in one record rewritten per call (the kernel only reads it).
     const momentum = plans[1];
     const s = momentum.params[name];
-    const h = { lr: plans[2].hyper.lr, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, nesterov, weightDecay: plans[0].hyper.weightDecay };
+    const h = kernelHyper;
+    h.lr = plans[2].hyper.lr;
+    h.momentum = momentum.hyper.momentum;
+    h.dampening = momentum.hyper.dampening;
+    h.weightDecay = plans[0].hyper.weightDecay;
     if (h.momentum === 0) return { check: sgdKernelInPlace(g, x, null, false, h, out), fields: own ? IN_PLACE : [{}, { trace: s.trace }, undefined] };
     const trace = s.trace ? writable(s.trace) : new Float32Array(g.length);
     const check = sgdKernelSimd(g, x, trace, s.trace === null, h, out);
