@@ -181,6 +181,40 @@ describe('updateArrays in steady state: state records advanced in place, hyperpa
     dispose();
   });
 
+  it('a moment that cannot be written in place (its storage shared) gets a new tensor and new records; the others stay in place', () => {
+    const { params, grads, opt, outs, dispose } = setup();
+    let state = opt.init(params);
+    for (let t = 1; t <= 2; t++) {
+      const r = opt.updateArrays(grads, state, params, ctx(t), outs);
+      if (r.replaced) disposeReplaced(state, r.state);
+      state = r.state;
+    }
+    const before = state[1] as Part;
+    const traceW = before.params!.w.trace!;
+    const traceB = before.params!.b.trace!;
+    const held = traceB.clone(); // shares b's buffer: it cannot be written in place
+    const r3 = opt.updateArrays(grads, state, params, ctx(3), outs);
+    expect(r3.replaced).toBe(true);
+    expect(r3.state).not.toBe(state);
+    const after = r3.state[1] as Part;
+    expect(after.params!.w.trace).toBe(traceW);
+    expect(after.params!.b.trace).not.toBe(traceB);
+    expect([after.count, after.params!.w.count, after.params!.b.count]).toEqual([3, 3, 3]);
+    expect([before.count, before.params!.w.count, before.params!.b.count]).toEqual([2, 2, 2]); // the old records as they were
+    // b's buffer: g_b = 1, v = 1, 1.9, then 0.9·1.9 + 1 = 2.71; the held copy keeps 1.9.
+    expect(after.params!.b.trace!.dataSync()[0]).toBeCloseTo(2.71, 6);
+    expect(held.dataSync()[0]).toBeCloseTo(1.9, 6);
+    disposeReplaced(state, r3.state);
+    held.dispose();
+    // And the next update, of the records it just made, is in place again.
+    const r4 = opt.updateArrays(grads, r3.state, params, ctx(4), outs);
+    expect(r4.replaced).toBe(false);
+    expect(r4.state).toBe(r3.state);
+    expect((r4.state[1] as Part).params!.b.count).toBe(4);
+    disposeTree(r4.state);
+    dispose();
+  });
+
   it('`used` is the previous record while the values stay, a new one when a value changes', () => {
     const { params, grads, opt, outs, dispose } = setup();
     let state = opt.init(params);
