@@ -55,6 +55,9 @@ function sameHyper(hyper: Hyper, before: Hyper, count: number): boolean {
 export function fusedSteps(plan: FusedPlan, params: Params, track: readonly string[]): Observable<StepResult> {
   const { optimize, rows } = plan;
   const transform = optimize.transform as ArrayTransform<unknown>;
+  // Read once: each pipeline's stage records are objects of their own, so reading them per step would see a new shape per run.
+  const { checkHyper, key } = optimize;
+  const arrays = rows.arrays;
   const train = operate<Step<any>, StepResult>((out) => {
     const trainer = arrayTrainer(plan.gradients.analytic, params, transform);
     let state: unknown;
@@ -82,14 +85,14 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
     };
     return {
       next: (step) => {
-        const batch = rows.arrays(step.batch);
+        const batch = arrays(step.batch);
         if (step.hyper !== checked) {
-          optimize.checkHyper(step);
+          checkHyper(step);
           checked = step.hyper;
         }
         if (state === undefined) state = optimize.start(step.scope, params);
         if (step.scope && step.scope !== registered) {
-          step.scope.register(optimize.key, { save: () => serializeState(state) });
+          step.scope.register(key, { save: () => serializeState(state) });
           registered = step.scope;
         }
         const r = trainer.step(state, batch.x, batch.y, batch.n, { step: step.step, epoch: step.epoch, hyper: step.hyper });

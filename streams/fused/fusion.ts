@@ -79,7 +79,8 @@ export type Described = Fusion & { readonly upstream?: Observable<unknown> };
  * return describe(drive(producer), { stage: 'source', rows: (analytic) => … });
  */
 export function describe<T>(observable: Observable<T>, fusion: Fusion, upstream?: Observable<unknown>): Observable<T> {
-  Object.defineProperty(observable, FUSION, { value: upstream === undefined ? fusion : { ...fusion, upstream } });
+  // Object.assign, not a spread: records of one stage then share one shape from run to run.
+  Object.defineProperty(observable, FUSION, { value: upstream === undefined ? fusion : Object.assign({}, fusion, { upstream }) });
   return observable;
 }
 
