@@ -5,7 +5,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adadeltaKernel, adadeltaKernelInPlace } from '../kernels/adadeltaKernel';
-import { fusedChain } from './fusedChain';
+import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
 
 /** Options of `adadelta` (PyTorch's `Adadelta`, camelCase). Hyperparameters accept a number or a schedule. */
@@ -60,12 +60,16 @@ export function adadelta(options: AdadeltaOptions = {}): Transform<unknown[]> {
       { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay },
     );
     return { update: r.update, fields: [{}, { square: r.square, delta: r.delta }, undefined] };
-  }, ([decay, adadeltaPart, lr], name, g, x, writable, out) => {
+  }, ([decay, adadeltaPart, lr], name, g, x, writable, out, own) => {
     const s = adadeltaPart.params[name];
     const square = writable(s.square);
     const delta = writable(s.delta);
     const h = { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay: decay.hyper.weightDecay };
     const check = adadeltaKernelInPlace(g, x, { square, delta }, h, out);
-    return { check, fields: [{}, { square: values(s.square) === square ? s.square : square, delta: values(s.delta) === delta ? s.delta : delta }, undefined] };
+    const ownOf = own ?? values;
+    const keptSquare = ownOf(s.square) === square;
+    const keptDelta = ownOf(s.delta) === delta;
+    if (own && keptSquare && keptDelta) return { check, fields: IN_PLACE };
+    return { check, fields: [{}, { square: keptSquare ? s.square : square, delta: keptDelta ? s.delta : delta }, undefined] };
   });
 }

@@ -5,7 +5,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adagradKernel, adagradKernelInPlace } from '../kernels/adagradKernel';
-import { fusedChain } from './fusedChain';
+import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
 
 /** Options of `adagrad` (PyTorch's `Adagrad`, camelCase). Hyperparameters accept a number or a schedule. */
@@ -79,11 +79,12 @@ export function adagrad(options: AdagradOptions = {}): Transform<unknown[]> {
       t: s.count + 1,
     });
     return { update: r.update, fields: [{}, { sum: r.sum }, undefined] };
-  }, ([decay, rss, lr], name, g, x, writable, out) => {
+  }, ([decay, rss, lr], name, g, x, writable, out, own) => {
     const s = rss.params[name];
     const sum = writable(s.sum);
     const h = { lr: lr.hyper.lr, lrDecay: rss.hyper.lrDecay, eps: rss.hyper.eps, epsInSqrt, weightDecay: decay.hyper.weightDecay, t: s.count + 1 };
     const check = adagradKernelInPlace(g, x, sum, h, out);
-    return { check, fields: [{}, { sum: values(s.sum) === sum ? s.sum : sum }, undefined] };
+    const kept = (own ?? values)(s.sum) === sum;
+    return { check, fields: own && kept ? IN_PLACE : [{}, { sum: kept ? s.sum : sum }, undefined] };
   });
 }

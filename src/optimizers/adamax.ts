@@ -5,7 +5,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adamaxKernel, adamaxKernelInPlace } from '../kernels/adamaxKernel';
-import { fusedChain } from './fusedChain';
+import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
 
 /** Options of `adamax` (PyTorch's `Adamax`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
@@ -61,12 +61,16 @@ export function adamax(options: AdamaxOptions = {}): Transform<unknown[]> {
       { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay, t: s.count + 1 },
     );
     return { update: r.update, fields: [{}, { m: r.m, norm: r.norm }, undefined] };
-  }, ([decay, adamaxPart, lr], name, g, x, writable, out) => {
+  }, ([decay, adamaxPart, lr], name, g, x, writable, out, own) => {
     const s = adamaxPart.params[name];
     const m = writable(s.m);
     const norm = writable(s.norm);
     const h = { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay: decay.hyper.weightDecay, t: s.count + 1 };
     const check = adamaxKernelInPlace(g, x, { m, norm }, h, out);
-    return { check, fields: [{}, { m: values(s.m) === m ? s.m : m, norm: values(s.norm) === norm ? s.norm : norm }, undefined] };
+    const ownOf = own ?? values;
+    const keptM = ownOf(s.m) === m;
+    const keptNorm = ownOf(s.norm) === norm;
+    if (own && keptM && keptNorm) return { check, fields: IN_PLACE };
+    return { check, fields: [{}, { m: keptM ? s.m : m, norm: keptNorm ? s.norm : norm }, undefined] };
   });
 }

@@ -7,7 +7,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { rmspropKernel, rmspropKernelInPlace } from '../kernels/rmspropKernel';
-import { fusedChain } from './fusedChain';
+import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
 
 /** Options of `rmsprop` (PyTorch's `RMSprop`, camelCase). Hyperparameters accept a number or a schedule. */
@@ -86,7 +86,7 @@ export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
       { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, weightDecay },
     );
     return { update: r.update, fields: [{}, { square: r.square, mean: r.mean }, { trace: r.trace ?? b.trace }, undefined] };
-  }, ([decay, rms, momentum, lr], name, g, x, writable, out) => {
+  }, ([decay, rms, momentum, lr], name, g, x, writable, out, own) => {
     const s = rms.params[name];
     const b = momentum.params[name];
     const mu = momentum.hyper.momentum;
@@ -95,7 +95,11 @@ export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
     const trace = mu === 0 ? null : b.trace ? writable(b.trace) : new Float32Array(g.length);
     const h = { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: mu, dampening: momentum.hyper.dampening, weightDecay: decay.hyper.weightDecay };
     const check = rmspropKernelInPlace(g, x, { square, mean, trace }, b.trace === null, h, out);
-    const kept = (t: tf.Tensor | null, arr: Float32Array | null) => (t !== null && arr !== null && values(t) === arr ? t : arr);
-    return { check, fields: [{}, { square: kept(s.square, square), mean: kept(s.mean, mean) }, { trace: trace === null ? b.trace : kept(b.trace, trace) }, undefined] };
+    const ownOf = own ?? values;
+    const kept = (t: tf.Tensor | null, arr: Float32Array | null) => (t !== null && arr !== null && ownOf(t) === arr ? t : arr);
+    const moments = { square: kept(s.square, square), mean: kept(s.mean, mean) };
+    const buffer = { trace: trace === null ? b.trace : kept(b.trace, trace) };
+    if (own && moments.square === s.square && moments.mean === s.mean && buffer.trace === b.trace) return { check, fields: IN_PLACE };
+    return { check, fields: [{}, moments, buffer, undefined] };
   });
 }

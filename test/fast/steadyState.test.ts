@@ -4,6 +4,7 @@ import { adam, disposeReplaced, disposeTree, logisticRegression, scaleByAdam, sc
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { arrayTrainer, type ArrayStep, type ArrayStepRefusal } from '../../src/fast/arrayTrainer';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
+import { FUSED_CONFIGS, randomGrads, randomParams } from '../kernels/configs';
 
 /** The id the next tensor gets (tfjs numbers tensors in creation order); the probe is freed. */
 function nextTensorId(): number {
@@ -231,6 +232,30 @@ describe('updateArrays in steady state: state records advanced in place, hyperpa
     disposeTree(r3.state);
     dispose();
   });
+});
+
+describe('every fused optimizer advances its own state in place in steady state (updateArrays)', () => {
+  for (const [name, make] of Object.entries(FUSED_CONFIGS)) {
+    it(`${name}: from the third update on, the same state records, no tensor replaced, the counts advanced`, () => {
+      const params = randomParams(3);
+      const g = randomGrads(params, 7)(1);
+      const opt = make('auto') as ArrayTransform<unknown[]>;
+      const outs: Record<string, { update: Float32Array; next: Float32Array }> = {};
+      for (const n of Object.keys(g)) outs[n] = { update: new Float32Array(g[n].size), next: new Float32Array(g[n].size) };
+      let state = opt.init(params);
+      for (let t = 1; t <= 5; t++) {
+        const r = opt.updateArrays(g, state, params, ctx(t), outs);
+        if (t >= 3) {
+          expect(r.replaced).toBe(false);
+          expect(r.state).toBe(state);
+        }
+        if (r.replaced) disposeReplaced(state, r.state);
+        state = r.state;
+      }
+      for (const part of state as { count: number }[]) expect(part.count).toBe(5);
+      disposeTree([state, params, g]);
+    });
+  }
 });
 
 describe('hyperparameter records in steady state', () => {
