@@ -217,6 +217,8 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
   const key = options.key ?? 'evaluation';
   if (typeof key !== 'string' || key.length === 0) throw new RxgradError('key', 'a non-empty string', key);
   const k = model.outputs;
+  // Read once: each model is a record of its own shape, which per step would make these reads megamorphic across runs.
+  const { task, features } = model;
 
   // `fused`: the form `applyUpdates`' fused run applies (8): no `predictions` (nothing there reads them), scores in scratch,
   // by `score` when given (the run's analytic pass, which then learns the batch without a second forward pass).
@@ -249,7 +251,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       if (saved !== undefined && (saved === null || typeof saved !== 'object' || !saved.evaluation || !saved.pending)) {
         throw new RxgradError(`restored.${key}`, "progressiveValidation's saved state", saved);
       }
-      ev = new Evaluation(model.task, k, metrics, baselines, saved?.evaluation);
+      ev = new Evaluation(task, k, metrics, baselines, saved?.evaluation);
       store = new PendingStore(bounds, saved && { ...saved.pending, entries: saved.pending.entries.map(fromSaved) });
       early = new PendingStore(bounds, saved?.labels);
       ready = saved ? saved.ready.map(fromSaved) : [];
@@ -312,13 +314,13 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       let proba: Float32Array | undefined;
       if (direct) {
         batch = b;
-        proba = model.task === 'regression' || fused ? undefined : scores;
+        proba = task === 'regression' || fused ? undefined : scores;
       } else {
-        const d = model.features;
+        const d = features;
         const x = new Float32Array(m * d);
         const times = new Float64Array(m);
         const ids: (string | number | undefined)[] = new Array(m);
-        proba = model.task === 'regression' || fused ? undefined : new Float32Array(m * k);
+        proba = task === 'regression' || fused ? undefined : new Float32Array(m * k);
         for (let j = 0; j < m; j++) {
           const row = answers.rows[j];
           const w = answers.entries[j];
@@ -355,7 +357,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       const error = new Float32Array(m);
       for (let j = 0; j < m; j++) {
         yHat[j] = answers.yHats[j];
-        error[j] = errorOf(model.task, answers.ys[j], answers.yHats[j]);
+        error[j] = errorOf(task, answers.ys[j], answers.yHats[j]);
       }
       const predictions: Predictions = proba ? { n: m, yHat, proba, error } : { n: m, yHat, error };
       out.next(advance(step, { batch, predictions, online }));
@@ -375,7 +377,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         if (!fused) scores = new Float32Array(b.n * k);
         else if (scratch.length < b.n * k) scores = scratch = new Float32Array(b.n * k);
         else scores = scratch;
-        if (score !== undefined && b.d === model.features) score(b, scores);
+        if (score !== undefined && b.d === features) score(b, scores);
         else model.scoreRows(model.params, b, scores);
         answers.clear();
         if (!delay) {
@@ -419,7 +421,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
         answers.clear();
         for (const e of ready.splice(0)) answer(e);
         if (delay) for (const e of store.drain()) answer(e);
-        const base: Step<ExampleBatch> = last ?? { ...seen, batch: { n: 0, d: model.features, x: new Float32Array(0), y: new Float32Array(0), ids: [], times: new Float64Array(0) }, size: 0, startedAt: 0, hyper: {}, ...(scope && { scope }) };
+        const base: Step<ExampleBatch> = last ?? { ...seen, batch: { n: 0, d: features, x: new Float32Array(0), y: new Float32Array(0), ids: [], times: new Float64Array(0) }, size: 0, startedAt: 0, hyper: {}, ...(scope && { scope }) };
         emit(advance(base, { step: seen.step + 1, size: 0, startedAt: performance.now() }), undefined, undefined);
       },
       release: disposeStep,
