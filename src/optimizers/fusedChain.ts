@@ -150,9 +150,11 @@ export interface InPlaceTransform<S> extends Transform<S> {
 
 /**
  * What `updateArrays` gives: the new state (holding the same tensors as the input state wherever
- * they were written in place), whether it holds a new tensor (a moment that could not be written
- * in place: the caller then frees the replaced ones, `disposeReplaced`), the hyperparameter
- * values used, and the first parameter whose x + u is not finite (`undefined` when all are).
+ * they were written in place — in steady state the input state itself, its counts advanced),
+ * whether it holds a new tensor (a moment that could not be written in place: the caller then
+ * frees the replaced ones, `disposeReplaced`), the hyperparameter values used (the previous
+ * update's record while they are the same: never mutate it), and the first parameter whose x + u
+ * is not finite (`undefined` when all are).
  */
 export interface ArrayUpdateResult<S> {
   readonly state: S;
@@ -166,14 +168,20 @@ export interface ArrayUpdateResult<S> {
  * (`fusedChain` with an in-place kernel): `updateArrays(grads, state, params, ctx, out)` plans the
  * update as `update` does (the same errors and hyperparameters), then for each gradient runs the
  * in-place kernel on the gradient's and parameter's values, writing the moments into the state's
- * own storage (`ownValues`, else into a copy that becomes a new state tensor) and u and x + u into
- * `out[name]` (see `InPlaceOutput`). No update tensor is made and nothing is assigned; no SIMD
- * arena. Call it where `runsArrays` says the kernel runs (once per run is enough: on another
- * backend the results stay right, reading and writing copies). `arrays` spares reading the
- * gradients' and parameters' values again when the caller has them. An update of the state the
- * previous one returned, with the same `grads` and `params` records (a training loop's steps),
- * replans (`PlannedTransform.replan`): hyperparameters resolved and checked, names and shapes not
- * checked again.
+ * own storage (`StorageSlot`, else into a copy that becomes a new state tensor), u and x + u into
+ * `out[name]` and Σu², Σg² into its `updateSq`, `gradSq` (see `InPlaceOutput`; `update` may be
+ * `next`). No update tensor is made and nothing is assigned; no SIMD arena. Call it where
+ * `runsArrays` says the kernel runs (once per run is enough: on another backend the results stay
+ * right, reading and writing copies). `arrays` spares reading the gradients' and parameters'
+ * values again when the caller has them. An update of the state the previous one returned, with
+ * the same `grads` and `params` records (a training loop's steps):
+ * 1. replans (`PlannedTransform.replan`): hyperparameters resolved and checked, names and shapes
+ *    not checked again;
+ * 2. when every kernel wrote every moment into its tensor's own storage (`IN_PLACE`), advances
+ *    the counts in the state's own records (`PlannedTransform.advanceInPlace`) and returns the
+ *    same state: the records this transform made at the update before, never a state it was
+ *    given first (a caller's `init`, copy or checkpoint stays as it was). Otherwise each part's
+ *    `advance` builds new records, as `update` does.
  */
 export interface ArrayTransform<S> extends InPlaceTransform<S> {
   /** Whether the array kernel runs here for gradients of `size` values in all (`cpu`, `useFused`). */
