@@ -41,6 +41,8 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
         subscriber.error(err);
         return;
       }
+      // Read once: every operator's handlers are a record of its own shape, which read per value would be megamorphic.
+      const onNext = handlers.next;
       // A Subscriber (not a plain observer) linked to the output, so that a downstream
       // unsubscribe during a synchronous emission reaches the source at once (`take(n)` after a
       // synchronous source creates exactly n values).
@@ -48,7 +50,7 @@ export function operate<A, B>(setup: (subscriber: Subscriber<B>) => OperatorHand
         next: (value) => {
           holds.see(value);
           try {
-            handlers.next(value);
+            onNext.call(handlers, value);
           } catch (err) {
             handlers.release?.(value);
             subscriber.error(err);

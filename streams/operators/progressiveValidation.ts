@@ -148,9 +148,10 @@ function analyticScore(model: Model, g: GradientsFusion): ((b: ExampleBatch, out
   const score = analytic.score;
   const names = analytic.names;
   if (score === undefined || analyticOf(model.loss) !== analytic || names.some((name) => model.params[name] !== params[name])) return undefined;
+  const variables = names.map((name) => params[name]);
   const theta: Float32Array[] = new Array(names.length);
   return (b, out) => {
-    for (let i = 0; i < names.length; i++) theta[i] = values(params[names[i]]);
+    for (let i = 0; i < variables.length; i++) theta[i] = values(variables[i]);
     score(theta, b.x, b.n, out);
   };
 }

@@ -14,6 +14,24 @@ const double = (teardown = () => {}, release = (_: number) => {}) =>
   }));
 
 describe('operate', () => {
+  it('calls handlers written as methods with the handlers as `this`', () => {
+    // A running sum kept on the handlers record: 1, 1 + 2 = 3, 3 + 4 = 7.
+    const sum = () =>
+      operate<number, number>((out) => {
+        const handlers = {
+          total: 0,
+          next(this: { total: number }, x: number) {
+            this.total += x;
+            out.next(this.total);
+          },
+        };
+        return handlers;
+      });
+    marbles().run(({ cold, expectObservable }) => {
+      expectObservable(cold('-a-b-c|', { a: 1, b: 2, c: 4 }).pipe(sum())).toBe('-a-b-c|', { a: 1, b: 3, c: 7 });
+    });
+  });
+
   it('maps values and mirrors the subscription lifetime', () => {
     marbles().run(({ cold, expectObservable, expectSubscriptions }) => {
       const src = cold('-a-b-|', { a: 1, b: 2 });
