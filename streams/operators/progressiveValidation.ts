@@ -138,13 +138,16 @@ class Answers {
   }
 }
 
+/** Writes the model's scores of a batch's rows into `out` (what `Model.scoreRows` writes). */
+type RowScorer = (b: ExampleBatch, out: Float32Array) => void;
+
 /**
  * How the fused run whose `gradients` stage is `g` scores `model` (`progressiveValidation`, 8):
  * its analytic pass's `score` on the parameters' arrays — the batch's forward pass, which the
  * step's `backward` then reuses — when the run learns exactly this model (its loss's analytic
  * pass, its parameter variables) and the pass has one; `undefined` otherwise (`model.scoreRows`).
  */
-function analyticScore(model: Model, g: GradientsFusion): ((b: ExampleBatch, out: Float32Array) => void) | undefined {
+function analyticScore(model: Model, g: GradientsFusion): RowScorer | undefined {
   const { analytic, params } = g;
   const score = analytic.score;
   const names = analytic.names;
@@ -224,8 +227,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
 
   // `fused`: the form `applyUpdates`' fused run applies (8): no `predictions` (nothing there reads them), scores in scratch,
   // by `score` when given (the run's analytic pass, which then learns the batch without a second forward pass).
-  const operator = (hooks: { run?: (scope: RunScope) => void }, fused: boolean, score: ((b: ExampleBatch, out: Float32Array) => void) | undefined) =>
-    operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
+  const operator = (hooks: { run?: (scope: RunScope) => void }, fused: boolean, score: RowScorer | undefined) => operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
     let ev: Evaluation | undefined;
     let store: PendingStore<Waiting>;
     let early: PendingStore<number>;
@@ -432,7 +434,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
   });
 
   const evaluate =
-    (fused: boolean, score?: (b: ExampleBatch, out: Float32Array) => void): OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> =>
+    (fused: boolean, score?: RowScorer): OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> =>
     (source) =>
       new Observable<Step<ExampleBatch>>((subscriber) => {
         const hooks: { run?: (scope: RunScope) => void } = {};
