@@ -21,7 +21,9 @@ interface CpuBackend {
  *    storage that is a whole buffer of the JavaScript heap (not a SIMD arena's region), else
  *    `undefined`. The first call for a storage reads it as `ownValues` does and remembers the
  *    backend's record of it; later calls for the same tensor storage on the same backend only
- *    check that record (still the backend's, reference count 1, the same array): no `dataSync`.
+ *    check that record (reference count 1, the same array): no `dataSync`, no lookup. A record
+ *    the backend dropped no longer says 1: a dispose, and a move to another backend
+ *    (`disposeData(dataId, true)`), decrement its count before deleting it.
  * 2. `swap(next)`, after `own(t)` returned an array: makes `next` (an array of the same length
  *    that nothing else holds) the tensor's storage, without a copy, and returns the array it
  *    replaces, which the caller may then reuse (nothing else holds it: `own` checked that no other
@@ -43,7 +45,7 @@ export class StorageSlot {
   own(t: tf.Tensor): Float32Array | undefined {
     const backend = tf.engine().backend as unknown as CpuBackend;
     const e = this.entry;
-    if (e !== undefined && backend === this.backend && t.dataId === this.dataId && e.refCount === 1 && e.values === this.values && backend.data.get(t.dataId) === e) return this.values;
+    if (e !== undefined && backend === this.backend && t.dataId === this.dataId && e.refCount === 1 && e.values === this.values) return this.values;
     this.entry = undefined;
     const v = ownValues(t);
     if (v === undefined || v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || isArenaBuffer(v.buffer)) return undefined;

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
 import { StorageSlot } from '../../src/kernels/StorageSlot';
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 /** A variable that owns its storage (the tensor it is made from is freed). */
 function variable(values: number[]): tf.Variable {
@@ -49,6 +54,21 @@ describe('StorageSlot: a parameter’s own storage, checked and swapped in O(1)'
     expect(Array.from(second)).toEqual([7, 8]);
     w.dispose();
     expect(slot.own(w)).toBeUndefined();
+  });
+
+  it('a storage moved to another backend and back is not the one remembered (the backend dropped that record)', async () => {
+    const w = variable([1, 2]);
+    const slot = new StorageSlot();
+    const first = slot.own(w)!;
+    await tf.setBackend('wasm');
+    tf.tidy(() => w.add(0)); // an op on wasm moves the data there (the cpu record is dropped)
+    await tf.setBackend('cpu');
+    tf.tidy(() => w.add(0)); // and back, into a new record
+    const back = slot.own(w)!;
+    expect(back).not.toBe(first);
+    expect(Array.from(back)).toEqual([1, 2]);
+    expect(back).toBe(w.dataSync());
+    w.dispose();
   });
 
   it('refuses a view into a larger buffer (a slice of another tensor’s storage)', () => {
