@@ -7,7 +7,7 @@
  * --in-place-rounds N (the in-place table: JS and SIMD kernels vs a plain-JS loop and tf.train.*,
  * default 5 rounds), --skip-in-place, --online (only the online benchmark: logistic
  * regression test-then-train, batch 1, vs a plain-JS loop; --online-rounds N, default 7;
- * --online-examples N per round, default 2000), --mlp (only the MLP 784-256-10 Adam step on the
+ * --online-examples N rows of the long stream, default 20000; --online-short N, default 2000), --mlp (only the MLP 784-256-10 Adam step on the
  * auto backend against rxgrad's step before `dense`; --mlp-rounds N, default 7), --torch (only
  * PyTorch beside rxgrad on the same workloads; --python <cmd>, default python3, else /usr/bin/python3
  * when python3 cannot import torch), --cold (only the
@@ -21,7 +21,7 @@ import { silenceTfjsBanner } from '../demo/silenceTfjsBanner';
 import { FUSED_BACKENDS, fusedMode } from '../src/kernels/useFused';
 import { benchFastPath, benchPipeline, type PipelineFigures } from './pipeline';
 import { benchInPlace, benchOptimizers } from './optimizers';
-import { benchOnline } from './online';
+import { benchOnline, onlineReport } from './online';
 import { benchMlp } from './mlp';
 import { benchColdStart } from './coldStart';
 import { AIRFOIL_OPTIMIZERS, adamUpdate, airfoilStep, torchFigures } from './torch';
@@ -40,7 +40,8 @@ const program = new Command()
   .option('--skip-in-place', 'skip the in-place update comparison')
   .option('--online', 'only the online benchmark (logistic regression, 100 features, batch 1, test-then-train)')
   .option('--online-rounds <n>', 'interleaved rounds of the online benchmark (medians are reported)', '7')
-  .option('--online-examples <n>', 'examples per round through rxgrad (the plain loop does 100 times as many)', '2000')
+  .option('--online-examples <n>', 'rows of the long stream rxgrad runs over per round (the plain loop does ~200,000 examples)', '20000')
+  .option('--online-short <n>', 'rows of the short stream (its own rows of the table, and the fresh process\'s first run)', '2000')
   .option('--mlp', "only the MLP benchmark (784-256-10, batch 128, Adam): the auto backend against rxgrad's step before dense")
   .option('--mlp-rounds <n>', 'interleaved rounds of the MLP benchmark (medians are reported)', '7')
   .option('--torch', "only PyTorch's times (bench/torch_bench.py, one thread) beside rxgrad's on the same workloads")
@@ -63,6 +64,7 @@ const opts = program.opts<{
   online?: boolean;
   onlineRounds: string;
   onlineExamples: string;
+  onlineShort: string;
   mlp?: boolean;
   mlpRounds: string;
   torch?: boolean;
@@ -78,13 +80,8 @@ silenceTfjsBanner();
 
 if (opts.online) {
   const onlineRounds = Number(opts.onlineRounds);
-  const f = await benchOnline(onlineRounds, Number(opts.onlineExamples));
-  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
-  console.log(`online logistic regression, 100 features, batch 1, test-then-train (medians of ${onlineRounds} interleaved rounds; fused path taken: ${f.fused}):`);
-  console.log(`  wall time: rxgrad ${fmt(f.rxgrad)} examples/s (fast path), ${fmt(f.general)} with fast: false, hand-written tfjs loop ${fmt(f.tfjs)}, plain-JS loop ${fmt(f.plain)} examples/s`);
-  console.log(`  rxgrad/plain throughput: ${(1 / f.ratio).toFixed(4)}× (fast path; target ≥ 0.3×), ${(1 / f.generalRatio).toFixed(4)}× (fast: false); rxgrad time/tfjs loop time ${f.tfjsRatio.toFixed(3)}×`);
-  console.log(`  CPU time:  rxgrad ${fmt(f.cpu.rxgrad)} examples/s (fast path), ${fmt(f.cpu.general)} with fast: false, plain-JS loop ${fmt(f.cpu.plain)} examples/s`);
-  console.log(`  rxgrad/plain by CPU time: ${(1 / f.cpu.ratio).toFixed(4)}× (fast path), ${(1 / f.cpu.generalRatio).toFixed(4)}× (fast: false)`);
+  const f = await benchOnline(onlineRounds, Number(opts.onlineExamples), Number(opts.onlineShort));
+  for (const line of onlineReport(f, onlineRounds)) console.log(line);
 }
 
 const only = opts.online || opts.mlp || opts.torch || opts.cold;
@@ -115,7 +112,7 @@ if (opts.torch) {
     const ours: [string, string, number, string][] = [
       ['airfoil step, SGD, batch 10 (ms)', 'airfoil-sgd', await airfoilStep(AIRFOIL_OPTIMIZERS.sgd, torchRounds), backend],
       ['airfoil step, Adam, batch 10 (ms)', 'airfoil-adam', await airfoilStep(AIRFOIL_OPTIMIZERS.adam, torchRounds), backend],
-      ['online logistic, 100 features, batch 1 (examples/s)', 'online-logistic', (await benchOnline(torchRounds, Number(opts.onlineExamples))).rxgrad, backend],
+      ['online logistic, 100 features, batch 1 (examples/s)', 'online-logistic', (await benchOnline(torchRounds, Number(opts.onlineExamples), Number(opts.onlineShort))).rxgrad, backend],
     ];
     for (const size of sizes) ours.push([`Adam update, ${size.toExponential(0)} values (ms)`, `adam-${size.toExponential(0).replace('+', '')}`, await adamUpdate(size, torchRounds), backend]);
     const mlp = await benchMlp(torchRounds, await useBackend('auto'));

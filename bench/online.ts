@@ -1,10 +1,23 @@
 /**
- * `npm run bench -- --online` (or `npx tsx bench/online.ts [rounds] [examples]` for this table
- * alone): examples/s of online logistic regression (100 features, batch 1, test-then-train, plain
- * SGD) through rxgrad's public API — as a user writes it (`replay → progressiveValidation →
+ * `npm run bench -- --online` (or `npx tsx bench/online.ts [rounds] [examples] [short]` for this
+ * table alone): examples/s of online logistic regression (100 features, batch 1, test-then-train,
+ * plain SGD) through rxgrad's public API — as a user writes it (`replay → progressiveValidation →
  * gradients → optimize(sgd) → applyUpdates`: the fused path, chosen on its own) and with
  * `gradients(…, { fast: false })` (the general tfjs path) — beside a hand-written plain-JS loop and
  * a hand-written tfjs loop doing the same, in interleaved rounds of the same run.
+ *
+ * What each round times (every side from the raw rows, its own setup included):
+ * - rxgrad (fast path): one whole run over a stream of `examples` rows (default 20,000) — a new
+ *   model, the subscription, every step; long enough that the per-run setup is a small part;
+ * - rxgrad, short stream: one whole run over the first `short` rows (default 2,000), the same way:
+ *   what a short stream costs (the setup spread over fewer examples);
+ * - `fast: false`: one run over the short stream (its ~200 µs per example dwarf any setup);
+ * - the plain-JS loop: as many passes over the `examples` rows as make ~200,000 examples (warm
+ *   after its first pass; it has no setup);
+ * - the hand-written tfjs loop: a quarter of the short stream.
+ * Each variant makes one untimed warm-up call first (`samples`); separately, before it, the
+ * process's very first run over the short stream is timed (`first`: cold, V8 not yet warm — what
+ * one short stream costs in a fresh process).
  */
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
@@ -14,23 +27,32 @@ import type { ExampleTable } from '../src/online/ExampleTable';
 import { applyUpdates, gradients, mulberry32, optimize, progressiveValidation, replay } from '../streams/index';
 import { median, pairedRatio, samples } from './measure';
 
-/** Examples per second of each path (medians over rounds) and their paired ratio. */
+/** Examples per second of each path (medians over rounds) and their paired ratios to the plain loop. */
 export interface OnlineFigures {
-  /** Examples per second of wall time: the pipeline as written (fused path), with `fast: false`, the plain loop, the tfjs loop. */
+  /** Examples per second of wall time: the pipeline as written (fused path) over the long stream, the same over the short one, with `fast: false`, the plain loop, the tfjs loop. */
   readonly rxgrad: number;
+  readonly short: number;
   readonly general: number;
   readonly plain: number;
   readonly tfjs: number;
+  /** The process's first run of the pipeline as written over the short stream (cold), examples/s of wall time. */
+  readonly first: number;
+  /** Rows of the long and the short stream. */
+  readonly examples: number;
+  readonly shortExamples: number;
   /** Whether every result of the pipeline as written came from the fused path (`info.fused`). */
   readonly fused: boolean;
   /** Median over rounds of rxgrad / tfjs time per example (below 1: rxgrad is faster). */
   readonly tfjsRatio: number;
   /** Median over rounds of plain / general. */
   readonly generalRatio: number;
-  /** Median over rounds of plain / rxgrad (how many times faster the plain loop is), wall time. */
+  /** Median over rounds of plain / rxgrad (how many times faster the plain loop is), wall time; `shortRatio` for the short stream. */
   readonly ratio: number;
+  readonly shortRatio: number;
+  /** The plain loop's median time per example / the first run's. */
+  readonly firstRatio: number;
   /** The same per second of the process's CPU time (user + system): steadier on a shared machine. */
-  readonly cpu: { readonly rxgrad: number; readonly general: number; readonly plain: number; readonly ratio: number; readonly generalRatio: number };
+  readonly cpu: { readonly rxgrad: number; readonly short: number; readonly general: number; readonly plain: number; readonly first: number; readonly ratio: number; readonly shortRatio: number; readonly generalRatio: number; readonly firstRatio: number };
 }
 
 /** Run `f` and return its wall and CPU milliseconds. */
@@ -105,79 +127,120 @@ function tfjsLoop(t: ExampleTable, lr: number): number {
   return right / n;
 }
 
+/** The first `n` rows of `t` (views). */
+function head(t: ExampleTable, n: number): ExampleTable {
+  return { n, d: t.d, xs: t.xs.subarray(0, n * t.d), ys: t.ys.subarray(0, n) };
+}
+
 /**
- * Measure the paths in `rounds` interleaved rounds (after one warm-up each): rxgrad replays
- * `examples` rows, the plain loop 100 times as many (so that each timing is long enough), the
- * tfjs loop a quarter as many (it is slow).
+ * Measure the paths in `rounds` interleaved rounds (after one warm-up each; see the file comment
+ * for what each round times): rxgrad over `examples` rows and over the first `short` rows, the
+ * general path over `short` rows, the plain loop over ~200,000 examples, the tfjs loop over a
+ * quarter of `short`; and, before them, the process's first run over `short` rows.
  *
  * @example
- * const f = await benchOnline(7, 2000); // f.rxgrad, f.plain examples/s; f.ratio; f.cpu.* by CPU time
+ * const f = await benchOnline(7, 20000, 2000); // f.rxgrad, f.short, f.first, f.plain examples/s; f.ratio; f.cpu.* by CPU time
  */
-export async function benchOnline(rounds: number, examples: number): Promise<OnlineFigures> {
+export async function benchOnline(rounds: number, examples = 20000, short = 2000): Promise<OnlineFigures> {
   const d = 100;
   const lr = 0.1;
-  const table = stream(examples, d);
-  const quarter = stream(Math.max(1, Math.floor(examples / 4)), d);
-  const passes = 100;
-  const wall: Record<'rxgrad' | 'general' | 'plain' | 'tfjs', number[]> = { rxgrad: [], general: [], plain: [], tfjs: [] };
+  const table = stream(Math.max(examples, short), d);
+  const long = head(table, examples);
+  const shortTable = head(table, short);
+  const quarter = head(table, Math.max(1, Math.floor(short / 4)));
+  const passes = Math.max(1, Math.round(200_000 / examples));
+  type Name = 'rxgrad' | 'short' | 'general' | 'plain' | 'tfjs';
+  const wall: Record<Name, number[]> = { rxgrad: [], short: [], general: [], plain: [], tfjs: [] };
   let fused = true;
-  const round = async (name: 'rxgrad' | 'general' | 'plain' | 'tfjs', f: () => void | Promise<void>, count: number): Promise<number> => {
+  const round = async (name: Name, f: () => void | Promise<void>, count: number): Promise<number> => {
     const t = await timed(f);
     wall[name].push(t.wall / count);
     return t.cpu / count;
   };
-  const pipeline = (name: 'rxgrad' | 'general', fast: 'auto' | false) => () => {
+  const pipeline = (name: Name, rows: ExampleTable, fast: 'auto' | false) => () => {
     const model = logisticRegression(d);
     const run = () =>
       lastValueFrom(
-        replay(table, { batchSize: 1 }).pipe(
+        replay(rows, { batchSize: 1 }).pipe(
           progressiveValidation(model, { metrics: [accuracy()] }),
           gradients(model.loss, model.params, { fast }),
           optimize(sgd({ lr })),
           applyUpdates(model.params),
         ),
       ).then((last) => {
-        if (name === 'rxgrad') fused &&= last.info.fused === 1;
+        if (fast === 'auto') fused &&= last.info.fused === 1;
       });
-    return round(name, run, examples).finally(() => model.dispose());
+    return round(name, run, rows.n).finally(() => model.dispose());
   };
+  // The process's first run (cold): timed on its own, then dropped from the short stream's rounds.
+  const firstCpu = await pipeline('short', shortTable, 'auto')();
+  const firstWall = wall.short.pop()!;
   const cpu = await samples(
     {
-      rxgrad: pipeline('rxgrad', 'auto'),
-      general: pipeline('general', false),
-      plain: () => round('plain', () => void plainLoop(table, passes, lr), examples * passes),
+      rxgrad: pipeline('rxgrad', long, 'auto'),
+      short: pipeline('short', shortTable, 'auto'),
+      general: pipeline('general', shortTable, false),
+      plain: () => round('plain', () => void plainLoop(long, passes, lr), long.n * passes),
       tfjs: () => round('tfjs', () => void tfjsLoop(quarter, lr), quarter.n),
     },
     rounds,
   );
   // Drop the warm-up call's wall time (samples makes one of each first).
-  const w = { rxgrad: wall.rxgrad.slice(1), general: wall.general.slice(1), plain: wall.plain.slice(1), tfjs: wall.tfjs.slice(1) };
+  const w = Object.fromEntries(Object.entries(wall).map(([k, v]) => [k, v.slice(1)])) as Record<Name, number[]>;
+  const plainWall = median(w.plain);
+  const plainCpu = median(cpu.plain);
   return {
     rxgrad: 1000 / median(w.rxgrad),
+    short: 1000 / median(w.short),
     general: 1000 / median(w.general),
-    plain: 1000 / median(w.plain),
+    plain: 1000 / plainWall,
     tfjs: 1000 / median(w.tfjs),
+    first: 1000 / firstWall,
+    examples,
+    shortExamples: short,
     fused,
     tfjsRatio: pairedRatio(w.rxgrad, w.tfjs),
     ratio: pairedRatio(w.rxgrad, w.plain),
+    shortRatio: pairedRatio(w.short, w.plain),
     generalRatio: pairedRatio(w.general, w.plain),
+    firstRatio: firstWall / plainWall,
     cpu: {
       rxgrad: 1000 / median(cpu.rxgrad),
+      short: 1000 / median(cpu.short),
       general: 1000 / median(cpu.general),
-      plain: 1000 / median(cpu.plain),
+      plain: 1000 / plainCpu,
+      first: 1000 / firstCpu,
       ratio: pairedRatio(cpu.rxgrad, cpu.plain),
+      shortRatio: pairedRatio(cpu.short, cpu.plain),
       generalRatio: pairedRatio(cpu.general, cpu.plain),
+      firstRatio: firstCpu / plainCpu,
     },
   };
 }
 
-// `npx tsx bench/online.ts [rounds] [examples]`: this table alone.
+/**
+ * The table's lines as `benchOnline`'s figures read (printed by `npm run bench -- --online` and
+ * by this file alone).
+ *
+ * @example
+ * for (const line of onlineReport(await benchOnline(7), 7)) console.log(line);
+ */
+export function onlineReport(f: OnlineFigures, rounds: number): string[] {
+  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+  const x = (ratio: number) => `${(1 / ratio).toFixed(4)}×`;
+  const rows = (n: number) => n.toLocaleString('en-US');
+  return [
+    `online logistic regression, 100 features, batch 1, test-then-train, backend ${tf.getBackend()} (medians of ${rounds} interleaved rounds; fused path taken: ${f.fused}):`,
+    `  a round: rxgrad one run over ${rows(f.examples)} rows (long) and one over ${rows(f.shortExamples)} (short), each from subscribing; fast: false over ${rows(f.shortExamples)}; the plain loop over ~200,000 (warm)`,
+    `  wall: rxgrad ${fmt(f.rxgrad)} ex/s (long), ${fmt(f.short)} (short), ${fmt(f.first)} (first run of the process, short, cold); fast: false ${fmt(f.general)}, hand-written tfjs ${fmt(f.tfjs)}, plain JS ${fmt(f.plain)}`,
+    `  rxgrad/plain throughput ${x(f.ratio)} long (target ≥ 0.3×), ${x(f.shortRatio)} short, ${x(f.firstRatio)} first run; fast: false/plain ${x(f.generalRatio)}; rxgrad time/tfjs time ${f.tfjsRatio.toFixed(3)}×`,
+    `  CPU time: rxgrad/plain ${x(f.cpu.ratio)} long, ${x(f.cpu.shortRatio)} short, ${x(f.cpu.firstRatio)} first run; fast: false/plain ${x(f.cpu.generalRatio)} (rxgrad ${fmt(f.cpu.rxgrad)} ex/s long, plain ${fmt(f.cpu.plain)})`,
+  ];
+}
+
+// `npx tsx bench/online.ts [rounds] [examples] [short]`: this table alone.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const rounds = Number(process.argv[2] ?? 7);
-  const f = await benchOnline(rounds, Number(process.argv[3] ?? 2000));
-  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
-  console.log(`online logistic regression, 100 features, batch 1, test-then-train, backend ${tf.getBackend()} (medians of ${rounds} interleaved rounds; fused path taken: ${f.fused}):`);
-  console.log(`  wall: rxgrad ${fmt(f.rxgrad)} ex/s, fast: false ${fmt(f.general)}, hand-written tfjs ${fmt(f.tfjs)}, plain JS ${fmt(f.plain)}`);
-  console.log(`  rxgrad/plain throughput ${(1 / f.ratio).toFixed(4)}× (target ≥ 0.3×), fast: false/plain ${(1 / f.generalRatio).toFixed(4)}×, rxgrad time/tfjs time ${f.tfjsRatio.toFixed(3)}×`);
-  console.log(`  CPU time: rxgrad/plain ${(1 / f.cpu.ratio).toFixed(4)}×, fast: false/plain ${(1 / f.cpu.generalRatio).toFixed(4)}×`);
+  const f = await benchOnline(rounds, Number(process.argv[3] ?? 20000), Number(process.argv[4] ?? 2000));
+  for (const line of onlineReport(f, rounds)) console.log(line);
 }
