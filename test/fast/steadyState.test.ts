@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { adam, disposeReplaced, disposeTree, logisticRegression, scaleByAdam, scaleByLearningRate, sgd, type Params } from '../../src/index';
+import { adam, disposeReplaced, disposeTree, logisticRegression, restoreState, scaleByAdam, scaleByLearningRate, serializeState, sgd, type Params } from '../../src/index';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { arrayTrainer, type ArrayStep, type ArrayStepRefusal } from '../../src/fast/arrayTrainer';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
@@ -128,6 +128,50 @@ describe('arrayTrainer: x + u swapped into the parameters’ storage, norms from
     trainer.dispose();
     disposeTree(r.state);
     m.dispose();
+  });
+
+  it('a checkpoint after swaps holds the hand-derived state and parameters, and resumes bit for bit as a run never stopped', () => {
+    // sgd, η = 0.1, μ = 0.9, x = [1, 2], y = 1, from w = b = 0:
+    // step 1: g = [−½, −1], g_b = −½; v = g; w = [0.05, 0.1], b = 0.05.
+    // step 2: z = 0.3, ∂L/∂z = σ(0.3) − 1 = −0.4255574832; g = [−0.4255574832, −0.8511149664], g_b = −0.4255574832;
+    //   v = 0.9·v + g = [−0.8755574832, −1.7511149664], v_b = −0.8755574832; u = −0.1·v:
+    //   w = [0.1375557483, 0.2751114966], b = 0.1375557483.
+    const m = logisticRegression(2);
+    const opt = sgd({ lr: 0.1, momentum: 0.9 }) as ArrayTransform<unknown[]>;
+    const trainer = arrayTrainer(analyticOf(m.loss)!, m.params, opt);
+    const x = Float32Array.of(1, 2);
+    let state = opt.init(m.params);
+    for (let t = 1; t <= 2; t++) {
+      const r = done(trainer.step(state, x, [1], 1, ctx(t)));
+      if (r.replaced) disposeReplaced(state, r.state);
+      state = r.state;
+    }
+    const saved = JSON.parse(JSON.stringify({ state: serializeState(state), w: Array.from(m.params.w.dataSync()), b: Array.from(m.params.b.dataSync()) }));
+    [0.1375557483, 0.2751114966].forEach((v, i) => expect(saved.w[i]).toBeCloseTo(v, 6));
+    expect(saved.b[0]).toBeCloseTo(0.1375557483, 6);
+    const restored = restoreState(saved.state, opt, m.params) as unknown[];
+    const trace = (restored[1] as { params: Record<string, { trace: tf.Tensor; count: number }> }).params;
+    const v = trace.w.trace.dataSync();
+    expect(v[0]).toBeCloseTo(-0.8755574832, 6);
+    expect(v[1]).toBeCloseTo(-1.7511149664, 6);
+    expect(trace.b.trace.dataSync()[0]).toBeCloseTo(-0.8755574832, 6);
+    expect(trace.w.count).toBe(2);
+    // Step 3 twice: from the live state, and from the checkpoint on fresh parameters and a new trainer.
+    const live = done(trainer.step(state, x, [1], 1, ctx(3)));
+    const m2 = logisticRegression(2);
+    set(m2.params.w as tf.Variable, saved.w);
+    set(m2.params.b as tf.Variable, saved.b);
+    const trainer2 = arrayTrainer(analyticOf(m2.loss)!, m2.params, opt);
+    const resumed = done(trainer2.step(restored, x, [1], 1, ctx(3)));
+    expect(Array.from(m2.params.w.dataSync())).toEqual(Array.from(m.params.w.dataSync()));
+    expect(Array.from(m2.params.b.dataSync())).toEqual(Array.from(m.params.b.dataSync()));
+    expect(resumed.loss).toBe(live.loss);
+    expect(resumed.updateNorm).toBe(live.updateNorm);
+    trainer.dispose();
+    trainer2.dispose();
+    disposeTree([live.state, resumed.state]);
+    m.dispose();
+    m2.dispose();
   });
 
   it('a parameter sharing its storage (a clone held elsewhere) is assigned a new tensor; the clone keeps the old values', () => {
