@@ -377,8 +377,8 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     for (let i = 0; i < parts.length; i++) plans[i] = previous !== undefined ? parts[i].replan(previous.plans[i], grads, state[i], params, ctx) : parts[i].plan(grads, state[i], params, ctx);
     // Built from the first kernel that did not write everything in place (until then `IN_PLACE`).
     let fields: Record<string, object>[] | undefined;
-    // Per part: whether every name, or none, got fields (then the new state's records are all its own).
-    let given: number[] | undefined;
+    // Per part, with `fields`: how many names got fields (all or none: the new state's records are all its own).
+    const given: number[] = [];
     let bad: string | undefined;
     let replaced = false;
     for (let j = 0; j < names.length; j++) {
@@ -386,9 +386,8 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
       const done = arrayKernel(plans as unknown as PlansOf<T>, name, arrays?.g[name] ?? values(grads[name]), arrays?.x[name] ?? values(params[name]), writableOwn, out[name], own);
       if (done.check !== 0 && bad === undefined) bad = name;
       if (done.fields === IN_PLACE && fields === undefined) continue;
-      if (fields === undefined || given === undefined) {
+      if (fields === undefined) {
         fields = ownFields(plans, names, j);
-        given = [];
         for (let i = 0; i < parts.length; i++) given.push(plans[i].params === undefined ? 0 : j);
       }
       for (let i = 0; i < parts.length; i++) {
@@ -426,7 +425,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     }
     // The new state's records are this transform's own unless a part got fields for some names only.
     let whole = true;
-    if (given !== undefined) for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
+    for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
     last.grads = grads;
     last.params = params;
     last.names = names;
