@@ -60,8 +60,13 @@ export class RunScope {
   private readonly parts = new Map<string, Checkpointable>();
   /** Creation order: a run opened later has a larger serial. */
   readonly serial = ++runs;
-  /** The newest version of every open step, by step number, in the order the source made them. */
+  /**
+   * The newest version of every open step but the newest step, by step number, in the order the
+   * source made them; the newest step's newest version is `newest` (a run with one step open at a
+   * time — a synchronous pipeline — then makes no Map entry per step).
+   */
   private readonly open = new Map<number, Step<unknown>>();
+  private newest: Step<unknown> | undefined;
   private holds = 0;
   private sourceEnded = false;
   private isClosed = false;
@@ -118,12 +123,27 @@ export class RunScope {
 
   /** Record `step` as the newest version of its step (by `step.step`); returns it. Ignored once closed. */
   own<S extends Step<any>>(step: S): S {
-    if (!this.isClosed) this.open.set(step.step, step);
+    if (this.isClosed) return step;
+    const newest = this.newest;
+    if (newest === undefined || newest.step === step.step) this.newest = step;
+    else if (step.step > newest.step) {
+      this.open.set(newest.step, newest);
+      this.newest = step;
+    } else this.open.set(step.step, step);
     return step;
   }
 
   /** Step `step` was freed: forget it, and free the open steps older than it (they were dropped). */
   finish(step: Step<unknown>): void {
+    if (this.newest !== undefined && this.newest.step === step.step) {
+      this.newest = undefined;
+      // Every other open step is older than the newest: all were dropped.
+      if (this.open.size === 0) return;
+      const dropped = [...this.open.values()];
+      this.open.clear();
+      for (const s of dropped) disposeStep(s);
+      return;
+    }
     if (!this.open.delete(step.step) || this.open.size === 0) return;
     const dropped: Step<unknown>[] = [];
     for (const [t, s] of this.open) {
@@ -144,7 +164,9 @@ export class RunScope {
     if (this.isClosed || --this.holds > 0) return;
     this.isClosed = true;
     const left = [...this.open.values()];
+    if (this.newest !== undefined) left.push(this.newest);
     this.open.clear();
+    this.newest = undefined;
     for (const s of left) disposeStep(s);
   }
 
@@ -167,7 +189,7 @@ export class RunScope {
 
   /** Steps produced and not yet finished or freed. */
   get inFlight(): number {
-    return this.open.size;
+    return this.open.size + (this.newest === undefined ? 0 : 1);
   }
 }
 

@@ -231,6 +231,30 @@ describe('RunScope ownership', () => {
     disposeStep(stray);
   });
 
+  it('the newest step and the older ones: versions, finishing in and out of order, the end', () => {
+    const scope = RunScope.open();
+    const s1 = scope.own({ ...tinyStep(1), scope });
+    const s1b = advance(s1, { loss: tf.scalar(1) }); // newest version of the newest step
+    const s2 = scope.own({ ...tinyStep(2), scope }); // step 1 is now an older open step
+    const s1c = advance(s1b, { loss: tf.scalar(2) }); // a version of an older step made after step 2 (a delay)
+    expect(scope.inFlight).toBe(2);
+    disposeStep(s1c); // step 1 finished: step 2 stays
+    expect(scope.inFlight).toBe(1);
+    expect(s2.batch.xs.isDisposed).toBe(false);
+    const s3 = scope.own({ ...tinyStep(3), scope });
+    const s4 = scope.own({ ...tinyStep(4), scope });
+    disposeStep(s4); // the newest finished: steps 2 and 3 were dropped and are freed
+    expect([s2.batch.xs.isDisposed, s3.batch.xs.isDisposed, scope.inFlight]).toEqual([true, true, 0]);
+    const s5 = scope.own({ ...tinyStep(5), scope });
+    const s6 = scope.own({ ...tinyStep(6), scope });
+    disposeStep(s5); // an older one finished: the newest stays open
+    expect([s6.batch.xs.isDisposed, scope.inFlight]).toEqual([false, 1]);
+    scope.end(); // the end frees the newest too
+    expect([s6.batch.xs.isDisposed, scope.inFlight, scope.closed]).toEqual([true, 0, true]);
+    expect(s1b.loss!.isDisposed).toBe(false); // a version replaced by a newer one is the operator's to free (not the run's)
+    tf.dispose([s1b.loss!]);
+  });
+
   it('drive opens a run per subscription, hands it to the producer and ends it with the subscription', () => {
     const seen: RunScope[] = [];
     const src = drive((scope) => {
