@@ -27,12 +27,21 @@ interface CpuBackend {
  * 2. `swap(next)`, after `own(t)` returned an array: makes `next` (an array of the same length
  *    that nothing else holds) the tensor's storage, without a copy, and returns the array it
  *    replaces, which the caller may then reuse (nothing else holds it: `own` checked that no other
- *    tensor shares it; a `dataSync()` read before the swap sees the old values, as after
- *    `assign`).
+ *    tensor shares it). An array got from `dataSync()` before the swap is the replaced one: it
+ *    holds the old values only until the caller writes into it (unlike after `assign`).
+ * 3. What it cannot see: the cpu backend's `slice` (and `split`, `unstack`, which slice) of a
+ *    contiguous region returns a tensor whose storage is a view into its input's array, counted
+ *    on a record of its own (the input's count stays 1). A slice of a parameter held across
+ *    steps therefore reads the array a later step writes (as with `ownValues`' in-place writes
+ *    and `addUpdates`' spares): copy what must outlive a step (`Float32Array.from(s.dataSync())`,
+ *    or `s.add(0)`).
  *
  * @example
  * const slot = new StorageSlot();
- * const w = tf.variable(tf.zeros([3]));
+ * const t = tf.zeros([3]);
+ * const w = tf.variable(t);
+ * slot.own(w);                                    // undefined: t shares the storage
+ * t.dispose();
  * const x = slot.own(w)!;                         // w's storage
  * const old = slot.swap(Float32Array.of(1, 2, 3)); // old === x; w now holds [1, 2, 3]
  */
