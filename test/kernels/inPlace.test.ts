@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { lastValueFrom, toArray } from 'rxjs';
 import {
   adam,
   adamKernel,
@@ -17,17 +15,12 @@ import {
   sgdKernelInPlace,
   type AdamKernelState,
   type Tensors,
-  type Transform,
 } from '../../src/index';
 import { hasInPlace, type InPlaceTransform } from '../../src/optimizers/fusedChain';
 import { mulberry32 } from '../../streams/sources/mulberry32';
-import { minibatches } from '../../streams/sources/minibatches';
-import { airfoil } from '../../streams/sources/airfoil';
 import { runOwned } from './runOwned';
-import { gradients } from '../../streams/operators/gradients';
-import { optimize } from '../../streams/operators/optimize';
-import { applyUpdates } from '../../streams/operators/applyUpdates';
-import { linearRegression } from '../../src/models/linearRegression';
+import { airfoilNorms, withoutInPlace } from './airfoilRun';
+import { torchReference } from './torchReference';
 import { expectNoLeak } from '../helpers';
 import { FUSED_CONFIGS, randomGrads, randomParams } from './configs';
 
@@ -137,7 +130,7 @@ describe('updateInPlace (the state optimize owns) equals update bit for bit', ()
     ]);
   });
 
-  const ref: { p0: number[][]; grads: number[][][] } = JSON.parse(readFileSync(new URL('../fixtures/torch_reference.json', import.meta.url), 'utf8'));
+  const ref = torchReference;
   for (const [name, make] of IN_PLACE) {
     it(`${name}: random data (3 parameters, subsets) and the PyTorch fixture's gradients, 40 steps`, () => {
       const params = randomParams();
@@ -213,22 +206,8 @@ describe('updateInPlace (the state optimize owns) equals update bit for bit', ()
 
 describe('optimize on the in-place path', () => {
   it('airfoil with adam: the same StepResults (loss, norms) as the pure path, no tensor left behind', async () => {
-    const data = airfoil();
-    const go = async (opt: Transform<any>) => {
-      const model = linearRegression(5, { seed: 1 });
-      const rs = await lastValueFrom(
-        minibatches(data, { batchSize: 10, shuffle: true, seed: 1, epochs: 1 }).pipe(gradients(model.loss, model.params), optimize(opt), applyUpdates(model.params), toArray()),
-      );
-      model.dispose();
-      return rs.map((r) => [r.loss, r.gradNorm, r.updateNorm]);
-    };
-    // the pure path: a transform without updateInPlace, otherwise the same object
-    const pure = (): Transform<any> => {
-      const { init, update, hyper } = adam({ lr: 0.01, weightDecay: 0.01 });
-      return { init, update, hyper };
-    };
     await expectNoLeak(async () => {
-      expect(await go(adam({ lr: 0.01, weightDecay: 0.01 }))).toEqual(await go(pure()));
+      expect(await airfoilNorms(adam({ lr: 0.01, weightDecay: 0.01 }))).toEqual(await airfoilNorms(withoutInPlace(adam({ lr: 0.01, weightDecay: 0.01 }))));
     });
   });
 });

@@ -8,6 +8,7 @@ import { generatedSource } from '../../scripts/buildWasm';
 import { expectClose } from '../src/helpers';
 import { mulberry32 } from '../../streams/sources/mulberry32';
 import { runOwned } from './runOwned';
+import { camel, torchReference as ref } from './torchReference';
 
 const DEFAULT_MIN = SIMD_KERNELS.minSize;
 afterEach(() => {
@@ -24,14 +25,6 @@ function runOwnedSimd(opt: Transform<any>, inPlace: boolean, params0: Tensors, g
   const xs = runOwned(opt, inPlace, params0, grads, steps, (params) => simd.push(Object.values(params).every((p) => simdKernelsFor([values(p)]) !== undefined)));
   return { xs, simd };
 }
-
-interface Reference {
-  p0: number[][];
-  grads: number[][][];
-  optimizers: Record<string, { torch: string; kwargs: Record<string, number | boolean>; params: number[][][] }>;
-}
-const ref: Reference = JSON.parse(readFileSync(new URL('../fixtures/torch_reference.json', import.meta.url), 'utf8'));
-const camel = (kwargs: Record<string, unknown>) => Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
 
 describe('conformance with PyTorch on the SIMD path (torch_reference.json, its 6 values tiled 4 times: 24, a multiple of 4)', () => {
   const make: Record<string, (o: Record<string, unknown>) => Transform<any>> = { SGD: sgd, Adam: adam, AdamW: adamw };
