@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { isArenaBuffer } from './wasm/simdKernels';
-import { lentValues } from './wasmValues';
+import { lentValues } from './lendValues';
 
 /**
  * The bridge between tensors and the kernels' `Float32Array`s.

@@ -20,7 +20,7 @@ import {
 import { hasInPlace, type InPlaceTransform } from '../../src/optimizers/fusedChain';
 import { SIMD_KERNELS } from '../../src/kernels/wasm/simdKernels';
 import { inPlaceHeap } from '../../src/kernels/wasm/runInPlaceWasm';
-import { heapValues, wasmHeap, type WasmHeap } from '../../src/kernels/wasmValues';
+import { heapValues, wasmHeap, type WasmHeap } from '../../src/kernels/wasm/wasmHeap';
 import { FUSED_CONFIGS, randomGrads, randomParams } from '../kernels/configs';
 import { runOwned } from '../kernels/runOwned';
 import { airfoilNorms, withoutInPlace } from '../kernels/airfoilRun';

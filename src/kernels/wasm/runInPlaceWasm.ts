@@ -4,7 +4,8 @@ import type { PlannedTransform } from '../../transforms/PlannedTransform';
 import type { FusedInPlaceCall, FusedStep, PlansOf } from '../../optimizers/fusedChain';
 import { stageSum } from '../stagedSum';
 import { values } from '../values';
-import { adoptHeap, endLoans, heapMemory, heapOffset, heapTensor, heapValues, lendValues, wasmHeap, type WasmHeap } from '../wasmValues';
+import { endLoans, lendValues } from '../lendValues';
+import { adoptHeap, heapMemory, heapOffset, heapTensor, heapValues, wasmHeap, type WasmHeap } from './wasmHeap';
 import { SIMD_KERNELS, admitSimd, revokeSimd, simdRunsOn } from './simdKernels';
 import { FUSED_BACKENDS } from '../useFused';
 

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { sumOfSquaresKernel } from '../sumOfSquaresKernel';
 import { values } from '../values';
-import { heapMemory, heapOffset, heapValues, wasmHeap } from '../wasmValues';
+import { heapMemory, heapOffset, heapValues, wasmHeap } from './wasmHeap';
 import { simdKernelsOn } from './simdKernels';
 
 /**

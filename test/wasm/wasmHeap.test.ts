@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { values } from '../../src/kernels/values';
-import { adoptHeap, endLoans, heapOffset, heapTensor, heapValues, lendValues, lentValues, wasmHeap } from '../../src/kernels/wasmValues';
+import { adoptHeap, heapOffset, heapTensor, heapValues, wasmHeap } from '../../src/kernels/wasm/wasmHeap';
+import { endLoans, lendValues, lentValues } from '../../src/kernels/lendValues';
 import { SIMD_KERNELS, admitSimd, revokeSimd, simdKernelsFor, simdRunsOn } from '../../src/kernels/wasm/simdKernels';
 import { sgdKernelSimd } from '../../src/kernels/wasm/sgdKernelSimd';
 
@@ -14,7 +15,7 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('views onto the tfjs-wasm heap (wasmValues)', () => {
+describe('views onto the tfjs-wasm heap (wasmHeap)', () => {
   it('wasmHeap is the wasm backend, and undefined on cpu', async () => {
     expect(wasmHeap()).toBeDefined();
     await tf.setBackend('cpu');
