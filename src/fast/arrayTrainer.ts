@@ -67,12 +67,12 @@ interface LeanOutput {
  *    Otherwise nothing is assigned, the parameters' storage and values are untouched, and the
  *    refusal names the first bad parameter in the parameters' order (a non-finite u before a
  *    non-finite x + u).
- * 3. In steady state no tensor and no array is created: only numbers and whatever small records
- *    the optimizer's `updateArrays` makes. The optimizer sees `ctx` with the previous step's
- *    `hyper` record while the new one holds the same keys and values (sources make a record per
- *    step; an unchanged record resolves at once, `hyperparameters`). For the `cpu` backend (where `transform.runsArrays`,
- *    checked by the caller once per run); after a switch to another backend the results stay
- *    right, on copies.
+ * 3. In steady state on the `cpu` backend (where `transform.runsArrays`, checked by the caller
+ *    once per run) no tensor and no array is created: only numbers and whatever small records
+ *    the optimizer's `updateArrays` makes. After a switch to another backend the results stay
+ *    the same, on copies (each step then assigns a new tensor). The optimizer sees `ctx` with the
+ *    previous step's `hyper` record while the new one holds the same keys and values (sources
+ *    make a record per step; an unchanged record resolves at once, `hyperparameters`).
  * 4. `dispose()` frees the gradient tensors.
  *
  *   loss, g = L(x_{t−1}; batch), ∂L/∂x;   (u, state_t) = T(g, state_{t−1}, x_{t−1}, ctx);   x_t = x_{t−1} + u
