@@ -6,6 +6,7 @@ import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { arrayTrainer } from '../../src/fast/arrayTrainer';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
 import { heapOffset, wasmHeap } from '../../src/kernels/wasm/wasmHeap';
+
 afterAll(async () => {
   await tf.setBackend('cpu');
 });
