@@ -17,7 +17,7 @@ import type { Observable, Subscriber, Subscription } from 'rxjs';
  *   return { next: (s) => out.next({ ...s, hyper: { ...s.hyper, lr } }), teardown: () => sub.unsubscribe() };
  * });
  */
-export function listen<T>(source: Observable<T>, subscriber: Subscriber<unknown>, next: (value: T) => void): Subscription {
+export function listen<T>(source: Observable<T>, subscriber: Pick<Subscriber<unknown>, 'error'>, next: (value: T) => void): Subscription {
   let early: { readonly err: unknown } | undefined;
   let ready = false;
   const fail = (err: unknown) => {

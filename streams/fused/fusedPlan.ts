@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Observable, OperatorFunction } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { hasArrayUpdate } from '../../src/optimizers/fusedChain';
 import type { Params } from '../../src/types';
-import type { Step } from '../Step';
-import { fusionOf, type FusedRows, type GradientsFusion, type OptimizeFusion, type PassFusion, type SourceFusion } from './fusion';
+import { fusionOf, type FusedRows, type GradientsFusion, type OptimizeFusion, type PassFusion, type PassStage, type SourceFusion, type StepOutput } from './fusion';
 
 /** What the fused run of a pipeline is made of (see `fusedPlan`). */
 export interface FusedPlan {
   readonly source: SourceFusion;
-  /** The tensor-free operators, in pipeline order, each in its form for this run (`PassFusion.operator`). */
-  readonly passes: readonly OperatorFunction<Step<any>, Step<any>>[];
+  /** The tensor-free operators, in pipeline order, each as its stage's setup for this run (`PassFusion.handlers`). */
+  readonly passes: readonly ((out: StepOutput) => PassStage)[];
   readonly gradients: GradientsFusion;
   readonly optimize: OptimizeFusion;
   /** The source's rows for the loss. */
@@ -58,7 +57,7 @@ export function fusedPlan(upstream: Observable<unknown>, params: Params): FusedP
   if (rows === undefined || (examples && !rows.examples)) return undefined;
   const source = at;
   const transform = optimize.transform;
-  const passes = found.map((pass) => pass.operator(gradients!));
+  const passes = found.map((pass) => pass.handlers(gradients!));
   const size = names.reduce((sum, n) => sum + params[n].size, 0);
   return {
     source,

@@ -1,4 +1,4 @@
-import type { Observable, OperatorFunction } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
 import { arrayTrainer } from '../../src/fast/arrayTrainer';
 import { nonFiniteSum } from '../../src/addUpdates';
 import { extend } from '../../src/extend';
@@ -7,10 +7,12 @@ import { serializeState } from '../../src/state';
 import { disposeReplaced, disposeTree } from '../../src/tree';
 import type { Hyper, Params } from '../../src/types';
 import { nonFiniteUpdate, stepResult } from '../operators/applyUpdates';
-import { operate } from '../operate';
+import { operate, type OperatorHandlers } from '../operate';
+import { watchRuns } from '../watchRuns';
 import type { RunScope } from '../RunScope';
 import { disposeStep, type Step, type StepResult } from '../Step';
 import type { FusedPlan } from './fusedPlan';
+import type { PassStage } from './fusion';
 
 /** What a fused result adds to `info`. */
 const FUSED = { fused: 1 } as const;
@@ -48,6 +50,14 @@ function sameHyper(hyper: Hyper, before: Hyper, count: number): boolean {
  * 5. The gradient tensors (one per parameter, made once) and the state are freed on complete,
  *    error and unsubscribe; a step is finished with its run (`scope.finish`) once its result is
  *    built (it holds no tensor), and freed (`disposeStep`) when its update fails.
+ * 6. The passes (`PassFusion.handlers`: `progressiveValidation`, `learningRate`, `hyper`,
+ *    `override`) and the training run as one operator: for each step, each pass's handler and
+ *    then the training's are called one after the other, with no RxJS subscriber between them.
+ *    Each pass keeps its own subscriptions to its side streams (hyperparameter streams, labels),
+ *    whose errors fail the run; a throw in any stage fails the run with that error; at the end
+ *    each pass's `complete` (a flush) runs in pipeline order and feeds the stages after it;
+ *    teardowns run once, passes first; the runs the source opens while subscribed are handed to
+ *    the passes (`watchRuns`).
  *
  * @example
  * fusedSteps(fusedPlan(steps, params)!, params, []).subscribe((r) => console.log(r.loss, r.info.fused)); // 1
@@ -58,7 +68,8 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
   // Read once: each pipeline's stage records are objects of their own, so reading them per step would see a new shape per run.
   const { checkHyper, key } = optimize;
   const arrays = rows.arrays;
-  const train = operate<Step<any>, StepResult>((out) => {
+  // The training stage's setup per subscription (after the passes).
+  const training = (out: Subscriber<StepResult>): OperatorHandlers<Step<any>> => {
     const trainer = arrayTrainer(plan.gradients.analytic, params, transform);
     let state: unknown;
     let checked: Step<any>['hyper'] | undefined;
@@ -111,8 +122,40 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
         disposeTree(state);
       },
     };
+  };
+  const stages = plan.passes;
+  // One operator: the passes' stages and the training stage called one after the other (6).
+  let onRun: ((scope: RunScope) => void) | undefined;
+  const run = operate<Step<any>, StepResult>((subscriber) => {
+    const train = training(subscriber);
+    const built: PassStage[] = [];
+    const teardown = () => {
+      for (const stage of built) stage.teardown?.();
+      train.teardown?.();
+    };
+    let head = (step: Step<any>) => train.next(step);
+    try {
+      for (let i = stages.length - 1; i >= 0; i--) {
+        const stage = stages[i]({ next: head, error: (err) => subscriber.error(err) });
+        built.unshift(stage);
+        head = (step) => stage.next(step);
+      }
+    } catch (err) {
+      teardown();
+      throw err;
+    }
+    onRun = (scope) => {
+      for (const stage of built) stage.run?.(scope);
+    };
+    return {
+      next: head,
+      complete: () => {
+        for (const stage of built) stage.complete?.();
+      },
+      release: disposeStep,
+      teardown,
+    };
   });
-  let steps = rows.steps as Observable<Step<any>>;
-  for (const pass of plan.passes) steps = steps.pipe(pass);
-  return steps.pipe(train as OperatorFunction<Step<any>, StepResult>);
+  // The runs the source opens while subscribed, to the stages of the subscription being set up (its setup ran just before).
+  return watchRuns(rows.steps as Observable<Step<any>>, (scope) => onRun?.(scope)).pipe(run);
 }

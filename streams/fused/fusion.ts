@@ -1,6 +1,7 @@
 import type { Observable, OperatorFunction } from 'rxjs';
 import type { AnalyticLoss } from '../../src/fast/AnalyticLoss';
 import type { Params, Transform } from '../../src/types';
+import type { OperatorHandlers } from '../operate';
 import type { RunScope } from '../RunScope';
 import type { Step } from '../Step';
 
@@ -28,19 +29,37 @@ export interface SourceFusion {
   rows(analytic: AnalyticLoss): FusedRows | undefined;
 }
 
+/** Where a pass's stage (`PassFusion.stage`) passes its steps on, and fails the run (a side stream's error). */
+export interface StepOutput {
+  next(step: Step<any>): void;
+  error(err: unknown): void;
+}
+
+/**
+ * A pass's handlers for one subscription of the fused run, as `operate`'s (the same `next`,
+ * `complete`, `release`, `teardown`), and `run(scope)`: called with a run its source opens while
+ * the fused run is being subscribed (`progressiveValidation` restores its state from it).
+ */
+export interface PassStage extends OperatorHandlers<Step<any>> {
+  run?(scope: RunScope): void;
+}
+
 /**
  * An operator that touches neither tensors nor parameters (`progressiveValidation`,
- * `learningRate`, `hyper`, `override`): the fused run applies `operator` to the source's rows,
- * so its streams, state, checkpoint part and errors are exactly the operator's.
+ * `learningRate`, `hyper`, `override`): the fused run calls its handlers for each step, so its
+ * streams, state, checkpoint part and errors are exactly the operator's.
  */
 export interface PassFusion {
   readonly stage: 'pass';
   /**
-   * The operator as the fused run whose `gradients` stage is `gradients` applies it: the operator
-   * itself, or its form for the fused run — the same steps less the fields only a general path's
-   * later operators read, the model scored with the analytic pass (`progressiveValidation`).
+   * The operator as the fused run whose `gradients` stage is `gradients` applies it, as one
+   * synchronous stage: the setup `operate` runs per subscription of the operator (its handlers,
+   * passing steps on to `out`), or of its form for the fused run — the same steps less the
+   * fields only a general path's later operators read, the model scored with the analytic pass
+   * (`progressiveValidation`). The fused run calls its passes' handlers one after the other for
+   * each step, with no RxJS subscriber between them.
    */
-  readonly operator: (gradients: GradientsFusion) => OperatorFunction<Step<any>, Step<any>>;
+  readonly handlers: (gradients: GradientsFusion) => (out: StepOutput) => PassStage;
   /** Whether it needs `ExampleBatch` steps (`progressiveValidation`). */
   readonly examples: boolean;
 }
@@ -88,7 +107,7 @@ export function describe<T>(observable: Observable<T>, fusion: Fusion, upstream?
  * `operator`, whose output Observables are marked as stage `fusion` built on their source.
  *
  * @example
- * return fusable(operate(…), { stage: 'pass', operator: op, examples: false });
+ * return fusable(operate(setup), { stage: 'pass', handlers: () => setup, examples: false });
  */
 export function fusable<A, B>(operator: OperatorFunction<A, B>, fusion: Fusion): OperatorFunction<A, B> {
   return (source) => describe(operator(source), fusion, source);

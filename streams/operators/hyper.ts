@@ -5,9 +5,9 @@ import type { HyperValue } from '../../src/types';
 import { extend } from '../../src/extend';
 import { listen } from '../listen';
 import { hyperName } from '../../src/validate';
-import { operate } from '../operate';
+import { operate, type OperatorHandlers } from '../operate';
 import { disposeStep, type Step } from '../Step';
-import { fusable } from '../fused/fusion';
+import { fusable, type PassStage, type StepOutput } from '../fused/fusion';
 
 /** What a hyperparameter operator accepts: a number, a schedule, or a stream of either. */
 export type HyperSource = HyperValue | Observable<HyperValue>;
@@ -64,7 +64,8 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
     }
     return last > 0 ? step.step - last + 1 : step.step;
   };
-  const operator = operate<Step<B>, Step<B>>((out) => {
+  // The setup per subscription: `operate`'s, and the fused run's stage (`PassFusion.handlers`).
+  const setup = (out: StepOutput): OperatorHandlers<Step<B>> => {
     let current = fixed ?? initial;
     const subscription = stream && listen(stream, out, (v) => (current = hyperOption(name, v, {})));
     return {
@@ -83,6 +84,7 @@ export function hyper<B>(name: string, value: HyperSource, options: HyperOptions
       release: disposeStep,
       teardown: () => subscription?.unsubscribe(),
     };
-  });
-  return fusable(operator, { stage: 'pass', operator: () => operator, examples: false });
+  };
+  const operator = operate<Step<B>, Step<B>>(setup);
+  return fusable(operator, { stage: 'pass', handlers: () => setup as (out: StepOutput) => PassStage, examples: false });
 }

@@ -6,9 +6,9 @@ import type { HyperValue } from '../../src/types';
 import { extend } from '../../src/extend';
 import { listen } from '../listen';
 import { hyperName } from '../../src/validate';
-import { operate } from '../operate';
+import { operate, type OperatorHandlers } from '../operate';
 import { advance, disposeStep, type Step } from '../Step';
-import { fusable } from '../fused/fusion';
+import { fusable, type PassStage, type StepOutput } from '../fused/fusion';
 
 /** Options of `override`. */
 export interface OverrideOptions {
@@ -46,7 +46,8 @@ export function override<B>(name: string, values: Observable<HyperValue | null>,
   const mode = oneOf('mode', options.mode ?? 'replace', ['replace', 'scale'] as const);
   const check = (v: HyperValue | null) => (v === null ? null : hyperOption(`override.${name}`, v, {}));
   const initial = check(options.initial ?? null);
-  const operator = operate<Step<B>, Step<B>>((out) => {
+  // The setup per subscription: `operate`'s, and the fused run's stage (`PassFusion.handlers`).
+  const setup = (out: StepOutput): OperatorHandlers<Step<B>> => {
     let current = initial;
     const subscription = listen(values, out, (v) => (current = check(v)));
     return {
@@ -66,6 +67,7 @@ export function override<B>(name: string, values: Observable<HyperValue | null>,
       release: disposeStep,
       teardown: () => subscription.unsubscribe(),
     };
-  });
-  return fusable(operator, { stage: 'pass', operator: () => operator, examples: false });
+  };
+  const operator = operate<Step<B>, Step<B>>(setup);
+  return fusable(operator, { stage: 'pass', handlers: () => setup as (out: StepOutput) => PassStage, examples: false });
 }

@@ -10,10 +10,11 @@ import { askQuestion } from '../../src/online/simulateQa';
 import { errorOf } from '../../src/online/yHatOf';
 import { inRange, positiveInt } from '../../src/validate';
 import { listen } from '../listen';
-import { operate } from '../operate';
-import { RunHolds, type RunScope } from '../RunScope';
+import { operate, type OperatorHandlers } from '../operate';
+import type { RunScope } from '../RunScope';
+import { watchRuns } from '../watchRuns';
 import { advance, disposeStep, type OnlineReport, type Predictions, type Step } from '../Step';
-import { fusable, type GradientsFusion } from '../fused/fusion';
+import { fusable, type GradientsFusion, type PassStage, type StepOutput } from '../fused/fusion';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { values } from '../../src/kernels/values';
 
@@ -71,21 +72,6 @@ interface Saved {
   readonly lost: number;
   /** The last step that reached the operator (the end-of-stream step is numbered after it). */
   readonly last: { readonly step: number; readonly epoch: number; readonly examples: number } | null;
-}
-
-/**
- * Sees the run a source opens while it is being subscribed (`RunScope.open`), without holding
- * it: so the evaluation is restored, and can flush at the end, even in a resumed run whose
- * source has no step left to give.
- */
-class RunWatch extends RunHolds {
-  constructor(private readonly onRun: (scope: RunScope) => void) {
-    super();
-  }
-
-  override take(scope: RunScope): void {
-    this.onRun(scope);
-  }
 }
 
 function checkDelay(delay: unknown): { readonly by: 'examples' | 'ms'; readonly amount: number } {
@@ -225,9 +211,10 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
   // Read once: each model is a record of its own shape, which per step would make these reads megamorphic across runs.
   const { task, features } = model;
 
+  // The operator's setup per subscription (`operate`'s, with `run` for the runs its source opens while subscribed).
   // `fused`: the form `applyUpdates`' fused run applies (8): no `predictions` (nothing there reads them), scores in scratch,
   // by `score` when given (the run's analytic pass, which then learns the batch without a second forward pass).
-  const operator = (hooks: { run?: (scope: RunScope) => void }, fused: boolean, score: RowScorer | undefined) => operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => {
+  const stage = (fused: boolean, score: RowScorer | undefined) => (out: StepOutput): OperatorHandlers<Step<ExampleBatch>> & Required<Pick<PassStage, 'run'>> => {
     let ev: Evaluation | undefined;
     let store: PendingStore<Waiting>;
     let early: PendingStore<number>;
@@ -276,7 +263,7 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
     };
     // A run opened while the source is being subscribed: restore now (a failure is the first step's, or the end's).
     let failure: { readonly err: unknown } | undefined;
-    hooks.run = (run) => {
+    const onRun = (run: RunScope) => {
       if (ev || failure) return;
       try {
         start(run);
@@ -430,16 +417,15 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       },
       release: disposeStep,
       teardown: () => subscription?.unsubscribe(),
+      run: onRun,
     };
-  });
+  };
 
-  const evaluate =
-    (fused: boolean, score?: RowScorer): OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> =>
-    (source) =>
-      new Observable<Step<ExampleBatch>>((subscriber) => {
-        const hooks: { run?: (scope: RunScope) => void } = {};
-        const watched = new Observable<Step<ExampleBatch>>((inner) => new RunWatch((scope) => hooks.run?.(scope)).subscribing(() => inner.add(source.subscribe(inner))));
-        return watched.pipe(operator(hooks, fused, score)).subscribe(subscriber);
-      });
-  return fusable(evaluate(false), { stage: 'pass', operator: (g) => evaluate(true, analyticScore(model, g)), examples: true });
+  const evaluate: OperatorFunction<Step<ExampleBatch>, Step<ExampleBatch>> = (source) =>
+    new Observable<Step<ExampleBatch>>((subscriber) => {
+      let handlers: ReturnType<ReturnType<typeof stage>> | undefined;
+      const operator = operate<Step<ExampleBatch>, Step<ExampleBatch>>((out) => (handlers = stage(false, undefined)(out)));
+      return watchRuns(source, (scope) => handlers?.run(scope)).pipe(operator).subscribe(subscriber);
+    });
+  return fusable(evaluate, { stage: 'pass', handlers: (g) => stage(true, analyticScore(model, g)) as (out: StepOutput) => PassStage, examples: true });
 }
