@@ -170,7 +170,7 @@ if (!opts.skipInPlace && !only) {
     `\nin-place update on owned state (CPU ms per update, medians of ${inPlaceRounds} interleaved rounds; ratios paired per round): rxgrad's JS kernel (js: updateInPlace + addUpdates, an update tensor per step; arrays: as applyUpdates' fused path runs it, arrayTrainer) and SIMD kernel vs a hand-written in-place plain-JS loop and tf.train.* (targets: js/plain ≤ 1, simd/plain ≤ 0.5 from 1e5, rxgrad/tf.train ≤ 1)`,
   );
   if (tf.getBackend() === 'wasm') {
-    console.log("  (on wasm the kernels run in place on the backend's own heap: views of the tensors' storage, the SIMD kernel instantiated on its memory, x + u adopted as the parameter's storage)");
+    console.log("  (on wasm the kernels run in place on the backend's own heap: views of the tensors' storage, the SIMD kernel instantiated on its memory, x + u adopted as the parameter's storage; the arrays column reads and assigns copies there: applyUpdates' fused path runs on cpu only)");
   } else if (tf.getBackend() !== 'cpu') {
     console.log(`  (on ${tf.getBackend()} nothing runs in place — reading a tensor copies there: the js and simd columns are both rxgrad's default path, the fused kernel up to ${FUSED_BACKENDS[tf.getBackend()] ?? 0} values and tfjs's ops above)`);
   }
