@@ -60,6 +60,23 @@ export function randomGrads(params: Tensors, seed = 7): (t: number) => Tensors {
   };
 }
 
+/**
+ * `grads` (from `randomParams`' a, b, c) with b left out at every fifth step: updates of a subset
+ * of the parameters, whose state the others carry over.
+ *
+ * @example
+ * const g = withSubsets(randomGrads(params));
+ * Object.keys(g(5)); // ['a', 'c']
+ */
+export function withSubsets(grads: (t: number) => Tensors): (t: number) => Tensors {
+  return (t) => {
+    const g = grads(t);
+    if (t % 5 !== 0) return g;
+    tf.dispose(g.b);
+    return { a: g.a, c: g.c };
+  };
+}
+
 /** What one run records at every step: the parameters after the update and the values used. */
 export interface Run {
   readonly xs: Record<string, number[]>[];

@@ -21,7 +21,7 @@ import { hasInPlace, type InPlaceTransform } from '../../src/optimizers/fusedCha
 import { SIMD_KERNELS } from '../../src/kernels/wasm/simdKernels';
 import { inPlaceHeap } from '../../src/kernels/wasm/runInPlaceWasm';
 import { heapValues, wasmHeap, type WasmHeap } from '../../src/kernels/wasm/wasmHeap';
-import { FUSED_CONFIGS, randomGrads, randomParams } from '../kernels/configs';
+import { FUSED_CONFIGS, randomGrads, randomParams, withSubsets } from '../kernels/configs';
 import { runOwned } from '../kernels/runOwned';
 import { airfoilNorms, withoutInPlace } from '../kernels/airfoilRun';
 import { camel, torchReference as ref } from '../kernels/torchReference';
@@ -95,16 +95,10 @@ describe('updateInPlace on the tfjs-wasm heap', () => {
     it(`${name}: in place (the same state tensors), bit-identical to the fused kernel on copies, and to the chain within 1e-6·max|x| — random data (3 parameters, subsets) and the PyTorch fixture's gradients, 40 steps`, () => {
       expect(hasInPlace(make(true))).toBe(true);
       const params = randomParams();
-      const subset = (grads: (t: number) => Tensors) => (t: number) => {
-        const g = grads(t);
-        if (t % 5 !== 0) return g;
-        tf.dispose(g.b);
-        return { a: g.a, c: g.c };
-      };
       const fixture = { x: tf.tensor(ref.p0) };
       const fixtureGrads = (t: number): Tensors => ({ x: tf.tensor(ref.grads[t - 1]) });
       for (const [p0, grads] of [
-        [params, () => subset(randomGrads(params))],
+        [params, () => withSubsets(randomGrads(params))],
         [fixture, () => fixtureGrads],
       ] as const) {
         const mine = runTracked(make('auto'), true, p0, grads(), 40);
