@@ -309,6 +309,15 @@ describe('no allocation per update on the wasm heap in steady state', () => {
     return { created, tensors, bytes, heapSizes, stateTensors: stateTensors.size, stateNow };
   }
 
+  /** `run`'s guarantees: `perUpdate` tensors made per update, tf.memory() and the heap flat, the same state tensors throughout. */
+  function expectFlat(r: ReturnType<typeof run>, perUpdate: number): void {
+    expect(r.created).toEqual(new Set([perUpdate]));
+    expect(r.tensors.size).toBe(1);
+    expect(r.bytes.size).toBe(1);
+    expect(r.heapSizes.size).toBe(1);
+    expect(r.stateTensors).toBe(r.stateNow);
+  }
+
   const variables = (ts: Tensors): Record<string, tf.Variable> => {
     const out: Record<string, tf.Variable> = {};
     for (const [name, t] of Object.entries(ts)) out[name] = tf.variable(t);
@@ -322,11 +331,7 @@ describe('no allocation per update on the wasm heap in steady state', () => {
       const params = variables(randomParams(3));
       const g = randomGrads(params, 11)(1);
       const r = run(make('auto') as InPlaceTransform<any>, params, g, 1000);
-      expect(r.created).toEqual(new Set([2 * Object.keys(params).length]));
-      expect(r.tensors.size).toBe(1);
-      expect(r.bytes.size).toBe(1);
-      expect(r.heapSizes.size).toBe(1);
-      expect(r.stateTensors).toBe(r.stateNow);
+      expectFlat(r, 2 * Object.keys(params).length);
       disposeTree([params, g]);
       expect(tf.memory().numTensors).toBe(start);
     });
@@ -343,11 +348,7 @@ describe('no allocation per update on the wasm heap in steady state', () => {
       const g = { w: tf.randomNormal([1e5], 0, 1, 'float32', 2) };
       for (const apply of [true, false]) {
         const r = run(make() as InPlaceTransform<any>, params, g, 200, apply);
-        expect(r.created).toEqual(new Set([apply ? 2 : 1]));
-        expect(r.tensors.size).toBe(1);
-        expect(r.bytes.size).toBe(1);
-        expect(r.heapSizes.size).toBe(1);
-        expect(r.stateTensors).toBe(r.stateNow);
+        expectFlat(r, apply ? 2 : 1);
       }
       disposeTree([params, g]);
       expect(tf.memory().numTensors).toBe(start);
