@@ -341,7 +341,10 @@ export function progressiveValidation(model: Model, options: ProgressiveValidati
       online.pending = store.size;
       online.expired = store.expired + early.expired + lost;
       if (fused) {
-        out.next(advance(step, { batch, online }));
+        // `advance(step, { batch, online })`; a step that has an online report already (an online source's) as a spread with
+        // the keys it has, which V8 copies in one go (extend's key checks and second spread cost ~0.08 µs a step).
+        if (step.online === undefined) out.next(advance(step, { batch, online }));
+        else out.next(step.scope ? step.scope.own({ ...step, batch, online }) : { ...step, batch, online });
         return;
       }
       const yHat = new Float32Array(m);
