@@ -24,6 +24,9 @@ export interface EvaluationReport {
 /** What `ask` returns when there is no baseline (no allocation per example). */
 const NONE: readonly number[] = Object.freeze([]);
 
+/** What `report` gives as `baselines` when there is none (no allocation per report). */
+const NO_BASELINES: Record<string, Record<string, number>> = Object.freeze({});
+
 /** Numbers `from` … `from + k − 1` of `a`: a view of a typed array, a copy of an array. */
 function row(a: ArrayLike<number>, from: number, k: number): ArrayLike<number> {
   return ArrayBuffer.isView(a) ? (a as Float32Array).subarray(from, from + k) : Array.prototype.slice.call(a, from, from + k);
@@ -60,7 +63,8 @@ export function named<T extends { readonly name: string; init(): unknown }>(fiel
  *    row; only sliced out when a metric needs them) update every metric; each baseline's prediction made at `ask` updates that baseline's
  *    metrics (metrics that need probabilities are kept for baselines that give them), then the
  *    baseline learns y. Returns ŷ; the error (0/1 or |y − ŷ|) is `errorOf(task, y, ŷ)`.
- * 3. `report()` gives every metric's value; `save()` a copy of the state, which the
+ * 3. `report()` gives every metric's value (a new record per call; `baselines` is one shared,
+ *    frozen empty record when there are none); `save()` a copy of the state, which the
  *    constructor takes back.
  *
  * @example
@@ -75,6 +79,10 @@ export class Evaluation {
   /** Whether any metric of the model (of each baseline) reads probabilities: else none are sliced out. */
   private readonly modelProba: boolean;
   private readonly baselineProba: boolean[];
+  /** The model's metrics and their states (the objects `update` folds into in place), in `metrics`' order: read by index per example. */
+  private readonly metricNames: string[];
+  private readonly metricList: Metric[];
+  private readonly metricStates: unknown[];
 
   constructor(
     private readonly task: Task,
@@ -96,6 +104,9 @@ export class Evaluation {
         };
     for (const [name] of metrics) if (!Object.hasOwn(this.state.metrics, name)) throw new RxgradError(`state.metrics.${name}`, 'the saved state of every metric', undefined);
     for (const [name] of baselines) if (!Object.hasOwn(this.state.baselines, name)) throw new RxgradError(`state.baselines.${name}`, 'the saved state of every baseline', undefined);
+    this.metricNames = metrics.map(([name]) => name);
+    this.metricList = metrics.map(([, m]) => m);
+    this.metricStates = metrics.map(([name]) => this.state.metrics[name]);
   }
 
   /** Each baseline's prediction for an example arriving now: its ŷ, then its k class probabilities when it gives them. */
@@ -113,7 +124,8 @@ export class Evaluation {
   answer(y: number, scores: ArrayLike<number>, offset: number, asked: ArrayLike<number>, time: number): number {
     const yHat = yHatOf(this.task, scores, offset, this.outputs);
     const proba = this.modelProba ? row(scores, offset, this.outputs) : undefined;
-    for (const [name, m] of this.metrics) m.update(this.state.metrics[name], y, yHat, proba, time);
+    const list = this.metricList;
+    for (let i = 0; i < list.length; i++) list[i].update(this.metricStates[i], y, yHat, proba, time);
     let at = 0;
     for (let i = 0; i < this.baselines.length; i++) {
       const [name, b] = this.baselines[i];
@@ -130,7 +142,9 @@ export class Evaluation {
 
   report(): EvaluationReport {
     const metrics: Record<string, number> = {};
-    for (const [name, m] of this.metrics) metrics[name] = m.get(this.state.metrics[name]);
+    const list = this.metricList;
+    for (let i = 0; i < list.length; i++) metrics[this.metricNames[i]] = list[i].get(this.metricStates[i]);
+    if (this.baselines.length === 0) return { metrics, baselines: NO_BASELINES };
     const baselines: Record<string, Record<string, number>> = {};
     for (let i = 0; i < this.baselines.length; i++) {
       const name = this.baselines[i][0];

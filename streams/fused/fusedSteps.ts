@@ -71,6 +71,8 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
   // The training stage's setup per subscription (after the passes).
   const training = (out: Subscriber<StepResult>): OperatorHandlers<Step<any>> => {
     const trainer = arrayTrainer(plan.gradients.analytic, params, transform);
+    // The optimizer's context, rewritten per step (`arrayTrainer` copies what it keeps of it).
+    const ctx: { step: number; epoch: number; hyper: Hyper } = { step: 0, epoch: 0, hyper: {} };
     let state: unknown;
     let checked: Step<any>['hyper'] | undefined;
     let registered: RunScope | undefined;
@@ -106,7 +108,10 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
           step.scope.register(key, { save: () => serializeState(state) });
           registered = step.scope;
         }
-        const r = trainer.step(state, batch.x, batch.y, batch.n, { step: step.step, epoch: step.epoch, hyper: step.hyper });
+        ctx.step = step.step;
+        ctx.epoch = step.epoch;
+        ctx.hyper = step.hyper;
+        const r = trainer.step(state, batch.x, batch.y, batch.n, ctx);
         if (r.replaced) disposeReplaced(state, r.state);
         state = r.state;
         if ('refused' in r) throw r.refused === 'update' ? nonFiniteUpdate(r.name, step.step) : nonFiniteSum(r.name);

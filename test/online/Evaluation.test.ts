@@ -54,6 +54,24 @@ describe('Evaluation', () => {
     expect(b.save()).toEqual(a.save());
   });
 
+  it('report() without baselines: a new metrics record per call, one shared empty frozen baselines record; a restored state is updated', () => {
+    const ev = new Evaluation('binary', 2, named('metrics', [accuracy()]), []);
+    // y 1, p = [0.3, 0.7] → ŷ 1 ✓: accuracy 1; then y 0 with the same scores → ✗: ½
+    ev.answer(1, [0.3, 0.7], 0, ev.ask(0), 0);
+    const first = ev.report();
+    ev.answer(0, [0.3, 0.7], 0, ev.ask(1), 1);
+    const second = ev.report();
+    expect([first.metrics.accuracy, second.metrics.accuracy]).toEqual([1, 0.5]);
+    expect(second.metrics).not.toBe(first.metrics);
+    expect(second.baselines).toEqual({});
+    expect(Object.isFrozen(second.baselines)).toBe(true);
+    // From the saved state (½ after two): y 1 → ✓, 2 of 3.
+    const resumed = new Evaluation('binary', 2, named('metrics', [accuracy()]), [], ev.save());
+    resumed.answer(1, [0.3, 0.7], 0, resumed.ask(2), 2);
+    expect(resumed.report().metrics.accuracy).toBeCloseTo(2 / 3, 12);
+    expect(ev.report().metrics.accuracy).toBe(0.5);
+  });
+
   it('save() is a copy', () => {
     const ev = binary();
     const saved = ev.save();
