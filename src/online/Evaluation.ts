@@ -87,7 +87,7 @@ export class Evaluation {
   constructor(
     private readonly task: Task,
     private readonly outputs: number,
-    private readonly metrics: readonly [string, Metric][],
+    metrics: readonly [string, Metric][],
     private readonly baselines: readonly [string, Baseline][],
     saved?: EvaluationState,
   ) {
