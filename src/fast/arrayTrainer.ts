@@ -4,6 +4,7 @@ import type { ArrayTransform } from '../optimizers/fusedChain';
 import { fromValues, values } from '../kernels/values';
 import { StorageSlot } from '../kernels/StorageSlot';
 import type { AnalyticLoss } from './AnalyticLoss';
+import { sameEntries } from '../sameEntries';
 
 /** One training step's figures on the fused path, as `applyUpdates` reports them. */
 export interface ArrayStep<S> {
@@ -30,17 +31,6 @@ export interface ArrayStepRefusal<S> {
   readonly name: string;
   readonly state: S;
   readonly replaced: boolean;
-}
-
-/** Whether `a` and `b` (a record of `count` entries) hold the same keys and values. */
-function sameEntries(a: Hyper | undefined, b: Hyper | undefined, count: number): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  let n = 0;
-  for (const key in a) {
-    if (!Object.is(a[key], b[key])) return false;
-    n++;
-  }
-  return n === count;
 }
 
 /** One parameter's kernel output in `arrayTrainer`: `update` is `next` (u is not kept, only Σu²); both are swapped with the parameter's storage after a step. */

@@ -2,6 +2,7 @@ import type { Observable, Subscriber } from 'rxjs';
 import { arrayTrainer } from '../../src/fast/arrayTrainer';
 import { nonFiniteSum } from '../../src/addUpdates';
 import { extend } from '../../src/extend';
+import { sameEntries } from '../../src/sameEntries';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
 import { serializeState } from '../../src/state';
 import { disposeReplaced, disposeTree } from '../../src/tree';
@@ -16,16 +17,6 @@ import type { PassStage } from './fusion';
 
 /** What a fused result adds to `info`. */
 const FUSED = { fused: 1 } as const;
-
-/** Whether `hyper` has exactly `count` keys, each with the same value as in `before` (then, as `before` has `count` keys, the same keys too). */
-function sameHyper(hyper: Hyper, before: Hyper, count: number): boolean {
-  let n = 0;
-  for (const key in hyper) {
-    if (!Object.is(hyper[key], before[key])) return false;
-    n++;
-  }
-  return n === count;
-}
 
 /**
  * The fused run of a pipeline (see `applyUpdates`, 3, and `fusedPlan`): the source's rows
@@ -86,7 +77,7 @@ export function fusedSteps(plan: FusedPlan, params: Params, track: readonly stri
     let usedRecord: Hyper | undefined;
     let merged: Hyper = {};
     const hyperOf = (stepHyper: Hyper, used: Hyper): Hyper => {
-      if (!sameHyper(stepHyper, from, fromCount) || (used !== usedRecord && !sameHyper(used, usedBefore, usedCount))) {
+      if (!sameEntries(stepHyper, from, fromCount) || (used !== usedRecord && !sameEntries(used, usedBefore, usedCount))) {
         merged = extend(stepHyper, used);
         from = { ...stepHyper };
         fromCount = Object.keys(stepHyper).length;
