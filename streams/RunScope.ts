@@ -135,16 +135,10 @@ export class RunScope {
 
   /** Step `step` was freed: forget it, and free the open steps older than it (they were dropped). */
   finish(step: Step<unknown>): void {
-    if (this.newest !== undefined && this.newest.step === step.step) {
-      this.newest = undefined;
-      // Every other open step is older than the newest: all were dropped.
-      if (this.open.size === 0) return;
-      const dropped = [...this.open.values()];
-      this.open.clear();
-      for (const s of dropped) disposeStep(s);
-      return;
-    }
-    if (!this.open.delete(step.step) || this.open.size === 0) return;
+    if (this.newest !== undefined && this.newest.step === step.step) this.newest = undefined;
+    else if (!this.open.delete(step.step)) return;
+    if (this.open.size === 0) return;
+    // Every step in `open` is older than the newest (`own`): all are dropped when `step` was the newest.
     const dropped: Step<unknown>[] = [];
     for (const [t, s] of this.open) {
       if (t >= step.step) break;
