@@ -37,8 +37,8 @@ export interface ArrayStepRefusal<S> {
 interface LeanOutput {
   update: Float32Array;
   next: Float32Array;
-  updateSq?: number;
-  gradSq?: number;
+  updateSq: number;
+  gradSq: number;
 }
 
 /**
@@ -126,10 +126,10 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
       let updateSq = 0;
       for (let j = 0; j < ordered.length; j++) {
         const o = outs[ordered[j]];
-        const sq = o.updateSq!;
+        const sq = o.updateSq;
         if (!Number.isFinite(sq)) return { refused: 'update', name: order[j], state: r.state, replaced: r.replaced };
         updateSq += sq;
-        gradSq += o.gradSq!;
+        gradSq += o.gradSq;
       }
       if (r.bad !== undefined) return { refused: 'sum', name: r.bad, state: r.state, replaced: r.replaced };
       for (let i = 0; i < k; i++) {
