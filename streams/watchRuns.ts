@@ -19,8 +19,9 @@ class RunWatch extends RunHolds {
  * resumed run whose source has no step left to give (`progressiveValidation`).
  *
  * 1. Values, errors and completion pass through as they are; the subscription is `source`'s.
- * 2. `onRun` is called synchronously, during the subscription, once per run opened then (none
- *    for runs opened later, by `repeat` or `retry`: their steps carry them).
+ * 2. `onRun` is called synchronously, during the subscription, once per run opened then — a
+ *    synchronous source's later runs by `repeat` or `retry` too, as they open before the
+ *    subscription returns; none for runs opened after it (their steps carry them).
  *
  * @example
  * watchRuns(replay(table, { batchSize: 1 }), (scope) => console.log(scope.restored('evaluation')));

@@ -1,4 +1,4 @@
-import { map, Observable, take } from 'rxjs';
+import { map, Observable, repeat, take, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { RunScope } from '../../streams/RunScope';
 import { disposeStep, type Batch, type Step } from '../../streams/Step';
@@ -55,6 +55,24 @@ describe('watchRuns', () => {
     expect(made).toEqual([1, 2]);
     expect(runs.length).toBe(1);
     expect(runs[0].closed).toBe(true);
+  });
+
+  it('a synchronous source repeated opens its runs during the subscription: each reported; a later asynchronous run is not', async () => {
+    let calls = 0;
+    await expectNoLeak(() => {
+      watchRuns(source(1, []).pipe(repeat(3)), () => calls++).pipe(numbers).subscribe();
+    });
+    expect(calls).toBe(3);
+    let later = 0;
+    await expectNoLeak(() => {
+      const steps: number[] = [];
+      return new Promise<void>((done) =>
+        watchRuns(source(1, []).pipe(repeat({ count: 2, delay: () => timer(1) })), () => later++)
+          .pipe(numbers)
+          .subscribe({ next: (t) => steps.push(t), complete: () => (expect(steps).toEqual([1, 1]), done()) }),
+      );
+    });
+    expect(later).toBe(1);
   });
 
   it('marbles: values, errors and the subscription are the source’s; no run, no call', () => {
