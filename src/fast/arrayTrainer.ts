@@ -95,7 +95,7 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
   const order = Object.keys(params);
   const ordered = order.map((name) => names.indexOf(name));
   for (let j = 0; j < order.length; j++) grads[order[j]] = fromValues(gradArrays[ordered[j]], shapes[ordered[j]]);
-  const slots = names.map(() => new StorageSlot());
+  const slots = names.map((name) => StorageSlot.of(params[name]));
   const theta: Float32Array[] = new Array(k);
   // Each parameter's own storage this step (`StorageSlot`), or undefined where it is shared.
   const own: (Float32Array | undefined)[] = new Array(k);

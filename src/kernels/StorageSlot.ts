@@ -46,6 +46,22 @@ interface CpuBackend {
  * const old = slot.swap(Float32Array.of(1, 2, 3)); // old === x; w now holds [1, 2, 3]
  */
 export class StorageSlot {
+  /** The slot every reader of a tensor shares (`StorageSlot.of`). */
+  private static readonly shared = new WeakMap<tf.Tensor, StorageSlot>();
+
+  /**
+   * The one slot of `t` that every reader of its storage shares (a training step and a scorer of
+   * the same parameter): a swap through it is what the others' next `own` answers, in O(1).
+   *
+   * @example
+   * StorageSlot.of(w) === StorageSlot.of(w); // true
+   */
+  static of(t: tf.Tensor): StorageSlot {
+    let slot = StorageSlot.shared.get(t);
+    if (slot === undefined) StorageSlot.shared.set(t, (slot = new StorageSlot()));
+    return slot;
+  }
+
   private backend: object | undefined;
   private dataId: object | undefined;
   private entry: CpuEntry | undefined;

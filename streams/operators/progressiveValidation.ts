@@ -17,6 +17,7 @@ import { advance, disposeStep, type OnlineReport, type Predictions, type Step } 
 import { fusable, type GradientsFusion, type PassStage, type StepOutput } from '../fused/fusion';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { values } from '../../src/kernels/values';
+import { StorageSlot } from '../../src/kernels/StorageSlot';
 
 /** A label that arrives after its example, joined to it by `id`. */
 export interface Label {
@@ -139,9 +140,10 @@ function analyticScore(model: Model, g: GradientsFusion): RowScorer | undefined 
   const names = analytic.names;
   if (score === undefined || analyticOf(model.loss) !== analytic || names.some((name) => model.params[name] !== params[name])) return undefined;
   const variables = names.map((name) => params[name]);
+  const slots = variables.map((v) => StorageSlot.of(v));
   const theta: Float32Array[] = new Array(names.length);
   return (b, out) => {
-    for (let i = 0; i < variables.length; i++) theta[i] = values(variables[i]);
+    for (let i = 0; i < variables.length; i++) theta[i] = slots[i].own(variables[i]) ?? values(variables[i]);
     score(theta, b.x, b.n, out);
   };
 }

@@ -31,6 +31,23 @@ describe('StorageSlot: a parameter’s own storage, checked and swapped in O(1)'
     w.dispose();
   });
 
+  it('StorageSlot.of(t) is one slot per tensor: a swap through it is what every reader sees next', () => {
+    const w = variable([1, 2]);
+    const trainer = StorageSlot.of(w);
+    const scorer = StorageSlot.of(w);
+    expect(scorer).toBe(trainer);
+    const other = variable([0]);
+    expect(StorageSlot.of(other)).not.toBe(trainer);
+    other.dispose();
+    const before = scorer.own(w)!;
+    trainer.own(w);
+    const next = Float32Array.of(3, 4);
+    expect(trainer.swap(next)).toBe(before);
+    expect(scorer.own(w)).toBe(next);
+    expect(Array.from(w.dataSync())).toEqual([3, 4]);
+    w.dispose();
+  });
+
   it('undefined while another tensor shares the storage, own again once it is freed', () => {
     const w = variable([1, 2]);
     const slot = new StorageSlot();
