@@ -80,75 +80,84 @@ export function sgdKernelInPlace(
   let check = 0;
   let sq = 0;
   let gsq = 0;
+  // Values [0, done) taken by a loop of its own for a common case, [done, n) by the general loop below.
+  let done = 0;
   // `update` is `next` (`InPlaceOutput`, 1): the common loops below without the store of u.
   const lean = update === next;
-  if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1 && lean) {
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      gsq += gi * gi;
-      const vi = mu * trace![i] + gi;
-      trace![i] = vi;
-      const ui = Math.fround(eta * vi);
-      sq += ui * ui;
-      const xn = Math.fround(x[i] + ui);
-      next[i] = xn;
-      check += xn;
-    }
-    out.updateSq = sq;
-    out.gradSq = gsq;
-    return check - check;
-  }
   if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1) {
-    // The common case (PyTorch's defaults: no dampening, no decay) in a loop of its own: the same
-    // arithmetic as below (1·g_i = g_i exactly) without its per-value branches, which V8 does
-    // not hoist (about 2× faster at 1e6 values).
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      gsq += gi * gi;
-      const vi = mu * trace![i] + gi;
-      trace![i] = vi;
-      const ui = Math.fround(eta * vi);
-      update[i] = ui;
-      sq += ui * ui;
-      const xn = Math.fround(x[i] + ui);
-      next[i] = xn;
-      check += xn;
+    // Momentum with PyTorch's defaults (no dampening, no decay): the general loop's arithmetic
+    // (1·g_i = g_i exactly) without its per-value branches, which V8 does not hoist, two values
+    // per iteration (one sum per accumulator for both: about 10 % faster, as the loop is bound
+    // by its float conversions and adds, not by memory, up to ~1e6 values); an odd last value is
+    // the general loop's.
+    done = n & ~1;
+    const t = trace!;
+    if (lean) {
+      for (let i = 0; i < done; i += 2) {
+        const g0 = g[i];
+        const g1 = g[i + 1];
+        const v0 = mu * t[i] + g0;
+        const v1 = mu * t[i + 1] + g1;
+        t[i] = v0;
+        t[i + 1] = v1;
+        const u0 = Math.fround(eta * v0);
+        const u1 = Math.fround(eta * v1);
+        const x0 = Math.fround(x[i] + u0);
+        const x1 = Math.fround(x[i + 1] + u1);
+        next[i] = x0;
+        next[i + 1] = x1;
+        gsq += g0 * g0 + g1 * g1;
+        sq += u0 * u0 + u1 * u1;
+        check += x0 + x1;
+      }
+    } else {
+      for (let i = 0; i < done; i += 2) {
+        const g0 = g[i];
+        const g1 = g[i + 1];
+        const v0 = mu * t[i] + g0;
+        const v1 = mu * t[i + 1] + g1;
+        t[i] = v0;
+        t[i + 1] = v1;
+        const u0 = Math.fround(eta * v0);
+        const u1 = Math.fround(eta * v1);
+        update[i] = u0;
+        update[i + 1] = u1;
+        const x0 = Math.fround(x[i] + u0);
+        const x1 = Math.fround(x[i + 1] + u1);
+        next[i] = x0;
+        next[i + 1] = x1;
+        gsq += g0 * g0 + g1 * g1;
+        sq += u0 * u0 + u1 * u1;
+        check += x0 + x1;
+      }
     }
-    out.updateSq = sq;
-    out.gradSq = gsq;
-    return check - check;
-  }
-  if (mu === 0 && lambda === 0 && lean) {
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      gsq += gi * gi;
-      const ui = Math.fround(eta * gi);
-      sq += ui * ui;
-      const xn = Math.fround(x[i] + ui);
-      next[i] = xn;
-      check += xn;
-    }
-    out.updateSq = sq;
-    out.gradSq = gsq;
-    return check - check;
-  }
-  if (mu === 0 && lambda === 0) {
+  } else if (mu === 0 && lambda === 0) {
     // Plain SGD (μ = 0, no decay): u_i = fl32(−η·g_i), in a loop of its own for the same reason.
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      gsq += gi * gi;
-      const ui = Math.fround(eta * gi);
-      update[i] = ui;
-      sq += ui * ui;
-      const xn = Math.fround(x[i] + ui);
-      next[i] = xn;
-      check += xn;
+    done = n;
+    if (lean) {
+      for (let i = 0; i < n; i++) {
+        const gi = g[i];
+        gsq += gi * gi;
+        const ui = Math.fround(eta * gi);
+        sq += ui * ui;
+        const xn = Math.fround(x[i] + ui);
+        next[i] = xn;
+        check += xn;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const gi = g[i];
+        gsq += gi * gi;
+        const ui = Math.fround(eta * gi);
+        update[i] = ui;
+        sq += ui * ui;
+        const xn = Math.fround(x[i] + ui);
+        next[i] = xn;
+        check += xn;
+      }
     }
-    out.updateSq = sq;
-    out.gradSq = gsq;
-    return check - check;
   }
-  for (let i = 0; i < n; i++) {
+  for (let i = done; i < n; i++) {
     const xi = x[i];
     const raw = g[i];
     gsq += raw * raw;
