@@ -100,47 +100,42 @@ export function adamKernelInPlace(g: Float32Array, x: Float32Array, s: AdamKerne
   let check = 0;
   let sq = 0;
   let gsq = 0;
-  if (coupled === 0 && decoupled === 0 && vMax === null && update === next) {
-    // The loop below without the store of u, when `update` is `next` (`InPlaceOutput`, 1).
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      gsq += gi * gi;
-      const mi = b1 * m[i] + c1 * gi;
-      const vi = b2 * v[i] + c2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      const ui = Math.fround((k * mi) / (Math.sqrt(vi) + epsHat));
-      sq += ui * ui;
-      const xn = Math.fround(x[i] + ui);
-      next[i] = xn;
-      check += xn;
-    }
-    out.updateSq = sq;
-    out.gradSq = gsq;
-    return check - check;
-  }
+  // Values [0, done) taken by the loop of the common case, [done, n) by the general loop below.
+  let done = 0;
   if (coupled === 0 && decoupled === 0 && vMax === null) {
-    // The common case (no weight decay, no AMSGrad) in a loop of its own, without the per-value
-    // branches below, which V8 does not hoist.
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      gsq += gi * gi;
-      const mi = b1 * m[i] + c1 * gi;
-      const vi = b2 * v[i] + c2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      const ui = Math.fround((k * mi) / (Math.sqrt(vi) + epsHat));
-      update[i] = ui;
-      sq += ui * ui;
-      const xn = Math.fround(x[i] + ui);
-      next[i] = xn;
-      check += xn;
+    // The common case (no weight decay, no AMSGrad): the general loop's arithmetic without its
+    // per-value branches, which V8 does not hoist, two values per iteration (one sum per
+    // accumulator for both); without the store of u when `update` is `next` (`InPlaceOutput`, 1).
+    // An odd last value is the general loop's.
+    done = n & ~1;
+    const lean = update === next;
+    for (let i = 0; i < done; i += 2) {
+      const g0 = g[i];
+      const g1 = g[i + 1];
+      const m0 = b1 * m[i] + c1 * g0;
+      const m1 = b1 * m[i + 1] + c1 * g1;
+      const v0 = b2 * v[i] + c2 * g0 * g0;
+      const v1 = b2 * v[i + 1] + c2 * g1 * g1;
+      m[i] = m0;
+      m[i + 1] = m1;
+      v[i] = v0;
+      v[i + 1] = v1;
+      const u0 = Math.fround((k * m0) / (Math.sqrt(v0) + epsHat));
+      const u1 = Math.fround((k * m1) / (Math.sqrt(v1) + epsHat));
+      if (!lean) {
+        update[i] = u0;
+        update[i + 1] = u1;
+      }
+      const x0 = Math.fround(x[i] + u0);
+      const x1 = Math.fround(x[i + 1] + u1);
+      next[i] = x0;
+      next[i + 1] = x1;
+      gsq += g0 * g0 + g1 * g1;
+      sq += u0 * u0 + u1 * u1;
+      check += x0 + x1;
     }
-    out.updateSq = sq;
-    out.gradSq = gsq;
-    return check - check;
   }
-  for (let i = 0; i < n; i++) {
+  for (let i = done; i < n; i++) {
     const xi = x[i];
     const raw = g[i];
     gsq += raw * raw;

@@ -77,6 +77,45 @@ describe('adamKernelInPlace equals adamKernel + addKernel bit for bit', () => {
   });
 });
 
+describe('adamKernelInPlace without decay or AMSGrad (its loop of two values per iteration, an odd last value by the general loop)', () => {
+  // PyTorch's Adam per value in float64, one rounding per stored value:
+  //   m_i = β1·m_i + (1 − β1)·g_i,   v_i = β2·v_i + (1 − β2)·g_i²   (stored as fl32, exactly these expressions)
+  //   u_i = fl32(−η·(m_i/(1 − β1^t))/(√v_i/√(1 − β2^t) + ε)),   next_i = fl32(x_i + u_i)
+  // The kernel folds the bias corrections (float64 rounding, ~1e-16 relative before u's float32
+  // rounding): u and next agree to float32 rounding (1e-6 relative), m and v bit for bit.
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    for (let i = 0; i < b.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-6 * Math.abs(b[i]) + 1e-30);
+  };
+  for (const n of [1, 2, 3, 257]) {
+    for (const lean of [false, true]) {
+      it(`${n} value${n === 1 ? '' : 's'}, ${lean ? 'u not kept (update = next)' : 'u kept'}: 3 steps`, () => {
+        const rand = mulberry32(10 + n);
+        const s = { m: new Float32Array(n), v: new Float32Array(n), vMax: null };
+        let x = randomArray(n, rand, 5);
+        for (let t = 1; t <= 3; t++) {
+          const g = randomArray(n, rand);
+          const h = { lr: 0.05, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, decoupled: false, t };
+          const m = Float32Array.from(s.m, (mi, i) => 0.9 * mi + (1 - 0.9) * g[i]);
+          const v = Float32Array.from(s.v, (vi, i) => 0.99 * vi + (1 - 0.99) * g[i] * g[i]);
+          const mExact = Array.from(s.m, (mi, i) => 0.9 * mi + (1 - 0.9) * g[i]);
+          const vExact = Array.from(s.v, (vi, i) => 0.99 * vi + (1 - 0.99) * g[i] * g[i]);
+          const u = mExact.map((mi, i) => Math.fround((-0.05 * (mi / (1 - 0.9 ** t))) / (Math.sqrt(vExact[i]) / Math.sqrt(1 - 0.99 ** t) + 1e-8)));
+          const next = new Float32Array(n);
+          const out = { update: lean ? next : new Float32Array(n), next };
+          expect(adamKernelInPlace(g, x, s, h, out)).toBe(0);
+          expect(s.m).toEqual(m);
+          expect(s.v).toEqual(v);
+          if (!lean) close(out.update, u);
+          close(next, Float32Array.from(x, (xi, i) => xi + u[i]));
+          expect(out.updateSq).toBeCloseTo(u.reduce((a, ui) => a + ui * ui, 0), 10);
+          expect(out.gradSq).toBeCloseTo(g.reduce((a, gi) => a + gi * gi, 0), 12);
+          x = next;
+        }
+      });
+    }
+  }
+});
+
 describe('sgdKernelInPlace equals sgdKernel + addKernel bit for bit', () => {
   const cases = [
     { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
