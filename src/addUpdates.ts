@@ -6,6 +6,8 @@ import { addKernel } from './kernels/addKernel';
 import { fromValues, ownValues, values } from './kernels/values';
 import { giveScratch, takeScratch } from './kernels/scratch';
 import { takeStagedSum } from './kernels/stagedSum';
+import { StorageSlot } from './kernels/StorageSlot';
+import { isArenaBuffer } from './kernels/wasm/simdKernels';
 
 /** The first of `names` whose tensor (among those at `indices`) holds a non-finite value; one read-back. */
 function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], indices: readonly number[]): string | undefined {
@@ -15,6 +17,15 @@ function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], in
   flags.dispose();
   const bad = ok.findIndex((f) => f !== 1);
   return bad < 0 ? undefined : names[indices[bad]];
+}
+
+/** Each parameter's storage, checked in O(1) across updates (held weakly: it goes with its parameter). */
+const slots = new WeakMap<tf.Tensor, StorageSlot>();
+
+function slotOf(x: tf.Tensor): StorageSlot {
+  let slot = slots.get(x);
+  if (slot === undefined) slots.set(x, (slot = new StorageSlot()));
+  return slot;
 }
 
 /**
@@ -47,6 +58,11 @@ export function nonFiniteSum(name: string): RxgradError {
  *    computed x + u in its own pass (`fusedChain`'s `updateInPlace`, recorded by `stageSum`), that
  *    sum and its finiteness check are taken as they are: no second pass (on wasm, where it was
  *    computed in the backend's heap, its block becomes the parameter's storage: no copy).
+ * 6. No tensor per update where the parameter owns its storage (on cpu, no other tensor sharing
+ *    it: `StorageSlot`, checked in O(1) from the second update on) and x + u is a whole array of
+ *    the JavaScript heap: the array is swapped in as the parameter's storage (its dataId stays;
+ *    as after `assign`, the replaced array is the next spare). Elsewhere a tensor is made of it
+ *    and assigned.
  *
  * @example
  * const params = { w: tf.variable(tf.tensor([1, 2])) };
@@ -57,35 +73,46 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   let size = 0;
   for (const name of names) size += updates[name].size;
   const fused = useFused(mode, size);
-  const next: tf.Tensor[] = [];
+  // Per name: x + u as an array (to become the parameter's storage) or a tensor (to assign).
+  const next: (Float32Array | tf.Tensor)[] = [];
+  // Per name: the parameter's storage where it owns it (`StorageSlot`), else undefined.
+  const owned: (Float32Array | undefined)[] = [];
   const unchecked: number[] = [];
   let bad: string | undefined;
   for (const name of names) {
     const x = params[name];
     const u = updates[name];
-    const ahead = takeStagedSum(u, x);
+    const own = slotOf(x).own(x);
+    owned.push(own);
+    const ahead = takeStagedSum(u, x, own);
     if (ahead !== undefined || (fused && x.dtype === 'float32')) {
-      const sum = ahead !== undefined ? (ahead.finite ? ahead.sum : undefined) : addKernel(values(x), values(u), takeScratch(x, x.size));
+      const sum = ahead !== undefined ? (ahead.finite ? ahead.sum : undefined) : addKernel(own ?? values(x), values(u), takeScratch(x, x.size));
       if (sum === undefined) {
         bad = name;
         break;
       }
-      next.push(ahead?.tensor !== undefined ? ahead.tensor() : fromValues(sum, x.shape));
+      next.push(ahead?.tensor !== undefined ? ahead.tensor() : sum);
     } else {
       unchecked.push(next.length);
       next.push(tf.tidy(() => x.add(u)));
     }
   }
-  bad ??= firstNonFinite(names, next, unchecked);
+  bad ??= firstNonFinite(names, next as tf.Tensor[], unchecked);
   if (bad !== undefined) {
-    tf.dispose(next);
+    for (const t of next) if (t instanceof tf.Tensor) t.dispose();
     throw nonFiniteSum(bad);
   }
   for (let i = 0; i < names.length; i++) {
     const x = params[names[i]];
+    const v = next[i];
+    if (v instanceof Float32Array && owned[i] !== undefined && v.byteLength === v.buffer.byteLength && !isArenaBuffer(v.buffer)) {
+      giveScratch(x, slotOf(x).swap(v));
+      continue;
+    }
+    const t = v instanceof Float32Array ? fromValues(v, x.shape) : v;
     const spare = ownValues(x);
-    x.assign(next[i]);
-    next[i].dispose();
+    x.assign(t);
+    t.dispose();
     if (spare !== undefined) giveScratch(x, spare);
   }
 }

@@ -14,6 +14,7 @@ import {
   sgdKernel,
   sgdKernelInPlace,
   type AdamKernelState,
+  type InPlaceOutput,
   type Tensors,
 } from '../../src/index';
 import { hasInPlace, type InPlaceTransform } from '../../src/optimizers/fusedChain';
@@ -101,7 +102,7 @@ describe('adamKernelInPlace without decay or AMSGrad (its loop of two values per
           const vExact = Array.from(s.v, (vi, i) => 0.99 * vi + (1 - 0.99) * g[i] * g[i]);
           const u = mExact.map((mi, i) => Math.fround((-0.05 * (mi / (1 - 0.9 ** t))) / (Math.sqrt(vExact[i]) / Math.sqrt(1 - 0.99 ** t) + 1e-8)));
           const next = new Float32Array(n);
-          const out = { update: lean ? next : new Float32Array(n), next };
+          const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
           expect(adamKernelInPlace(g, x, s, h, out)).toBe(0);
           expect(s.m).toEqual(m);
           expect(s.v).toEqual(v);
@@ -164,7 +165,7 @@ describe("sgdKernelInPlace, momentum with PyTorch's defaults (its loop of two va
           const u = Array.from(trace, (vi, i) => Math.fround(-0.1 * (0.9 * vi + g[i])));
           const expected = Float32Array.from(x, (xi, i) => xi + u[i]);
           const next = new Float32Array(n);
-          const out = { update: lean ? next : new Float32Array(n), next };
+          const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
           expect(sgdKernelInPlace(g, x, trace, false, h, out)).toBe(0);
           expect(trace).toEqual(v);
           if (!lean) expect(out.update).toEqual(Float32Array.from(u));
@@ -278,6 +279,67 @@ describe('updateInPlace (the state optimize owns) equals update bit for bit', ()
     expect(Array.from(params.a.dataSync())).toEqual([1, 2]);
     expect(Array.from(params.b.dataSync())).toEqual([3e38, 1].map(Math.fround));
     disposeTree([state, r.state, r.updates, params, grads]);
+  });
+
+  /** A variable that owns its storage (the tensor it was made from freed). */
+  const owning = (values: number[]) => {
+    const t = tf.tensor(values);
+    const v = tf.variable(t);
+    t.dispose();
+    return v;
+  };
+
+  it('the same refusal where the parameters own their storage (x + u swapped in): nothing assigned', () => {
+    // as above: b's x + u = 6e38 overflows float32; a (first, finite) is not assigned either
+    const opt = sgd({ lr: 3e38 }) as InPlaceTransform<any>;
+    const params = { a: owning([1, 2]), b: owning([3e38, 1]) };
+    const grads = { a: tf.tensor([1, 1]), b: tf.tensor([-1, -1]) };
+    const state = opt.init(params);
+    const r = opt.updateInPlace(grads, state, params, { step: 1 });
+    const a = ownValues(params.a);
+    expect(() => addUpdates(params, r.updates)).toThrow('params.b');
+    expect(ownValues(params.a)).toBe(a);
+    expect(Array.from(params.a.dataSync())).toEqual([1, 2]);
+    expect(Array.from(params.b.dataSync())).toEqual([3e38, 1].map(Math.fround));
+    disposeTree([state, r.state, r.updates, params, grads]);
+  });
+
+  it('x + u becomes the storage of a parameter that owns it (same dataId, no tensor); a parameter sharing its storage is assigned, the sharer untouched', () => {
+    // sgd, η = 0.5: u = −0.5·[2, 4] = [−1, −2]; x + u = [0, 0] for w = [1, 2], [2, 2] for s = [3, 4]
+    const opt = sgd({ lr: 0.5 }) as InPlaceTransform<any>;
+    const params = { w: owning([1, 2]), s: owning([3, 4]) };
+    const sharer = params.s.clone();
+    const grads = { w: tf.tensor([2, 4]), s: tf.tensor([2, 4]) };
+    const state = opt.init(params);
+    const ids = { w: params.w.dataId, s: params.s.dataId };
+    const r = opt.updateInPlace(grads, state, params, { step: 1 });
+    const before = tf.memory().numTensors;
+    addUpdates(params, r.updates);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(params.w.dataId).toBe(ids.w);
+    expect(Array.from(params.w.dataSync())).toEqual([0, 0]);
+    expect(params.s.dataId).not.toBe(ids.s);
+    expect(Array.from(params.s.dataSync())).toEqual([2, 2]);
+    expect(Array.from(sharer.dataSync())).toEqual([3, 4]);
+    disposeTree([state, r.state, r.updates, params, grads, sharer]);
+  });
+
+  it('x + u staged from values swapped out since (the same dataId) is not taken: addUpdates adds to the new values', () => {
+    // Two updates staged from w = [1, 2] (u1 = −0.5·[2, 4] = [−1, −2], u2 = −0.5·[4, 2] = [−2, −1]);
+    // u1 applied first (swapped in: w = [0, 0]); u2's sum [−1, 1] was made from the old values:
+    // addUpdates adds u2 to [0, 0] instead: [−2, −1].
+    const opt = sgd({ lr: 0.5 }) as InPlaceTransform<any>;
+    const params = { w: owning([1, 2]) };
+    const state = opt.init(params);
+    const g1 = { w: tf.tensor([2, 4]) };
+    const g2 = { w: tf.tensor([4, 2]) };
+    const r1 = opt.updateInPlace(g1, state, params, { step: 1 });
+    const r2 = opt.updateInPlace(g2, r1.state, params, { step: 2 });
+    addUpdates(params, r1.updates);
+    expect(Array.from(params.w.dataSync())).toEqual([0, 0]);
+    addUpdates(params, r2.updates);
+    expect(Array.from(params.w.dataSync())).toEqual([-2, -1]);
+    disposeTree([state, r1.state, r2.state, r1.updates, r2.updates, params, g1, g2]);
   });
 });
 
