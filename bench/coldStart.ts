@@ -9,8 +9,9 @@
  * 1. imports tfjs, `rxgrad`, `rxgrad/streams` and rxjs (timed: `importMs`);
  * 2. selects the backend and loads the airfoil data (timed: `setupMs`);
  * 3. builds the model, then runs the pipeline for its first `steps` steps (300 by default: two
- *    epochs), timed from subscribing to the last StepResult (`coldMs`: ms/step; `firstMs`: the
- *    first step alone; by CPU time too);
+ *    epochs), timed from building the pipeline (`minibatches(…)`, the operators, `pipe`) to the
+ *    last StepResult (`coldMs`: ms/step; `firstMs`: the first step alone, `buildMs` the part of
+ *    it before subscribing; `restMs`: the steps after the first, per step; by CPU time too);
  * 4. runs the same `steps` steps again `warmRuns` times in the same process, each timed alike
  *    (`warmMs`: the median ms/step of the later half).
  * The ratio cold/warm is taken per process (both figures from the same process, moments apart);
@@ -27,8 +28,12 @@ export interface ColdRun {
   readonly importMs: number;
   /** Backend selection and the airfoil data. */
   readonly setupMs: number;
-  /** The first step alone (subscribing included). */
+  /** The first step alone (building the pipeline and subscribing included). */
   readonly firstMs: number;
+  /** The part of `firstMs` before subscribing: building the source, the operators and the pipe. */
+  readonly buildMs: number;
+  /** The steps after the first, per step. */
+  readonly restMs: number;
   /** The first `steps` steps, per step: wall time and CPU time. */
   readonly coldMs: number;
   readonly coldCpuMs: number;
@@ -66,37 +71,39 @@ export async function coldChild(backend: string, steps: number, warmRuns: number
   await useBackend(backend as Parameters<typeof useBackend>[0]);
   const data = airfoil();
   const t2 = performance.now();
-  /** One run of `steps` steps on a fresh model (built outside the timed window): [ms/step, CPU ms/step, first step ms]. */
-  const run = async (): Promise<[number, number, number]> => {
+  /** One run of `steps` steps on a fresh model (built outside the timed window): [ms/step, CPU ms/step, first step ms, build ms, ms/step after the first]. */
+  const run = async (): Promise<[number, number, number, number, number]> => {
     const model = linearRegression(5, { seed: 1 });
     let first = 0;
     const cpu = cpuMs();
     const start = performance.now();
-    const last = await lastValueFrom(
-      minibatches(data, { batchSize: 10, shuffle: true, seed: 1, epochs: Math.ceil(steps / 150) }).pipe(
-        gradients(model.loss, model.params),
-        learningRate(0.05),
-        optimize(sgd()),
-        applyUpdates(model.params),
-        take(steps),
-        tap((r) => {
-          if (r.step === 1) first = performance.now() - start;
-        }),
-      ),
+    const pipeline = minibatches(data, { batchSize: 10, shuffle: true, seed: 1, epochs: Math.ceil(steps / 150) }).pipe(
+      gradients(model.loss, model.params),
+      learningRate(0.05),
+      optimize(sgd()),
+      applyUpdates(model.params),
+      take(steps),
+      tap((r) => {
+        if (r.step === 1) first = performance.now() - start;
+      }),
     );
-    const ms = (performance.now() - start) / last.step;
+    const built = performance.now() - start;
+    const last = await lastValueFrom(pipeline);
+    const total = performance.now() - start;
     const cpuPerStep = (cpuMs() - cpu) / last.step;
     model.dispose();
-    return [ms, cpuPerStep, first];
+    return [total / last.step, cpuPerStep, first, built, (total - first) / (last.step - 1)];
   };
-  const [coldMs, coldCpuMs, firstMs] = await run();
-  const warm: [number, number, number][] = [];
+  const [coldMs, coldCpuMs, firstMs, buildMs, restMs] = await run();
+  const warm: [number, number, number, number, number][] = [];
   for (let r = 0; r < warmRuns; r++) warm.push(await run());
   const later = warm.slice(Math.floor(warmRuns / 2));
   const out: ColdRun = {
     importMs: t1 - t0,
     setupMs: t2 - t1,
     firstMs,
+    buildMs,
+    restMs,
     coldMs,
     coldCpuMs,
     warmMs: median(later.map((w) => w[0])),
@@ -171,6 +178,8 @@ export async function benchColdStart(processes = 5, steps = 300, warmRuns = 20, 
       importMs: of('importMs'),
       setupMs: of('setupMs'),
       firstMs: of('firstMs'),
+      buildMs: of('buildMs'),
+      restMs: of('restMs'),
       coldMs: of('coldMs'),
       coldCpuMs: of('coldCpuMs'),
       warmMs: of('warmMs'),

@@ -149,7 +149,7 @@ if (opts.cold || (!opts.skipCold && !only)) {
   console.log(
     `\ncold start, airfoil pipeline (minibatches → gradients → learningRate → optimize(sgd) → applyUpdates, batch 10): the first ${c.steps} steps of a fresh Node process vs the same steps warm in that process (medians of ${c.processes} processes; ratios paired per process)`,
   );
-  console.log(`  wall time: cold ${us(c.coldMs)} (first step ${c.firstMs.toFixed(2)} ms), warm ${us(c.warmMs)}: cold/warm ${c.ratio.toFixed(2)}× (target ≤ 3×)`);
+  console.log(`  wall time: cold ${us(c.coldMs)} (first step ${c.firstMs.toFixed(2)} ms, of which building the pipeline ${c.buildMs.toFixed(2)} ms; then ${us(c.restMs)}), warm ${us(c.warmMs)}: cold/warm ${c.ratio.toFixed(2)}× (target ≤ 3×)`);
   console.log(`  CPU time:  cold ${us(c.coldCpuMs)}, warm ${us(c.warmCpuMs)}: cold/warm ${c.cpuRatio.toFixed(2)}×`);
   console.log(`  before the first step (not in the ratio): imports ${Math.round(c.importMs)} ms (tfjs, rxjs, rxgrad, rxgrad/streams), backend and data ${Math.round(c.setupMs)} ms`);
 }
