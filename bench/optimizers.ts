@@ -346,12 +346,47 @@ export interface InPlaceRow {
 }
 
 /**
+ * A runner's `run` for the in-place table: calls `run` (k updates, ms per update) again until
+ * `minMs` have passed on `clock`, and returns the mean ms per update of those calls.
+ */
+function atLeast(run: () => number, minMs: number, clock: Clock): () => number {
+  return () => {
+    const t0 = clock();
+    let calls = 0;
+    let sum = 0;
+    do {
+      sum += run();
+      calls++;
+    } while (clock() - t0 < minMs);
+    return sum / calls;
+  };
+}
+
+/**
  * rxgrad's in-place update (JavaScript kernel, the same on arrays as the fused path runs it, and
  * SIMD kernel) against a hand-written in-place plain-JS loop and tf.train.* on the same backend, side by side: interleaved rounds, medians,
  * ratios paired per round (see `pairedRatio`), timed by `clock` (default the process's CPU time,
  * `cpuMs`: on a shared machine, the time spent waiting for a core is not counted).
+ *
+ * Each variant is first warmed up for at least `warmMs` (default 200 ms) on `clock`, in two turns
+ * of all variants, then every sample lasts at least `minMs` (default 10 ms) (`atLeast`: whole
+ * calls of `repeats(size)` updates, the same work per update). Before, one call of
+ * `repeats(size)` updates warmed up and made a sample: at 1e3 values a sample lasted about 1 ms,
+ * the optimizing compiler was still at work on rxgrad's variants in the first rounds (their first
+ * three samples 3–7× the later ones), and the CPU clock (which counts every thread of the
+ * process) billed to a sample the collector's and compiler's background work left by the variant
+ * before it (the plain loop's adam samples 7.4–32 µs per update in one run): the small sizes'
+ * medians were a draw of who ran after whom. Now a variant's samples at 1e3 stay within ~10 % of
+ * each other but for the first.
+ * Each variant's own collections still fall in its own samples.
  */
-export async function benchInPlace(rounds = 5, sizes: readonly number[] = [1e3, 1e4, 1e5, 1e6, 1e7], clock: Clock = cpuMs): Promise<InPlaceRow[]> {
+export async function benchInPlace(
+  rounds = 5,
+  sizes: readonly number[] = [1e3, 1e4, 1e5, 1e6, 1e7],
+  clock: Clock = cpuMs,
+  minMs = 10,
+  warmMs = 200,
+): Promise<InPlaceRow[]> {
   const rows: InPlaceRow[] = [];
   for (const size of sizes) {
     const g = tf.tidy(() => tf.randomNormal([size], 0, 1, 'float32', 2));
@@ -363,7 +398,10 @@ export async function benchInPlace(rounds = 5, sizes: readonly number[] = [1e3, 
         plain: plainRunner(pair, size, g, clock),
         tfjs: tfjsRunner(pair.tfjs, size, g, clock),
       };
-      const s = await samples({ js: runners.js.run, arrays: runners.arrays.run, simd: runners.simd.run, plain: runners.plain.run, tfjs: runners.tfjs.run }, rounds);
+      // Twice in turn: code one variant shares with another is compiled again once both ran.
+      for (let pass = 0; pass < 2; pass++) for (const r of Object.values(runners)) atLeast(r.run, warmMs / 2, clock)();
+      const timed = (r: Runner) => atLeast(r.run, minMs, clock);
+      const s = await samples({ js: timed(runners.js), arrays: timed(runners.arrays), simd: timed(runners.simd), plain: timed(runners.plain), tfjs: timed(runners.tfjs) }, rounds);
       for (const r of Object.values(runners)) r.dispose();
       rows.push({
         name: pair.name,
