@@ -19,15 +19,6 @@ function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], in
   return bad < 0 ? undefined : names[indices[bad]];
 }
 
-/** Each parameter's storage, checked in O(1) across updates (held weakly: it goes with its parameter). */
-const slots = new WeakMap<tf.Tensor, StorageSlot>();
-
-function slotOf(x: tf.Tensor): StorageSlot {
-  let slot = slots.get(x);
-  if (slot === undefined) slots.set(x, (slot = new StorageSlot()));
-  return slot;
-}
-
 /**
  * The error of a parameter `name` whose x + u is not finite (nothing is assigned then).
  *
@@ -59,7 +50,7 @@ export function nonFiniteSum(name: string): RxgradError {
  *    sum and its finiteness check are taken as they are: no second pass (on wasm, where it was
  *    computed in the backend's heap, its block becomes the parameter's storage: no copy).
  * 6. No tensor per update where the parameter owns its storage (on cpu, no other tensor sharing
- *    it: `StorageSlot`, checked in O(1) from the second update on) and x + u is a whole array of
+ *    it: `StorageSlot.of`, checked in O(1) from the second update on) and x + u is a whole array of
  *    the JavaScript heap: the array is swapped in as the parameter's storage (its dataId stays;
  *    as after `assign`, the replaced array is the next spare). Elsewhere a tensor is made of it
  *    and assigned.
@@ -75,14 +66,14 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   const fused = useFused(mode, size);
   // Per name: x + u as an array (to become the parameter's storage) or a tensor (to assign).
   const next: (Float32Array | tf.Tensor)[] = [];
-  // Per name: the parameter's storage where it owns it (`StorageSlot`), else undefined.
+  // Per name: the parameter's storage where it owns it (`StorageSlot.of`), else undefined.
   const owned: (Float32Array | undefined)[] = [];
   const unchecked: number[] = [];
   let bad: string | undefined;
   for (const name of names) {
     const x = params[name];
     const u = updates[name];
-    const own = slotOf(x).own(x);
+    const own = StorageSlot.of(x).own(x);
     owned.push(own);
     const ahead = takeStagedSum(u, x, own);
     if (ahead !== undefined || (fused && x.dtype === 'float32')) {
@@ -106,7 +97,7 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
     const x = params[names[i]];
     const v = next[i];
     if (v instanceof Float32Array && owned[i] !== undefined && v.byteLength === v.buffer.byteLength && !isArenaBuffer(v.buffer)) {
-      giveScratch(x, slotOf(x).swap(v));
+      giveScratch(x, StorageSlot.of(x).swap(v));
       continue;
     }
     const t = v instanceof Float32Array ? fromValues(v, x.shape) : v;
