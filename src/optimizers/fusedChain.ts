@@ -261,8 +261,9 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  *    parameter for which `simd(plans, name)` says the in-place kernel has a SIMD path runs in a
  *    WebAssembly SIMD arena (`simdArena`, `SIMD_KERNELS.minSize`), where its storage and its
  *    moments' then live;
- * 2. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which assigns them, or
- *    refuses them naming the parameter, without a second pass; nothing is assigned here.
+ * 2. x + u and its finiteness are staged (`stageSum`) for `addUpdates`, which assigns them (the
+ *    array swapped in as the parameter's storage where it owns it), or refuses them naming the
+ *    parameter, without a second pass; nothing is assigned here.
  * The results are bit-identical to `update`'s with the JavaScript kernels, within float32
  * rounding (~1e-7 relative) with the SIMD ones. On `wasm` (`fused` not false, every gradient and
  * parameter a float32 tensor in the backend's heap) the same kernels run in place on that heap,
