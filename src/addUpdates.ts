@@ -49,7 +49,7 @@ export function nonFiniteSum(name: string): RxgradError {
  *    computed x + u in its own pass (`fusedChain`'s `updateInPlace`, recorded by `stageSum`), that
  *    sum and its finiteness check are taken as they are: no second pass (on wasm, where it was
  *    computed in the backend's heap, its block becomes the parameter's storage: no copy).
- * 6. No tensor per update where the parameter owns its storage (on cpu, no other tensor sharing
+ * 6. No tensor per update where the parameter, a variable, owns its storage (on cpu, no other tensor sharing
  *    it: `StorageSlot.of`, checked in O(1) from the second update on) and x + u is a whole array of
  *    the JavaScript heap: the array is swapped in as the parameter's storage (its dataId stays;
  *    as after `assign`, the replaced array is the next spare). Elsewhere a tensor is made of it
@@ -66,14 +66,15 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   const fused = useFused(mode, size);
   // Per name: x + u as an array (to become the parameter's storage) or a tensor (to assign).
   const next: (Float32Array | tf.Tensor)[] = [];
-  // Per name: the parameter's storage where it owns it (`StorageSlot.of`), else undefined.
+  // Per name: the parameter's storage where it is a variable that owns it (`StorageSlot.of`), else undefined.
   const owned: (Float32Array | undefined)[] = [];
   const unchecked: number[] = [];
   let bad: string | undefined;
   for (const name of names) {
     const x = params[name];
     const u = updates[name];
-    const own = StorageSlot.of(x).own(x);
+    // (a tensor passed as a parameter is never swapped into: only a variable changes)
+    const own = x instanceof tf.Variable ? StorageSlot.of(x).own(x) : undefined;
     owned.push(own);
     const ahead = takeStagedSum(u, x, own);
     if (ahead !== undefined || (fused && x.dtype === 'float32')) {
