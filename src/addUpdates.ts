@@ -49,11 +49,11 @@ export function nonFiniteSum(name: string): RxgradError {
  *    computed x + u in its own pass (`fusedChain`'s `updateInPlace`, recorded by `stageSum`), that
  *    sum and its finiteness check are taken as they are: no second pass (on wasm, where it was
  *    computed in the backend's heap, its block becomes the parameter's storage: no copy).
- * 6. No tensor per update where the parameter, a variable, owns its storage (on cpu, no other tensor sharing
- *    it: `StorageSlot.of`, checked in O(1) from the second update on) and x + u is a whole array of
- *    the JavaScript heap: the array is swapped in as the parameter's storage (its dataId stays;
- *    as after `assign`, the replaced array is the next spare). Elsewhere a tensor is made of it
- *    and assigned.
+ * 6. No tensor per update where the parameter, a variable, owns its storage (on cpu, no other
+ *    tensor sharing it: `StorageSlot.of`, checked in O(1) from the second update on) and x + u is
+ *    a whole array of the JavaScript heap: the array is swapped in as the parameter's storage (its
+ *    dataId stays; as after `assign`, the replaced array is the next spare). Elsewhere a tensor is
+ *    made of it and assigned.
  *
  * @example
  * const params = { w: tf.variable(tf.tensor([1, 2])) };
