@@ -76,7 +76,7 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
     // (a tensor passed as a parameter is never swapped into: only a variable changes)
     const own = x instanceof tf.Variable ? StorageSlot.of(x).own(x) : undefined;
     owned.push(own);
-    const ahead = takeStagedSum(u, x, own);
+    const ahead = takeStagedSum(u, x);
     if (ahead !== undefined || (fused && x.dtype === 'float32')) {
       const sum = ahead !== undefined ? (ahead.finite ? ahead.sum : undefined) : addKernel(own ?? values(x), values(u), takeScratch(x, x.size));
       if (sum === undefined) {

@@ -35,6 +35,11 @@ interface CpuBackend {
  *    steps therefore reads the array a later step writes (as with `ownValues`' in-place writes
  *    and `addUpdates`' spares): copy what must outlive a step (`Float32Array.from(s.dataSync())`,
  *    or `s.add(0)`).
+ * 4. `swaps`: how many times `swap` replaced the storage through this slot. Every swap of a
+ *    tensor's storage goes through its `StorageSlot.of` slot (`addUpdates`, `arrayTrainer`), and
+ *    nothing else changes the values under one dataId: (dataId, `StorageSlot.of(t).swaps`) names
+ *    them, even where a later swap brings an earlier array back (`addUpdates`' spares). `stageSum`
+ *    records it.
  *
  * @example
  * const slot = new StorageSlot();
@@ -62,6 +67,8 @@ export class StorageSlot {
     return slot;
   }
 
+  private swapCount = 0;
+
   private backend: object | undefined;
   private dataId: object | undefined;
   private entry: CpuEntry | undefined;
@@ -82,8 +89,14 @@ export class StorageSlot {
     return (this.values = v);
   }
 
+  /** See 4. */
+  get swaps(): number {
+    return this.swapCount;
+  }
+
   swap(next: Float32Array): Float32Array {
     const old = this.values!;
+    this.swapCount++;
     this.entry!.values = next;
     this.values = next;
     return old;

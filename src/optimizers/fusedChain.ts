@@ -133,7 +133,7 @@ function runInPlace<T extends readonly PlannedTransform<any, any>[]>(
   }
   const update = fromValues(out.update, g.shape);
   giveScratch(p, out.update, update);
-  stageSum(update, p, out.next, done.check === 0, undefined, x);
+  stageSum(update, p, out.next, done.check === 0);
   return { update, fields: done.fields };
 }
 
