@@ -76,6 +76,29 @@ describe('adamKernelInPlace equals adamKernel + addKernel bit for bit', () => {
     const h = { lr: -3e38, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0, decoupled: false, t: 1 };
     expect(adamKernelInPlace(Float32Array.of(1), Float32Array.of(3e38), s, h, out)).toBeNaN();
   });
+
+  it('reports it in either value of a pair and in the odd last value of its common loop, u kept or not', () => {
+    // t = 1, ε = 1e-8: g_at = −1 gives m̂ = −1, √v̂ = 1, u_at = −η·(−1)/(1 + 1e-8) ≈ η = 1e38, and
+    // x_at + u_at ≈ 4e38 > float32 max with x_at = 3e38 (2e38 + 1e38 = 3e38 stays finite); every
+    // other value: g = 0, u = 0/(0 + ε̂) = 0.
+    const h = { lr: 1e38, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, t: 1 };
+    for (const [n, at] of [[2, 0], [2, 1], [3, 0], [3, 1], [3, 2]]) {
+      for (const lean of [false, true]) {
+        for (const [xAt, finite] of [[3e38, false], [2e38, true]] as const) {
+          const x = new Float32Array(n);
+          const g = new Float32Array(n);
+          x[at] = xAt;
+          g[at] = -1;
+          const s = { m: new Float32Array(n), v: new Float32Array(n), vMax: null };
+          const next = new Float32Array(n);
+          const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
+          const check = adamKernelInPlace(g, x, s, h, out);
+          if (finite) expect(check).toBe(0);
+          else expect(check).toBeNaN();
+        }
+      }
+    }
+  });
 });
 
 describe('adamKernelInPlace without decay or AMSGrad (its loop of two values per iteration, an odd last value by the general loop)', () => {
@@ -178,16 +201,19 @@ describe("sgdKernelInPlace, momentum with PyTorch's defaults (its loop of two va
     }
   }
 
-  it('refuses a non-finite x + u in either value of a pair and in the odd last value', () => {
+  it('refuses a non-finite x + u in either value of a pair and in the odd last value, u kept or not', () => {
     const h = { lr: 1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 };
-    for (const [n, at] of [[2, 0], [2, 1], [3, 2]]) {
-      // x_at = 3e38, g_at = −3e38, v_at = 0: u_at = 3e38 and x_at + u_at = 6e38 overflows float32.
-      const x = new Float32Array(n);
-      const g = new Float32Array(n);
-      x[at] = 3e38;
-      g[at] = -3e38;
-      const out = { update: new Float32Array(n), next: new Float32Array(n) };
-      expect(sgdKernelInPlace(g, x, new Float32Array(n), false, h, out)).toBeNaN();
+    for (const [n, at] of [[2, 0], [2, 1], [3, 0], [3, 2]]) {
+      for (const lean of [false, true]) {
+        // x_at = 3e38, g_at = −3e38, v_at = 0: u_at = 3e38 and x_at + u_at = 6e38 overflows float32.
+        const x = new Float32Array(n);
+        const g = new Float32Array(n);
+        x[at] = 3e38;
+        g[at] = -3e38;
+        const next = new Float32Array(n);
+        const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
+        expect(sgdKernelInPlace(g, x, new Float32Array(n), false, h, out)).toBeNaN();
+      }
     }
   });
 });
