@@ -350,6 +350,21 @@ describe('updateInPlace (the state optimize owns) equals update bit for bit', ()
     disposeTree([state, r.state, r.updates, params, grads, sharer]);
   });
 
+  it('a plain tensor passed as a parameter (not a tf.Variable) is never written: no swap into its storage, which it owns', () => {
+    // sgd, η = 0.5: u = [−1, −2], staged x + u = [0, 0]; the tensor keeps [1, 2] (it has no
+    // `assign`: addUpdates fails on it instead of changing an immutable tensor).
+    const opt = sgd({ lr: 0.5 }) as InPlaceTransform<any>;
+    const w = tf.tensor([1, 2]);
+    const params = { w } as unknown as Record<string, tf.Variable>;
+    const grads = { w: tf.tensor([2, 4]) };
+    const state = opt.init(params);
+    const r = opt.updateInPlace(grads, state, params, { step: 1 });
+    expect(ownValues(w)).toBeDefined();
+    expect(() => addUpdates(params, r.updates)).toThrow();
+    expect(Array.from(w.dataSync())).toEqual([1, 2]);
+    disposeTree([state, r.state, r.updates, w, grads]);
+  });
+
   it('x + u staged from values swapped out since (the same dataId) is not taken: addUpdates adds to the new values', () => {
     // Two updates staged from w = [1, 2] (u1 = −0.5·[2, 4] = [−1, −2], u2 = −0.5·[4, 2] = [−2, −1]);
     // u1 applied first (swapped in: w = [0, 0]); u2's sum [−1, 1] was made from the old values:
