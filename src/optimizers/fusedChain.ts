@@ -77,9 +77,24 @@ function stateTensors(plans: readonly UpdatePlan[], name: string): tf.Tensor[] {
   return out;
 }
 
+/** A tensor's own storage, in O(1) from the second call on (`StorageSlot.of`), or `undefined`. */
+function ownStorage(t: tf.Tensor): Float32Array | undefined {
+  return StorageSlot.of(t).own(t);
+}
+
+/** `own` off the SIMD path: `ownStorage`, else a region of a SIMD arena the tensor owns (`ownValues`). */
+function ownOnHeap(t: tf.Tensor): Float32Array | undefined {
+  return ownStorage(t) ?? ownValues(t);
+}
+
 /** `writable` off the SIMD path: a state tensor's own storage where that is safe, else a copy. */
 function writableOnHeap(t: tf.Tensor): Float32Array {
-  return ownValues(t) ?? values(t).slice();
+  return ownOnHeap(t) ?? values(t).slice();
+}
+
+/** Part `i`'s fields for parameter `name` from an in-place kernel's `fields`: the state's own record where it wrote everything in place (`IN_PLACE`). */
+function partFields(fields: FusedStep['fields'], plans: readonly UpdatePlan[], i: number, name: string): Readonly<Record<string, unknown>> | undefined {
+  return (fields === IN_PLACE ? plans[i].params?.[name] : fields[i]) as Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -98,13 +113,13 @@ function runInPlace<T extends readonly PlannedTransform<any, any>[]>(
   p: tf.Tensor,
 ): { readonly update: tf.Tensor; readonly fields: FusedStep['fields'] } {
   const n = g.size;
-  const x = values(p);
+  const x = ownStorage(p) ?? values(p);
   const probe = simd(plans, name) ? simdArena(p, n, 3) : undefined;
   let done: ReturnType<FusedInPlaceCall<T>>;
   let out: InPlaceOutput;
   if (probe === undefined) {
     out = { update: takeScratch(p, n), next: takeScratch(p, n) };
-    done = inPlace(plans, name, values(g), x, writableOnHeap, out);
+    done = inPlace(plans, name, values(g), x, writableOnHeap, out, ownOnHeap);
   } else {
     const state = stateTensors(plans as readonly UpdatePlan[], name);
     const outside = (a: Float32Array | undefined, buffer: ArrayBufferLike) => (a === undefined || a.buffer !== buffer ? 1 : 0);
@@ -311,7 +326,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
       }
       updates[name] = r.update;
       for (let i = 0; i < parts.length; i++) {
-        const f = r.fields[i];
+        const f = partFields(r.fields, plans as readonly UpdatePlan[], i, name);
         if (f) fields[i][name] = tensorsOf(f, g.shape);
       }
     }
@@ -352,14 +367,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     for (let i = 0; i < parts.length; i++) if (state[i] !== lastStates[i]) return false;
     return true;
   };
-  // State tensors' own storage, answered in O(1) from the second update on (`StorageSlot`).
-  const slots = new WeakMap<tf.Tensor, StorageSlot>();
-  const own = (t: tf.Tensor): Float32Array | undefined => {
-    let slot = slots.get(t);
-    if (slot === undefined) slots.set(t, (slot = new StorageSlot()));
-    return slot.own(t);
-  };
-  const writableOwn = (t: tf.Tensor): Float32Array => own(t) ?? values(t).slice();
+  const writableOwn = (t: tf.Tensor): Float32Array => ownStorage(t) ?? values(t).slice();
   // Each part's fields for `names[0 … j)` whose kernels wrote in place (`IN_PLACE`): the state's own records.
   const ownFields = (plans: readonly UpdatePlan[], names: readonly string[], j: number): Record<string, object>[] => {
     const fields: Record<string, object>[] = [];
@@ -384,7 +392,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     let replaced = false;
     for (let j = 0; j < names.length; j++) {
       const name = names[j];
-      const done = arrayKernel(plans as unknown as PlansOf<T>, name, arrays?.g[name] ?? values(grads[name]), arrays?.x[name] ?? values(params[name]), writableOwn, out[name], own);
+      const done = arrayKernel(plans as unknown as PlansOf<T>, name, arrays?.g[name] ?? values(grads[name]), arrays?.x[name] ?? values(params[name]), writableOwn, out[name], ownStorage);
       if (done.check !== 0 && bad === undefined) bad = name;
       if (done.fields === IN_PLACE && fields === undefined) continue;
       if (fields === undefined) {
@@ -392,7 +400,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
         for (let i = 0; i < parts.length; i++) given.push(plans[i].params === undefined ? 0 : j);
       }
       for (let i = 0; i < parts.length; i++) {
-        const f = (done.fields === IN_PLACE ? plans[i].params?.[name] : done.fields[i]) as Record<string, unknown> | undefined;
+        const f = partFields(done.fields, plans, i, name);
         if (!f) continue;
         given[i]++;
         let fresh = false;
