@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, describe, expect, it } from 'vitest';
 import { addUpdates, disposeTree, sgd } from '../../src/index';
 import type { InPlaceTransform } from '../../src/optimizers/fusedChain';
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('stagedSum: a staged x + u is taken only for the values it was computed from', () => {
   it('three updates staged from the same values, applied in turn (steps buffered between optimize and applyUpdates): each adds to the values then', () => {
@@ -30,5 +35,36 @@ describe('stagedSum: a staged x + u is taken only for the values it was computed
     // every value was swapped in: the dataId is the one w had
     expect(params.w.dataId).toBe(id);
     disposeTree([state, r1.state, r2.state, r3.state, r1.updates, r2.updates, r3.updates, params, gs]);
+  });
+
+  it('across backend switches mid-run: staged on cpu and applied on wasm, updated on wasm, back on cpu (swapped in again), and after its data moved to wasm and back: every update once', async () => {
+    // sgd, η = 0.5, g = [2, 2, 2]: u = [−1, −1, −1] per update; w = [1, 2, 3] − k after k updates.
+    // Update 3 is staged on cpu and applied on wasm, 4 runs on wasm, 5 to 7 on cpu (from 6 on
+    // swapped in); before 7, an op on wasm moves w's data there and one on cpu back into a new
+    // record under the same dataId: a slot that still swapped into the dropped record would lose
+    // update 7.
+    await tf.setBackend('cpu');
+    const opt = sgd({ lr: 0.5 }) as InPlaceTransform<any>;
+    const t = tf.tensor([1, 2, 3]);
+    const params = { w: tf.variable(t) };
+    t.dispose();
+    const g = { w: tf.tensor([2, 2, 2]) };
+    let state = opt.init(params);
+    for (let k = 1; k <= 7; k++) {
+      if (k === 5) await tf.setBackend('cpu');
+      if (k === 7) {
+        await tf.setBackend('wasm');
+        tf.tidy(() => params.w.add(0));
+        await tf.setBackend('cpu');
+        tf.tidy(() => params.w.add(0));
+      }
+      const r = opt.updateInPlace(g, state, params, { step: k });
+      if (k === 3) await tf.setBackend('wasm');
+      addUpdates(params, r.updates);
+      expect(Array.from(params.w.dataSync())).toEqual([1 - k, 2 - k, 3 - k]);
+      tf.dispose(r.updates);
+      state = r.state;
+    }
+    disposeTree([state, g, params]);
   });
 });
