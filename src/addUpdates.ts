@@ -41,7 +41,9 @@ export function nonFiniteSum(name: string): RxgradError {
  * 2. Every new value is computed and checked before any is assigned: if x + u is not finite for
  *    some parameter (a NaN, or an overflow: lr 1e38), an `RxgradError` names it and no parameter
  *    is changed (use `skipNonFinite` to skip such steps instead).
- * 3. Names and shapes are not checked here: check them first (`checkMatches(updates, params)`).
+ * 3. Shapes are not checked here: check them first (`checkMatches(updates, params)`). Every
+ *    name in `updates` must be a `tf.Variable` of `params`, else an `RxgradError` names it before
+ *    anything is computed or assigned.
  * 4. No tensor is left behind; the updates stay owned by the caller.
  * 5. No fresh array per update on the fused path: x + u is written into a spare array
  *    (`takeScratch`) and becomes the parameter's storage; the storage it replaces becomes the
@@ -61,6 +63,7 @@ export function nonFiniteSum(name: string): RxgradError {
  */
 export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = 'auto'): void {
   const names = Object.keys(updates);
+  for (const name of names) if (!(params[name] instanceof tf.Variable)) throw new RxgradError(`params.${name}`, 'a tf.Variable (a parameter is updated in place, by assign)', params[name]);
   let size = 0;
   for (const name of names) size += updates[name].size;
   const fused = useFused(mode, size);
@@ -73,8 +76,7 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   for (const name of names) {
     const x = params[name];
     const u = updates[name];
-    // (a tensor passed as a parameter is never swapped into: only a variable changes)
-    const own = x instanceof tf.Variable ? StorageSlot.of(x).own(x) : undefined;
+    const own = StorageSlot.of(x).own(x);
     owned.push(own);
     const ahead = takeStagedSum(u, x);
     if (ahead !== undefined || (fused && x.dtype === 'float32')) {

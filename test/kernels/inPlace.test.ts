@@ -350,19 +350,22 @@ describe('updateInPlace (the state optimize owns) equals update bit for bit', ()
     disposeTree([state, r.state, r.updates, params, grads, sharer]);
   });
 
-  it('a plain tensor passed as a parameter (not a tf.Variable) is never written: no swap into its storage, which it owns', () => {
-    // sgd, η = 0.5: u = [−1, −2], staged x + u = [0, 0]; the tensor keeps [1, 2] (it has no
-    // `assign`: addUpdates fails on it instead of changing an immutable tensor).
+  it('a plain tensor passed as a parameter (not a tf.Variable) is refused, naming it, before any parameter is written', () => {
+    // sgd, η = 0.5: u = [−1, −2] for both, staged x + u = [0, 0]; `a` (a variable, first) and `w`
+    // (a plain tensor, immutable, owning its storage) both keep [1, 2].
     const opt = sgd({ lr: 0.5 }) as InPlaceTransform<any>;
     const w = tf.tensor([1, 2]);
-    const params = { w } as unknown as Record<string, tf.Variable>;
-    const grads = { w: tf.tensor([2, 4]) };
+    const params = { a: owning([1, 2]), w } as unknown as Record<string, tf.Variable>;
+    const grads = { a: tf.tensor([2, 4]), w: tf.tensor([2, 4]) };
     const state = opt.init(params);
     const r = opt.updateInPlace(grads, state, params, { step: 1 });
     expect(ownValues(w)).toBeDefined();
-    expect(() => addUpdates(params, r.updates)).toThrow();
+    const before = tf.memory().numTensors;
+    expect(() => addUpdates(params, r.updates)).toThrow(/params\.w.*tf\.Variable/);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(params.a.dataSync())).toEqual([1, 2]);
     expect(Array.from(w.dataSync())).toEqual([1, 2]);
-    disposeTree([state, r.state, r.updates, w, grads]);
+    disposeTree([state, r.state, r.updates, params, grads]);
   });
 
   it('x + u staged from values swapped out since (the same dataId) is not taken: addUpdates adds to the new values', () => {
