@@ -104,10 +104,12 @@ export function adamKernelInPlace(g: Float32Array, x: Float32Array, s: AdamKerne
   let done = 0;
   if (coupled === 0 && decoupled === 0 && vMax === null) {
     // The common case (no weight decay, no AMSGrad): the general loop's arithmetic without its
-    // per-value branches, which V8 does not hoist, two values per iteration (one sum per
-    // accumulator for both); without the store of u when `update` is `next` (`InPlaceOutput`, 1).
-    // An odd last value is the general loop's.
-    done = n & ~1;
+    // per-value branches on decay and AMSGrad, which V8 does not hoist, two values per iteration
+    // (one sum per accumulator for both). One branch stays, on `lean` (u not stored when `update`
+    // is `next`, `InPlaceOutput`, 1): the same every iteration, so predicted, and a pair's
+    // division and square roots dwarf it (sgd's loops, much cheaper per value, are split on it
+    // instead). An odd last value is the general loop's.
+    done = n - (n & 1);
     const lean = update === next;
     for (let i = 0; i < done; i += 2) {
       const g0 = g[i];

@@ -90,7 +90,7 @@ export function sgdKernelInPlace(
     // per iteration (one sum per accumulator for both: 20–30 % less time per value than one value
     // per iteration at 1e4–1e6, as the loop is bound by its float conversions and additions, not
     // by memory); an odd last value is the general loop's.
-    done = n & ~1;
+    done = n - (n & 1);
     const t = trace!;
     if (lean) {
       for (let i = 0; i < done; i += 2) {
