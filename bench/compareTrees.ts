@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { median } from './measure';
+import { separableTable } from './separableTable';
 
 /** What `compareTrees` measured. */
 export interface TreeComparison {
@@ -48,16 +49,7 @@ async function load(tree: string): Promise<Library> {
 export async function compareTrees(treeA: string, treeB: string, runs = 300, rows = 2000): Promise<TreeComparison> {
   const [A, B] = [await load(treeA), await load(treeB)];
   const d = 100;
-  const rand = A.mulberry32(1);
-  const target = Array.from({ length: d }, () => rand() * 2 - 1);
-  const xs = new Float32Array(rows * d);
-  const ys = new Float32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    let z = 0;
-    for (let j = 0; j < d; j++) z += (xs[i * d + j] = rand() * 2 - 1) * target[j];
-    ys[i] = z > 0 ? 1 : 0;
-  }
-  const table = { n: rows, d, xs, ys };
+  const table = separableTable(rows, d, A.mulberry32(1));
   const run = async (lib: Library): Promise<number> => {
     const model = lib.logisticRegression(d);
     const t0 = performance.now();

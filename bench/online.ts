@@ -26,6 +26,7 @@ import { accuracy, logisticRegression, sgd } from '../src/index';
 import type { ExampleTable } from '../src/online/ExampleTable';
 import { applyUpdates, gradients, mulberry32, optimize, progressiveValidation, replay } from '../streams/index';
 import { median, pairedRatio, samples } from './measure';
+import { separableTable } from './separableTable';
 
 /** Examples per second of each path (medians over rounds) and their paired ratios to the plain loop. */
 export interface OnlineFigures {
@@ -65,19 +66,6 @@ function timed(f: () => void | Promise<void>): Promise<{ wall: number; cpu: numb
   });
 }
 
-/** A separable synthetic stream: x ~ U(−1, 1)^d, y = [x · w* > 0] for a fixed random w*. */
-function stream(n: number, d: number): ExampleTable {
-  const rand = mulberry32(1);
-  const target = Array.from({ length: d }, () => rand() * 2 - 1);
-  const xs = new Float32Array(n * d);
-  const ys = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let z = 0;
-    for (let j = 0; j < d; j++) z += (xs[i * d + j] = rand() * 2 - 1) * target[j];
-    ys[i] = z > 0 ? 1 : 0;
-  }
-  return { n, d, xs, ys };
-}
 
 /**
  * The same test-then-train SGD by hand, on Float32Arrays: for each example, p = σ(b + x·w);
@@ -144,7 +132,7 @@ function head(t: ExampleTable, n: number): ExampleTable {
 export async function benchOnline(rounds: number, examples = 20000, short = 2000): Promise<OnlineFigures> {
   const d = 100;
   const lr = 0.1;
-  const table = stream(Math.max(examples, short), d);
+  const table = separableTable(Math.max(examples, short), d, mulberry32(1));
   const long = head(table, examples);
   const shortTable = head(table, short);
   const quarter = head(table, Math.max(1, Math.floor(short / 4)));
