@@ -95,6 +95,36 @@ describe('progressiveValidation on the fused path (scores from the analytic pass
     expectClose(fused.params, general.params, 'params');
   });
 
+  it('a parameter whose storage another tensor shares (a clone held during the run): scored from its values, the same metrics and parameters as the general path', async () => {
+    // The scorer and the trainer read a parameter's storage through its one StorageSlot; with a
+    // clone alive the storage is shared: the slot answers undefined, both read through tfjs, and
+    // the first step assigns the parameter a storage of its own (which the slot follows from then
+    // on) instead of writing into the shared one. The clone must keep its values and the results
+    // must not change (fails if the sharing check is dropped: the clone then sees the updates).
+    const t = rows(200, 8, (x) => (x[1] - x[2] > 0 ? 1 : 0));
+    const make = () => logisticRegression(8);
+    const options = () => ({ metrics: [accuracy(), logLoss()] });
+    const shared = async (fast: 'auto' | false) => {
+      const model = make();
+      const clone = model.params.w.clone();
+      const results = await lastValueFrom(
+        replay(t, { batchSize: 1 }).pipe(progressiveValidation(model, options()), gradients(model.loss, model.params, { fast }), optimize(sgd({ lr: 0.1 })), applyUpdates(model.params), toArray()),
+      );
+      // The clone kept the initial values (zeros): the steps never wrote into the storage it shares.
+      expect(Array.from(clone.dataSync()).every((v) => v === 0)).toBe(true);
+      clone.dispose();
+      const params = Object.values(model.params).flatMap((p) => Array.from(p.dataSync()));
+      model.dispose();
+      return { results, params };
+    };
+    const fused = await shared('auto');
+    const general = await run(make, t, options(), false);
+    expect(fused.results.every((r) => r.info.fused === 1)).toBe(true);
+    expect(fused.results.map((r) => r.online!.metrics!.accuracy)).toEqual(general.results.map((r) => r.online!.metrics!.accuracy));
+    expectClose(fused.results.map((r) => r.online!.metrics!.logLoss), general.results.map((r) => r.online!.metrics!.logLoss), 'logLoss');
+    expectClose(fused.params, general.params, 'params');
+  });
+
   it('a linear output (one layer): the same mae, rmse, losses and parameters as the general path (1e-6)', async () => {
     const t = rows(300, 4, (x) => 2 * x[0] - x[1] + 0.5);
     const make = () => mlp([4, 1], { output: 'linear', seed: 3 });
