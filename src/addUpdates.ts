@@ -7,7 +7,6 @@ import { fromValues, ownValues, values } from './kernels/values';
 import { giveScratch, takeScratch } from './kernels/scratch';
 import { takeStagedSum } from './kernels/stagedSum';
 import { StorageSlot } from './kernels/StorageSlot';
-import { isArenaBuffer } from './kernels/wasm/simdKernels';
 
 /** The first of `names` whose tensor (among those at `indices`) holds a non-finite value; one read-back. */
 function firstNonFinite(names: readonly string[], next: readonly tf.Tensor[], indices: readonly number[]): string | undefined {
@@ -69,15 +68,16 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   const fused = useFused(mode, size);
   // Per name: x + u as an array (to become the parameter's storage) or a tensor (to assign).
   const next: (Float32Array | tf.Tensor)[] = [];
-  // Per name: the parameter's storage where it is a variable that owns it (`StorageSlot.of`), else undefined.
-  const owned: (Float32Array | undefined)[] = [];
+  // Per name: the parameter's slot where it owns its storage (`StorageSlot.of`), else undefined.
+  const owners: (StorageSlot | undefined)[] = [];
   const unchecked: number[] = [];
   let bad: string | undefined;
   for (const name of names) {
     const x = params[name];
     const u = updates[name];
-    const own = StorageSlot.of(x).own(x);
-    owned.push(own);
+    const slot = StorageSlot.of(x);
+    const own = slot.own(x);
+    owners.push(own === undefined ? undefined : slot);
     const ahead = takeStagedSum(u, x);
     if (ahead !== undefined || (fused && x.dtype === 'float32')) {
       const sum = ahead !== undefined ? (ahead.finite ? ahead.sum : undefined) : addKernel(own ?? values(x), values(u), takeScratch(x, x.size));
@@ -99,8 +99,9 @@ export function addUpdates(params: Params, updates: Tensors, mode: FusedMode = '
   for (let i = 0; i < names.length; i++) {
     const x = params[names[i]];
     const v = next[i];
-    if (v instanceof Float32Array && owned[i] !== undefined && v.byteLength === v.buffer.byteLength && !isArenaBuffer(v.buffer)) {
-      giveScratch(x, StorageSlot.of(x).swap(v));
+    const owner = owners[i];
+    if (v instanceof Float32Array && owner !== undefined && StorageSlot.swappable(v)) {
+      giveScratch(x, owner.swap(v));
       continue;
     }
     const t = v instanceof Float32Array ? fromValues(v, x.shape) : v;

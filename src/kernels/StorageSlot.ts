@@ -67,6 +67,18 @@ export class StorageSlot {
     return slot;
   }
 
+  /**
+   * Whether `v` can be a slot's storage (what `own` answers, what `swap` may take): a whole
+   * buffer of the JavaScript heap, neither a view into a larger array nor a SIMD arena's region.
+   *
+   * @example
+   * StorageSlot.swappable(new Float32Array(4));               // true
+   * StorageSlot.swappable(new Float32Array(4).subarray(1));   // false
+   */
+  static swappable(v: Float32Array): boolean {
+    return v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !isArenaBuffer(v.buffer);
+  }
+
   private swapCount = 0;
 
   private backend: object | undefined;
@@ -80,7 +92,7 @@ export class StorageSlot {
     if (e !== undefined && backend === this.backend && t.dataId === this.dataId && e.refCount === 1 && e.values === this.values) return this.values;
     this.entry = undefined;
     const v = ownValues(t);
-    if (v === undefined || v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || isArenaBuffer(v.buffer)) return undefined;
+    if (v === undefined || !StorageSlot.swappable(v)) return undefined;
     const entry = backend.data.get(t.dataId);
     if (entry === undefined || entry.values !== v) return undefined;
     this.backend = backend;
