@@ -49,6 +49,9 @@ export type FusedKernelCall<T extends readonly PlannedTransform<any, any>[]> = (
  * O(1) (`StorageSlot`), or `undefined`; compare with it instead of `values(t)`, and return
  * `IN_PLACE` as the fields when every part's fields would hold exactly the state's own values
  * (every moment written into its tensor's own storage, no new array).
+ *
+ * It reads the plans' `hyper` and `params`, never their `count` (a parameter's own count is in
+ * its state record): a steady update (`ArrayTransform`, 3) gives the previous update's plans again.
  */
 export type FusedInPlaceCall<T extends readonly PlannedTransform<any, any>[]> = (
   plans: PlansOf<T>,
@@ -197,6 +200,12 @@ export interface ArrayUpdateResult<S> {
  *    same state: the records this transform made at the update before, never a state it was
  *    given first (a caller's `init`, copy or checkpoint stays as it was). Otherwise each part's
  *    `advance` builds new records, as `update` does.
+ * 3. Steady updates: after an update that advanced the state in its own records, when every part
+ *    gives its `counters` (its hyperparameters depend on `ctx.hyper` alone) and `ctx.hyper` is
+ *    the same record, the next update calls no part: it reuses the plans (the same
+ *    hyperparameters, `used` and checks), runs the kernels and raises those counts — what 1 and 2
+ *    would do. A kernel that does not write in place there (a moment now shared) makes the parts
+ *    replan, with the same values, and 2's `advance` follows.
  */
 export interface ArrayTransform<S> extends InPlaceTransform<S> {
   /** Whether the array kernel runs here for gradients of `size` values in all (`cpu`, `useFused`). */
@@ -378,12 +387,38 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     }
     return fields;
   };
+  // Steady updates (`ArrayTransform`, 3): every part's `counters` for the state the last update
+  // advanced in place, and the `ctx.hyper` record it was planned with; `undefined` when its next
+  // update cannot be steady.
+  let counters: { count: number }[] | undefined;
+  let steadyHyper: unknown;
+  const countersOf = (state: unknown[], plans: readonly UpdatePlan[], names: readonly string[]): { count: number }[] | undefined => {
+    const all: { count: number }[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const c = parts[i].counters?.(state[i], plans[i].params === undefined ? NONE : names);
+      if (c === undefined) return undefined;
+      for (let k = 0; k < c.length; k++) all.push(c[k]);
+    }
+    return all;
+  };
+  // The next plans, in the array the last update did not use, each part planned again for the same records (`replan`).
+  const replanned = (previous: typeof last, grads: Tensors, state: unknown[], params: Tensors, ctx: UpdateContext): UpdatePlan[] => {
+    const plans = previous.plans === planArrays[0] ? planArrays[1] : planArrays[0];
+    for (let i = 0; i < parts.length; i++) plans[i] = parts[i].replan(previous.plans[i], grads, state[i], params, ctx);
+    return plans;
+  };
   const updateArrays: ArrayTransform<unknown[]>['updateArrays'] = (grads, state, params, ctx, out, arrays) => {
     const previous = follows(grads, state, params) ? last : undefined;
+    let steady = previous !== undefined && counters !== undefined && ctx.hyper === steadyHyper;
     last.valid = false;
     const names = previous !== undefined ? previous.names : Object.keys(grads);
-    const plans = last.plans === planArrays[0] ? planArrays[1] : planArrays[0];
-    for (let i = 0; i < parts.length; i++) plans[i] = previous !== undefined ? parts[i].replan(previous.plans[i], grads, state[i], params, ctx) : parts[i].plan(grads, state[i], params, ctx);
+    let plans: UpdatePlan[];
+    if (steady) plans = previous!.plans;
+    else if (previous !== undefined) plans = replanned(previous, grads, state, params, ctx);
+    else {
+      plans = last.plans === planArrays[0] ? planArrays[1] : planArrays[0];
+      for (let i = 0; i < parts.length; i++) plans[i] = parts[i].plan(grads, state[i], params, ctx);
+    }
     // Built from the first kernel that did not write everything in place (until then `IN_PLACE`).
     let fields: Record<string, object>[] | undefined;
     // Per part, with `fields`: how many names got fields (all or none: the new state's records are all its own).
@@ -396,6 +431,11 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
       if (done.check !== 0 && bad === undefined) bad = name;
       if (done.fields === IN_PLACE && fields === undefined) continue;
       if (fields === undefined) {
+        // The reused plans' counts are the last update's: plan again (the same values) for `advance`.
+        if (steady) {
+          plans = replanned(previous!, grads, state, params, ctx);
+          steady = false;
+        }
         fields = ownFields(plans, names, j);
         for (let i = 0; i < parts.length; i++) given.push(plans[i].params === undefined ? 0 : j);
       }
@@ -419,7 +459,9 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     }
     // The same array when every part's state was advanced in its own records.
     let next: unknown[] = state;
-    for (let i = 0; i < parts.length; i++) {
+    if (steady) {
+      for (let k = 0; k < counters!.length; k++) counters![k].count += 1;
+    } else for (let i = 0; i < parts.length; i++) {
       const part = parts[i];
       let s: unknown;
       if (fields === undefined && previous !== undefined && previous.own && part.advanceInPlace !== undefined) {
@@ -442,6 +484,10 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     last.used = used;
     last.own = whole;
     last.valid = true;
+    if (!steady) {
+      counters = fields === undefined && previous !== undefined && next === state ? countersOf(state, plans, names) : undefined;
+      steadyHyper = ctx.hyper;
+    }
     return { state: next, replaced, used, bad };
   };
   Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });

@@ -36,6 +36,13 @@ export interface UpdatePlan {
  *    own records (the counts) and returning `state`. Only for records nobody else holds: a state
  *    its caller owns that `advance` or `advanceInPlace` made for the same `names` at the update
  *    before (`fusedChain`'s `updateArrays` in steady state), never the input of a pure `update`.
+ * 6. `counters(state, names)` (optional, beside `advanceInPlace`): the records whose `count`
+ *    `advanceInPlace(state, plan, names)` raises by one (the state's own, then each of `names`'),
+ *    when the plan's hyperparameters depend on `ctx.hyper` alone (every option a number, no
+ *    schedule); `undefined` otherwise. The next update of the same state with the same
+ *    `ctx.hyper` record then plans what the previous one planned, its count one higher, and
+ *    advances by raising those counts: a caller may do that without calling the transform
+ *    (`fusedChain`'s steady updates).
  *
  * @example
  * const t = scaleByAdam();
@@ -43,10 +50,12 @@ export interface UpdatePlan {
  * const next = t.replan(plan, grads, t.advance(state, plan, fields), params, { hyper: { beta1: 0.7 } }); // next.count = plan.count + 1
  * // with `state2` = that advance's result, whose m and v the kernel wrote in place:
  * t.advanceInPlace!(state2, next, ['w']) === state2; // state2.count and state2.params.w.count + 1
+ * t.counters!(state2, ['w']); // [state2, state2.params.w]: what that advance raised (every option a number)
  */
 export interface PlannedTransform<S, P extends UpdatePlan = UpdatePlan> extends Transform<S> {
   plan(grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): P;
   replan(previous: P, grads: Tensors, state: S, params?: Tensors, ctx?: UpdateContext): P;
   advance(state: S, plan: P, fields: Readonly<Record<string, object>>): S;
   advanceInPlace?(state: S, plan: P, names: readonly string[]): S;
+  counters?(state: S, names: readonly string[]): { count: number }[] | undefined;
 }

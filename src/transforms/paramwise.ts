@@ -137,6 +137,13 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
     (state as { count: number }).count = p.count;
     return state;
   };
+  // The records `advanceInPlace` raises, while the hyperparameters depend on `ctx.hyper` alone (see `PlannedTransform`, 6).
+  const counters = (state: ParamwiseState<PS>, names: readonly string[]): { count: number }[] | undefined => {
+    if (hp.constants === undefined) return undefined;
+    const out = [state as { count: number }];
+    for (let i = 0; i < names.length; i++) out.push(state.params[names[i]] as { count: number });
+    return out;
+  };
   return {
     hyper: hp.names,
     init: (params: Tensors) => {
@@ -152,6 +159,7 @@ export function paramwise<PS, H extends string>(def: ParamwiseDefinition<PS, H>)
     replan,
     advance,
     advanceInPlace,
+    counters,
     update: (grads: Tensors, state: ParamwiseState<PS>, params?: Tensors, ctx?: UpdateContext) => {
       const p = plan(grads, state, params, ctx);
       const h = p.hyper as Readonly<Record<H, number>>;

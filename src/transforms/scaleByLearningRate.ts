@@ -49,6 +49,8 @@ export function scaleByLearningRate(lr: HyperValue = 1e-3): PlannedTransform<Sca
       (state as { count: number }).count = p.count;
       return state;
     },
+    // η depends on `ctx.hyper` alone when `lr` is a number (see `PlannedTransform`, 6).
+    counters: (state) => (typeof option === 'number' ? [state as { count: number }] : undefined),
     update: (grads: Tensors, state: ScaleByLearningRateState, params?: Tensors, ctx?: UpdateContext) => {
       const p = plan(grads, state, params, ctx);
       return { updates: tf.tidy(() => mapTree(grads, (g) => g.mul(-p.hyper.lr))), state: { count: p.count }, used: p.hyper };

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { adam, disposeReplaced, disposeTree, logisticRegression, restoreState, scaleByAdam, scaleByLearningRate, serializeState, sgd, type Params } from '../../src/index';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { arrayTrainer, type ArrayStep, type ArrayStepRefusal } from '../../src/fast/arrayTrainer';
-import type { ArrayTransform } from '../../src/optimizers/fusedChain';
+import { fusedChain, IN_PLACE, type ArrayTransform } from '../../src/optimizers/fusedChain';
+import { trace } from '../../src/transforms/trace';
 import { FUSED_CONFIGS, randomGrads, randomParams } from '../kernels/configs';
 
 /** The id the next tensor gets (tfjs numbers tensors in creation order); the probe is freed. */
@@ -340,6 +341,21 @@ describe('hyperparameter records in steady state', () => {
     disposeTree(s);
   });
 
+  it('counters: the records an in-place advance raises while every option is a number; none with a schedule', () => {
+    const g = grads();
+    const t = trace({ momentum: 0.9 });
+    const s = t.init(g);
+    expect(t.counters!(s, ['w'])).toEqual([s, s.params.w]);
+    expect(t.counters!(s, ['w'])![1]).toBe(s.params.w);
+    expect(trace({ momentum: (n) => 0.9 / n }).counters!(s, ['w'])).toBeUndefined();
+    const lr = scaleByLearningRate(0.1);
+    const ls = lr.init(g);
+    expect(lr.counters!(ls, [])![0]).toBe(ls);
+    expect(scaleByLearningRate((n) => 1 / n).counters!(ls, [])).toBeUndefined();
+    tf.dispose(g);
+    disposeTree(s);
+  });
+
   it('a schedule is evaluated at every step (lr = 1/t: 1, ½, ⅓)', () => {
     const lr = scaleByLearningRate((t) => 1 / t);
     const g = grads();
@@ -352,5 +368,117 @@ describe('hyperparameter records in steady state', () => {
     }
     expect(seen).toEqual([1, 1 / 2, 1 / 3]);
     tf.dispose(g);
+  });
+});
+
+describe('steady updates (ArrayTransform, 3): no part called while ctx.hyper is the same record', () => {
+  type Counted = { count: number; params?: Record<string, { count: number; trace: tf.Tensor | null }> };
+  /**
+   * trace(μ = ½) then scaleByLearningRate, each part's `plan` and `replan` counted, with an
+   * in-place kernel written out here: v ← μ·v + g (a new array the first time, then the trace's
+   * own storage), u = −η·v, x + u into `out.next`.
+   */
+  function counted(lr: number | ((t: number) => number)) {
+    const calls = { plan: 0, replan: 0 };
+    const spy = <T extends { plan: (...a: any[]) => any; replan: (...a: any[]) => any }>(part: T): T => ({
+      ...part,
+      plan: (...a: any[]) => (calls.plan++, part.plan(...a)),
+      replan: (...a: any[]) => (calls.replan++, part.replan(...a)),
+    });
+    const parts = [spy(trace({ momentum: 0.5 })), spy(scaleByLearningRate(lr))] as const;
+    const opt = fusedChain(parts, 'auto', () => {
+      throw new Error('not used');
+    }, (plans, name, g, x, writable, out, own) => {
+      const s = plans[0].params[name];
+      const v = s.trace === null ? new Float32Array(g.length) : writable(s.trace);
+      const mu = plans[0].hyper.momentum;
+      const eta = plans[1].hyper.lr;
+      let check = 0;
+      for (let i = 0; i < g.length; i++) {
+        v[i] = s.trace === null ? g[i] : mu * v[i] + g[i];
+        out.next[i] = x[i] - eta * v[i];
+        check += out.next[i];
+      }
+      out.updateSq = 0;
+      out.gradSq = 0;
+      const inPlace = s.trace !== null && own !== undefined && own(s.trace) === v;
+      return { check: check - check, fields: inPlace ? IN_PLACE : [{ trace: s.trace === null || !inPlace ? v : s.trace }, undefined] };
+    }) as ArrayTransform<unknown[]>;
+    const params = { w: tf.variable(tf.zeros([2])) } as Params;
+    const grads = { w: tf.tensor([1, -2]) };
+    const out = { w: { update: new Float32Array(2), next: new Float32Array(2), updateSq: 0, gradSq: 0 } };
+    let state = opt.init(params);
+    const update = (t: number, hyper: Record<string, number>) => {
+      const r = opt.updateArrays(grads, state, params, { step: t, epoch: 1, hyper }, out);
+      if (r.replaced) disposeReplaced(state, r.state);
+      state = r.state;
+      return { used: r.used, next: Array.from(out.w.next) };
+    };
+    const dispose = () => disposeTree([state, params, grads]);
+    return { calls, update, state: () => state as Counted[], dispose };
+  }
+
+  it('updates 3… with the same record call no part; counts and values as planned; a new record plans again, then steady again', () => {
+    // x = 0 (never assigned here), g = [1, −2], μ = ½, η = 0.1: v₁ = g, v_t = ½·v_{t−1} + g = (2 − 2^{1−t})·g;
+    // next = −η·v_t: t = 1 → −0.1·[1, −2]; t = 3 → −0.175·[1, −2]; t = 5 → −0.19375·[1, −2].
+    const { calls, update, state, dispose } = counted(0.1);
+    const hyper = {};
+    const seen: number[][] = [];
+    for (let t = 1; t <= 5; t++) seen.push(update(t, hyper).next);
+    expect(calls).toEqual({ plan: 2, replan: 2 }); // update 1 plans both parts, update 2 replans them, 3–5 call neither
+    const expected = [1, 1.5, 1.75, 1.875, 1.9375].map((k) => [-0.1 * k, 0.2 * k]);
+    seen.forEach((v, i) => v.forEach((x, j) => expect(x).toBeCloseTo(expected[i][j], 6)));
+    const [tr, lr] = state();
+    expect([tr.count, tr.params!.w.count, lr.count]).toEqual([5, 5, 5]);
+    // A new record (η = 0.2) plans again: v₆ = 1.96875·g, next = −0.2·v₆; then that record is steady again.
+    const faster = { lr: 0.2 };
+    const r6 = update(6, faster);
+    expect(r6.used.lr).toBe(0.2);
+    expect(r6.next[0]).toBeCloseTo(-0.2 * 1.96875, 6);
+    expect(calls).toEqual({ plan: 2, replan: 4 });
+    const r7 = update(7, faster);
+    expect(r7.used).toBe(r6.used);
+    expect(r7.next[0]).toBeCloseTo(-0.2 * 1.984375, 6);
+    expect(calls).toEqual({ plan: 2, replan: 4 });
+    expect([tr.count, tr.params!.w.count, lr.count]).toEqual([7, 7, 7]);
+    dispose();
+  });
+
+  it('a schedule plans every update (η = 1/t: used.lr = 1, ½, ⅓, ¼, ⅕)', () => {
+    // next = −η_t·v_t with v_t = (2 − 2^{1−t})·g: t = 4 → −¼·1.875.
+    const { calls, update, dispose } = counted((t) => 1 / t);
+    const hyper = {};
+    const used: number[] = [];
+    let last: number[] = [];
+    for (let t = 1; t <= 5; t++) {
+      const r = update(t, hyper);
+      used.push(r.used.lr);
+      if (t === 4) last = r.next;
+    }
+    expect(used).toEqual([1, 1 / 2, 1 / 3, 1 / 4, 1 / 5]);
+    expect(calls).toEqual({ plan: 2, replan: 8 });
+    expect(last[0]).toBeCloseTo(-1.875 / 4, 6);
+    dispose();
+  });
+
+  it('a moment shared during steady updates: the parts plan again with the same values, new records with the right counts', () => {
+    // After 3 updates v = 1.75·g in the trace's own storage; a clone then shares it, so update 4
+    // writes a new array: v₄ = 1.875·g, the clone keeps 1.75·g; every count is 4.
+    const { calls, update, state, dispose } = counted(0.1);
+    const hyper = {};
+    for (let t = 1; t <= 3; t++) update(t, hyper);
+    const before = state()[0];
+    const held = before.params!.w.trace!.clone();
+    const r4 = update(4, hyper);
+    expect(r4.next[1]).toBeCloseTo(0.2 * 1.875, 6);
+    expect(calls.replan).toBe(4); // update 2, and update 4's fallback
+    const after = state();
+    expect(after[0]).not.toBe(before);
+    expect([after[0].count, after[0].params!.w.count, after[1].count]).toEqual([4, 4, 4]);
+    expect([before.count, before.params!.w.count]).toEqual([3, 3]); // the old records as they were
+    expect(Array.from(held.dataSync())).toEqual([1.75, -3.5]);
+    expect(Array.from(after[0].params!.w.trace!.dataSync())).toEqual([1.875, -3.75]);
+    held.dispose();
+    dispose();
   });
 });
