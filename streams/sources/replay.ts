@@ -3,6 +3,7 @@ import type { ExampleBatch } from '../../src/ExampleBatch';
 import { exampleTable, type ExampleRows, type ExampleTable } from '../../src/online/ExampleTable';
 import { SOURCE_KEY, sourcePosition, type SourcePosition } from '../../src/online/SourcePosition';
 import { inRange, positiveInt } from '../../src/validate';
+import { wallClock } from '../../src/wallClock';
 import { RunScope } from '../RunScope';
 import type { Step } from '../Step';
 import { drive, type DriveOptions } from './drive';
@@ -37,7 +38,8 @@ export interface ReplayOptions extends DriveOptions {
  *    arrives i / rate seconds after it started and a batch is emitted when its last row has
  *    arrived; after a pause the pace restarts from the moment of resuming.
  * 3. Each step: `step`, `epoch` 1, `batch` (an `ExampleBatch` with fresh typed arrays; `ids` the
- *    row indices, `times` the emission time), `size`, `examples`, `startedAt`, `hyper` {},
+ *    row indices, `times` the emission time: `scheduler.now()` when a scheduler is given, else
+ *    the wall-clock time of `startedAt`, `wallClock`), `size`, `examples`, `startedAt`, `hyper` {},
  *    `scope` — a run per subscription (`RunScope.open(resume.state)`), where the source registers
  *    `{ step, examples }` under `source` — and `online.ingest` (every row played so far received
  *    and trained, none queued, dropped or rejected; a resumed run counts the rows before it too).
@@ -74,7 +76,9 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
       const n = to - from;
       step += 1;
       examples = to;
-      const now = scheduler.now();
+      // One clock read gives both times unless a scheduler keeps the clock (3).
+      const startedAt = performance.now();
+      const now = options.scheduler === undefined ? wallClock(startedAt) : scheduler.now();
       if (!views) {
         y = t.ys.slice(from, to);
         ids = rowIds(from, n);
@@ -98,7 +102,7 @@ export function replay(table: ExampleTable | ExampleRows, options: ReplayOptions
         batch,
         size: n,
         examples,
-        startedAt: performance.now(),
+        startedAt,
         hyper: {},
         scope,
         online: { ingest: { received: examples, queued: 0, trained: examples, dropped: 0, rejected: 0, lag: 0 } },

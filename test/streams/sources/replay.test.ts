@@ -4,6 +4,7 @@ import { replay } from '../../../streams/sources/replay';
 import type { Step } from '../../../streams/Step';
 import type { ExampleBatch } from '../../../src/ExampleBatch';
 import { expectNoLeak, marbles } from '../../helpers';
+import { wallClock } from '../../../src/wallClock';
 
 const table = { xs: [[0, 0.5], [1, 1.5], [2, 2.5], [3, 3.5], [4, 4.5]], ys: [0, 1, 0, 1, 1] };
 const firsts = (s: Step<ExampleBatch>) => Array.from({ length: s.batch.n }, (_, i) => s.batch.x[i * s.batch.d]);
@@ -19,6 +20,23 @@ describe('replay', () => {
     expect(steps[0].hyper).toEqual({});
     expect(steps[0].scope).toBe(steps[2].scope);
     expect(steps[2].scope!.save()).toEqual({ source: { step: 3, examples: 5 } });
+  });
+
+  it('times: the wall-clock time of the step’s startedAt (one clock read), or the given scheduler’s now', async () => {
+    const before = Date.now();
+    const steps = await lastValueFrom(replay(table, { batchSize: 2 }).pipe(toArray()));
+    const after = Date.now();
+    for (const s of steps) {
+      for (const t of s.batch.times) {
+        expect(t).toBe(wallClock(s.startedAt));
+        // wallClock follows the monotonic clock from the process's start: within a few ms of Date.now().
+        expect(t).toBeGreaterThanOrEqual(before - 5);
+        expect(t).toBeLessThanOrEqual(after + 5);
+      }
+    }
+    const virtual = { now: () => 1234, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
+    const timed = await lastValueFrom(replay(table, { batchSize: 5, scheduler: virtual }));
+    expect(Array.from(timed.batch.times)).toEqual([1234, 1234, 1234, 1234, 1234]);
   });
 
   it('is synchronous without a rate and produces exactly n steps under take(n) (marbles)', () => {
