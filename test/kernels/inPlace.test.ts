@@ -171,53 +171,55 @@ describe('sgdKernelInPlace equals sgdKernel + addKernel bit for bit', () => {
   }
 });
 
-describe("sgdKernelInPlace, momentum with PyTorch's defaults (its loop of two values per iteration, an odd last value by the general loop)", () => {
-  // PyTorch's SGD, μ = 0.9, τ = 0, λ = 0, per value in float64 with one rounding per stored value:
-  //   v_i = μ·v_i + g_i,   u_i = fl32(−η·v_i),   next_i = fl32(x_i + u_i)
-  // (`trace` stores fl32(v_i); u_i is computed from the unrounded v_i), and the norms Σu_i², Σg_i².
-  for (const n of [1, 2, 3, 257]) {
-    for (const lean of [false, true]) {
-      it(`${n} value${n === 1 ? '' : 's'}, ${lean ? 'u not kept (update = next)' : 'u kept'}: 3 steps`, () => {
-        const rand = mulberry32(n);
-        const h = { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 };
-        const trace = randomArray(n, rand);
-        let x = randomArray(n, rand, 5);
-        for (let t = 0; t < 3; t++) {
-          const g = randomArray(n, rand);
-          const v = Float32Array.from(trace, (vi, i) => 0.9 * vi + g[i]);
-          const u = Array.from(trace, (vi, i) => Math.fround(-0.1 * (0.9 * vi + g[i])));
-          const expected = Float32Array.from(x, (xi, i) => xi + u[i]);
-          const next = new Float32Array(n);
-          const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
-          expect(sgdKernelInPlace(g, x, trace, false, h, out)).toBe(0);
-          expect(trace).toEqual(v);
-          if (!lean) expect(out.update).toEqual(Float32Array.from(u));
-          expect(next).toEqual(expected);
-          expect(out.updateSq).toBeCloseTo(u.reduce((s, ui) => s + ui * ui, 0), 12);
-          expect(out.gradSq).toBeCloseTo(g.reduce((s, gi) => s + gi * gi, 0), 12);
-          x = next;
-        }
-      });
-    }
-  }
-
-  it('refuses a non-finite x + u in either value of a pair and in the odd last value, u kept or not', () => {
-    const h = { lr: 1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 };
-    for (const [n, at] of [[2, 0], [2, 1], [3, 0], [3, 2]]) {
+describe("sgdKernelInPlace's common loops (two values per iteration, an odd last value by the general loop)", () => {
+  // PyTorch's SGD, τ = 0, λ = 0, per value in float64 with one rounding per stored value:
+  //   momentum μ = 0.9:  v_i = μ·v_i + g_i,   u_i = fl32(−η·v_i)   (`trace` stores fl32(v_i); u_i is computed from the unrounded v_i)
+  //   plain (μ = 0):     u_i = fl32(−η·g_i)   (no buffer)
+  //   next_i = fl32(x_i + u_i), and the norms Σu_i², Σg_i².
+  for (const momentum of [0.9, 0]) {
+    for (const n of [1, 2, 3, 257]) {
       for (const lean of [false, true]) {
-        // x_at = 3e38, g_at = −3e38, v_at = 0: u_at = 3e38 and x_at + u_at = 6e38 overflows float32.
-        const x = new Float32Array(n);
-        const g = new Float32Array(n);
-        x[at] = 3e38;
-        g[at] = -3e38;
-        const next = new Float32Array(n);
-        const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
-        expect(sgdKernelInPlace(g, x, new Float32Array(n), false, h, out)).toBeNaN();
+        it(`${momentum === 0 ? 'plain' : 'momentum'}, ${n} value${n === 1 ? '' : 's'}, ${lean ? 'u not kept (update = next)' : 'u kept'}: 3 steps`, () => {
+          const rand = mulberry32(n);
+          const h = { lr: 0.1, momentum, dampening: 0, nesterov: false, weightDecay: 0 };
+          const trace = momentum === 0 ? null : randomArray(n, rand);
+          let x = randomArray(n, rand, 5);
+          for (let t = 0; t < 3; t++) {
+            const g = randomArray(n, rand);
+            const v = Float64Array.from(g, (gi, i) => (trace === null ? gi : 0.9 * trace[i] + gi));
+            const u = Array.from(v, (vi) => Math.fround(-0.1 * vi));
+            const expected = Float32Array.from(x, (xi, i) => xi + u[i]);
+            const next = new Float32Array(n);
+            const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
+            expect(sgdKernelInPlace(g, x, trace, false, h, out)).toBe(0);
+            if (trace !== null) expect(trace).toEqual(Float32Array.from(v));
+            if (!lean) expect(out.update).toEqual(Float32Array.from(u));
+            expect(next).toEqual(expected);
+            expect(out.updateSq).toBeCloseTo(u.reduce((s, ui) => s + ui * ui, 0), 12);
+            expect(out.gradSq).toBeCloseTo(g.reduce((s, gi) => s + gi * gi, 0), 12);
+            x = next;
+          }
+        });
       }
     }
-  });
-});
 
+    it(`${momentum === 0 ? 'plain' : 'momentum'}: refuses a non-finite x + u in either value of a pair and in the odd last value, u kept or not`, () => {
+      const h = { lr: 1, momentum, dampening: 0, nesterov: false, weightDecay: 0 };
+      for (const [n, at] of [[2, 0], [2, 1], [3, 0], [3, 2]]) {
+        for (const lean of [false, true]) {
+          // x_at = 3e38, g_at = −3e38, v_at = 0: u_at = 3e38 and x_at + u_at = 6e38 overflows float32.
+          const x = new Float32Array(n);
+          const g = new Float32Array(n);
+          x[at] = 3e38;
+          g[at] = -3e38;
+          const next = new Float32Array(n);
+          const out: InPlaceOutput = { update: lean ? next : new Float32Array(n), next };
+          expect(sgdKernelInPlace(g, x, momentum === 0 ? null : new Float32Array(n), false, h, out)).toBeNaN();
+        }
+      }
+    });
+  }
+});
 
 const IN_PLACE = Object.entries(FUSED_CONFIGS).filter(([, make]) => hasInPlace(make(true)));
 
