@@ -422,7 +422,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     // Built from the first kernel that did not write everything in place (until then `IN_PLACE`).
     let fields: Record<string, object>[] | undefined;
     // Per part, with `fields`: how many names got fields (all or none: the new state's records are all its own).
-    const given: number[] = [];
+    let given: number[] | undefined;
     let bad: string | undefined;
     let replaced = false;
     for (let j = 0; j < names.length; j++) {
@@ -437,12 +437,13 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
           steady = false;
         }
         fields = ownFields(plans, names, j);
+        given = [];
         for (let i = 0; i < parts.length; i++) given.push(plans[i].params === undefined ? 0 : j);
       }
       for (let i = 0; i < parts.length; i++) {
         const f = partFields(done.fields, plans, i, name);
         if (!f) continue;
-        given[i]++;
+        given![i]++;
         let fresh = false;
         for (const key in f) if (f[key] instanceof Float32Array) fresh = true;
         // The kernel's fields object is its own: kept as it is when it holds no new array.
@@ -450,8 +451,9 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
         replaced ||= fresh;
       }
     }
+    // The previous record while every part's values are the same record (always so in a steady update).
     let used = previous?.used;
-    for (let i = 0; i < parts.length && used !== undefined; i++) if (plans[i].hyper !== previous!.plans[i].hyper) used = undefined;
+    if (!steady) for (let i = 0; i < parts.length && used !== undefined; i++) if (plans[i].hyper !== previous!.plans[i].hyper) used = undefined;
     if (used === undefined) {
       const merged: Record<string, number> = {};
       for (let i = 0; i < parts.length; i++) Object.assign(merged, plans[i].hyper);
@@ -476,18 +478,18 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     }
     // The new state's records are this transform's own unless a part got fields for some names only.
     let whole = true;
-    for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
+    if (given !== undefined) for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
+    last.valid = true;
+    // A steady update leaves the record as the update before it left it.
+    if (steady) return { state, replaced, used: used!, bad };
     last.grads = grads;
     last.params = params;
     last.names = names;
     last.plans = plans;
     last.used = used;
     last.own = whole;
-    last.valid = true;
-    if (!steady) {
-      counters = fields === undefined && previous !== undefined && next === state ? countersOf(state, plans, names) : undefined;
-      steadyHyper = ctx.hyper;
-    }
+    counters = fields === undefined && previous !== undefined && next === state ? countersOf(state, plans, names) : undefined;
+    steadyHyper = ctx.hyper;
     return { state: next, replaced, used, bad };
   };
   Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });
