@@ -42,12 +42,12 @@ describe('denseBackward: one layer, one output (linear and logistic regression)'
     expect(r.loss).toBe(0.5);
   });
 
-  it('agrees with a float64 reference on random batches of 1 and 7 rows (to float32 rounding)', () => {
+  it('agrees with a float64 reference on random batches of 1, 7 and 3 rows, even and odd widths, |z| up to ~50 (to float32 rounding)', () => {
     const rand = mulberry32(11);
-    const d = 6;
-    for (const output of ['linear', 'sigmoid'] as const) {
+    const widths = [[6, 1], [7, 1], [7, 8]].flatMap(([d, scale]) => (['linear', 'sigmoid'] as const).map((output) => ({ d, scale, output })));
+    for (const { d, scale, output } of widths) {
       for (const n of [1, 7, 3]) {
-        const w = Array.from({ length: d }, () => Math.fround(rand() * 2 - 1));
+        const w = Array.from({ length: d }, () => Math.fround((rand() * 2 - 1) * scale));
         const b = Math.fround(rand() - 0.5);
         const x = Array.from({ length: n }, () => Array.from({ length: d }, () => Math.fround(rand() * 4 - 2)));
         const y = x.map(() => (output === 'sigmoid' ? (rand() < 0.5 ? 0 : 1) : Math.fround(rand() * 3)));
