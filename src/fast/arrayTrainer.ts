@@ -95,12 +95,14 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
   const order = Object.keys(params);
   const ordered = order.map((name) => names.indexOf(name));
   for (let j = 0; j < order.length; j++) grads[order[j]] = fromValues(gradArrays[ordered[j]], shapes[ordered[j]]);
-  const slots = names.map((name) => StorageSlot.of(params[name]));
+  // The parameter variables, in the loss's order (read once, as the scorer reads them).
+  const variables = names.map((name) => params[name]);
+  const slots = variables.map((p) => StorageSlot.of(p));
   const theta: Float32Array[] = new Array(k);
   // Each parameter's own storage this step (`StorageSlot`), or undefined where it is shared.
   const own: (Float32Array | undefined)[] = new Array(k);
-  const byName = { g: {} as Record<string, Float32Array>, x: {} as Record<string, Float32Array> };
-  for (let i = 0; i < k; i++) byName.g[names[i]] = gradArrays[i];
+  // The same arrays in the parameters' order, as `updateArrays` takes them (`ArrayInputs`).
+  const inputs = { g: ordered.map((i) => gradArrays[i]), x: new Array<Float32Array>(k) };
   // What the optimizer sees as ctx: the step's, with the previous step's hyperparameter record
   // while the values are the same (sources make a new record per step; the transforms resolve an
   // unchanged record at once, `hyperparameters`).
@@ -116,12 +118,13 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
         hyperKeys = ctx.hyper === undefined ? 0 : Object.keys(ctx.hyper).length;
       }
       for (let i = 0; i < k; i++) {
-        const p = params[names[i]];
+        const p = variables[i];
         const v = (own[i] = slots[i].own(p));
-        theta[i] = byName.x[names[i]] = v ?? values(p);
+        theta[i] = v ?? values(p);
       }
+      for (let j = 0; j < k; j++) inputs.x[j] = theta[ordered[j]];
       const loss = analytic.backward(theta, x, y, n, gradArrays);
-      const r = transform.updateArrays(grads, state, params, context, out, byName);
+      const r = transform.updateArrays(grads, state, params, context, out, inputs);
       let gradSq = 0;
       let updateSq = 0;
       for (let j = 0; j < ordered.length; j++) {
@@ -136,7 +139,7 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
         const o = outs[i];
         if (own[i] !== undefined) o.update = o.next = slots[i].swap(o.next);
         else {
-          const p = params[names[i]];
+          const p = variables[i];
           const next = fromValues(o.next, p.shape);
           p.assign(next);
           next.dispose();

@@ -214,12 +214,14 @@ export interface ArrayTransform<S> extends InPlaceTransform<S> {
 }
 
 /**
- * The values of the gradients and parameters by name, when the caller holds them already (each
- * `values(t)` of its tensor): `updateArrays` then reads these instead.
+ * The values of the gradients and parameters, when the caller holds them already (each
+ * `values(t)` of its tensor), by position: `g[j]` and `x[j]` are those of the j-th name of
+ * `Object.keys(grads)`. `updateArrays` then reads these instead (by index: a lookup by name per
+ * parameter and step costs more than the lookup).
  */
 export interface ArrayInputs {
-  readonly g: Readonly<Record<string, Float32Array>>;
-  readonly x: Readonly<Record<string, Float32Array>>;
+  readonly g: readonly Float32Array[];
+  readonly x: readonly Float32Array[];
 }
 
 /**
@@ -427,7 +429,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     let replaced = false;
     for (let j = 0; j < names.length; j++) {
       const name = names[j];
-      const done = arrayKernel(plans as unknown as PlansOf<T>, name, arrays?.g[name] ?? values(grads[name]), arrays?.x[name] ?? values(params[name]), writableOwn, out[name], ownStorage);
+      const done = arrayKernel(plans as unknown as PlansOf<T>, name, arrays?.g[j] ?? values(grads[name]), arrays?.x[j] ?? values(params[name]), writableOwn, out[name], ownStorage);
       if (done.check !== 0 && bad === undefined) bad = name;
       if (done.fields === IN_PLACE && fields === undefined) continue;
       if (fields === undefined) {

@@ -60,6 +60,35 @@ describe('arrayTrainer: x + u swapped into the parameters’ storage, norms from
     m.dispose();
   });
 
+  it('a parameter record in another order than the loss’s names (b before w): the same steps, each array to its parameter', () => {
+    // As the first test: step 1 from w = b = 0 gives w = [0.05, 0.1], b = 0.05; step 2 w = [0.0925557483, 0.1851114966], b = 0.0925557483.
+    const m = logisticRegression(2);
+    const params = { b: m.params.b, w: m.params.w } as Params;
+    const opt = sgd({ lr: 0.1 }) as ArrayTransform<unknown[]>;
+    const trainer = arrayTrainer(analyticOf(m.loss)!, params, opt);
+    expect(Object.keys(trainer.grads)).toEqual(['b', 'w']);
+    const x = Float32Array.of(1, 2);
+    let state = opt.init(params);
+    for (let t = 1; t <= 3; t++) {
+      const r = done(trainer.step(state, x, [1], 1, ctx(t)));
+      if (r.replaced) disposeReplaced(state, r.state);
+      state = r.state;
+      if (t === 1) {
+        expect(Array.from(m.params.w.dataSync())).toEqual([Math.fround(0.05), Math.fround(0.1)]);
+        expect(m.params.b.dataSync()[0]).toBe(Math.fround(0.05));
+      }
+      if (t === 2) {
+        const w = m.params.w.dataSync();
+        expect(w[0]).toBeCloseTo(0.0925557483, 6);
+        expect(w[1]).toBeCloseTo(0.1851114966, 6);
+        expect(m.params.b.dataSync()[0]).toBeCloseTo(0.0925557483, 6);
+      }
+    }
+    trainer.dispose();
+    disposeTree(state);
+    m.dispose();
+  });
+
   it('steady state: no tensor made, the parameters alternate between two arrays each, the state keeps its tensors and records (adam, 2,000 steps)', () => {
     const m = logisticRegression(4);
     const opt = adam({ lr: 0.01 }) as ArrayTransform<unknown[]>;
