@@ -42,7 +42,8 @@ export interface UpdatePlan {
  *    schedule); `undefined` otherwise. The next update of the same state with the same
  *    `ctx.hyper` record then plans what the previous one planned, its count one higher, and
  *    advances by raising those counts: a caller may do that without calling the transform
- *    (`fusedChain`'s steady updates).
+ *    (`fusedChain`'s steady updates). A part built by spreading another with its own `plan` or
+ *    `replan` (one that reads `ctx.step`, say) must drop or replace `counters` too.
  *
  * @example
  * const t = scaleByAdam();
