@@ -403,9 +403,11 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     }
     return all;
   };
-  // The next plans, in the array the last update did not use, each part planned again for the same records (`replan`).
+  // The plan array the last update did not use (its plans stay readable while the next ones are made).
+  const sparePlans = (): UpdatePlan[] => (last.plans === planArrays[0] ? planArrays[1] : planArrays[0]);
+  // The next plans, each part planned again for the same records (`replan`).
   const replanned = (previous: typeof last, grads: Tensors, state: unknown[], params: Tensors, ctx: UpdateContext): UpdatePlan[] => {
-    const plans = previous.plans === planArrays[0] ? planArrays[1] : planArrays[0];
+    const plans = sparePlans();
     for (let i = 0; i < parts.length; i++) plans[i] = parts[i].replan(previous.plans[i], grads, state[i], params, ctx);
     return plans;
   };
@@ -418,7 +420,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     if (steady) plans = previous!.plans;
     else if (previous !== undefined) plans = replanned(previous, grads, state, params, ctx);
     else {
-      plans = last.plans === planArrays[0] ? planArrays[1] : planArrays[0];
+      plans = sparePlans();
       for (let i = 0; i < parts.length; i++) plans[i] = parts[i].plan(grads, state[i], params, ctx);
     }
     // Built from the first kernel that did not write everything in place (until then `IN_PLACE`).
