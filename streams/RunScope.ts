@@ -1,5 +1,6 @@
 import { RxgradError } from '../src/RxgradError';
 import { disposeStep, type Step } from './Step';
+import { ResultRecord } from './ResultRecord';
 
 /** A part of a run whose state goes into checkpoints (an optimizer, metrics, a detector, the source). */
 export interface Checkpointable {
@@ -266,46 +267,9 @@ export class RunHolds {
 const SCOPE = Symbol('rxgrad.scope');
 
 /**
- * The base of the results `applyUpdates` builds: an object linked to its run by a private field —
- * not a property, so not in `Object.keys`, `for…in`, `JSON.stringify`, a spread or
- * `structuredClone` — set in the constructor, with no cost per result beyond the object itself
- * (a `WeakMap` entry or a property defined after construction costs ~0.3–1.4 µs). Neither it nor
- * a subclass keeps a `constructor` of its own on its prototype (see `plainRecordClass`): a
- * result's `constructor` is `Object`.
- *
- * @example
- * class Result extends LinkedResult { constructor(scope: RunScope, readonly step: number) { super(scope); } }
- * scopeOf(new (plainRecordClass(Result))(scope, 1)) === scope; // true
- */
-export class LinkedResult {
-  readonly #scope: RunScope | undefined;
-
-  constructor(scope: RunScope | undefined) {
-    this.#scope = scope;
-  }
-
-  /** The run `result` was built for, when it is a `LinkedResult`. */
-  static scopeOf(result: object): RunScope | undefined {
-    return #scope in result ? (result as LinkedResult).#scope : undefined;
-  }
-}
-
-/**
- * `cls` (a subclass of `LinkedResult`), with the `constructor` property of its and
- * `LinkedResult`'s prototypes removed, so that its instances' `constructor` is `Object`.
- *
- * @example
- * const Result = plainRecordClass(class extends LinkedResult {});
- */
-export function plainRecordClass<C extends abstract new (...args: any[]) => LinkedResult>(cls: C): C {
-  for (let proto = cls.prototype; proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) delete (proto as { constructor?: unknown }).constructor;
-  return cls;
-}
-
-/**
  * The run a `StepResult` came from (recorded by `applyUpdates`), for operators after it that
  * need the run's state (`checkpoint`). Results stay plain data: the link is not an enumerable
- * property (a private field of the results `applyUpdates` builds, `LinkedResult`; a
+ * property (a private field of the results `applyUpdates` builds, `ResultRecord`; a
  * non-enumerable symbol-keyed property of one linked by `linkScope`), so a copy of a result
  * (spread, `structuredClone`, JSON) has no run.
  *
@@ -313,7 +277,7 @@ export function plainRecordClass<C extends abstract new (...args: any[]) => Link
  * const scope = scopeOf(result); // undefined for a step made without a source
  */
 export function scopeOf(result: object): RunScope | undefined {
-  return LinkedResult.scopeOf(result) ?? (result as { [SCOPE]?: RunScope })[SCOPE];
+  return ResultRecord.scopeOf(result) ?? (result as { [SCOPE]?: RunScope })[SCOPE];
 }
 
 /** Record that `result` (a copy of a result, say) belongs to `scope`; `result` must not be frozen. */

@@ -1,5 +1,6 @@
 export * from './Step';
 export * from './RunScope';
+export * from './ResultRecord';
 export * from './operate';
 export * from './sources/drive';
 export * from './sources/mulberry32';

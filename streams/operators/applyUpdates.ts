@@ -6,11 +6,10 @@ import { addUpdates } from '../../src/addUpdates';
 import { sumOfSquaresOf } from '../../src/kernels/wasm/sumOfSquaresOf';
 import type { Params, Tensors } from '../../src/types';
 import { operate } from '../operate';
-import { LinkedResult, plainRecordClass, type RunScope } from '../RunScope';
+import { ResultRecord, type ResultFigures } from '../ResultRecord';
 import { disposeStep, type Step, type StepResult } from '../Step';
 import { fusedPlan } from '../fused/fusedPlan';
 import { fusedSteps } from '../fused/fusedSteps';
-import { wallClock } from '../../src/wallClock';
 
 /** Options of `applyUpdates`. */
 export interface ApplyUpdatesOptions {
@@ -34,46 +33,6 @@ export function nonFiniteUpdate(name: string, step: number): RxgradError {
   return new RxgradError(`updates.${name}`, 'finite values (use skipNonFinite() to skip such steps)', shown(`a non-finite update at step ${step}`));
 }
 
-type Figures = { readonly loss: number; readonly gradNorm: number; readonly updateNorm: number; readonly info: Readonly<Record<string, number>>; readonly hyper?: Step<unknown>['hyper'] };
-
-/** A `StepResult` as `stepResult` builds it: its fields in `StepResult`'s order (declared, not class fields: none is defined before the constructor sets it), linked to its run (`LinkedResult`). */
-const Result = plainRecordClass(
-  class extends LinkedResult {
-    declare step: number;
-    declare epoch: number;
-    declare loss: number;
-    declare lr: number;
-    declare hyper: Step<unknown>['hyper'];
-    declare gradNorm: number;
-    declare updateNorm: number;
-    declare size: number;
-    declare examples: number;
-    declare time: number;
-    declare wallTime: number;
-    declare info: Readonly<Record<string, number>>;
-    declare values?: Readonly<Record<string, readonly number[]>>;
-    declare online?: StepResult['online'];
-
-    constructor(step: Step<unknown>, figures: Figures, scope: RunScope | undefined) {
-      super(scope);
-      const hyper = figures.hyper ?? step.hyper;
-      this.step = step.step;
-      this.epoch = step.epoch;
-      this.loss = figures.loss;
-      this.lr = hyper.lr ?? NaN;
-      this.hyper = hyper;
-      this.gradNorm = figures.gradNorm;
-      this.updateNorm = figures.updateNorm;
-      this.size = step.size;
-      this.examples = step.examples;
-      const now = performance.now();
-      this.time = now - step.startedAt;
-      this.wallTime = wallClock(now);
-      this.info = figures.info;
-    }
-  },
-);
-
 /**
  * The `StepResult` of `step` once its update is applied: the step's fields, its hyperparameters
  * (`lr` among them; `figures.hyper` instead when given), the given figures, the tracked
@@ -84,7 +43,7 @@ const Result = plainRecordClass(
  */
 export function stepResult(
   step: Step<unknown>,
-  figures: Figures,
+  figures: ResultFigures,
   params: Params,
   track: readonly string[],
 ): StepResult {
@@ -93,7 +52,7 @@ export function stepResult(
     tracked = {};
     for (const name of track) tracked[name] = Array.from(params[name].dataSync());
   }
-  const result = new Result(step, figures, step.scope);
+  const result = new ResultRecord(step, figures, step.scope);
   // Optional fields appended by assignment (same keys, same order as spreads, without their cost per step).
   if (tracked) result.values = tracked;
   if (step.online) result.online = step.online;
