@@ -49,6 +49,7 @@ export * from './optimizers/adamax';
 export * from './optimizers/nadam';
 export * from './optimizers/radam';
 export * from './optimizers/fusedChain';
+export * from './optimizers/SteadyLane';
 export * from './optimizers/adamChain';
 export * from './optimizers/lion';
 export * from './optimizers/lamb';

@@ -10,6 +10,7 @@ import { stageSum } from '../kernels/stagedSum';
 import { simdArena } from '../kernels/wasm/simdKernels';
 import { StorageSlot } from '../kernels/StorageSlot';
 import { heapTakes, inPlaceHeap, runInPlaceWasm } from '../kernels/wasm/runInPlaceWasm';
+import { steadyLane, type SteadyKernel, type SteadyLane } from './SteadyLane';
 
 /** The plans of a tuple of planned transforms, position by position. */
 export type PlansOf<T extends readonly PlannedTransform<any, any>[]> = {
@@ -172,13 +173,16 @@ export interface InPlaceTransform<S> extends Transform<S> {
  * whether it holds a new tensor (a moment that could not be written in place: the caller then
  * frees the replaced ones, `disposeReplaced`), the hyperparameter values used (the previous
  * update's record while they are the same: never mutate it), and the first parameter whose x + u
- * is not finite (`undefined` when all are).
+ * is not finite (`undefined` when all are); and, when the next update of that state can be steady
+ * and the optimizer has a kernel for it without its parts (`fusedChain`'s `steadyKernel`), that update
+ * ready to run (`SteadyLane`).
  */
 export interface ArrayUpdateResult<S> {
   readonly state: S;
   readonly replaced: boolean;
   readonly used: Readonly<Record<string, number>>;
   readonly bad: string | undefined;
+  readonly lane?: SteadyLane<S>;
 }
 
 /**
@@ -206,6 +210,11 @@ export interface ArrayUpdateResult<S> {
  *    hyperparameters, `used` and checks), runs the kernels and raises those counts — what 1 and 2
  *    would do. A kernel that does not write in place there (a moment now shared) makes the parts
  *    replan, with the same values, and 2's `advance` follows.
+ * 4. Steady lanes: when the optimizer gives a kernel for each parameter while the plans hold
+ *    (`fusedChain`'s `steadyKernel`: updates that keep no state arrays), the result of an update after
+ *    which 3 applies carries that steady update as a `SteadyLane`: the caller may run it instead
+ *    of calling `updateArrays` while the state and the `ctx.hyper` record are the lane's (and the
+ *    grads and params records the same) — the same kernels and counts, without the call.
  */
 export interface ArrayTransform<S> extends InPlaceTransform<S> {
   /** Whether the array kernel runs here for gradients of `size` values in all (`cpu`, `useFused`). */
@@ -296,7 +305,9 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  * x + u staged the same way (`runInPlaceWasm`), where `heapTakes` says it beats tfjs's kernels
  * (always with `fused: true`); else the chain. Anywhere else `updateInPlace` is `update`.
  * It also has `updateArrays` (see `ArrayTransform`): the same in-place kernel on arrays the
- * caller owns, with no update tensor — what `applyUpdates`' fused path runs.
+ * caller owns, with no update tensor — what `applyUpdates`' fused path runs. With `steadyKernel`
+ * (a parameter's kernel while the plans hold, or `undefined`), its steady updates are also given
+ * as `SteadyLane`s (`ArrayTransform`, 4) when every parameter has one.
  *
  * @example
  * const parts = [scaleByAdam(), scaleByLearningRate(0.01)] as const;
@@ -313,6 +324,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   kernel: FusedKernelCall<T>,
   inPlace?: FusedInPlaceCall<T>,
   simd: (plans: PlansOf<T>, name: string) => boolean = () => false,
+  steadyKernel?: (plans: PlansOf<T>, name: string) => SteadyKernel | undefined,
 ): Transform<unknown[]> {
   const chained = chain(...parts);
   const fusedUpdate = (owned: boolean, grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
@@ -394,6 +406,18 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   // update cannot be steady.
   let counters: { count: number }[] | undefined;
   let steadyHyper: unknown;
+  // The steady update `counters` allows, as a lane (`ArrayTransform`, 4), when `steadyKernel` gives every parameter's kernel.
+  let lane: SteadyLane<unknown[]> | undefined;
+  const laneOf = (state: unknown[], plans: UpdatePlan[], names: readonly string[], used: Readonly<Record<string, number>>, hyper: unknown): SteadyLane<unknown[]> | undefined => {
+    if (steadyKernel === undefined || counters === undefined) return undefined;
+    const kernels: SteadyKernel[] = [];
+    for (const name of names) {
+      const k = steadyKernel(plans as unknown as PlansOf<T>, name);
+      if (k === undefined) return undefined;
+      kernels.push(k);
+    }
+    return steadyLane(state, hyper, used, names, kernels, counters);
+  };
   const countersOf = (state: unknown[], plans: readonly UpdatePlan[], names: readonly string[]): { count: number }[] | undefined => {
     const all: { count: number }[] = [];
     for (let i = 0; i < parts.length; i++) {
@@ -485,7 +509,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     if (given !== undefined) for (let i = 0; i < given.length; i++) if (given[i] !== 0 && given[i] !== names.length) whole = false;
     last.valid = true;
     // A steady update leaves the record as the update before it left it.
-    if (steady) return { state, replaced, used: used!, bad };
+    if (steady) return { state, replaced, used: used!, bad, lane };
     last.grads = grads;
     last.params = params;
     last.names = names;
@@ -494,7 +518,8 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     last.own = whole;
     counters = fields === undefined && previous !== undefined && next === state ? countersOf(state, plans, names) : undefined;
     steadyHyper = ctx.hyper;
-    return { state: next, replaced, used, bad };
+    lane = laneOf(state, plans, names, used, ctx.hyper);
+    return { state: next, replaced, used, bad, lane };
   };
   Object.defineProperty(transform, 'runsArrays', { value: runsArrays, enumerable: false });
   Object.defineProperty(transform, 'updateArrays', { value: updateArrays, enumerable: false });

@@ -88,5 +88,10 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
     const check = sgdKernelSimd(g, x, trace, s.trace === null, h, out);
     const kept = s.trace !== null && (own ? own(s.trace) : values(s.trace)) === trace;
     return { check, fields: own && kept ? IN_PLACE : [{}, { trace: kept ? s.trace : trace }, undefined] };
-  }, ([, momentum], name) => momentum.params[name].trace !== null);
+  }, ([, momentum], name) => momentum.params[name].trace !== null, (plans) => {
+    // Without momentum the update keeps no state arrays: while the plans hold, the kernel with their values (`SteadyLane`).
+    if (plans[1].hyper.momentum !== 0) return undefined;
+    const h: SgdKernelHyper = { lr: plans[2].hyper.lr, momentum: 0, dampening: plans[1].hyper.dampening, nesterov, weightDecay: plans[0].hyper.weightDecay };
+    return (g, x, out) => sgdKernelInPlace(g, x, null, false, h, out);
+  });
 }
