@@ -84,6 +84,7 @@ export function sgdKernelInPlace(
   let done = 0;
   // `update` is `next` (`InPlaceOutput`, 1): the common loops below without the store of u.
   const lean = update === next;
+  if (lean && mu === 0 && lambda === 0) return sgdPlainInPlace(g, x, eta, out);
   if (mu !== 0 && !fresh && !nesterov && lambda === 0 && keep === 1) {
     // Momentum with PyTorch's defaults (no dampening, no decay): the general loop's arithmetic
     // (1·g_i = g_i exactly) without its per-value branches, which V8 does not hoist, two values
@@ -131,40 +132,25 @@ export function sgdKernelInPlace(
         check += x0 + x1;
       }
     }
-  } else if (mu === 0 && lambda === 0) {
-    // Plain SGD (μ = 0, no decay): u_i = fl32(−η·g_i), in a loop of its own for the same reason,
-    // two values per iteration as above (20 % less time per value at 100 values).
+  } else if (mu === 0 && lambda === 0 && !lean) {
+    // Plain SGD (μ = 0, no decay) keeping u: u_i = fl32(−η·g_i), in a loop of its own for the same
+    // reason, two values per iteration as above (20 % less time per value at 100 values); without
+    // u, `sgdPlainInPlace` (below, before the loops).
     done = n - (n & 1);
-    if (lean) {
-      for (let i = 0; i < done; i += 2) {
-        const g0 = g[i];
-        const g1 = g[i + 1];
-        const u0 = Math.fround(eta * g0);
-        const u1 = Math.fround(eta * g1);
-        const x0 = Math.fround(x[i] + u0);
-        const x1 = Math.fround(x[i + 1] + u1);
-        next[i] = x0;
-        next[i + 1] = x1;
-        gsq += g0 * g0 + g1 * g1;
-        sq += u0 * u0 + u1 * u1;
-        check += x0 + x1;
-      }
-    } else {
-      for (let i = 0; i < done; i += 2) {
-        const g0 = g[i];
-        const g1 = g[i + 1];
-        const u0 = Math.fround(eta * g0);
-        const u1 = Math.fround(eta * g1);
-        update[i] = u0;
-        update[i + 1] = u1;
-        const x0 = Math.fround(x[i] + u0);
-        const x1 = Math.fround(x[i + 1] + u1);
-        next[i] = x0;
-        next[i + 1] = x1;
-        gsq += g0 * g0 + g1 * g1;
-        sq += u0 * u0 + u1 * u1;
-        check += x0 + x1;
-      }
+    for (let i = 0; i < done; i += 2) {
+      const g0 = g[i];
+      const g1 = g[i + 1];
+      const u0 = Math.fround(eta * g0);
+      const u1 = Math.fround(eta * g1);
+      update[i] = u0;
+      update[i + 1] = u1;
+      const x0 = Math.fround(x[i] + u0);
+      const x1 = Math.fround(x[i + 1] + u1);
+      next[i] = x0;
+      next[i + 1] = x1;
+      gsq += g0 * g0 + g1 * g1;
+      sq += u0 * u0 + u1 * u1;
+      check += x0 + x1;
     }
   }
   for (let i = done; i < n; i++) {
@@ -183,6 +169,55 @@ export function sgdKernelInPlace(
     sq += ui * ui;
     const xn = Math.fround(xi + ui);
     next[i] = xn;
+    check += xn;
+  }
+  out.updateSq = sq;
+  out.gradSq = gsq;
+  return check - check;
+}
+
+/**
+ * Plain SGD in place without u (μ = 0, λ = 0, `out.update` is `out.next`): `sgdKernelInPlace`'s
+ * arithmetic for that case (bit-identical; it calls this), two values per iteration, the odd last
+ * one after:
+ *
+ *   u_i = fl32(η'·g_i)  (η' = −η),   out.next[i] = fl32(x_i + u_i),   out.updateSq = Σ u_i²,   out.gradSq = Σ g_i²
+ *
+ * Returns 0 when every x_i + u_i is finite, NaN otherwise (`InPlaceOutput`, 3). What a steady
+ * lane of `sgd` without momentum runs (`SteadyLane`).
+ *
+ * @example
+ * const next = new Float32Array(2);
+ * const out = { update: next, next };
+ * sgdPlainInPlace(Float32Array.of(1, -2), Float32Array.of(0, 0), -0.5, out); // 0; next = [−0.5, 1], out.updateSq = 1.25, out.gradSq = 5
+ */
+export function sgdPlainInPlace(g: Float32Array, x: Float32Array, eta: number, out: InPlaceOutput): number {
+  const next = out.next;
+  const n = g.length;
+  const done = n - (n & 1);
+  let check = 0;
+  let sq = 0;
+  let gsq = 0;
+  for (let i = 0; i < done; i += 2) {
+    const g0 = g[i];
+    const g1 = g[i + 1];
+    const u0 = Math.fround(eta * g0);
+    const u1 = Math.fround(eta * g1);
+    const x0 = Math.fround(x[i] + u0);
+    const x1 = Math.fround(x[i + 1] + u1);
+    next[i] = x0;
+    next[i + 1] = x1;
+    gsq += g0 * g0 + g1 * g1;
+    sq += u0 * u0 + u1 * u1;
+    check += x0 + x1;
+  }
+  if (done < n) {
+    const gi = g[done];
+    gsq += gi * gi;
+    const ui = Math.fround(eta * gi);
+    sq += ui * ui;
+    const xn = Math.fround(x[done] + ui);
+    next[done] = xn;
     check += xn;
   }
   out.updateSq = sq;

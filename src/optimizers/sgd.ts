@@ -4,7 +4,7 @@ import { trace } from '../transforms/trace';
 import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
-import { sgdKernel, sgdKernelInPlace, type SgdKernelHyper } from '../kernels/sgdKernel';
+import { sgdKernel, sgdKernelInPlace, sgdPlainInPlace, type SgdKernelHyper } from '../kernels/sgdKernel';
 import { sgdKernelSimd } from '../kernels/wasm/sgdKernelSimd';
 import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
@@ -92,6 +92,7 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
     // Without momentum the update keeps no state arrays: while the plans hold, the kernel with their values (`SteadyLane`).
     if (plans[1].hyper.momentum !== 0) return undefined;
     const h: SgdKernelHyper = { lr: plans[2].hyper.lr, momentum: 0, dampening: plans[1].hyper.dampening, nesterov, weightDecay: plans[0].hyper.weightDecay };
-    return (g, x, out) => sgdKernelInPlace(g, x, null, false, h, out);
+    const eta = -h.lr;
+    return h.weightDecay === 0 ? (g, x, out) => (out.update === out.next ? sgdPlainInPlace(g, x, eta, out) : sgdKernelInPlace(g, x, null, false, h, out)) : (g, x, out) => sgdKernelInPlace(g, x, null, false, h, out);
   });
 }

@@ -13,6 +13,7 @@ import {
   sgd,
   sgdKernel,
   sgdKernelInPlace,
+  sgdPlainInPlace,
   type AdamKernelState,
   type InPlaceOutput,
   type Tensors,
@@ -406,5 +407,36 @@ describe('ownValues', () => {
     const c = whole.clone();
     expect(ownValues(whole)).toBeUndefined();
     disposeTree([whole, part, c]);
+  });
+});
+
+describe('sgdPlainInPlace (plain SGD without u: what sgdKernelInPlace runs for μ = 0, λ = 0, update = next)', () => {
+  it('hand-derived: η′ = −0.5, g = [1, −2, 4], x = [0, 0, 1] → next = [−0.5, 1, −1], Σu² = 5.25, Σg² = 21', () => {
+    // u = fl32(−0.5·g) = [−0.5, 1, −2]; next = x + u = [−0.5, 1, −1]; Σu² = 0.25 + 1 + 4; Σg² = 1 + 4 + 16.
+    const next = new Float32Array(3);
+    const out: InPlaceOutput = { update: next, next };
+    expect(sgdPlainInPlace(Float32Array.of(1, -2, 4), Float32Array.of(0, 0, 1), -0.5, out)).toBe(0);
+    expect(Array.from(next)).toEqual([-0.5, 1, -1]);
+    expect([out.updateSq, out.gradSq]).toEqual([5.25, 21]);
+  });
+
+  it('bit for bit the next and norms of sgdKernelInPlace keeping u (its other loop), at 1, 2, 3 and 257 values', () => {
+    for (const n of [1, 2, 3, 257]) {
+      const rand = mulberry32(40 + n);
+      const g = randomArray(n, rand);
+      const x = randomArray(n, rand, 5);
+      const kept: InPlaceOutput = { update: new Float32Array(n), next: new Float32Array(n) };
+      sgdKernelInPlace(g, x, null, false, { lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, kept);
+      const next = new Float32Array(n);
+      const lean: InPlaceOutput = { update: next, next };
+      expect(sgdPlainInPlace(g, x, -0.1, lean)).toBe(0);
+      expect(next).toEqual(kept.next);
+      expect([lean.updateSq, lean.gradSq]).toEqual([kept.updateSq, kept.gradSq]);
+    }
+  });
+
+  it('NaN when x + u overflows float32 in the odd last value', () => {
+    const next = new Float32Array(3);
+    expect(sgdPlainInPlace(Float32Array.of(0, 0, -3e38), Float32Array.of(0, 0, 3e38), -1, { update: next, next })).toBeNaN();
   });
 });
