@@ -13,4 +13,17 @@ describe('bench: compareTrees, the online pipeline from two checkouts in one pro
       expect(v).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  it('--switch: one copy, the flag false on A’s runs and true on B’s, in ABBA order (4 warm-up pairs, then the runs)', async () => {
+    const seen: unknown[] = [];
+    Object.defineProperty(globalThis, 'COMPARE_TREES_TEST_FLAG', { set: (v: unknown) => void seen.push(v), get: () => seen.at(-1), configurable: true });
+    try {
+      const r = await compareTrees('.', '.', 2, 50, 'COMPARE_TREES_TEST_FLAG');
+      expect(Number.isFinite(r.ratio)).toBe(true);
+      // Pairs 0 … 5: even ones A then B, odd ones B then A.
+      expect(seen).toEqual([false, true, true, false, false, true, true, false, false, true, true, false]);
+    } finally {
+      delete (globalThis as Record<string, unknown>).COMPARE_TREES_TEST_FLAG;
+    }
+  }, 60_000);
 });
