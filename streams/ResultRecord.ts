@@ -19,8 +19,8 @@ export interface ResultFigures {
  *    `lr`, NaN when there is none), `hyper` (`figures.hyper`, else the step's), `gradNorm`,
  *    `updateNorm`, `size`, `examples`, `time` (ms since the step's `startedAt`) and `wallTime`
  *    (the same clock read, `wallClock`), `info`; `values` and `online` are appended by the caller
- *    when there are any. They are declared, not class fields: none is defined before the
- *    constructor sets it.
+ *    when there are any. They are `StepResult`'s own (declaration merging), not class fields: none
+ *    is defined before the constructor sets it.
  * 2. Its run is a private field — not a property, so not in `Object.keys`, `for…in`,
  *    `JSON.stringify`, a spread or `structuredClone` — set in the constructor, with no cost per
  *    result beyond the object itself (a `WeakMap` entry or a property defined after construction
@@ -36,20 +36,6 @@ export interface ResultFigures {
  */
 export class ResultRecord {
   readonly #scope: RunScope | undefined;
-  declare step: number;
-  declare epoch: number;
-  declare loss: number;
-  declare lr: number;
-  declare hyper: Step<unknown>['hyper'];
-  declare gradNorm: number;
-  declare updateNorm: number;
-  declare size: number;
-  declare examples: number;
-  declare time: number;
-  declare wallTime: number;
-  declare info: Readonly<Record<string, number>>;
-  declare values?: Readonly<Record<string, readonly number[]>>;
-  declare online?: StepResult['online'];
 
   constructor(step: Step<unknown>, figures: ResultFigures, scope: RunScope | undefined) {
     this.#scope = scope;
@@ -75,3 +61,8 @@ export class ResultRecord {
   }
 }
 delete (ResultRecord.prototype as { constructor?: unknown }).constructor;
+
+/** `StepResult`'s fields on the record (writable: the constructor and `stepResult` set them). */
+export interface ResultRecord extends Writable<StepResult> {}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
