@@ -135,7 +135,7 @@ export function arrayTrainer<S>(analytic: AnalyticLoss, params: Params, transfor
       let replaced: boolean;
       let used: Hyper;
       let bad: string | undefined;
-      if (lane !== undefined && lane.state === state && lane.hyper === context.hyper) {
+      if (lane !== undefined && lane.state === state && lane.hyper === context.hyper && lane.ready()) {
         bad = lane.run(inputs, outsInOrder);
         next = state;
         replaced = false;

@@ -11,6 +11,7 @@ import { adamKernelSimd } from '../kernels/wasm/adamKernelSimd';
 import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import type { AdamOptions } from './adam';
 import { fusedChain, IN_PLACE } from './fusedChain';
+import type { SteadyKernel } from './SteadyLane';
 import { values } from '../kernels/values';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -82,6 +83,26 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
     const kept = (t: tf.Tensor, arr: Float32Array) => (ownOf(t) === arr ? t : arr);
     return { check, moments: { m: kept(s.m, m), v: kept(s.v, v), vMax: s.vMax && kept(s.vMax, vMax!) } };
   };
+  // While the plans hold, the kernel with their values (`SteadyLane`): the moments are written into
+  // their tensors' own storage (`ready`), t is the parameter's own count + 1 (raised after each update).
+  const steadyKernel = (a: ParamwisePlan<ScaleByAdamParamState>, d: UpdatePlan, lr: UpdatePlan, name: string, own: (t: tf.Tensor) => Float32Array | undefined): SteadyKernel => {
+    const s = a.params[name];
+    const h: Mutable<AdamKernelHyper> = { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay: d.hyper.weightDecay, decoupled, t: 0 };
+    const moments: Mutable<AdamKernelState> = { m: NO_VALUES, v: NO_VALUES, vMax: null };
+    return {
+      run: (g, x, out) => {
+        moments.m = own(s.m)!;
+        moments.v = own(s.v)!;
+        moments.vMax = s.vMax && own(s.vMax)!;
+        h.t = s.count + 1;
+        const check = adamKernelSimd(g, x, moments, h, out);
+        moments.m = moments.v = NO_VALUES; // holds no state array after the call
+        moments.vMax = null;
+        return check;
+      },
+      ready: () => own(s.m) !== undefined && own(s.v) !== undefined && (s.vMax === null || own(s.vMax) !== undefined),
+    };
+  };
   return decoupled
     ? fusedChain(
         [adamPart, decay, lrPart] as const,
@@ -96,6 +117,7 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           return { check, fields: moments === undefined ? IN_PLACE : [moments, {}, undefined] };
         },
         ([a], name) => a.params[name].vMax === null,
+        (plans, name, own) => steadyKernel(plans[0], plans[1], plans[2], name, own),
       )
     : fusedChain(
         [decay, adamPart, lrPart] as const,
@@ -109,5 +131,6 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
           return { check, fields: moments === undefined ? IN_PLACE : [{}, moments, undefined] };
         },
         ([, a], name) => a.params[name].vMax === null,
+        (plans, name, own) => steadyKernel(plans[1], plans[0], plans[2], name, own),
       );
 }

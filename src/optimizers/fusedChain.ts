@@ -211,10 +211,11 @@ export interface ArrayUpdateResult<S> {
  *    would do. A kernel that does not write in place there (a moment now shared) makes the parts
  *    replan, with the same values, and 2's `advance` follows.
  * 4. Steady lanes: when the optimizer gives a kernel for each parameter while the plans hold
- *    (`fusedChain`'s `steadyKernel`: updates that keep no state arrays), the result of an update after
- *    which 3 applies carries that steady update as a `SteadyLane`: the caller may run it instead
- *    of calling `updateArrays` while the state and the `ctx.hyper` record are the lane's (and the
- *    grads and params records the same) — the same kernels and counts, without the call.
+ *    (`fusedChain`'s `steadyKernel`), the result of an update after which 3 applies carries that
+ *    steady update as a `SteadyLane`: the caller may run it instead of calling `updateArrays`
+ *    while the state and the `ctx.hyper` record are the lane's (and the grads and params records
+ *    the same) and it is `ready` (every moment still its tensor's own storage) — the same kernels
+ *    and counts, without the call.
  */
 export interface ArrayTransform<S> extends InPlaceTransform<S> {
   /** Whether the array kernel runs here for gradients of `size` values in all (`cpu`, `useFused`). */
@@ -306,8 +307,9 @@ function tensorsOf(fields: Readonly<Record<string, unknown>>, shape: number[]): 
  * (always with `fused: true`); else the chain. Anywhere else `updateInPlace` is `update`.
  * It also has `updateArrays` (see `ArrayTransform`): the same in-place kernel on arrays the
  * caller owns, with no update tensor — what `applyUpdates`' fused path runs. With `steadyKernel`
- * (a parameter's kernel while the plans hold, or `undefined`), its steady updates are also given
- * as `SteadyLane`s (`ArrayTransform`, 4) when every parameter has one.
+ * (a parameter's kernel while the plans hold, given `own` — a state tensor's own storage or
+ * `undefined` — or `undefined`), its steady updates are also given as `SteadyLane`s
+ * (`ArrayTransform`, 4) when every parameter has one.
  *
  * @example
  * const parts = [scaleByAdam(), scaleByLearningRate(0.01)] as const;
@@ -324,7 +326,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
   kernel: FusedKernelCall<T>,
   inPlace?: FusedInPlaceCall<T>,
   simd: (plans: PlansOf<T>, name: string) => boolean = () => false,
-  steadyKernel?: (plans: PlansOf<T>, name: string) => SteadyKernel | undefined,
+  steadyKernel?: (plans: PlansOf<T>, name: string, own: (t: tf.Tensor) => Float32Array | undefined) => SteadyKernel | undefined,
 ): Transform<unknown[]> {
   const chained = chain(...parts);
   const fusedUpdate = (owned: boolean, grads: Tensors, state: unknown[], params?: Tensors, ctx?: UpdateContext): UpdateResult<unknown[]> => {
@@ -412,7 +414,7 @@ export function fusedChain<const T extends readonly PlannedTransform<any, any>[]
     if (steadyKernel === undefined || counters === undefined) return undefined;
     const kernels: SteadyKernel[] = [];
     for (const name of names) {
-      const k = steadyKernel(plans as unknown as PlansOf<T>, name);
+      const k = steadyKernel(plans as unknown as PlansOf<T>, name, ownStorage);
       if (k === undefined) return undefined;
       kernels.push(k);
     }

@@ -6,6 +6,7 @@ import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { sgdKernel, sgdKernelInPlace, sgdPlainInPlace, type SgdKernelHyper } from '../kernels/sgdKernel';
 import { sgdKernelSimd } from '../kernels/wasm/sgdKernelSimd';
+import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import { fusedChain, IN_PLACE } from './fusedChain';
 import { values } from '../kernels/values';
 
@@ -88,11 +89,17 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
     const check = sgdKernelSimd(g, x, trace, s.trace === null, h, out);
     const kept = s.trace !== null && (own ? own(s.trace) : values(s.trace)) === trace;
     return { check, fields: own && kept ? IN_PLACE : [{}, { trace: kept ? s.trace : trace }, undefined] };
-  }, ([, momentum], name) => momentum.params[name].trace !== null, (plans) => {
-    // Without momentum the update keeps no state arrays: while the plans hold, the kernel with their values (`SteadyLane`).
-    if (plans[1].hyper.momentum !== 0) return undefined;
-    const h: SgdKernelHyper = { lr: plans[2].hyper.lr, momentum: 0, dampening: plans[1].hyper.dampening, nesterov, weightDecay: plans[0].hyper.weightDecay };
-    const eta = -h.lr;
-    return h.weightDecay === 0 ? (g, x, out) => (out.update === out.next ? sgdPlainInPlace(g, x, eta, out) : sgdKernelInPlace(g, x, null, false, h, out)) : (g, x, out) => sgdKernelInPlace(g, x, null, false, h, out);
+  }, ([, momentum], name) => momentum.params[name].trace !== null, (plans, name, own) => {
+    // While the plans hold, the kernel with their values (`SteadyLane`): without momentum it keeps
+    // no state arrays; with it, the buffer is written into its tensor's own storage (`ready`).
+    const h: SgdKernelHyper = { lr: plans[2].hyper.lr, momentum: plans[1].hyper.momentum, dampening: plans[1].hyper.dampening, nesterov, weightDecay: plans[0].hyper.weightDecay };
+    if (h.momentum === 0) {
+      const eta = -h.lr;
+      const general = (g: Float32Array, x: Float32Array, out: InPlaceOutput) => sgdKernelInPlace(g, x, null, false, h, out);
+      return { run: h.weightDecay === 0 ? (g, x, out) => (out.update === out.next ? sgdPlainInPlace(g, x, eta, out) : general(g, x, out)) : general };
+    }
+    const trace = plans[1].params[name].trace;
+    if (trace === null) return undefined;
+    return { run: (g, x, out) => sgdKernelSimd(g, x, own(trace)!, false, h, out), ready: () => own(trace) !== undefined };
   });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { disposeTree, logisticRegression, restoreState, serializeState, sgd, type Tensors } from '../../src/index';
+import { adam, adamw, disposeReplaced, disposeTree, logisticRegression, restoreState, serializeState, sgd, type Tensors } from '../../src/index';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { arrayTrainer } from '../../src/fast/arrayTrainer';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
@@ -48,7 +48,7 @@ function driver(opt: ArrayTransform<unknown[]>, x0: Record<string, number[]>, us
     step(g: Record<string, readonly number[]>, hyper: Record<string, number>): string | undefined {
       const arrays = { g: names.map((n) => Float32Array.from(g[n])), x: names.map((n) => x[n]) };
       let bad: string | undefined;
-      if (useLane && lane !== undefined && lane.state === state && lane.hyper === hyper) {
+      if (useLane && lane !== undefined && lane.state === state && lane.hyper === hyper && lane.ready()) {
         bad = lane.run(arrays, names.map((n) => out[n]));
         laneRuns++;
       } else {
@@ -87,7 +87,7 @@ describe('steadyLane', () => {
     const a = { count: 3 };
     const b = { count: 7 };
     const state = { tag: 'state' };
-    const lane = steadyLane(state, 'hyper record', { lr: 0.5 }, ['w', 'b'], [kernel('w'), kernel('b')], [a, b]);
+    const lane = steadyLane(state, 'hyper record', { lr: 0.5 }, ['w', 'b'], [{ run: kernel('w') }, { run: kernel('b') }], [a, b]);
     expect([lane.state, lane.hyper, lane.used]).toEqual([state, 'hyper record', { lr: 0.5 }]);
     const outs = [{ update: new Float32Array(2), next: new Float32Array(2) }, { update: new Float32Array(1), next: new Float32Array(1) }];
     outs[0].update = outs[0].next;
@@ -129,14 +129,11 @@ describe('sgd without momentum: a steady lane (ArrayTransform, 4)', () => {
     viaCalls.dispose();
   });
 
-  it('is not offered with momentum (the trace is state) nor under a schedule (η_t = 0.1/t: counters undefined)', () => {
-    const x0 = { w: [1, 2] };
-    for (const opt of [sgd({ lr: 0.1, momentum: 0.9 }), sgd({ lr: (t: number) => 0.1 / t })]) {
-      const d = driver(opt as ArrayTransform<unknown[]>, x0, true);
-      for (let t = 0; t < 6; t++) d.step({ w: [0.5, -0.5] }, {});
-      expect(d.laneRuns).toBe(0);
-      d.dispose();
-    }
+  it('is not offered under a schedule (η_t = 0.1/t: counters undefined)', () => {
+    const d = driver(sgd({ lr: (t: number) => 0.1 / t }) as ArrayTransform<unknown[]>, { w: [1, 2] }, true);
+    for (let t = 0; t < 6; t++) d.step({ w: [0.5, -0.5] }, {});
+    expect(d.laneRuns).toBe(0);
+    d.dispose();
   });
 
   it('reports a non-finite x + u naming the parameter, and has raised the counts (as a steady update does)', () => {
@@ -193,6 +190,31 @@ describe('arrayTrainer runs the lane only for its state and ctx.hyper record', (
     m.dispose();
   });
 
+  it('adam with a moment shared from step 5 to 8 (a clone held): the same w and b bit for bit as without sharing', () => {
+    const run = (share: boolean) => {
+      const m = logisticRegression(2);
+      const opt = adam({ lr: 0.05 }) as ArrayTransform<unknown[]>;
+      const trainer = arrayTrainer(analyticOf(m.loss)!, m.params, opt);
+      let state = opt.init(m.params);
+      const hyper = {};
+      let held: tf.Tensor | undefined;
+      for (let t = 0; t < 12; t++) {
+        if (share && t === 4) held = tf.clone((state as { params: Record<string, { v: tf.Tensor }> }[])[1].params.w.v);
+        if (t === 8) held?.dispose();
+        const r = trainer.step(state, Float32Array.from(xs[t]), [ys[t]], 1, { step: t + 1, epoch: 1, hyper });
+        if ('refused' in r) throw new Error('refused');
+        if (r.replaced) disposeReplaced(state, r.state);
+        state = r.state;
+      }
+      const out = [...m.params.w.dataSync(), ...m.params.b.dataSync()];
+      trainer.dispose();
+      disposeTree(state);
+      m.dispose();
+      return out;
+    };
+    expect(run(true)).toEqual(run(false));
+  });
+
   it('a checkpoint restored at step 8 (saved at step 4): the counts go on from 4, not from the lane’s state', () => {
     const m = logisticRegression(2);
     const opt = sgd({ lr: 0.1 }) as ArrayTransform<unknown[]>;
@@ -217,3 +239,67 @@ describe('arrayTrainer runs the lane only for its state and ctx.hyper record', (
     m.dispose();
   });
 });
+
+describe('steady lanes of optimizers with moments: written into their own storage, or not run', () => {
+  const optimizers: [string, () => ArrayTransform<unknown[]>][] = [
+    ['sgd momentum 0.9', () => sgd({ lr: 0.05, momentum: 0.9 }) as ArrayTransform<unknown[]>],
+    ['sgd nesterov, dampening 0, λ 0.01', () => sgd({ lr: 0.05, momentum: 0.8, nesterov: true, weightDecay: 0.01 }) as ArrayTransform<unknown[]>],
+    ['adam', () => adam({ lr: 0.05 }) as ArrayTransform<unknown[]>],
+    ['adamw λ 0.1', () => adamw({ lr: 0.05, weightDecay: 0.1 }) as ArrayTransform<unknown[]>],
+    ['adam amsgrad', () => adam({ lr: 0.05, amsgrad: true }) as ArrayTransform<unknown[]>],
+  ];
+  for (const [label, make] of optimizers) {
+    it(`${label}: the lane runs from update 3 and gives bit for bit updateArrays' x_t and counts over 20 updates`, () => {
+      const x0 = { w: [0.5, -1, 2], b: [0.25] };
+      const gw = gradStream(3, 20, 3);
+      const gb = gradStream(4, 20, 1);
+      const hyper = {};
+      const viaLane = driver(make(), x0, true);
+      const viaCalls = driver(make(), x0, false);
+      for (let t = 0; t < 20; t++) {
+        for (const d of [viaLane, viaCalls]) expect(d.step({ w: gw[t], b: gb[t] }, hyper)).toBeUndefined();
+        expect(Array.from(viaLane.x.w)).toEqual(Array.from(viaCalls.x.w));
+        expect(Array.from(viaLane.x.b)).toEqual(Array.from(viaCalls.x.b));
+      }
+      expect(viaLane.laneRuns).toBe(18);
+      expect(counts(viaLane.state)).toEqual(counts(viaCalls.state));
+      expect(counts(viaLane.state)).toEqual(Array(counts(viaLane.state).length).fill(20));
+      expect(JSON.stringify(serializeState(viaLane.state))).toBe(JSON.stringify(serializeState(viaCalls.state)));
+      viaLane.dispose();
+      viaCalls.dispose();
+    });
+  }
+
+  it('adam, a moment shared after update 6 (a clone of w’s m held): not ready, updateArrays writes new moments; steady again, x_t still PyTorch’s', () => {
+    // PyTorch's Adam (torch.optim.Adam, float64 reference): m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g²,
+    // x −= η/(1 − β1^t) · m / (√v/√(1 − β2^t) + ε), t the update count.
+    const x0 = { w: [0.5, -1, 2] };
+    const gw = gradStream(7, 14, 3);
+    const d = driver(adam({ lr: 0.05 }) as ArrayTransform<unknown[]>, x0, true);
+    const ref = [...x0.w];
+    const m = [0, 0, 0];
+    const v = [0, 0, 0];
+    let held: tf.Tensor | undefined;
+    const hyper = {};
+    for (let t = 1; t <= 14; t++) {
+      if (t === 7) held = tf.clone((d.state as { params: Record<string, { m: tf.Tensor }> }[])[1].params.w.m);
+      const runsBefore = d.laneRuns;
+      expect(d.step({ w: gw[t - 1] }, hyper)).toBeUndefined();
+      // Update 7: the shared moment makes the lane not ready; updateArrays runs (and writes a new m).
+      if (t === 7) expect(d.laneRuns).toBe(runsBefore);
+      for (let i = 0; i < 3; i++) {
+        const g = gw[t - 1][i];
+        m[i] = 0.9 * m[i] + 0.1 * g;
+        v[i] = 0.999 * v[i] + 0.001 * g * g;
+        ref[i] -= ((0.05 / (1 - 0.9 ** t)) * m[i]) / (Math.sqrt(v[i]) / Math.sqrt(1 - 0.999 ** t) + 1e-8);
+      }
+    }
+    // Updates 1, 2 plan; 3 … 6 lane; 7 and 8 updateArrays (new records, then in place again); 9 … 14 lane.
+    expect(d.laneRuns).toBe(10);
+    ref.forEach((r, i) => expect(Math.abs(d.x.w[i] - r)).toBeLessThanOrEqual(2e-5 * Math.max(1e-3, Math.abs(r))));
+    expect(counts(d.state)).toEqual(Array(counts(d.state).length).fill(14));
+    held!.dispose();
+    d.dispose();
+  });
+});
+
