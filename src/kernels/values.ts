@@ -55,3 +55,12 @@ export function ownValues(t: tf.Tensor): Float32Array | undefined {
   if (!(v instanceof Float32Array)) return undefined;
   return (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) || isArenaBuffer(v.buffer) ? v : undefined;
 }
+
+/**
+ * An empty array: what a kernel's argument record, reused from call to call, holds between calls
+ * (so that it keeps no state array alive).
+ *
+ * @example
+ * args.m = own(s.m)!; kernel(args); args.m = NO_VALUES;
+ */
+export const NO_VALUES: Float32Array = new Float32Array(0);

@@ -6,7 +6,8 @@ import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adadeltaKernel, adadeltaKernelInPlace } from '../kernels/adadeltaKernel';
 import { fusedChain, IN_PLACE } from './fusedChain';
-import { values } from '../kernels/values';
+import type { SteadyKernel } from './SteadyLane';
+import { NO_VALUES, values } from '../kernels/values';
 
 /** Options of `adadelta` (PyTorch's `Adadelta`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface AdadeltaOptions {
@@ -71,5 +72,20 @@ export function adadelta(options: AdadeltaOptions = {}): Transform<unknown[]> {
     const keptDelta = ownOf(s.delta) === delta;
     if (own && keptSquare && keptDelta) return { check, fields: IN_PLACE };
     return { check, fields: [{}, { square: keptSquare ? s.square : square, delta: keptDelta ? s.delta : delta }, undefined] };
+  }, undefined, ([decay, adadeltaPart, lr], name, own): SteadyKernel => {
+    // While the plans hold (`SteadyLane`): both accumulators written into their tensors' own storage.
+    const s = adadeltaPart.params[name];
+    const h = { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay: decay.hyper.weightDecay };
+    const moments = { square: NO_VALUES, delta: NO_VALUES };
+    return {
+      run: (g, x, out) => {
+        moments.square = own(s.square)!;
+        moments.delta = own(s.delta)!;
+        const check = adadeltaKernelInPlace(g, x, moments, h, out);
+        moments.square = moments.delta = NO_VALUES; // holds no state array after the call
+        return check;
+      },
+      ready: () => own(s.square) !== undefined && own(s.delta) !== undefined,
+    };
   });
 }

@@ -6,6 +6,7 @@ import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adagradKernel, adagradKernelInPlace } from '../kernels/adagradKernel';
 import { fusedChain, IN_PLACE } from './fusedChain';
+import type { SteadyKernel } from './SteadyLane';
 import { values } from '../kernels/values';
 
 /** Options of `adagrad` (PyTorch's `Adagrad`, camelCase). Hyperparameters accept a number or a schedule. */
@@ -86,5 +87,16 @@ export function adagrad(options: AdagradOptions = {}): Transform<unknown[]> {
     const check = adagradKernelInPlace(g, x, sum, h, out);
     const kept = (own ?? values)(s.sum) === sum;
     return { check, fields: own && kept ? IN_PLACE : [{}, { sum: kept ? s.sum : sum }, undefined] };
+  }, undefined, ([decay, rss, lr], name, own): SteadyKernel => {
+    // While the plans hold (`SteadyLane`): the sum written into its tensor's own storage, t the parameter's count + 1.
+    const s = rss.params[name];
+    const h = { lr: lr.hyper.lr, lrDecay: rss.hyper.lrDecay, eps: rss.hyper.eps, epsInSqrt, weightDecay: decay.hyper.weightDecay, t: 0 };
+    return {
+      run: (g, x, out) => {
+        h.t = s.count + 1;
+        return adagradKernelInPlace(g, x, own(s.sum)!, h, out);
+      },
+      ready: () => own(s.sum) !== undefined,
+    };
   });
 }

@@ -12,10 +12,9 @@ import type { InPlaceOutput } from '../kernels/InPlaceOutput';
 import type { AdamOptions } from './adam';
 import { fusedChain, IN_PLACE } from './fusedChain';
 import type { SteadyKernel } from './SteadyLane';
-import { values } from '../kernels/values';
+import { NO_VALUES, values } from '../kernels/values';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-const NO_VALUES = new Float32Array(0);
 
 /**
  * Adam with L2 (`decoupled` false) or decoupled (AdamW) weight decay, from completed options:

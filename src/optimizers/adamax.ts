@@ -6,7 +6,8 @@ import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adamaxKernel, adamaxKernelInPlace } from '../kernels/adamaxKernel';
 import { fusedChain, IN_PLACE } from './fusedChain';
-import { values } from '../kernels/values';
+import type { SteadyKernel } from './SteadyLane';
+import { NO_VALUES, values } from '../kernels/values';
 
 /** Options of `adamax` (PyTorch's `Adamax`, camelCase; `betas` split into `beta1`, `beta2`). Hyperparameters accept a number or a schedule. */
 export interface AdamaxOptions {
@@ -72,5 +73,21 @@ export function adamax(options: AdamaxOptions = {}): Transform<unknown[]> {
     const keptNorm = ownOf(s.norm) === norm;
     if (own && keptM && keptNorm) return { check, fields: IN_PLACE };
     return { check, fields: [{}, { m: keptM ? s.m : m, norm: keptNorm ? s.norm : norm }, undefined] };
+  }, undefined, ([decay, adamaxPart, lr], name, own): SteadyKernel => {
+    // While the plans hold (`SteadyLane`): m and the norm written into their tensors' own storage, t the parameter's count + 1.
+    const s = adamaxPart.params[name];
+    const h = { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay: decay.hyper.weightDecay, t: 0 };
+    const moments = { m: NO_VALUES, norm: NO_VALUES };
+    return {
+      run: (g, x, out) => {
+        moments.m = own(s.m)!;
+        moments.norm = own(s.norm)!;
+        h.t = s.count + 1;
+        const check = adamaxKernelInPlace(g, x, moments, h, out);
+        moments.m = moments.norm = NO_VALUES; // holds no state array after the call
+        return check;
+      },
+      ready: () => own(s.m) !== undefined && own(s.norm) !== undefined,
+    };
   });
 }

@@ -8,7 +8,8 @@ import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { rmspropKernel, rmspropKernelInPlace } from '../kernels/rmspropKernel';
 import { fusedChain, IN_PLACE } from './fusedChain';
-import { values } from '../kernels/values';
+import type { SteadyKernel } from './SteadyLane';
+import { NO_VALUES, values } from '../kernels/values';
 
 /** Options of `rmsprop` (PyTorch's `RMSprop`, camelCase). Hyperparameters accept a number or a schedule. */
 export interface RmspropOptions {
@@ -101,5 +102,25 @@ export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
     const buffer = { trace: trace === null ? b.trace : kept(b.trace, trace) };
     if (own && moments.square === s.square && moments.mean === s.mean && buffer.trace === b.trace) return { check, fields: IN_PLACE };
     return { check, fields: [{}, moments, buffer, undefined] };
+  }, undefined, ([decay, rms, momentum, lr], name, own): SteadyKernel | undefined => {
+    // While the plans hold (`SteadyLane`): the square, the mean (centered) and the momentum buffer written into their tensors' own storage.
+    const s = rms.params[name];
+    const b = momentum.params[name];
+    const mu = momentum.hyper.momentum;
+    if (mu !== 0 && b.trace === null) return undefined;
+    const h = { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: mu, dampening: momentum.hyper.dampening, weightDecay: decay.hyper.weightDecay };
+    const state: { square: Float32Array; mean: Float32Array | null; trace: Float32Array | null } = { square: NO_VALUES, mean: null, trace: null };
+    return {
+      run: (g, x, out) => {
+        state.square = own(s.square)!;
+        state.mean = s.mean && own(s.mean)!;
+        state.trace = mu === 0 ? null : own(b.trace!)!;
+        const check = rmspropKernelInPlace(g, x, state, false, h, out);
+        state.square = NO_VALUES; // holds no state array after the call
+        state.mean = state.trace = null;
+        return check;
+      },
+      ready: () => own(s.square) !== undefined && (s.mean === null || own(s.mean) !== undefined) && (mu === 0 || own(b.trace!) !== undefined),
+    };
   });
 }

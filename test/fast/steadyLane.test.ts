@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { adam, adamw, disposeReplaced, disposeTree, logisticRegression, restoreState, serializeState, sgd, type Tensors } from '../../src/index';
+import { adadelta, adagrad, adam, adamax, adamw, disposeReplaced, disposeTree, logisticRegression, restoreState, rmsprop, serializeState, sgd, type Tensors } from '../../src/index';
 import { analyticOf } from '../../src/fast/AnalyticLoss';
 import { arrayTrainer } from '../../src/fast/arrayTrainer';
 import type { ArrayTransform } from '../../src/optimizers/fusedChain';
@@ -247,6 +247,11 @@ describe('steady lanes of optimizers with moments: written into their own storag
     ['adam', () => adam({ lr: 0.05 }) as ArrayTransform<unknown[]>],
     ['adamw λ 0.1', () => adamw({ lr: 0.05, weightDecay: 0.1 }) as ArrayTransform<unknown[]>],
     ['adam amsgrad', () => adam({ lr: 0.05, amsgrad: true }) as ArrayTransform<unknown[]>],
+    ['adamax λ 0.01', () => adamax({ lr: 0.05, weightDecay: 0.01 }) as ArrayTransform<unknown[]>],
+    ['adagrad lrDecay 0.1', () => adagrad({ lr: 0.2, lrDecay: 0.1 }) as ArrayTransform<unknown[]>],
+    ['adadelta', () => adadelta({ lr: 1 }) as ArrayTransform<unknown[]>],
+    ['rmsprop', () => rmsprop({ lr: 0.01 }) as ArrayTransform<unknown[]>],
+    ['rmsprop centered, momentum 0.5', () => rmsprop({ lr: 0.01, centered: true, momentum: 0.5 }) as ArrayTransform<unknown[]>],
   ];
   for (const [label, make] of optimizers) {
     it(`${label}: the lane runs from update 3 and gives bit for bit updateArrays' x_t and counts over 20 updates`, () => {
