@@ -5,7 +5,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adadeltaKernel, adadeltaKernelInPlace } from '../kernels/adadeltaKernel';
-import { fusedChain, IN_PLACE } from './fusedChain';
+import { fusedChain, IN_PLACE, type PlansOf } from './fusedChain';
 import type { SteadyKernel } from './SteadyLane';
 import { NO_VALUES, values } from '../kernels/values';
 
@@ -51,31 +51,28 @@ export const adadeltaDefaults: Readonly<Required<AdadeltaOptions>> = { lr: 1, rh
 export function adadelta(options: AdadeltaOptions = {}): Transform<unknown[]> {
   const o = withDefaults('adadelta', options, adadeltaDefaults);
   const parts = [addDecayedWeights(o.weightDecay), scaleByAdadelta({ rho: o.rho, eps: o.eps }), scaleByLearningRate(o.lr)] as const;
-  return fusedChain(parts, fusedMode(o.fused), ([decay, adadeltaPart, lr], name, g, p) => {
-    const s = adadeltaPart.params[name];
-    const { weightDecay } = decay.hyper;
-    const r = adadeltaKernel(
-      g,
-      weightDecay === 0 ? undefined : values(p!),
-      { square: values(s.square), delta: values(s.delta) },
-      { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay },
-    );
+  // The kernel's hyperparameters from the plans (by index).
+  const hyperOf = (plans: PlansOf<typeof parts>) => ({ lr: plans[2].hyper.lr, rho: plans[1].hyper.rho, eps: plans[1].hyper.eps, weightDecay: plans[0].hyper.weightDecay });
+  return fusedChain(parts, fusedMode(o.fused), (plans, name, g, p) => {
+    const s = plans[1].params[name];
+    const h = hyperOf(plans);
+    const r = adadeltaKernel(g, h.weightDecay === 0 ? undefined : values(p!), { square: values(s.square), delta: values(s.delta) }, h);
     return { update: r.update, fields: [{}, { square: r.square, delta: r.delta }, undefined] };
-  }, ([decay, adadeltaPart, lr], name, g, x, writable, out, own) => {
-    const s = adadeltaPart.params[name];
+  }, (plans, name, g, x, writable, out, own) => {
+    const s = plans[1].params[name];
     const square = writable(s.square);
     const delta = writable(s.delta);
-    const h = { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay: decay.hyper.weightDecay };
+    const h = hyperOf(plans);
     const check = adadeltaKernelInPlace(g, x, { square, delta }, h, out);
     const ownOf = own ?? values;
     const keptSquare = ownOf(s.square) === square;
     const keptDelta = ownOf(s.delta) === delta;
     if (own && keptSquare && keptDelta) return { check, fields: IN_PLACE };
     return { check, fields: [{}, { square: keptSquare ? s.square : square, delta: keptDelta ? s.delta : delta }, undefined] };
-  }, undefined, ([decay, adadeltaPart, lr], name, own): SteadyKernel => {
+  }, undefined, (plans, name, own): SteadyKernel => {
     // While the plans hold (`SteadyLane`): both accumulators written into their tensors' own storage.
-    const s = adadeltaPart.params[name];
-    const h = { lr: lr.hyper.lr, rho: adadeltaPart.hyper.rho, eps: adadeltaPart.hyper.eps, weightDecay: decay.hyper.weightDecay };
+    const s = plans[1].params[name];
+    const h = hyperOf(plans);
     const moments = { square: NO_VALUES, delta: NO_VALUES };
     return {
       run: (g, x, out) => {

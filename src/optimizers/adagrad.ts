@@ -5,7 +5,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adagradKernel, adagradKernelInPlace } from '../kernels/adagradKernel';
-import { fusedChain, IN_PLACE } from './fusedChain';
+import { fusedChain, IN_PLACE, type PlansOf } from './fusedChain';
 import type { SteadyKernel } from './SteadyLane';
 import { values } from '../kernels/values';
 
@@ -68,29 +68,31 @@ export function adagrad(options: AdagradOptions = {}): Transform<unknown[]> {
     scaleByLearningRate(o.lr),
   ] as const;
   const epsInSqrt = o.epsInSqrt;
-  return fusedChain(parts, fusedMode(o.fused), ([decay, rss, lr], name, g, p) => {
-    const s = rss.params[name];
-    const { weightDecay } = decay.hyper;
-    const r = adagradKernel(g, weightDecay === 0 ? undefined : values(p!), values(s.sum), {
-      lr: lr.hyper.lr,
-      lrDecay: rss.hyper.lrDecay,
-      eps: rss.hyper.eps,
-      epsInSqrt,
-      weightDecay,
-      t: s.count + 1,
-    });
+  // The kernel's hyperparameters from the plans (by index), t the parameter's count + 1.
+  const hyperOf = (plans: PlansOf<typeof parts>, t: number) => ({
+    lr: plans[2].hyper.lr,
+    lrDecay: plans[1].hyper.lrDecay,
+    eps: plans[1].hyper.eps,
+    epsInSqrt,
+    weightDecay: plans[0].hyper.weightDecay,
+    t,
+  });
+  return fusedChain(parts, fusedMode(o.fused), (plans, name, g, p) => {
+    const s = plans[1].params[name];
+    const h = hyperOf(plans, s.count + 1);
+    const r = adagradKernel(g, h.weightDecay === 0 ? undefined : values(p!), values(s.sum), h);
     return { update: r.update, fields: [{}, { sum: r.sum }, undefined] };
-  }, ([decay, rss, lr], name, g, x, writable, out, own) => {
-    const s = rss.params[name];
+  }, (plans, name, g, x, writable, out, own) => {
+    const s = plans[1].params[name];
     const sum = writable(s.sum);
-    const h = { lr: lr.hyper.lr, lrDecay: rss.hyper.lrDecay, eps: rss.hyper.eps, epsInSqrt, weightDecay: decay.hyper.weightDecay, t: s.count + 1 };
+    const h = hyperOf(plans, s.count + 1);
     const check = adagradKernelInPlace(g, x, sum, h, out);
     const kept = (own ?? values)(s.sum) === sum;
     return { check, fields: own && kept ? IN_PLACE : [{}, { sum: kept ? s.sum : sum }, undefined] };
-  }, undefined, ([decay, rss, lr], name, own): SteadyKernel => {
+  }, undefined, (plans, name, own): SteadyKernel => {
     // While the plans hold (`SteadyLane`): the sum written into its tensor's own storage, t the parameter's count + 1.
-    const s = rss.params[name];
-    const h = { lr: lr.hyper.lr, lrDecay: rss.hyper.lrDecay, eps: rss.hyper.eps, epsInSqrt, weightDecay: decay.hyper.weightDecay, t: 0 };
+    const s = plans[1].params[name];
+    const h = hyperOf(plans, 0);
     return {
       run: (g, x, out) => {
         h.t = s.count + 1;

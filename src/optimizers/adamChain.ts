@@ -33,21 +33,24 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
   const adamPart = scaleByAdam({ beta1: o.beta1, beta2: o.beta2, eps: o.eps, amsgrad: o.amsgrad });
   const lrPart = scaleByLearningRate(o.lr);
   const mode = fusedMode(o.fused);
+  // The kernel's hyperparameters from the plans, written into `h` (t, the parameter's count + 1, is set by the caller).
+  const hyperOf = (a: ParamwisePlan<ScaleByAdamParamState>, d: UpdatePlan, lr: UpdatePlan, h: Mutable<AdamKernelHyper>): Mutable<AdamKernelHyper> => {
+    h.lr = lr.hyper.lr;
+    h.beta1 = a.hyper.beta1;
+    h.beta2 = a.hyper.beta2;
+    h.eps = a.hyper.eps;
+    h.weightDecay = d.hyper.weightDecay;
+    return h;
+  };
+  const fresh = (): Mutable<AdamKernelHyper> => ({ lr: 0, beta1: 0, beta2: 0, eps: 0, weightDecay: 0, decoupled, t: 0 });
   const step = (a: ParamwisePlan<ScaleByAdamParamState>, d: UpdatePlan, lr: UpdatePlan, name: string, g: Float32Array, p: tf.Tensor | undefined) => {
     const s = a.params[name];
-    const { weightDecay } = d.hyper;
-    const r = adamKernel(
-      g,
-      weightDecay === 0 ? undefined : values(p!),
-      { m: values(s.m), v: values(s.v), vMax: s.vMax && values(s.vMax) },
-      { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay, decoupled, t: s.count + 1 },
-    );
+    const h = hyperOf(a, d, lr, fresh());
+    h.t = s.count + 1;
+    const r = adamKernel(g, h.weightDecay === 0 ? undefined : values(p!), { m: values(s.m), v: values(s.v), vMax: s.vMax && values(s.vMax) }, h);
     return { update: r.update, moments: { m: r.m, v: r.v, vMax: r.vMax } };
   };
-  const kernelArgs: { s: Mutable<AdamKernelState>; h: Mutable<AdamKernelHyper> } = {
-    s: { m: NO_VALUES, v: NO_VALUES, vMax: null },
-    h: { lr: 0, beta1: 0, beta2: 0, eps: 0, weightDecay: 0, decoupled, t: 0 },
-  };
+  const kernelArgs: { s: Mutable<AdamKernelState>; h: Mutable<AdamKernelHyper> } = { s: { m: NO_VALUES, v: NO_VALUES, vMax: null }, h: fresh() };
   const stepInPlace = (
     a: ParamwisePlan<ScaleByAdamParamState>,
     d: UpdatePlan,
@@ -68,12 +71,7 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
     k.s.m = m;
     k.s.v = v;
     k.s.vMax = vMax;
-    k.h.lr = lr.hyper.lr;
-    k.h.beta1 = a.hyper.beta1;
-    k.h.beta2 = a.hyper.beta2;
-    k.h.eps = a.hyper.eps;
-    k.h.weightDecay = d.hyper.weightDecay;
-    k.h.t = s.count + 1;
+    hyperOf(a, d, lr, k.h).t = s.count + 1;
     const check = adamKernelSimd(g, x, k.s, k.h, out);
     k.s.m = k.s.v = NO_VALUES; // holds no state array after the call
     k.s.vMax = null;
@@ -86,7 +84,7 @@ export function adamChain(o: Required<AdamOptions>, decoupled: boolean): Transfo
   // their tensors' own storage (`ready`), t is the parameter's own count + 1 (raised after each update).
   const steadyKernel = (a: ParamwisePlan<ScaleByAdamParamState>, d: UpdatePlan, lr: UpdatePlan, name: string, own: (t: tf.Tensor) => Float32Array | undefined): SteadyKernel => {
     const s = a.params[name];
-    const h: Mutable<AdamKernelHyper> = { lr: lr.hyper.lr, beta1: a.hyper.beta1, beta2: a.hyper.beta2, eps: a.hyper.eps, weightDecay: d.hyper.weightDecay, decoupled, t: 0 };
+    const h = hyperOf(a, d, lr, fresh());
     const moments: Mutable<AdamKernelState> = { m: NO_VALUES, v: NO_VALUES, vMax: null };
     return {
       run: (g, x, out) => {

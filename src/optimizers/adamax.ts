@@ -5,7 +5,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { adamaxKernel, adamaxKernelInPlace } from '../kernels/adamaxKernel';
-import { fusedChain, IN_PLACE } from './fusedChain';
+import { fusedChain, IN_PLACE, type PlansOf } from './fusedChain';
 import type { SteadyKernel } from './SteadyLane';
 import { NO_VALUES, values } from '../kernels/values';
 
@@ -52,31 +52,35 @@ export const adamaxDefaults: Readonly<Required<AdamaxOptions>> = { lr: 2e-3, bet
 export function adamax(options: AdamaxOptions = {}): Transform<unknown[]> {
   const o = withDefaults('adamax', options, adamaxDefaults);
   const parts = [addDecayedWeights(o.weightDecay), scaleByAdamax({ beta1: o.beta1, beta2: o.beta2, eps: o.eps }), scaleByLearningRate(o.lr)] as const;
-  return fusedChain(parts, fusedMode(o.fused), ([decay, adamaxPart, lr], name, g, p) => {
-    const s = adamaxPart.params[name];
-    const { weightDecay } = decay.hyper;
-    const r = adamaxKernel(
-      g,
-      weightDecay === 0 ? undefined : values(p!),
-      { m: values(s.m), norm: values(s.norm) },
-      { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay, t: s.count + 1 },
-    );
+  // The kernel's hyperparameters from the plans (by index), t the parameter's count + 1.
+  const hyperOf = (plans: PlansOf<typeof parts>, t: number) => ({
+    lr: plans[2].hyper.lr,
+    beta1: plans[1].hyper.beta1,
+    beta2: plans[1].hyper.beta2,
+    eps: plans[1].hyper.eps,
+    weightDecay: plans[0].hyper.weightDecay,
+    t,
+  });
+  return fusedChain(parts, fusedMode(o.fused), (plans, name, g, p) => {
+    const s = plans[1].params[name];
+    const h = hyperOf(plans, s.count + 1);
+    const r = adamaxKernel(g, h.weightDecay === 0 ? undefined : values(p!), { m: values(s.m), norm: values(s.norm) }, h);
     return { update: r.update, fields: [{}, { m: r.m, norm: r.norm }, undefined] };
-  }, ([decay, adamaxPart, lr], name, g, x, writable, out, own) => {
-    const s = adamaxPart.params[name];
+  }, (plans, name, g, x, writable, out, own) => {
+    const s = plans[1].params[name];
     const m = writable(s.m);
     const norm = writable(s.norm);
-    const h = { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay: decay.hyper.weightDecay, t: s.count + 1 };
+    const h = hyperOf(plans, s.count + 1);
     const check = adamaxKernelInPlace(g, x, { m, norm }, h, out);
     const ownOf = own ?? values;
     const keptM = ownOf(s.m) === m;
     const keptNorm = ownOf(s.norm) === norm;
     if (own && keptM && keptNorm) return { check, fields: IN_PLACE };
     return { check, fields: [{}, { m: keptM ? s.m : m, norm: keptNorm ? s.norm : norm }, undefined] };
-  }, undefined, ([decay, adamaxPart, lr], name, own): SteadyKernel => {
+  }, undefined, (plans, name, own): SteadyKernel => {
     // While the plans hold (`SteadyLane`): m and the norm written into their tensors' own storage, t the parameter's count + 1.
-    const s = adamaxPart.params[name];
-    const h = { lr: lr.hyper.lr, beta1: adamaxPart.hyper.beta1, beta2: adamaxPart.hyper.beta2, eps: adamaxPart.hyper.eps, weightDecay: decay.hyper.weightDecay, t: 0 };
+    const s = plans[1].params[name];
+    const h = hyperOf(plans, 0);
     const moments = { m: NO_VALUES, norm: NO_VALUES };
     return {
       run: (g, x, out) => {

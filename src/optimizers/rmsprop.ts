@@ -7,7 +7,7 @@ import { scaleByLearningRate } from '../transforms/scaleByLearningRate';
 import { withDefaults } from '../transforms/withDefaults';
 import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { rmspropKernel, rmspropKernelInPlace } from '../kernels/rmspropKernel';
-import { fusedChain, IN_PLACE } from './fusedChain';
+import { fusedChain, IN_PLACE, type PlansOf } from './fusedChain';
 import type { SteadyKernel } from './SteadyLane';
 import { NO_VALUES, values } from '../kernels/values';
 
@@ -76,25 +76,34 @@ export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
     scaleByLearningRate(o.lr),
   ] as const;
   const epsInSqrt = o.epsInSqrt;
-  return fusedChain(parts, fusedMode(o.fused), ([decay, rms, momentum, lr], name, g, p) => {
-    const s = rms.params[name];
-    const b = momentum.params[name];
-    const { weightDecay } = decay.hyper;
+  // The kernel's hyperparameters from the plans (by index).
+  const hyperOf = (plans: PlansOf<typeof parts>) => ({
+    lr: plans[3].hyper.lr,
+    alpha: plans[1].hyper.alpha,
+    eps: plans[1].hyper.eps,
+    epsInSqrt,
+    momentum: plans[2].hyper.momentum,
+    dampening: plans[2].hyper.dampening,
+    weightDecay: plans[0].hyper.weightDecay,
+  });
+  return fusedChain(parts, fusedMode(o.fused), (plans, name, g, p) => {
+    const s = plans[1].params[name];
+    const b = plans[2].params[name];
+    const h = hyperOf(plans);
     const r = rmspropKernel(
       g,
-      weightDecay === 0 ? undefined : values(p!),
+      h.weightDecay === 0 ? undefined : values(p!),
       { square: values(s.square), mean: s.mean && values(s.mean), trace: b.trace && values(b.trace) },
-      { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: momentum.hyper.momentum, dampening: momentum.hyper.dampening, weightDecay },
+      h,
     );
     return { update: r.update, fields: [{}, { square: r.square, mean: r.mean }, { trace: r.trace ?? b.trace }, undefined] };
-  }, ([decay, rms, momentum, lr], name, g, x, writable, out, own) => {
-    const s = rms.params[name];
-    const b = momentum.params[name];
-    const mu = momentum.hyper.momentum;
+  }, (plans, name, g, x, writable, out, own) => {
+    const s = plans[1].params[name];
+    const b = plans[2].params[name];
+    const h = hyperOf(plans);
     const square = writable(s.square);
     const mean = s.mean && writable(s.mean);
-    const trace = mu === 0 ? null : b.trace ? writable(b.trace) : new Float32Array(g.length);
-    const h = { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: mu, dampening: momentum.hyper.dampening, weightDecay: decay.hyper.weightDecay };
+    const trace = h.momentum === 0 ? null : b.trace ? writable(b.trace) : new Float32Array(g.length);
     const check = rmspropKernelInPlace(g, x, { square, mean, trace }, b.trace === null, h, out);
     const ownOf = own ?? values;
     const kept = (t: tf.Tensor | null, arr: Float32Array | null) => (t !== null && arr !== null && ownOf(t) === arr ? t : arr);
@@ -102,13 +111,13 @@ export function rmsprop(options: RmspropOptions = {}): Transform<unknown[]> {
     const buffer = { trace: trace === null ? b.trace : kept(b.trace, trace) };
     if (own && moments.square === s.square && moments.mean === s.mean && buffer.trace === b.trace) return { check, fields: IN_PLACE };
     return { check, fields: [{}, moments, buffer, undefined] };
-  }, undefined, ([decay, rms, momentum, lr], name, own): SteadyKernel | undefined => {
+  }, undefined, (plans, name, own): SteadyKernel | undefined => {
     // While the plans hold (`SteadyLane`): the square, the mean (centered) and the momentum buffer written into their tensors' own storage.
-    const s = rms.params[name];
-    const b = momentum.params[name];
-    const mu = momentum.hyper.momentum;
+    const s = plans[1].params[name];
+    const b = plans[2].params[name];
+    const h = hyperOf(plans);
+    const mu = h.momentum;
     if (mu !== 0 && b.trace === null) return undefined;
-    const h = { lr: lr.hyper.lr, alpha: rms.hyper.alpha, eps: rms.hyper.eps, epsInSqrt, momentum: mu, dampening: momentum.hyper.dampening, weightDecay: decay.hyper.weightDecay };
     const state: { square: Float32Array; mean: Float32Array | null; trace: Float32Array | null } = { square: NO_VALUES, mean: null, trace: null };
     return {
       run: (g, x, out) => {

@@ -7,7 +7,7 @@ import { fusedMode, type FusedMode } from '../kernels/useFused';
 import { sgdKernel, sgdKernelInPlace, sgdPlainInPlace, type SgdKernelHyper } from '../kernels/sgdKernel';
 import { sgdKernelSimd } from '../kernels/wasm/sgdKernelSimd';
 import type { InPlaceOutput } from '../kernels/InPlaceOutput';
-import { fusedChain, IN_PLACE } from './fusedChain';
+import { fusedChain, IN_PLACE, type PlansOf } from './fusedChain';
 import { values } from '../kernels/values';
 
 /** Options of `sgd` (PyTorch's `SGD`, camelCase). Hyperparameters accept a number or a schedule. */
@@ -62,28 +62,27 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
     scaleByLearningRate(o.lr),
   ] as const;
   const nesterov = o.nesterov;
-  const kernelHyper: { -readonly [K in keyof SgdKernelHyper]: SgdKernelHyper[K] } = { lr: 0, momentum: 0, dampening: 0, nesterov, weightDecay: 0 };
-  return fusedChain(parts, fusedMode(o.fused), ([decay, momentum, lr], name, g, p) => {
-    const s = momentum.params[name];
-    const { weightDecay } = decay.hyper;
-    const r = sgdKernel(g, weightDecay === 0 ? undefined : values(p!), s.trace && values(s.trace), {
-      lr: lr.hyper.lr,
-      momentum: momentum.hyper.momentum,
-      dampening: momentum.hyper.dampening,
-      nesterov,
-      weightDecay,
-    });
+  type KernelHyper = { -readonly [K in keyof SgdKernelHyper]: SgdKernelHyper[K] };
+  const fresh = (): KernelHyper => ({ lr: 0, momentum: 0, dampening: 0, nesterov, weightDecay: 0 });
+  // The kernel's hyperparameters from the plans (by index: destructuring an array parameter runs
+  // the iterator protocol), written into `h`.
+  const hyperOf = (plans: PlansOf<typeof parts>, h: KernelHyper): SgdKernelHyper => {
+    h.lr = plans[2].hyper.lr;
+    h.momentum = plans[1].hyper.momentum;
+    h.dampening = plans[1].hyper.dampening;
+    h.weightDecay = plans[0].hyper.weightDecay;
+    return h;
+  };
+  // The in-place kernel's record, rewritten per call (the kernel only reads it).
+  const kernelHyper = fresh();
+  return fusedChain(parts, fusedMode(o.fused), (plans, name, g, p) => {
+    const s = plans[1].params[name];
+    const h = hyperOf(plans, fresh());
+    const r = sgdKernel(g, h.weightDecay === 0 ? undefined : values(p!), s.trace && values(s.trace), h);
     return { update: r.update, fields: [{}, { trace: r.trace ?? s.trace }, undefined] };
   }, (plans, name, g, x, writable, out, own) => {
-    // Plans by index (destructuring an array parameter runs the iterator protocol, per parameter
-    // and step); the kernel's hyperparameters in one record rewritten per call (the kernel only reads it).
-    const momentum = plans[1];
-    const s = momentum.params[name];
-    const h = kernelHyper;
-    h.lr = plans[2].hyper.lr;
-    h.momentum = momentum.hyper.momentum;
-    h.dampening = momentum.hyper.dampening;
-    h.weightDecay = plans[0].hyper.weightDecay;
+    const s = plans[1].params[name];
+    const h = hyperOf(plans, kernelHyper);
     if (h.momentum === 0) return { check: sgdKernelInPlace(g, x, null, false, h, out), fields: own ? IN_PLACE : [{}, { trace: s.trace }, undefined] };
     const trace = s.trace ? writable(s.trace) : new Float32Array(g.length);
     const check = sgdKernelSimd(g, x, trace, s.trace === null, h, out);
@@ -92,7 +91,7 @@ export function sgd(options: SgdOptions = {}): Transform<unknown[]> {
   }, ([, momentum], name) => momentum.params[name].trace !== null, (plans, name, own) => {
     // While the plans hold, the kernel with their values (`SteadyLane`): without momentum it keeps
     // no state arrays; with it, the buffer is written into its tensor's own storage (`ready`).
-    const h: SgdKernelHyper = { lr: plans[2].hyper.lr, momentum: plans[1].hyper.momentum, dampening: plans[1].hyper.dampening, nesterov, weightDecay: plans[0].hyper.weightDecay };
+    const h = hyperOf(plans, fresh());
     if (h.momentum === 0) {
       const eta = -h.lr;
       const general = (g: Float32Array, x: Float32Array, out: InPlaceOutput) => sgdKernelInPlace(g, x, null, false, h, out);
