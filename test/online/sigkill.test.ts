@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAfterCheckpoint } from './killAfterCheckpoint';
 import { launchRun } from './launchRun';
-import { listCheckpoints } from '../../streams/checkpointFile';
 import { mulberry32 } from '../../streams/sources/mulberry32';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,8 +30,6 @@ function finalLine(stdout: string): string {
   return lines[lines.length - 1];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('kill -9 and resume (real processes)', () => {
   it.each([
     ['adam', 5, 11],
@@ -55,16 +53,14 @@ describe('kill -9 and resume (real processes)', () => {
     for (let attempt = 0; attempt < kills; attempt++) {
       const run = launch(dir, optimizer);
       await run.started;
-      // (30–60 % / kills) of the uninterrupted training per run: all the runs together stay well
-      // short of the whole training (a faster moment of the machine cannot let a run end before
-      // its kill) and still get past the first checkpoints.
-      await sleep(((0.3 + 0.3 * rand()) / kills) * training);
-      run.child.kill('SIGKILL');
-      const exit = await run.exited;
+      // Killed once it has saved a checkpoint of its own, then 0–5 % of the uninterrupted training
+      // later (about 1.5 checkpoints): every run makes progress, and all of them together stay well
+      // short of the end (30 checkpoints).
+      const { exit, step } = await killAfterCheckpoint(run, dir, stepsAtKill.at(-1) ?? 0, 0.05 * rand() * training);
       if (exit.signal === 'SIGKILL') killed++;
       else expect(exit.code, run.stderr()).toBe(0);
-      stepsAtKill.push(listCheckpoints(dir).at(-1)?.step ?? 0);
-      console.log(`${optimizer}: run ${attempt + 1} ${exit.signal ?? 'finished'}; newest checkpoint at step ${stepsAtKill.at(-1)}`);
+      stepsAtKill.push(step);
+      console.log(`${optimizer}: run ${attempt + 1} ${exit.signal ?? 'finished'}; newest checkpoint at step ${step}`);
     }
     const last = launch(dir, optimizer);
     const exit = await last.exited;

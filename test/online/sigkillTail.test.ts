@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAfterCheckpoint } from './killAfterCheckpoint';
 import { launchRun } from './launchRun';
 import { listCheckpoints } from '../../streams/checkpointFile';
 import { elec2 } from '../../streams/sources/elec2';
@@ -34,7 +35,6 @@ afterAll(() => [work, dirname(bundle)].forEach((d) => rmSync(d, { recursive: tru
 
 const launch = (dir: string) => launchRun(bundle, [file, dir, String(ROWS)], root);
 const finalLine = (stdout: string) => stdout.trim().split('\n').at(-1)!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('kill -9 and resume a run following an NDJSON file (real processes)', () => {
   it('killed with SIGKILL at random moments 4 times and resumed: parameters, metrics, baselines and ingest counters equal an uninterrupted run', async () => {
@@ -52,12 +52,13 @@ describe('kill -9 and resume a run following an NDJSON file (real processes)', (
     const dir = join(work, 'killed');
     const rand = mulberry32(7);
     let killed = 0;
+    let since = 0;
     for (let attempt = 0; attempt < 4; attempt++) {
       const run = launch(dir);
       await run.started;
-      await sleep((0.05 + 0.3 * rand()) * training);
-      run.child.kill('SIGKILL');
-      const exit = await run.exited;
+      // killed once it has saved a checkpoint of its own, then 0–5 % of the uninterrupted training later
+      const { exit, step } = await killAfterCheckpoint(run, dir, since, 0.05 * rand() * training);
+      since = step;
       if (exit.signal === 'SIGKILL') killed++;
       else expect(exit.code, run.stderr()).toBe(0);
     }
