@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsCheckpoints } from '../../streams/nats/natsCheckpoints';
 import { mulberry32 } from '../../streams/sources/mulberry32';
+import { killAfterCheckpoint } from '../online/killAfterCheckpoint';
 import { launchRun } from '../online/launchRun';
 import { startNatsServer, type NatsServer } from './natsServer';
 
@@ -34,7 +35,6 @@ function machine(): string {
 }
 const launch = (key: string, cwd: string) => launchRun(bundle, [server.url, key, String(ROWS)], cwd);
 const finalLine = (stdout: string) => stdout.trim().split('\n').at(-1)!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('restart on another machine: checkpoints in NATS (real processes, SIGKILL)', () => {
   it('a trainer killed with SIGKILL and resumed in fresh processes with other working directories and no local file ends bit for bit as an uninterrupted run', async () => {
@@ -54,16 +54,11 @@ describe('restart on another machine: checkpoints in NATS (real processes, SIGKI
       const run = launch('moved', machine());
       await run.started;
       // killed at a seeded random moment once this run has made a newer checkpoint durable in NATS
-      const before = stepsAtKill.at(-1) ?? 0;
-      let ended = false;
-      void run.exited.then(() => (ended = true));
-      while (!ended && ((await store.list()).at(-1)?.step ?? 0) <= before) await sleep(10);
-      await sleep(0.2 * rand() * training);
-      run.child.kill('SIGKILL');
-      const exit = await run.exited;
+      const newest = async () => (await store.list()).at(-1)?.step ?? 0;
+      const { exit, step } = await killAfterCheckpoint(run, newest, stepsAtKill.at(-1) ?? 0, 0.2 * rand() * training, 10);
       if (exit.signal === 'SIGKILL') killed++;
       else expect(exit.code, run.stderr()).toBe(0);
-      stepsAtKill.push((await store.list()).at(-1)?.step ?? 0);
+      stepsAtKill.push(step);
       console.log(`run ${attempt + 1} ${exit.signal ?? 'finished'}; newest checkpoint in NATS at step ${stepsAtKill.at(-1)}`);
     }
     await store.close();

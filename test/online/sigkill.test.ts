@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAfterCheckpoint } from './killAfterCheckpoint';
+import { killAfterCheckpoint, newestIn } from './killAfterCheckpoint';
 import { launchRun } from './launchRun';
 import { mulberry32 } from '../../streams/sources/mulberry32';
 
@@ -56,7 +56,7 @@ describe('kill -9 and resume (real processes)', () => {
       // Killed once it has saved a checkpoint of its own, then 0–5 % of the uninterrupted training
       // later (about 1.5 checkpoints): every run makes progress, and all of them together stay well
       // short of the end (30 checkpoints).
-      const { exit, step } = await killAfterCheckpoint(run, dir, stepsAtKill.at(-1) ?? 0, 0.05 * rand() * training);
+      const { exit, step } = await killAfterCheckpoint(run, newestIn(dir), stepsAtKill.at(-1) ?? 0, 0.05 * rand() * training);
       if (exit.signal === 'SIGKILL') killed++;
       else expect(exit.code, run.stderr()).toBe(0);
       stepsAtKill.push(step);

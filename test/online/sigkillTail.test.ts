@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAfterCheckpoint } from './killAfterCheckpoint';
+import { killAfterCheckpoint, newestIn } from './killAfterCheckpoint';
 import { launchRun } from './launchRun';
 import { listCheckpoints } from '../../streams/checkpointFile';
 import { elec2 } from '../../streams/sources/elec2';
@@ -57,7 +57,7 @@ describe('kill -9 and resume a run following an NDJSON file (real processes)', (
       const run = launch(dir);
       await run.started;
       // killed once it has saved a checkpoint of its own, then 0–5 % of the uninterrupted training later
-      const { exit, step } = await killAfterCheckpoint(run, dir, since, 0.05 * rand() * training);
+      const { exit, step } = await killAfterCheckpoint(run, newestIn(dir), since, 0.05 * rand() * training);
       since = step;
       if (exit.signal === 'SIGKILL') killed++;
       else expect(exit.code, run.stderr()).toBe(0);
