@@ -14,6 +14,8 @@
  * - `fast: false`: one run over the short stream (its ~200 µs per example dwarf any setup);
  * - the plain-JS loop: as many passes over the `examples` rows as make ~200,000 examples (warm
  *   after its first pass; it has no setup);
+ * - rxgrad's arithmetic alone (`arithmeticLoop`): the same passes, through the fused path's own
+ *   numeric functions called directly, without the pipeline;
  * - the hand-written tfjs loop: a quarter of the short stream.
  * Each variant makes one untimed warm-up call first (`samples`); separately, before it, the
  * process's very first run over the short stream is timed (`first`: cold, V8 not yet warm — what
@@ -23,6 +25,8 @@ import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
 import { lastValueFrom } from 'rxjs';
 import { accuracy, logisticRegression, sgd } from '../src/index';
+import { analyticOf } from '../src/fast/AnalyticLoss';
+import { sgdPlainInPlace } from '../src/kernels/sgdKernel';
 import type { ExampleTable } from '../src/online/ExampleTable';
 import { applyUpdates, gradients, mulberry32, optimize, progressiveValidation, replay } from '../streams/index';
 import { median, pairedRatio, samples } from './measure';
@@ -36,6 +40,11 @@ export interface OnlineFigures {
   readonly general: number;
   readonly plain: number;
   readonly tfjs: number;
+  /** Examples per second of rxgrad's arithmetic alone (`arithmeticLoop`). */
+  readonly arithmetic: number;
+  /** Median over rounds of plain / arithmetic time per example (rxgrad's arithmetic against the plain loop's), and of 1 − arithmetic / rxgrad (the part of a warm example that is not arithmetic: the pipeline's per-step work). */
+  readonly arithmeticRatio: number;
+  readonly pipelineShare: number;
   /** The process's first run of the pipeline as written over the short stream (cold), examples/s of wall time. */
   readonly first: number;
   /** Rows of the long and the short stream. */
@@ -92,6 +101,46 @@ function plainLoop(t: ExampleTable, passes: number, lr: number): number {
 }
 
 /**
+ * rxgrad's own arithmetic for the same test-then-train SGD, without the pipeline: per example the
+ * calls the fused path makes — the analytic pass's `score` (the answer, counted as
+ * `progressiveValidation` counts it: ŷ = [p > 1 − p]), its `backward` over the same row (which
+ * reuses the scored forward pass) and the plain-SGD kernel `sgdPlainInPlace` on w and b, each
+ * writing x + u into a second array that then becomes the parameter (as the storage swap does).
+ * No step, result, clock read, metric record or report: what is left of an example once the
+ * per-step machinery is taken away. Returns the accuracy.
+ */
+function arithmeticLoop(t: ExampleTable, passes: number, lr: number): number {
+  const { n, d, xs, ys } = t;
+  const model = logisticRegression(d);
+  const { score, backward } = analyticOf(model.loss)!;
+  model.dispose();
+  const params = [new Float32Array(d), new Float32Array(1)];
+  const spare = [new Float32Array(d), new Float32Array(1)];
+  const grads = [new Float32Array(d), new Float32Array(1)];
+  const outs = spare.map((next) => ({ update: next, next, updateSq: 0, gradSq: 0 }));
+  const scores = new Float32Array(2);
+  const y = new Float32Array(1);
+  let right = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    for (let i = 0; i < n; i++) {
+      const x = xs.subarray(i * d, (i + 1) * d);
+      score!(params, x, 1, scores);
+      if ((scores[1] > scores[0] ? 1 : 0) === ys[i]) right++;
+      y[0] = ys[i];
+      backward(params, x, y, 1, grads);
+      for (let k = 0; k < 2; k++) {
+        const o = outs[k];
+        if (sgdPlainInPlace(grads[k], params[k], -lr, o) !== 0) throw new Error('non-finite update');
+        const before = params[k];
+        params[k] = o.next;
+        o.update = o.next = spare[k] = before;
+      }
+    }
+  }
+  return right / (n * passes);
+}
+
+/**
  * The same test-then-train SGD as a tfjs user writes it by hand: per example, predict with the
  * current parameters (read back, to score it), then `optimizer.minimize` the model's loss on it.
  * Returns the accuracy.
@@ -137,8 +186,8 @@ export async function benchOnline(rounds: number, examples = 20000, short = 2000
   const shortTable = head(table, short);
   const quarter = head(table, Math.max(1, Math.floor(short / 4)));
   const passes = Math.max(1, Math.round(200_000 / examples));
-  type Name = 'rxgrad' | 'short' | 'general' | 'plain' | 'tfjs';
-  const wall: Record<Name, number[]> = { rxgrad: [], short: [], general: [], plain: [], tfjs: [] };
+  type Name = 'rxgrad' | 'short' | 'general' | 'plain' | 'tfjs' | 'arithmetic';
+  const wall: Record<Name, number[]> = { rxgrad: [], short: [], general: [], plain: [], tfjs: [], arithmetic: [] };
   let fused = true;
   const round = async (name: Name, f: () => void | Promise<void>, count: number): Promise<number> => {
     const t = await timed(f);
@@ -169,6 +218,7 @@ export async function benchOnline(rounds: number, examples = 20000, short = 2000
       short: pipeline('short', shortTable, 'auto'),
       general: pipeline('general', shortTable, false),
       plain: () => round('plain', () => void plainLoop(long, passes, lr), long.n * passes),
+      arithmetic: () => round('arithmetic', () => void arithmeticLoop(long, passes, lr), long.n * passes),
       tfjs: () => round('tfjs', () => void tfjsLoop(quarter, lr), quarter.n),
     },
     rounds,
@@ -183,6 +233,9 @@ export async function benchOnline(rounds: number, examples = 20000, short = 2000
     general: 1000 / median(w.general),
     plain: 1000 / plainWall,
     tfjs: 1000 / median(w.tfjs),
+    arithmetic: 1000 / median(w.arithmetic),
+    arithmeticRatio: pairedRatio(w.arithmetic, w.plain),
+    pipelineShare: 1 - pairedRatio(w.arithmetic, w.rxgrad),
     first: 1000 / firstWall,
     examples,
     shortExamples: short,
@@ -222,6 +275,7 @@ export function onlineReport(f: OnlineFigures, rounds: number): string[] {
     `  a round: rxgrad one run over ${rows(f.examples)} rows (long) and one over ${rows(f.shortExamples)} (short), each from subscribing; fast: false over ${rows(f.shortExamples)}; the plain loop over ~200,000 (warm)`,
     `  wall: rxgrad ${fmt(f.rxgrad)} ex/s (long), ${fmt(f.short)} (short), ${fmt(f.first)} (first run of the process, short, cold); fast: false ${fmt(f.general)}, hand-written tfjs ${fmt(f.tfjs)}, plain JS ${fmt(f.plain)}`,
     `  rxgrad/plain throughput ${x(f.ratio)} long (target ≥ 0.3×), ${x(f.shortRatio)} short, ${x(f.firstRatio)} first run; fast: false/plain ${x(f.generalRatio)}; rxgrad time/tfjs time ${f.tfjsRatio.toFixed(3)}×`,
+    `  rxgrad's arithmetic alone (the fused path's score, backward and SGD kernel called directly, no pipeline): ${fmt(f.arithmetic)} ex/s, ${x(f.arithmeticRatio)} the plain loop's throughput; the pipeline's per-step work (steps, results, clock reads, metrics, reports) is ${(100 * f.pipelineShare).toFixed(0)} % of a warm example`,
     `  CPU time: rxgrad/plain ${x(f.cpu.ratio)} long, ${x(f.cpu.shortRatio)} short, ${x(f.cpu.firstRatio)} first run; fast: false/plain ${x(f.cpu.generalRatio)} (rxgrad ${fmt(f.cpu.rxgrad)} ex/s long, plain ${fmt(f.cpu.plain)})`,
   ];
 }

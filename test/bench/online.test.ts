@@ -9,7 +9,7 @@ describe('bench: online logistic regression against a plain-JS loop', () => {
     expect(f.fused).toBe(true);
     expect(f.examples).toBe(200);
     expect(f.shortExamples).toBe(100);
-    for (const v of [f.rxgrad, f.short, f.general, f.plain, f.tfjs, f.first, f.ratio, f.shortRatio, f.generalRatio, f.firstRatio, f.tfjsRatio]) {
+    for (const v of [f.rxgrad, f.short, f.general, f.plain, f.tfjs, f.arithmetic, f.first, f.ratio, f.shortRatio, f.generalRatio, f.firstRatio, f.tfjsRatio, f.arithmeticRatio, f.pipelineShare]) {
       expect(Number.isFinite(v)).toBe(true);
       expect(v).toBeGreaterThan(0);
     }
